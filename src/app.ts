@@ -1,0 +1,43 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { errorBody, toAppError, wantsHtml } from './http/errors.js';
+import { renderErrorPage } from './http/error-page.js';
+import { healthRoutes } from './doors/health.js';
+import type { Services } from './services.js';
+import type { AppEnv } from './types.js';
+
+export function createApp(services: Services) {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId({ generator: () => services.ids.newId('req') }));
+  app.use(async (c, next) => {
+    const log = services.logger.child({ requestId: c.var.requestId });
+    c.set('services', services);
+    c.set('logger', log);
+    const started = performance.now();
+    await next();
+    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+
+  app.route('/', healthRoutes);
+
+  app.notFound((c) => {
+    const body = { error: { code: 'NOT_FOUND' as const, message: `No route for ${c.req.method} ${c.req.path}.`, requestId: c.var.requestId } };
+    if (wantsHtml(c)) return c.html(renderErrorPage(body.error), 404);
+    return c.json(body, 404);
+  });
+
+  app.onError((e, c) => {
+    const err = toAppError(e);
+    const log = c.var.logger ?? services.logger;
+    if (err.status >= 500) log.error({ err: e }, 'request failed');
+    else log.debug({ code: err.code }, 'request refused');
+    const body = errorBody(err, c.var.requestId);
+    if (wantsHtml(c)) return c.html(renderErrorPage(body.error), err.status);
+    return c.json(body, err.status);
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

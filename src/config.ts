@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/** Empty strings in the environment mean "unset", as they do in most shells and CI systems. */
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const flag = (fallback: boolean) =>
+  z.preprocess((v) => (v === undefined || v === '' ? fallback : ['1', 'true', 'yes', 'on'].includes(String(v).toLowerCase())), z.boolean());
+
+export const ZConfig = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    /** Where Bitrix24, signers and auditors reach this service; used in every link we hand out. */
+    PUBLIC_URL: z.url().optional(),
+    DATABASE_URL: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    ),
+    DATA_DIR: z.string().default('./.data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_PRETTY: flag(false),
+    BITRIX24_CLIENT_ID: optionalString,
+    BITRIX24_CLIENT_SECRET: optionalString,
+    /** Plain http to loopback portals, for tests and the sandbox only. */
+    BITRIX24_ALLOW_INSECURE_ENDPOINTS: flag(false),
+    /** Leaky bucket per portal: 2 req/s with a burst of 50 on ordinary plans, 5/250 on Enterprise. */
+    BITRIX24_RATE_PER_SECOND: z.coerce.number().positive().default(2),
+    BITRIX24_RATE_BURST: z.coerce.number().int().positive().default(50),
+    /** Secret for session and signer-link tokens (HS256). Generated and persisted in DATA_DIR when unset outside production. */
+    SESSION_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'must be at least 32 characters').optional()),
+    SANDBOX: flag(true),
+    JOBS_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
+    SMTP_URL: optionalString,
+    MAIL_FROM: z.string().default('b24-sign <no-reply@localhost>'),
+    SEAL_P12_PATH: optionalString,
+    SEAL_P12_PASSPHRASE: optionalString,
+    TSA_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+    UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+    UPLOAD_MAX_PAGES: z.coerce.number().int().positive().default(500),
+    /** Sealed documents and their verification records outlive an uninstall: third parties rely on them. */
+    RETENTION_YEARS: z.coerce.number().int().min(0).default(5),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required in production' });
+    }
+    if (c.NODE_ENV === 'production' && !c.SESSION_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
+    }
+    if (Boolean(c.BITRIX24_CLIENT_ID) !== Boolean(c.BITRIX24_CLIENT_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['BITRIX24_CLIENT_SECRET'], message: 'BITRIX24_CLIENT_ID and BITRIX24_CLIENT_SECRET go together' });
+    }
+  });
+
+export type Config = z.infer<typeof ZConfig> & {
+  publicUrl: string;
+  /** The sandbox portal runs only without real credentials, never in production. */
+  sandboxEnabled: boolean;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Pure: parses a raw environment once; the only place that knows variable names. */
+export function parseConfig(raw: Record<string, string | undefined>): Config {
+  const parsed = ZConfig.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
+  return {
+    ...c,
+    publicUrl,
+    sandboxEnabled: c.SANDBOX && c.NODE_ENV !== 'production' && !c.BITRIX24_CLIENT_ID,
+  };
+}

@@ -1,0 +1,2 @@
+export * from './portals.js';
+export * from './jobs.js';

@@ -1,0 +1,75 @@
+import { serve } from '@hono/node-server';
+import { mkdirSync } from 'node:fs';
+import { createApp } from '../app.js';
+import { ConfigError, parseConfig, type Config } from '../config.js';
+import type { DbHandle } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { createPgliteDb } from '../db/pglite.js';
+import { createPostgresDb } from '../db/postgres.js';
+import { systemClock } from '../lib/clock.js';
+import { realIds } from '../lib/ids.js';
+import { createLogger } from '../lib/logger.js';
+import type { Services } from '../services.js';
+
+async function openDatabase(config: Config): Promise<DbHandle> {
+  if (config.DATABASE_URL) {
+    // Migrate over one dedicated connection: the advisory lock is per session.
+    const migrator = createPostgresDb(config.DATABASE_URL, { max: 1 });
+    try {
+      await migrate(migrator.db);
+    } finally {
+      await migrator.close();
+    }
+    return createPostgresDb(config.DATABASE_URL);
+  }
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const handle = await createPgliteDb(`${config.DATA_DIR}/pglite`);
+  await migrate(handle.db);
+  return handle;
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = parseConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw e;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const dbHandle = await openDatabase(config);
+  const services: Services = {
+    config,
+    db: dbHandle.db,
+    dbHandle,
+    logger,
+    clock: systemClock,
+    ids: realIds,
+    fetch: globalThis.fetch.bind(globalThis),
+  };
+  const app = createApp(services);
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    logger.info({ port: info.port, database: dbHandle.kind }, `b24-sign listening on ${config.publicUrl}`);
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // Stop taking requests, let in-flight ones finish, then close the database.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await dbHandle.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+void main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/**
+ * The closed set of error codes the service answers with. Each maps to one HTTP status; the
+ * message is for humans, the code for machines. Add codes here, never ad-hoc strings elsewhere.
+ */
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  GONE: 410,
+  ILLEGAL_TRANSITION: 409,
+  RATE_LIMITED: 429,
+  PDF_INVALID: 422,
+  PDF_ENCRYPTED: 422,
+  PDF_TOO_LARGE: 413,
+  PDF_TOO_MANY_PAGES: 422,
+  PDF_ALREADY_SIGNED: 422,
+  CERTIFICATE_INVALID: 422,
+  BITRIX24_ERROR: 502,
+  BITRIX24_UNREACHABLE: 502,
+  PORTAL_NEEDS_REAUTH: 409,
+  INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  readonly status: ContentfulStatusCode;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+export type ErrorBody = { error: { code: ErrorCode; message: string; requestId?: string; details?: Record<string, unknown> } };
+
+export function errorBody(err: AppError, requestId?: string): ErrorBody {
+  return { error: { code: err.code, message: err.message, requestId, ...(err.details ? { details: err.details } : {}) } };
+}
+
+/** Turns anything thrown into an AppError; unknown errors become a generic INTERNAL that echoes nothing. */
+export function toAppError(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  const status = (err as { status?: number } | null)?.status;
+  if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
+  if (err instanceof SyntaxError) return new AppError('BAD_REQUEST', 'The request body could not be parsed.');
+  return new AppError('INTERNAL', 'Something went wrong on our side. Please try again; if it persists, quote the request id.', undefined, { cause: err });
+}
+
+/** True when the client asked for a page rather than JSON: HTML doors render a friendly error page. */
+export function wantsHtml(c: Context): boolean {
+  if (c.req.path.startsWith('/api/')) return false;
+  return (c.req.header('accept') ?? '').includes('text/html');
+}

@@ -1,0 +1,20 @@
+import type { Config } from './config.js';
+import type { Database, DbHandle } from './db/client.js';
+import type { Clock } from './lib/clock.js';
+import type { Ids } from './lib/ids.js';
+import type { Logger } from './lib/logger.js';
+
+/**
+ * Everything a request or a job may touch, built once by an entry (Node or Workers) and injected
+ * into createApp. Tests build their own with fakes; nothing reads globals.
+ */
+export interface Services {
+  config: Config;
+  db: Database;
+  dbHandle: Pick<DbHandle, 'kind' | 'ping'>;
+  logger: Logger;
+  clock: Clock;
+  ids: Ids;
+  /** Outbound HTTP (Bitrix24, TSA). Tests route it into the emulator. */
+  fetch: typeof fetch;
+}

@@ -1,0 +1,44 @@
+import postgres from 'postgres';
+import type { DbHandle } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createPgliteDb } from '../../src/db/pglite.js';
+import { createPostgresDb } from '../../src/db/postgres.js';
+import { randomToken } from '../../src/lib/ids.js';
+
+/** The server the suite talks to; `TEST_DB=pglite` runs the same tests on embedded PGlite. */
+export const TEST_DB_KIND: 'postgres' | 'pglite' = process.env.TEST_DB === 'pglite' ? 'pglite' : 'postgres';
+export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDb extends DbHandle {
+  /** For PostgreSQL: the URL of this fresh database, so a test can open more connections (second runner). */
+  url?: string;
+}
+
+/**
+ * A fresh, migrated database per call: a new PostgreSQL database on the real server (dropped on
+ * close) or an in-memory PGlite. Tests never share rows, so they never depend on order.
+ */
+export async function createTestDb(kind: 'postgres' | 'pglite' = TEST_DB_KIND): Promise<TestDb> {
+  if (kind === 'pglite') {
+    const h = await createPgliteDb();
+    await migrate(h.db);
+    return h;
+  }
+  const name = `b24sign_test_${randomToken(10).toLowerCase()}`;
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const url = ADMIN_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
+  const migrator = createPostgresDb(url, { max: 1 });
+  await migrate(migrator.db);
+  await migrator.close();
+  const h = createPostgresDb(url, { max: 5 });
+  return {
+    ...h,
+    url,
+    close: async () => {
+      await h.close();
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { parseConfig, type Config } from '../../src/config.js';
+import { ManualClock, systemClock, type Clock } from '../../src/lib/clock.js';
+import { realIds } from '../../src/lib/ids.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import type { Services } from '../../src/services.js';
+import { createTestDb, type TestDb } from './db.js';
+
+export const TEST_ENV = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  PUBLIC_URL: 'http://b24sign.test',
+  SESSION_SECRET: 'test-session-secret-that-is-long-enough-0123456789',
+  BITRIX24_ALLOW_INSECURE_ENDPOINTS: '1',
+} satisfies Record<string, string>;
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return parseConfig({ ...TEST_ENV, ...overrides });
+}
+
+/** Services over a fresh database; callers close `db` when done (e.g. in afterAll). */
+export async function createTestServices(opts: { env?: Record<string, string>; clock?: Clock; fetch?: typeof fetch } = {}): Promise<Services & { testDb: TestDb }> {
+  const testDb = await createTestDb();
+  return {
+    config: testConfig(opts.env),
+    db: testDb.db,
+    dbHandle: testDb,
+    logger: silentLogger(),
+    clock: opts.clock ?? systemClock,
+    ids: realIds,
+    fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
+    testDb,
+  };
+}
+
+export { ManualClock };

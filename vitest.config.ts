@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores: files run in parallel forks, each on its own database.
+    pool: 'forks',
+    env: { LOG_LEVEL: 'silent' },
+  },
+});
