@@ -54,6 +54,8 @@ export const ZConfig = z
 
 export type Config = z.infer<typeof ZConfig> & {
   publicUrl: string;
+  /** SESSION_SECRET, or one generated and persisted by the entry (development only). */
+  sessionSecret: string;
   /** The sandbox portal runs only without real credentials, never in production. */
   sandboxEnabled: boolean;
 };
@@ -66,7 +68,7 @@ export class ConfigError extends Error {
 }
 
 /** Pure: parses a raw environment once; the only place that knows variable names. */
-export function parseConfig(raw: Record<string, string | undefined>): Config {
+export function parseConfig(raw: Record<string, string | undefined>, fallbackSecret?: () => string): Config {
   const parsed = ZConfig.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
@@ -76,6 +78,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   return {
     ...c,
     publicUrl,
+    sessionSecret: c.SESSION_SECRET ?? fallbackSecret?.() ?? '',
     sandboxEnabled: c.SANDBOX && c.NODE_ENV !== 'production' && !c.BITRIX24_CLIENT_ID,
   };
 }

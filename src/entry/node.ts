@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createApp } from '../app.js';
 import { ConfigError, parseConfig, type Config } from '../config.js';
 import type { DbHandle } from '../db/client.js';
@@ -28,10 +29,20 @@ async function openDatabase(config: Config): Promise<DbHandle> {
   return handle;
 }
 
+/** Without SESSION_SECRET (development only: production requires it) a random one is kept in DATA_DIR. */
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
 async function main() {
   let config: Config;
   try {
-    config = parseConfig(process.env);
+    config = parseConfig(process.env, () => developmentSecret(process.env.DATA_DIR || './.data'));
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
