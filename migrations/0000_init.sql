@@ -45,7 +45,127 @@ CREATE TABLE "jobs" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "envelopes" (
+	"id" text PRIMARY KEY NOT NULL,
+	"portal_id" text NOT NULL,
+	"crm_entity_type_id" integer,
+	"crm_entity_id" integer,
+	"template_id" text,
+	"title" text NOT NULL,
+	"lang" text DEFAULT 'en' NOT NULL,
+	"status" text DEFAULT 'draft' NOT NULL,
+	"fields" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"source_pdf" "bytea",
+	"source_sha256" text,
+	"timers" jsonb NOT NULL,
+	"public_id" text NOT NULL,
+	"sealed_pdf" "bytea",
+	"sealed_sha256" text,
+	"sent_at" timestamp with time zone,
+	"expires_at" timestamp with time zone,
+	"completed_at" timestamp with time zone,
+	"sealed_at" timestamp with time zone,
+	"ended_at" timestamp with time zone,
+	"end_reason" text,
+	"reminders_sent" integer DEFAULT 0 NOT NULL,
+	"created_by_user_id" integer,
+	"robot_event_token" text,
+	"robot_workflow_id" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "recipients" (
+	"id" text PRIMARY KEY NOT NULL,
+	"portal_id" text NOT NULL,
+	"envelope_id" text NOT NULL,
+	"role" text NOT NULL,
+	"party" text NOT NULL,
+	"sign_order" integer NOT NULL,
+	"name" text NOT NULL,
+	"email" text NOT NULL,
+	"phone" text,
+	"b24_user_id" integer,
+	"crm_contact_id" integer,
+	"status" text DEFAULT 'waiting' NOT NULL,
+	"token_version" integer DEFAULT 1 NOT NULL,
+	"invited_at" timestamp with time zone,
+	"opened_at" timestamp with time zone,
+	"verified_at" timestamp with time zone,
+	"done_at" timestamp with time zone,
+	"decline_reason" text,
+	"signature_method" text,
+	"signature_image" "bytea",
+	"stamp_image" "bytea",
+	"signed_ip" text,
+	"signed_user_agent" text,
+	"otp_hash" text,
+	"otp_expires_at" timestamp with time zone,
+	"otp_sent_at" timestamp with time zone,
+	"otp_attempts" integer DEFAULT 0 NOT NULL,
+	"otp_locked_until" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "field_values" (
+	"id" text PRIMARY KEY NOT NULL,
+	"portal_id" text NOT NULL,
+	"envelope_id" text NOT NULL,
+	"field_key" text NOT NULL,
+	"recipient_id" text,
+	"value" text NOT NULL,
+	"filled_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "audit_events" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"portal_id" text NOT NULL,
+	"envelope_id" text NOT NULL,
+	"seq" integer NOT NULL,
+	"type" text NOT NULL,
+	"actor" text NOT NULL,
+	"recipient_id" text,
+	"ip" text,
+	"user_agent" text,
+	"at" timestamp with time zone NOT NULL,
+	"data" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"prev_hash" text NOT NULL,
+	"hash" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "messages" (
+	"id" text PRIMARY KEY NOT NULL,
+	"portal_id" text NOT NULL,
+	"envelope_id" text,
+	"recipient_id" text,
+	"channel" text NOT NULL,
+	"template" text NOT NULL,
+	"to" text NOT NULL,
+	"subject" text NOT NULL,
+	"body" text NOT NULL,
+	"html" text,
+	"status" text NOT NULL,
+	"provider_id" text,
+	"error" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"sent_at" timestamp with time zone
+);
+--> statement-breakpoint
+ALTER TABLE "recipients" ADD CONSTRAINT "recipients_envelope_id_envelopes_id_fk" FOREIGN KEY ("envelope_id") REFERENCES "public"."envelopes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "field_values" ADD CONSTRAINT "field_values_envelope_id_envelopes_id_fk" FOREIGN KEY ("envelope_id") REFERENCES "public"."envelopes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "portals_member_id_key" ON "portals" USING btree ("member_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "jobs_dedupe_key_key" ON "jobs" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE INDEX "jobs_due_idx" ON "jobs" USING btree ("status","run_at");--> statement-breakpoint
-CREATE INDEX "jobs_order_key_idx" ON "jobs" USING btree ("order_key","id");
+CREATE INDEX "jobs_order_key_idx" ON "jobs" USING btree ("order_key","id");--> statement-breakpoint
+CREATE INDEX "envelopes_portal_idx" ON "envelopes" USING btree ("portal_id","created_at");--> statement-breakpoint
+CREATE INDEX "envelopes_crm_idx" ON "envelopes" USING btree ("portal_id","crm_entity_type_id","crm_entity_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "envelopes_public_id_key" ON "envelopes" USING btree ("public_id");--> statement-breakpoint
+CREATE INDEX "recipients_portal_idx" ON "recipients" USING btree ("portal_id");--> statement-breakpoint
+CREATE INDEX "recipients_envelope_idx" ON "recipients" USING btree ("envelope_id","sign_order");--> statement-breakpoint
+CREATE INDEX "field_values_portal_idx" ON "field_values" USING btree ("portal_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "field_values_envelope_field_key" ON "field_values" USING btree ("envelope_id","field_key");--> statement-breakpoint
+CREATE INDEX "audit_events_portal_idx" ON "audit_events" USING btree ("portal_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "audit_events_envelope_seq_key" ON "audit_events" USING btree ("envelope_id","seq");--> statement-breakpoint
+CREATE INDEX "messages_portal_idx" ON "messages" USING btree ("portal_id","created_at");--> statement-breakpoint
+CREATE INDEX "messages_envelope_idx" ON "messages" USING btree ("envelope_id");

@@ -1,0 +1,32 @@
+import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { portalIdColumn } from './columns.js';
+
+export type MessageChannel = 'email' | 'im';
+/** recorded = no transport configured (the sandbox mailbox shows it); sent / failed = the transport's verdict. */
+export type MessageStatus = 'recorded' | 'sent' | 'failed';
+export type MessageTemplate = 'invitation' | 'reminder' | 'code' | 'completed' | 'declined' | 'voided' | 'expired';
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    portalId: portalIdColumn(),
+    envelopeId: text('envelope_id'),
+    recipientId: text('recipient_id'),
+    channel: text('channel').$type<MessageChannel>().notNull(),
+    template: text('template').$type<MessageTemplate>().notNull(),
+    /** E-mail address or 'b24user:<id>'. */
+    to: text('to').notNull(),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    html: text('html'),
+    status: text('status').$type<MessageStatus>().notNull(),
+    providerId: text('provider_id'),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('messages_portal_idx').on(t.portalId, t.createdAt), index('messages_envelope_idx').on(t.envelopeId)],
+);
+
+export type Message = typeof messages.$inferSelect;
