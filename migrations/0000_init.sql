@@ -157,7 +157,8 @@ ALTER TABLE "field_values" ADD CONSTRAINT "field_values_envelope_id_envelopes_id
 CREATE UNIQUE INDEX "portals_member_id_key" ON "portals" USING btree ("member_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "jobs_dedupe_key_key" ON "jobs" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE INDEX "jobs_due_idx" ON "jobs" USING btree ("status","run_at");--> statement-breakpoint
-CREATE INDEX "jobs_order_key_idx" ON "jobs" USING btree ("order_key","id");--> statement-breakpoint
+CREATE INDEX "jobs_order_key_idx" ON "jobs" USING btree ("order_key","id") WHERE "jobs"."status" in ('queued', 'running');--> statement-breakpoint
+CREATE INDEX "jobs_portal_id_idx" ON "jobs" USING btree ("portal_id");--> statement-breakpoint
 CREATE INDEX "envelopes_portal_idx" ON "envelopes" USING btree ("portal_id","created_at");--> statement-breakpoint
 CREATE INDEX "envelopes_crm_idx" ON "envelopes" USING btree ("portal_id","crm_entity_type_id","crm_entity_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "envelopes_public_id_key" ON "envelopes" USING btree ("public_id");--> statement-breakpoint

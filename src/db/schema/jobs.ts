@@ -2,6 +2,10 @@ import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { timestamps } from './columns.js';
 
+/**
+ * queued → running → done | dead; a failed attempt goes back to queued with a later run_at.
+ * A running row whose locked_until has passed belongs to a runner that died: it is claimable again.
+ */
 export type JobStatus = 'queued' | 'running' | 'done' | 'dead';
 
 export const jobs = pgTable(
@@ -27,9 +31,12 @@ export const jobs = pgTable(
     ...timestamps,
   },
   (t) => [
+    /** Dedupe is forever: a key that once ran is never enqueued again (idempotency for retried callers). */
     uniqueIndex('jobs_dedupe_key_key').on(t.dedupeKey),
     index('jobs_due_idx').on(t.status, t.runAt),
-    index('jobs_order_key_idx').on(t.orderKey, t.id),
+    /** "Is an earlier job of this key still unfinished?" only ever looks at live rows. */
+    index('jobs_order_key_idx').on(t.orderKey, t.id).where(sql`${t.status} in ('queued', 'running')`),
+    index('jobs_portal_id_idx').on(t.portalId),
   ],
 );
 
