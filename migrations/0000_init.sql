@@ -96,6 +96,7 @@ CREATE TABLE "recipients" (
 	"decline_reason" text,
 	"signature_method" text,
 	"signature_image" "bytea",
+	"signature_text" text,
 	"stamp_image" "bytea",
 	"signed_ip" text,
 	"signed_user_agent" text,

@@ -3,6 +3,7 @@ import type { Database, DbHandle } from './db/client.js';
 import type { Clock } from './lib/clock.js';
 import type { Ids } from './lib/ids.js';
 import type { Logger } from './lib/logger.js';
+import type { Mailer } from './notify/mailer.js';
 
 /**
  * Everything a request or a job may touch, built once by an entry (Node or Workers) and injected
@@ -17,4 +18,6 @@ export interface Services {
   ids: Ids;
   /** Outbound HTTP (Bitrix24, TSA). Tests route it into the emulator. */
   fetch: typeof fetch;
+  /** SMTP when SMTP_URL is set; absent means messages are only recorded in `messages` (sandbox mailbox). */
+  mailer?: Mailer;
 }

@@ -16,6 +16,12 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   GONE: 410,
   ILLEGAL_TRANSITION: 409,
+  /** Signing: a recipient acting before the earlier order numbers are done. */
+  NOT_YOUR_TURN: 409,
+  /** Signing: one-time code wrong, expired, or too many attempts. */
+  CODE_INVALID: 400,
+  CODE_EXPIRED: 400,
+  CODE_LOCKED: 429,
   RATE_LIMITED: 429,
   PDF_INVALID: 422,
   PDF_ENCRYPTED: 422,
@@ -23,6 +29,18 @@ export const ERROR_STATUS = {
   PDF_TOO_MANY_PAGES: 422,
   PDF_ALREADY_SIGNED: 422,
   CERTIFICATE_INVALID: 422,
+  /** The PKCS#12 passphrase is wrong (its integrity check or decryption failed). */
+  CERT_WRONG_PASSPHRASE: 422,
+  CERT_EXPIRED: 422,
+  CERT_NOT_YET_VALID: 422,
+  /** The key cannot seal: unsupported algorithm or size, key usage without digitalSignature, key and certificate do not match. */
+  CERT_KEY_UNFIT: 422,
+  /** RC2/3DES (PKCS#12 v1 PBE) protection: re-export with AES-256 (OpenSSL 3 default). */
+  CERT_LEGACY_ENCRYPTION: 422,
+  /** A CA-issued certificate without its issuer in the file: verifiers could not build the chain. */
+  CERT_CHAIN_MISSING: 422,
+  /** The timestamp authority did not answer, refused, or sent a token that does not match. */
+  TSA_UNAVAILABLE: 503,
   BITRIX24_ERROR: 502,
   BITRIX24_UNREACHABLE: 502,
   PORTAL_NEEDS_REAUTH: 409,

@@ -36,6 +36,8 @@ export const recipients = pgTable(
     signatureMethod: text('signature_method').$type<SignatureMethod>(),
     /** PNG bytes of the signature as applied, and the company stamp if any. */
     signatureImage: bytea('signature_image'),
+    /** The typed name for the `typed` method, drawn in the handwriting font at completion. */
+    signatureText: text('signature_text'),
     stampImage: bytea('stamp_image'),
     signedIp: text('signed_ip'),
     signedUserAgent: text('signed_user_agent'),

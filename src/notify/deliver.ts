@@ -1,0 +1,99 @@
+import { eq } from 'drizzle-orm';
+import type { Bitrix24ClientFactory } from '../bitrix24/types.js';
+import type { EnvelopeLang } from '../db/schema/envelopes.js';
+import { messages, type Message, type MessageTemplate } from '../db/schema/messages.js';
+import type { Services } from '../services.js';
+import { renderIm, renderMail, type MailVars } from './texts.js';
+
+export interface DeliverParams {
+  portalId: string;
+  envelopeId?: string;
+  recipientId?: string;
+  lang: EnvelopeLang;
+  template: MessageTemplate;
+  vars: MailVars;
+  email?: string;
+  /** A portal user also gets the message in the Bitrix24 messenger. */
+  b24UserId?: number | null;
+}
+
+const b24Of = (s: Services) => (s as Services & { bitrix24?: Bitrix24ClientFactory }).bitrix24;
+
+/**
+ * Sends one message over each channel the recipient has and records every attempt in `messages`
+ * first, so a crash mid-send still leaves a trace. Without a mailer the row stays `recorded`:
+ * that is the embedded default, and the sandbox mailbox reads those rows.
+ */
+export async function deliver(services: Services, p: DeliverParams): Promise<Message[]> {
+  const out: Message[] = [];
+  if (p.email) out.push(await deliverEmail(services, p, p.email));
+  if (p.b24UserId) out.push(await deliverIm(services, p, p.b24UserId));
+  return out;
+}
+
+async function deliverEmail(services: Services, p: DeliverParams, to: string): Promise<Message> {
+  const { db, ids, clock, logger } = services;
+  const mail = renderMail(p.lang, p.template, p.vars);
+  const mailer = services.mailer;
+  // Codes are stored only while the recorded row is the sole delivery (sandbox); sent mail keeps a masked copy.
+  const masked = p.vars.code && mailer ? renderMail(p.lang, p.template, { ...p.vars, code: '••••••' }) : mail;
+  const [row] = await db
+    .insert(messages)
+    .values({
+      id: ids.newId('msg'),
+      portalId: p.portalId,
+      envelopeId: p.envelopeId,
+      recipientId: p.recipientId,
+      channel: 'email',
+      template: p.template,
+      to,
+      subject: masked.subject,
+      body: masked.text,
+      html: masked.html,
+      status: 'recorded',
+      createdAt: clock.now(),
+    })
+    .returning();
+  if (!mailer) return row!;
+  try {
+    const r = await mailer.send({ to, subject: mail.subject, text: mail.text, html: mail.html });
+    const [u] = await db.update(messages).set({ status: 'sent', providerId: r.messageId ?? null, sentAt: clock.now() }).where(eq(messages.id, row!.id)).returning();
+    return u!;
+  } catch (e) {
+    logger.warn({ err: e, messageId: row!.id }, 'e-mail delivery failed');
+    const [u] = await db.update(messages).set({ status: 'failed', error: String((e as Error).message ?? e).slice(0, 500) }).where(eq(messages.id, row!.id)).returning();
+    return u!;
+  }
+}
+
+async function deliverIm(services: Services, p: DeliverParams, userId: number): Promise<Message> {
+  const { db, ids, clock, logger } = services;
+  const text = renderIm(p.lang, p.template, p.vars);
+  const [row] = await db
+    .insert(messages)
+    .values({
+      id: ids.newId('msg'),
+      portalId: p.portalId,
+      envelopeId: p.envelopeId,
+      recipientId: p.recipientId,
+      channel: 'im',
+      template: p.template,
+      to: `b24user:${userId}`,
+      subject: renderMail(p.lang, p.template, p.vars).subject,
+      body: text,
+      status: 'recorded',
+      createdAt: clock.now(),
+    })
+    .returning();
+  const b24 = b24Of(services);
+  if (!b24) return row!;
+  try {
+    await b24.forPortal(p.portalId).call('im.notify.personal.add', { USER_ID: userId, MESSAGE: text, TAG: p.envelopeId ? `b24sign|${p.envelopeId}|${p.template}` : undefined });
+    const [u] = await db.update(messages).set({ status: 'sent', sentAt: clock.now() }).where(eq(messages.id, row!.id)).returning();
+    return u!;
+  } catch (e) {
+    logger.warn({ err: e, messageId: row!.id }, 'messenger delivery failed');
+    const [u] = await db.update(messages).set({ status: 'failed', error: String((e as Error).message ?? e).slice(0, 500) }).where(eq(messages.id, row!.id)).returning();
+    return u!;
+  }
+}
