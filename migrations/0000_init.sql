@@ -153,6 +153,20 @@ CREATE TABLE "messages" (
 	"sent_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "card_prefs" (
+	"portal_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"template_id" text NOT NULL,
+	"template_name" text NOT NULL,
+	"entity_type_id" integer,
+	"slots" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"last_recipient_names" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"used_by_user_id" integer,
+	"used_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "recipients" ADD CONSTRAINT "recipients_envelope_id_envelopes_id_fk" FOREIGN KEY ("envelope_id") REFERENCES "public"."envelopes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "field_values" ADD CONSTRAINT "field_values_envelope_id_envelopes_id_fk" FOREIGN KEY ("envelope_id") REFERENCES "public"."envelopes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "portals_member_id_key" ON "portals" USING btree ("member_id");--> statement-breakpoint
@@ -170,4 +184,6 @@ CREATE UNIQUE INDEX "field_values_envelope_field_key" ON "field_values" USING bt
 CREATE INDEX "audit_events_portal_idx" ON "audit_events" USING btree ("portal_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "audit_events_envelope_seq_key" ON "audit_events" USING btree ("envelope_id","seq");--> statement-breakpoint
 CREATE INDEX "messages_portal_idx" ON "messages" USING btree ("portal_id","created_at");--> statement-breakpoint
-CREATE INDEX "messages_envelope_idx" ON "messages" USING btree ("envelope_id");
+CREATE INDEX "messages_envelope_idx" ON "messages" USING btree ("envelope_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "card_prefs_portal_kind_key" ON "card_prefs" USING btree ("portal_id","kind");--> statement-breakpoint
+CREATE INDEX "card_prefs_portal_idx" ON "card_prefs" USING btree ("portal_id","used_at");

@@ -5,3 +5,4 @@ export * from './recipients.js';
 export * from './field-values.js';
 export * from './audit-events.js';
 export * from './messages.js';
+export * from './card-prefs.js';
