@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import type { Services } from '../services.js';
+import { defineJob, handlersFrom, type JobDefinition, type JobHandlers } from './queue.js';
+
+/** Does nothing; useful to check that a deployment's runners are alive (`enqueue(db, { kind: 'noop' })`). */
+export const noopJob = defineJob('noop', z.object({}).passthrough(), async () => {});
+
+/**
+ * Every job kind this service runs. To add one: define it next to its domain code with
+ * `defineJob(kind, zodPayload, run)` (from ./queue.js, so domain modules never import this file),
+ * enqueue it with `enqueueJob(db, def, payload, opts)`, and list it here.
+ */
+export const JOB_DEFINITIONS: ReadonlyArray<JobDefinition<any, Services>> = [noopJob];
+
+export function createJobHandlers(definitions: ReadonlyArray<JobDefinition<any, Services>> = JOB_DEFINITIONS): JobHandlers<Services> {
+  return handlersFrom(definitions);
+}
