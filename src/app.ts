@@ -3,6 +3,8 @@ import { requestId } from 'hono/request-id';
 import { errorBody, toAppError, wantsHtml } from './http/errors.js';
 import { renderErrorPage } from './http/error-page.js';
 import { healthRoutes } from './doors/health.js';
+import { signRoutes } from './doors/sign.js';
+import { apiEnvelopeRoutes } from './doors/api-envelopes.js';
 import type { Services } from './services.js';
 import type { AppEnv } from './types.js';
 
@@ -20,6 +22,8 @@ export function createApp(services: Services) {
   });
 
   app.route('/', healthRoutes);
+  app.route('/', signRoutes);
+  app.route('/', apiEnvelopeRoutes as never);
 
   app.notFound((c) => {
     const body = { error: { code: 'NOT_FOUND' as const, message: `No route for ${c.req.method} ${c.req.path}.`, requestId: c.var.requestId } };

@@ -1,0 +1,171 @@
+import { Hono, type Context } from 'hono';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { envelopes, type Envelope } from '../db/schema/envelopes.js';
+import type { Recipient } from '../db/schema/recipients.js';
+import { AppError } from '../http/errors.js';
+import { requireSession, type SessionEnv } from '../http/session.js';
+import { listAudit, verifyChainRows, type Actor } from '../signing/audit.js';
+import {
+  changeRecipientEmail,
+  createEnvelope,
+  getEnvelope,
+  listEnvelopes,
+  resendInvitation,
+  sendEnvelope,
+  setRecipients,
+  voidEnvelope,
+  ZField,
+  ZRecipientInput,
+  ZTimers,
+} from '../signing/envelopes.js';
+import { createEnvelopeFromTemplate } from '../signing/from-template.js';
+import { requestMeta } from './sign.js';
+
+/** Session-authenticated JSON for CRM users; every call is scoped to the session's portal. */
+
+const ZCrm = z.object({ entityTypeId: z.number().int().positive(), entityId: z.number().int().positive() });
+const ZCreate = z
+  .object({
+    title: z.string().trim().min(1).max(300).optional(),
+    lang: z.enum(['en', 'it', 'ru']).optional(),
+    crm: ZCrm.optional(),
+    templateId: z.string().optional(),
+    /** An uploaded PDF with fields placed on it (base64), when not using a template. */
+    pdfBase64: z.string().max(40_000_000).optional(),
+    fields: z.array(ZField).max(500).optional(),
+    recipients: z.array(ZRecipientInput).max(50).optional(),
+    timers: ZTimers.optional(),
+    send: z.boolean().default(false),
+  })
+  .refine((b) => Boolean(b.templateId) !== Boolean(b.pdfBase64), { message: 'give either templateId (with crm) or pdfBase64' });
+
+async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  const raw = await c.req.json().catch(() => {
+    throw new AppError('BAD_REQUEST', 'Send a JSON body.');
+  });
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+const actorOf = (c: Context<SessionEnv>): Actor => {
+  const m = requestMeta(c);
+  return { actor: `user:${c.var.session.userId}`, ip: m.ip, userAgent: m.userAgent };
+};
+
+/** What the sender sees about a recipient: never OTP state, token versions or images. */
+export function publicRecipient(r: Recipient) {
+  return {
+    id: r.id,
+    role: r.role,
+    party: r.party,
+    order: r.signOrder,
+    name: r.name,
+    email: r.email,
+    phone: r.phone,
+    b24UserId: r.b24UserId,
+    crmContactId: r.crmContactId,
+    status: r.status,
+    invitedAt: r.invitedAt,
+    openedAt: r.openedAt,
+    doneAt: r.doneAt,
+    declineReason: r.declineReason,
+    signatureMethod: r.signatureMethod,
+  };
+}
+
+export function publicEnvelope(e: Envelope) {
+  return {
+    id: e.id,
+    title: e.title,
+    lang: e.lang,
+    status: e.status,
+    publicId: e.publicId,
+    crm: e.crmEntityTypeId && e.crmEntityId ? { entityTypeId: e.crmEntityTypeId, entityId: e.crmEntityId } : null,
+    templateId: e.templateId,
+    fields: e.fields,
+    timers: e.timers,
+    sourceSha256: e.sourceSha256,
+    sealedSha256: e.sealedSha256,
+    createdAt: e.createdAt,
+    sentAt: e.sentAt,
+    expiresAt: e.expiresAt,
+    completedAt: e.completedAt,
+    sealedAt: e.sealedAt,
+    endedAt: e.endedAt,
+    endReason: e.endReason,
+    remindersSent: e.remindersSent,
+  };
+}
+
+async function full(c: Context<SessionEnv>, envelopeId: string) {
+  const { envelope, recipients } = await getEnvelope(c.var.services.db, { portalId: c.var.session.portalId, envelopeId });
+  return { envelope: publicEnvelope(envelope), recipients: recipients.map(publicRecipient) };
+}
+
+export const apiEnvelopeRoutes = new Hono<SessionEnv>()
+  .use('/api/envelopes', requireSession)
+  .use('/api/envelopes/*', requireSession)
+  .get('/api/envelopes', async (c) => {
+    const q = c.req.query();
+    const crm = q.entityTypeId && q.entityId ? ZCrm.parse({ entityTypeId: Number(q.entityTypeId), entityId: Number(q.entityId) }) : undefined;
+    const list = await listEnvelopes(c.var.services.db, { portalId: c.var.session.portalId, crm, limit: q.limit ? Number(q.limit) : undefined });
+    return c.json({ envelopes: list.map((e) => ({ ...e, recipients: e.recipients.map(publicRecipient) })) });
+  })
+  .post('/api/envelopes', async (c) => {
+    const b = await body(c, ZCreate);
+    const { services, session } = c.var;
+    const who = actorOf(c);
+    let env: Envelope;
+    if (b.templateId) {
+      if (!b.crm) throw new AppError('VALIDATION_FAILED', 'crm: a template needs the CRM item to fill it from.');
+      env = await createEnvelopeFromTemplate(services, { portalId: session.portalId, userId: session.userId, templateId: b.templateId, crm: b.crm, title: b.title, lang: b.lang ?? session.lang, recipients: b.recipients, timers: b.timers, who });
+    } else {
+      const pdf = new Uint8Array(Buffer.from(b.pdfBase64!, 'base64'));
+      if (pdf.length > services.config.UPLOAD_MAX_BYTES) throw new AppError('PDF_TOO_LARGE', 'The PDF is too large.');
+      if (!Buffer.from(pdf.subarray(0, 1024)).toString('latin1').includes('%PDF-')) throw new AppError('PDF_INVALID', 'This is not a PDF.');
+      env = await createEnvelope(services, { portalId: session.portalId, userId: session.userId, title: b.title ?? 'Document', lang: b.lang ?? session.lang, pdf, fields: (b.fields ?? []) as never, crm: b.crm, recipients: b.recipients, timers: b.timers, who });
+    }
+    if (b.send) await sendEnvelope(services, { portalId: session.portalId, envelopeId: env.id, who });
+    return c.json(await full(c, env.id), 201);
+  })
+  .get('/api/envelopes/:id', async (c) => c.json(await full(c, c.req.param('id'))))
+  .put('/api/envelopes/:id/recipients', async (c) => {
+    const b = await body(c, z.object({ recipients: z.array(ZRecipientInput).min(1).max(50) }));
+    await setRecipients(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), recipients: b.recipients, who: actorOf(c) });
+    return c.json(await full(c, c.req.param('id')));
+  })
+  .post('/api/envelopes/:id/send', async (c) => {
+    await sendEnvelope(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), who: actorOf(c) });
+    return c.json(await full(c, c.req.param('id')));
+  })
+  .post('/api/envelopes/:id/recipients/:rid/resend', async (c) => {
+    await resendInvitation(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), recipientId: c.req.param('rid'), who: actorOf(c) });
+    return c.json(await full(c, c.req.param('id')));
+  })
+  .post('/api/envelopes/:id/recipients/:rid/email', async (c) => {
+    const b = await body(c, z.object({ email: z.email().max(320) }));
+    await changeRecipientEmail(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), recipientId: c.req.param('rid'), email: b.email, who: actorOf(c) });
+    return c.json(await full(c, c.req.param('id')));
+  })
+  .post('/api/envelopes/:id/void', async (c) => {
+    const b = await body(c, z.object({ reason: z.string().max(2000) }));
+    await voidEnvelope(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), reason: b.reason, who: actorOf(c) });
+    return c.json(await full(c, c.req.param('id')));
+  })
+  .get('/api/envelopes/:id/audit', async (c) => {
+    const rows = await listAudit(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
+    if (!rows.length) await getEnvelope(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
+    return c.json({ chain: await verifyChainRows(rows), events: rows.map(({ portalId: _p, ...r }) => r) });
+  })
+  .get('/api/envelopes/:id/sealed.pdf', async (c) => {
+    const { services, session } = c.var;
+    const [row] = await services.db
+      .select({ pdf: envelopes.sealedPdf, publicId: envelopes.publicId })
+      .from(envelopes)
+      .where(and(eq(envelopes.portalId, session.portalId), eq(envelopes.id, c.req.param('id'))));
+    if (!row) throw new AppError('NOT_FOUND', 'No such envelope.');
+    if (!row.pdf) throw new AppError('CONFLICT', 'The envelope has no sealed PDF yet.');
+    return c.body(new Uint8Array(row.pdf) as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `attachment; filename="${row.publicId}.pdf"` });
+  });

@@ -1,0 +1,431 @@
+import { Hono, type Context } from 'hono';
+import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { and, eq } from 'drizzle-orm';
+import type { EnvelopeLang } from '../db/schema/envelopes.js';
+import { envelopes } from '../db/schema/envelopes.js';
+import { fieldValues } from '../db/schema/field-values.js';
+import { fontBytes } from '../documents/fonts.js';
+import { AppError, isAppError } from '../http/errors.js';
+import type { Services } from '../services.js';
+import type { AppEnv } from '../types.js';
+import { complete, decline, fieldsOf, maskEmail, markOpened, requestCode, resolveSigner, verifyCode, type RequestMeta, type SignerContext } from '../signing/flow.js';
+import { fmt, pageTexts, type PageKey } from '../signing/page-texts.js';
+import { verifyFinalToken } from '../signing/tokens.js';
+
+const LANGS: EnvelopeLang[] = ['en', 'it', 'ru'];
+const LANG_NAMES: Record<EnvelopeLang, string> = { en: 'English', it: 'Italiano', ru: 'Русский' };
+
+/** The caller's address as the proxy in front of us reports it, else the socket's (Node). */
+export function requestMeta(c: Context): RequestMeta {
+  const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+  const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+  return { ip: fwd || c.req.header('x-real-ip') || socket || null, userAgent: c.req.header('user-agent')?.slice(0, 400) ?? null };
+}
+
+const pickLang = (q: string | undefined, fallback: EnvelopeLang): EnvelopeLang => (LANGS.includes(q as EnvelopeLang) ? (q as EnvelopeLang) : fallback);
+
+/* ---------------------------------------------------------------- static assets we serve ---- */
+
+const require = createRequire(import.meta.url);
+const PDFJS_FILES: Record<string, string> = {
+  'pdf.min.mjs': 'pdfjs-dist/build/pdf.min.mjs',
+  'pdf.worker.min.mjs': 'pdfjs-dist/build/pdf.worker.min.mjs',
+};
+
+const bundles = new WeakMap<Services, Promise<string>>();
+/** The page script, bundled once per process from TypeScript (signature_pad included) by esbuild. */
+function clientBundle(services: Services): Promise<string> {
+  let p = bundles.get(services);
+  if (!p) {
+    p = (async () => {
+      const esbuild = await import('esbuild');
+      const out = await esbuild.build({
+        entryPoints: [fileURLToPath(new URL('../signing/client/page.ts', import.meta.url))],
+        bundle: true,
+        format: 'esm',
+        target: 'es2020',
+        minify: services.config.NODE_ENV === 'production',
+        write: false,
+        logLevel: 'silent',
+      });
+      return out.outputFiles[0]!.text;
+    })();
+    p.catch(() => bundles.delete(services));
+    bundles.set(services, p);
+  }
+  return p;
+}
+
+/* ---------------------------------------------------------------- page ---- */
+
+function StatePage(props: { lang: EnvelopeLang; title: string; heading: string; text?: string; token?: string }) {
+  return (
+    <Shell lang={props.lang} title={props.title} token={props.token}>
+      <section class="card state" aria-labelledby="state-h">
+        <h2 id="state-h">{props.heading}</h2>
+        {props.text ? <p>{props.text}</p> : null}
+      </section>
+    </Shell>
+  );
+}
+
+const CSS = `
+*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;background:#f3f4f6}
+header{background:#fff;border-bottom:1px solid #e5e7eb;padding:.6rem 1rem;display:flex;gap:.5rem;align-items:center;justify-content:space-between;flex-wrap:wrap}
+header h1{font-size:1.05rem;margin:0;overflow-wrap:anywhere}nav.lang a{margin-left:.5rem;color:#1d4ed8}nav.lang a[aria-current]{font-weight:700;color:#111827;text-decoration:none}
+main{max-width:52rem;margin:0 auto;padding:1rem 1rem 6rem}.card{background:#fff;border-radius:.6rem;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+h2{font-size:1.1rem;margin:.2rem 0 .8rem}label{display:block;font-weight:600;margin:.6rem 0 .25rem}.hint{color:#4b5563;font-size:.9rem;font-weight:400}
+input[type=text],input[type=email],input[type=date],input[type=number],textarea{width:100%;font:inherit;padding:.6rem .7rem;border:1px solid #9ca3af;border-radius:.4rem;background:#fff}
+input:focus,textarea:focus,button:focus,a:focus,canvas:focus{outline:3px solid #f59e0b;outline-offset:2px}
+button{font:inherit;border:0;border-radius:.45rem;padding:.7rem 1.1rem;cursor:pointer;min-height:44px}button.primary{background:#1d4ed8;color:#fff}button.secondary{background:#e5e7eb;color:#111827}button.danger{background:#fff;color:#b91c1c;border:1px solid #b91c1c}
+button[disabled]{opacity:.55;cursor:not-allowed}.row{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+#pages{display:flex;flex-direction:column;gap:.75rem}.page{position:relative;background:#fff;box-shadow:0 1px 3px rgba(0,0,0,.15)}.page canvas{display:block;width:100%;height:auto}
+.fbox{position:absolute;border:2px dashed #d97706;background:rgba(253,230,138,.45);border-radius:2px;cursor:pointer;font-size:10px;color:#111827;overflow:hidden;padding:0 2px;white-space:nowrap}
+.fbox.filled{border-style:solid;border-color:#059669;background:rgba(167,243,208,.35)}.fbox.current{outline:3px solid #1d4ed8}
+#guide{position:fixed;left:0;right:0;bottom:0;background:#111827;color:#fff;padding:.6rem 1rem;display:flex;justify-content:space-between;align-items:center;gap:.5rem;z-index:10}
+#guide button{background:#fbbf24;color:#111827;font-weight:700}
+.tabs{display:flex;gap:.25rem;margin-bottom:.5rem}.tabs button[aria-selected=true]{background:#1d4ed8;color:#fff}
+#sig-pad{width:100%;height:180px;border:1px solid #9ca3af;border-radius:.4rem;background:#fff;touch-action:none}
+.typed{font-family:"Caveat",cursive;font-size:2.4rem;min-height:3.2rem;border-bottom:1px solid #9ca3af;padding:0 .3rem}
+.msg{min-height:1.5rem;color:#065f46}.msg.err{color:#b91c1c}.state h2{font-size:1.3rem}
+@font-face{font-family:"Caveat";src:url(/assets/sign/caveat.ttf) format("truetype");font-display:swap}
+dialog{border:0;border-radius:.6rem;max-width:32rem;width:calc(100% - 2rem)}dialog::backdrop{background:rgba(0,0,0,.4)}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+`;
+
+function Shell(props: { lang: EnvelopeLang; title: string; token?: string; children?: unknown }) {
+  const t = pageTexts(props.lang);
+  return (
+    <html lang={props.lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <meta name="robots" content="noindex" />
+        <title>{props.title}</title>
+        <style dangerouslySetInnerHTML={{ __html: CSS }} />
+      </head>
+      <body>
+        <header>
+          <h1>{props.title}</h1>
+          <nav class="lang" aria-label={t['lang.label']}>
+            {LANGS.map((l) => (
+              <a href={`?lang=${l}`} lang={l} hreflang={l} aria-current={l === props.lang ? 'true' : undefined}>
+                {LANG_NAMES[l]}
+              </a>
+            ))}
+          </nav>
+        </header>
+        <main>{props.children as never}</main>
+      </body>
+    </html>
+  );
+}
+
+/** Hono's body() wants an ArrayBuffer-backed view. */
+const ab = (u: Uint8Array) => new Uint8Array(u) as Uint8Array<ArrayBuffer>;
+
+const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
+
+/** What the page script needs; never the OTP state, other recipients' e-mails or any hash. */
+async function pageModel(services: Services, ctx: SignerContext, lang: EnvelopeLang) {
+  const { envelope: env, recipient: r, all } = ctx;
+  const mine = fieldsOf(env, all, r);
+  const filled = await services.db
+    .select()
+    .from(fieldValues)
+    .where(and(eq(fieldValues.portalId, env.portalId), eq(fieldValues.envelopeId, env.id)));
+  return {
+    lang,
+    title: env.title,
+    recipient: { name: r.name, role: r.role, party: r.party, emailMasked: maskEmail(r.email), verified: r.status === 'verified' },
+    fields: mine.map((f) => ({ key: f.key, type: f.type, label: f.label ?? f.key, page: f.page, box: f.box, required: f.required, value: filled.find((v) => v.fieldKey === f.key)?.value ?? f.defaultValue ?? '' })),
+    texts: pageTexts(lang),
+  };
+}
+
+function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeof pageModel>> }) {
+  const t = props.model.texts;
+  const isSigner = props.model.recipient.role === 'signer';
+  const dataFields = props.model.fields.filter((f) => !['signature', 'initials', 'stamp'].includes(f.type));
+  const needsStamp = props.model.fields.some((f) => f.type === 'stamp');
+  return (
+    <Shell lang={props.lang} title={props.model.title}>
+      <script type="application/json" id="sign-data" dangerouslySetInnerHTML={{ __html: json(props.model) }} />
+      <p class="hint">{fmt(t['doc.from'], { name: props.model.recipient.name })}</p>
+      <section class="card" aria-labelledby="doc-h">
+        <h2 id="doc-h">{t['doc.heading']}</h2>
+        <div id="pages" aria-busy="true">
+          <p>{t['doc.loading']}</p>
+        </div>
+        <p>
+          <a id="download" href="#" download>
+            {t['doc.download']}
+          </a>
+        </p>
+      </section>
+      <section class="card" aria-labelledby="fields-h">
+        <h2 id="fields-h">{t['fields.heading']}</h2>
+        {dataFields.length === 0 ? <p>{t['fields.none']}</p> : null}
+        <form id="fields-form" novalidate>
+          {dataFields.map((f) => (
+            <div>
+              <label for={`f-${f.key}`}>
+                {f.label} {f.required ? <span class="hint">({t['fields.required']})</span> : null}
+              </label>
+              {f.type === 'multiline' ? (
+                <textarea id={`f-${f.key}`} name={f.key} data-field={f.key} rows={3} required={f.required}>
+                  {f.value}
+                </textarea>
+              ) : f.type === 'checkbox' ? (
+                <input type="checkbox" id={`f-${f.key}`} name={f.key} data-field={f.key} checked={f.value === 'true'} />
+              ) : (
+                <input
+                  type={f.type === 'date' ? 'date' : 'text'}
+                  inputmode={f.type === 'number' || f.type === 'money' ? 'decimal' : undefined}
+                  id={`f-${f.key}`}
+                  name={f.key}
+                  data-field={f.key}
+                  value={f.value}
+                  required={f.required}
+                />
+              )}
+            </div>
+          ))}
+        </form>
+      </section>
+      <section class="card" aria-labelledby="code-h">
+        <h2 id="code-h">{t['code.heading']}</h2>
+        <p>{fmt(t['code.explain'], { email: props.model.recipient.emailMasked })}</p>
+        <div class="row">
+          <button type="button" class="secondary" id="code-send">
+            {t['code.send']}
+          </button>
+        </div>
+        <label for="code-input">{t['code.label']}</label>
+        <div class="row">
+          <input type="text" id="code-input" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength={6} style="max-width:10rem;letter-spacing:.3em" />
+          <button type="button" class="primary" id="code-verify">
+            {t['code.verify']}
+          </button>
+        </div>
+        <p id="code-msg" class="msg" role="status" aria-live="polite"></p>
+      </section>
+      <section class="card" aria-labelledby="sig-h">
+        <h2 id="sig-h">{isSigner ? t['sig.heading'] : t['sig.approveHeading']}</h2>
+        {isSigner ? (
+          <div id="sig">
+            <div class="tabs" role="tablist">
+              <button type="button" class="secondary" role="tab" id="tab-typed" aria-controls="panel-typed" aria-selected="true">
+                {t['sig.type']}
+              </button>
+              <button type="button" class="secondary" role="tab" id="tab-drawn" aria-controls="panel-drawn" aria-selected="false">
+                {t['sig.draw']}
+              </button>
+              <button type="button" class="secondary" role="tab" id="tab-uploaded" aria-controls="panel-uploaded" aria-selected="false">
+                {t['sig.upload']}
+              </button>
+            </div>
+            <div role="tabpanel" id="panel-typed" aria-labelledby="tab-typed">
+              <label for="sig-text">{t['sig.typeLabel']}</label>
+              <input type="text" id="sig-text" autocomplete="name" value={props.model.recipient.name} />
+              <div class="typed" id="sig-preview" aria-hidden="true">
+                {props.model.recipient.name}
+              </div>
+            </div>
+            <div role="tabpanel" id="panel-drawn" aria-labelledby="tab-drawn" hidden>
+              <p class="hint" id="sig-pad-label">{t['sig.drawLabel']}</p>
+              <canvas id="sig-pad" tabindex={0} aria-labelledby="sig-pad-label"></canvas>
+              <button type="button" class="secondary" id="sig-clear">
+                {t['sig.clear']}
+              </button>
+            </div>
+            <div role="tabpanel" id="panel-uploaded" aria-labelledby="tab-uploaded" hidden>
+              <label for="sig-file">{t['sig.uploadLabel']}</label>
+              <input type="file" id="sig-file" accept="image/png,image/jpeg" />
+            </div>
+            {needsStamp || props.model.recipient.party === 'company' ? (
+              <div>
+                <label for="stamp-file">{t['stamp.label']}</label>
+                <input type="file" id="stamp-file" accept="image/png,image/jpeg" />
+              </div>
+            ) : null}
+          </div>
+        ) : null}
+        <p>
+          <label style="font-weight:400">
+            <input type="checkbox" id="terms" /> {t['terms.label']}
+          </label>
+        </p>
+        <div class="row">
+          <button type="button" class="primary" id="submit">
+            {isSigner ? t['action.sign'] : t['action.approve']}
+          </button>
+          <button type="button" class="danger" id="decline-open">
+            {t['action.decline']}
+          </button>
+        </div>
+        <p id="submit-msg" class="msg" role="status" aria-live="polite"></p>
+      </section>
+      <dialog id="decline-dialog" aria-labelledby="decline-h">
+        <h2 id="decline-h">{t['decline.heading']}</h2>
+        <label for="decline-reason">{t['decline.reason']}</label>
+        <textarea id="decline-reason" rows={4} required></textarea>
+        <p id="decline-msg" class="msg err" role="alert"></p>
+        <div class="row">
+          <button type="button" class="danger" id="decline-confirm">
+            {t['decline.confirm']}
+          </button>
+          <button type="button" class="secondary" id="decline-cancel">
+            {t['decline.cancel']}
+          </button>
+        </div>
+      </dialog>
+      <div id="guide" role="region" aria-label={t['guide.next']}>
+        <span id="guide-progress" aria-live="polite"></span>
+        <button type="button" id="guide-next">
+          {t['guide.next']}
+        </button>
+      </div>
+      <script type="module" src="/assets/sign/app.js"></script>
+    </Shell>
+  );
+}
+
+const STATE_KEYS: Record<string, [PageKey, PageKey | undefined]> = {
+  completed: ['state.completed', 'state.completed.text'],
+  declined: ['state.declined', 'state.declined.text'],
+  voided: ['state.voided', 'state.voided.text'],
+  expired: ['state.expired', 'state.expired.text'],
+  revoked: ['state.revoked', 'state.revoked.text'],
+  link_expired: ['state.link_expired', 'state.link_expired.text'],
+  not_your_turn: ['state.not_your_turn', 'state.not_your_turn.text'],
+  done: ['state.done', 'done.next'],
+};
+
+/* ---------------------------------------------------------------- routes ---- */
+
+const ZVerify = z.object({ code: z.string().max(20) });
+const ZDecline = z.object({ reason: z.string().max(4000) });
+const b64 = z
+  .string()
+  .max(3_000_000)
+  .transform((s) => new Uint8Array(Buffer.from(s.replace(/^data:[^,]*,/, ''), 'base64')));
+const ZSign = z.object({
+  values: z.record(z.string(), z.string().max(5000)).default({}),
+  signature: z
+    .object({ method: z.enum(['typed', 'drawn', 'uploaded']), text: z.string().max(200).optional(), image: b64.optional() })
+    .optional(),
+  stamp: b64.optional(),
+  acceptTerms: z.boolean(),
+});
+
+async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  const raw = await c.req.json().catch(() => {
+    throw new AppError('BAD_REQUEST', 'Send a JSON body.');
+  });
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+const noStore = (c: Context) => {
+  c.header('Cache-Control', 'no-store');
+  c.header('Referrer-Policy', 'no-referrer');
+  c.header('X-Robots-Tag', 'noindex');
+};
+
+export const signRoutes = new Hono<AppEnv>()
+  .get('/assets/pdfjs/:file', async (c) => {
+    const rel = PDFJS_FILES[c.req.param('file')];
+    if (!rel) throw new AppError('NOT_FOUND', 'No such file.');
+    const bytes = await readFile(require.resolve(rel));
+    return c.body(ab(bytes), 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' });
+  })
+  .get('/assets/sign/app.js', async (c) => {
+    const js = await clientBundle(c.var.services);
+    return c.body(js, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=300' });
+  })
+  .get('/assets/sign/caveat.ttf', async (c) => {
+    return c.body(ab(await fontBytes('handwriting')), 200, { 'Content-Type': 'font/ttf', 'Cache-Control': 'public, max-age=86400' });
+  })
+  /** The permanent link to the sealed PDF every party receives. */
+  .get('/s/final/:token', async (c) => {
+    const { services } = c.var;
+    const claims = await verifyFinalToken(services.config.sessionSecret, c.req.param('token'));
+    const [env] = await services.db
+      .select({ title: envelopes.title, sealedPdf: envelopes.sealedPdf, publicId: envelopes.publicId })
+      .from(envelopes)
+      .where(and(eq(envelopes.portalId, claims.portalId), eq(envelopes.id, claims.envelopeId), eq(envelopes.status, 'completed')));
+    if (!env?.sealedPdf) throw new AppError('NOT_FOUND', 'The signed document is not ready yet.');
+    noStore(c);
+    return c.body(ab(env.sealedPdf), 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `inline; filename="${env.publicId}.pdf"` });
+  })
+  .get('/s/:token', async (c) => {
+    const { services } = c.var;
+    noStore(c);
+    let ctx: SignerContext;
+    try {
+      ctx = await resolveSigner(services, c.req.param('token'));
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      const lang = pickLang(c.req.query('lang'), 'en');
+      const t = pageTexts(lang);
+      return c.html(<StatePage lang={lang} title="b24-sign" heading={t['state.invalid']} text={t['state.invalid.text']} />, 404);
+    }
+    const lang = pickLang(c.req.query('lang'), ctx.envelope.lang);
+    const t = pageTexts(lang);
+    if (ctx.state !== 'active') {
+      const key = ctx.state === 'ended' ? ctx.envelope.status : ctx.state;
+      const [h, txt] = STATE_KEYS[key] ?? ['state.invalid', undefined];
+      // An ended envelope tells only its outcome: a stolen link must not reveal the document.
+      return c.html(<StatePage lang={lang} title={ctx.envelope.title} heading={t[h]} text={txt ? t[txt] : undefined} />);
+    }
+    return c.html(<ActivePage lang={lang} model={await pageModel(services, ctx, lang)} />);
+  })
+  .get('/api/sign/:token', async (c) => {
+    const { services } = c.var;
+    noStore(c);
+    const ctx = await resolveSigner(services, c.req.param('token'));
+    const lang = pickLang(c.req.query('lang'), ctx.envelope.lang);
+    if (ctx.state !== 'active') return c.json({ state: ctx.state, envelopeStatus: ctx.envelope.status, title: ctx.envelope.title, lang });
+    const m = await pageModel(services, ctx, lang);
+    return c.json({ state: ctx.state, envelopeStatus: ctx.envelope.status, title: m.title, lang, recipient: m.recipient, fields: m.fields });
+  })
+  .get('/api/sign/:token/document.pdf', async (c) => {
+    const { services } = c.var;
+    const ctx = await resolveSigner(services, c.req.param('token'));
+    if (ctx.state !== 'active' && ctx.state !== 'done') throw new AppError('GONE', 'This link no longer opens the document.', { state: ctx.state });
+    const [row] = await services.db
+      .select({ pdf: envelopes.sourcePdf })
+      .from(envelopes)
+      .where(and(eq(envelopes.portalId, ctx.claims.portalId), eq(envelopes.id, ctx.claims.envelopeId)));
+    if (!row?.pdf) throw new AppError('NOT_FOUND', 'No document.');
+    noStore(c);
+    return c.body(ab(row.pdf), 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': 'inline; filename="document.pdf"' });
+  })
+  .post('/api/sign/:token/open', async (c) => {
+    const ctx = await markOpened(c.var.services, c.req.param('token'), requestMeta(c));
+    return c.json({ status: ctx.recipient.status });
+  })
+  .post('/api/sign/:token/code', async (c) => {
+    return c.json(await requestCode(c.var.services, c.req.param('token'), requestMeta(c)));
+  })
+  .post('/api/sign/:token/verify', async (c) => {
+    const { code } = await body(c, ZVerify);
+    return c.json(await verifyCode(c.var.services, c.req.param('token'), code, requestMeta(c)));
+  })
+  .post('/api/sign/:token/sign', async (c) => {
+    const b = await body(c, ZSign);
+    const actionToken = c.req.header('x-sign-action') ?? '';
+    const out = await complete(c.var.services, c.req.param('token'), { actionToken, values: b.values, signature: b.signature, stamp: b.stamp, acceptTerms: b.acceptTerms }, requestMeta(c));
+    return c.json(out);
+  })
+  .post('/api/sign/:token/decline', async (c) => {
+    const { reason } = await body(c, ZDecline);
+    await decline(c.var.services, c.req.param('token'), reason, requestMeta(c));
+    return c.json({ status: 'declined' });
+  });
