@@ -26,6 +26,11 @@ export const ZConfig = z
     /** Leaky bucket per portal: 2 req/s with a burst of 50 on ordinary plans, 5/250 on Enterprise. */
     BITRIX24_RATE_PER_SECOND: z.coerce.number().positive().default(2),
     BITRIX24_RATE_BURST: z.coerce.number().int().positive().default(50),
+    /** OAuth servers allowed to receive the client secret on refresh (comma-separated; the two Bitrix24 regions by default). */
+    BITRIX24_OAUTH_HOSTS: z.preprocess(
+      (v) => (v === undefined || v === '' ? undefined : String(v).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
+      z.array(z.string()).default(['oauth.bitrix.info', 'oauth.bitrix24.tech']),
+    ),
     /** Secret for session and signer-link tokens (HS256). Generated and persisted in DATA_DIR when unset outside production. */
     SESSION_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'must be at least 32 characters').optional()),
     SANDBOX: flag(true),

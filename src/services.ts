@@ -1,3 +1,4 @@
+import type { Bitrix24ClientFactory } from './bitrix24/types.js';
 import type { Config } from './config.js';
 import type { Database, DbHandle } from './db/client.js';
 import type { Clock } from './lib/clock.js';
@@ -18,6 +19,8 @@ export interface Services {
   ids: Ids;
   /** Outbound HTTP (Bitrix24, TSA). Tests route it into the emulator. */
   fetch: typeof fetch;
+  /** REST client per stored portal: OAuth refresh, the shared rate limiter, retries (src/bitrix24/client.ts). */
+  bitrix24: Bitrix24ClientFactory;
   /** SMTP when SMTP_URL is set; absent means messages are only recorded in `messages` (sandbox mailbox). */
   mailer?: Mailer;
 }

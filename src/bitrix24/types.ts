@@ -18,10 +18,10 @@ export interface Bitrix24Client {
   /** One REST call; returns `result`. Throws Bitrix24Error. */
   call<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T>;
   /** Full envelope (`result`, `total`, `next`, `time`) for paginated reads. */
-  callRaw<T = unknown>(method: string, params?: Record<string, unknown>): Promise<{ result: T; total?: number; next?: number }>;
+  callRaw<T = unknown>(method: string, params?: Record<string, unknown>): Promise<{ result: T; total?: number; next?: number; time?: Record<string, unknown> }>;
   /**
    * `batch` with auto-chunking at 50 commands. Commands may reference earlier results as
-   * `$result[key][FIELD]` (only within one chunk of 50 — keep dependent commands together).
+   * `$result[key][FIELD]`; references into an earlier chunk are filled in by the client.
    */
   batch(commands: Record<string, BatchCommand>, opts?: { halt?: boolean }): Promise<BatchResult>;
   /** Every page of a list method (`start` = `next` until done). */
@@ -39,6 +39,12 @@ export class Bitrix24Error extends Error {
     readonly description: string,
     readonly method: string,
     readonly httpStatus?: number,
+    /**
+     * `retryAt`: when the call may succeed again (OPERATION_TIME_LIMIT pauses a method).
+     * `retryable`: whether repeating the whole operation later is sensible; false for hard errors
+     * and for writes whose outcome is unknown (a timeout after the request left).
+     */
+    readonly details: { retryAt?: Date; retryable?: boolean } = {},
   ) {
     super(`${method}: ${code}${description ? ` — ${description}` : ''}`);
     this.name = 'Bitrix24Error';

@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../app.js';
+import { createBitrix24 } from '../bitrix24/client.js';
 import { ConfigError, parseConfig, type Config } from '../config.js';
 import type { DbHandle } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
@@ -52,6 +53,7 @@ async function main() {
   }
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const dbHandle = await openDatabase(config);
+  const outbound = globalThis.fetch.bind(globalThis);
   const services: Services = {
     config,
     db: dbHandle.db,
@@ -59,7 +61,8 @@ async function main() {
     logger,
     clock: systemClock,
     ids: realIds,
-    fetch: globalThis.fetch.bind(globalThis),
+    fetch: outbound,
+    bitrix24: createBitrix24({ db: dbHandle.db, fetch: outbound, clock: systemClock, logger, config }),
   };
   const app = createApp(services);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

@@ -1,3 +1,4 @@
+import { createBitrix24 } from '../../src/bitrix24/client.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { ManualClock, systemClock, type Clock } from '../../src/lib/clock.js';
 import { realIds } from '../../src/lib/ids.js';
@@ -20,14 +21,20 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 /** Services over a fresh database; callers close `db` when done (e.g. in afterAll). */
 export async function createTestServices(opts: { env?: Record<string, string>; clock?: Clock; fetch?: typeof fetch } = {}): Promise<Services & { testDb: TestDb }> {
   const testDb = await createTestDb();
+  const config = testConfig(opts.env);
+  const logger = silentLogger();
+  const clock = opts.clock ?? systemClock;
+  // Resolved per call, so an msw server started after these services still sees the traffic.
+  const outbound: typeof fetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   return {
-    config: testConfig(opts.env),
+    config,
     db: testDb.db,
     dbHandle: testDb,
-    logger: silentLogger(),
-    clock: opts.clock ?? systemClock,
+    logger,
+    clock,
     ids: realIds,
-    fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
+    fetch: outbound,
+    bitrix24: createBitrix24({ db: testDb.db, fetch: outbound, clock, logger, config }),
     testDb,
   };
 }

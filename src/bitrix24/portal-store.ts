@@ -1,0 +1,127 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { portals, type PortalStatus } from '../db/schema/index.js';
+
+/** What the REST client needs from a stored portal. */
+export interface PortalCredentials {
+  portalId: string;
+  memberId: string;
+  domain: string;
+  clientEndpoint: string;
+  serverEndpoint: string | null;
+  accessToken: string | null;
+  refreshToken: string | null;
+  expiresAt: Date | null;
+  /** Bumped by every token write; a refresh is a compare-and-swap on it. */
+  tokenVersion: number;
+  status: PortalStatus;
+}
+
+const credentialColumns = {
+  portalId: portals.id,
+  memberId: portals.memberId,
+  domain: portals.domain,
+  clientEndpoint: portals.clientEndpoint,
+  serverEndpoint: portals.serverEndpoint,
+  accessToken: portals.accessToken,
+  refreshToken: portals.refreshToken,
+  expiresAt: portals.expiresAt,
+  tokenVersion: portals.tokenVersion,
+  status: portals.status,
+};
+
+export async function loadPortalCredentials(db: DbOrTx, portalId: string): Promise<PortalCredentials | undefined> {
+  const [row] = await db.select(credentialColumns).from(portals).where(eq(portals.id, portalId)).limit(1);
+  return row;
+}
+
+/**
+ * The same row, locked until the surrounding transaction ends: the cross-process single flight of
+ * a token refresh. Whoever holds the lock refreshes; everyone else waits here and then sees the
+ * bumped token_version.
+ */
+export async function lockPortalCredentials(tx: DbOrTx, portalId: string): Promise<PortalCredentials | undefined> {
+  const [row] = await tx.select(credentialColumns).from(portals).where(eq(portals.id, portalId)).limit(1).for('update');
+  return row;
+}
+
+export interface NewTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: Date | null;
+  scope?: string | null;
+  clientEndpoint?: string;
+  domain?: string;
+}
+
+/**
+ * Stores a new token pair only if nobody else has since the caller read `expectedVersion`
+ * (compare-and-swap); returns the new version, or undefined when the swap lost.
+ */
+export async function swapTokens(db: DbOrTx, p: { portalId: string; expectedVersion: number; tokens: NewTokens; now: Date }): Promise<number | undefined> {
+  const t = p.tokens;
+  const rows = await db
+    .update(portals)
+    .set({
+      accessToken: t.accessToken,
+      refreshToken: t.refreshToken,
+      expiresAt: t.expiresAt,
+      ...(t.scope ? { scope: t.scope } : {}),
+      ...(t.clientEndpoint ? { clientEndpoint: t.clientEndpoint } : {}),
+      ...(t.domain ? { domain: t.domain } : {}),
+      tokenVersion: sql`${portals.tokenVersion} + 1`,
+      lastError: null,
+      updatedAt: p.now,
+    })
+    .where(and(eq(portals.id, p.portalId), eq(portals.tokenVersion, p.expectedVersion)))
+    .returning({ tokenVersion: portals.tokenVersion });
+  return rows[0]?.tokenVersion;
+}
+
+/**
+ * For the install flow (ONAPPINSTALL, the wizard POST): a fresh pair from Bitrix24 replaces the
+ * stored one unconditionally, and the version bump tells every instance to drop its cached token.
+ */
+export async function storePortalTokens(db: DbOrTx, p: { portalId: string; tokens: NewTokens; now: Date }): Promise<number | undefined> {
+  const t = p.tokens;
+  const rows = await db
+    .update(portals)
+    .set({
+      accessToken: t.accessToken,
+      refreshToken: t.refreshToken,
+      expiresAt: t.expiresAt,
+      ...(t.scope ? { scope: t.scope } : {}),
+      ...(t.clientEndpoint ? { clientEndpoint: t.clientEndpoint } : {}),
+      ...(t.domain ? { domain: t.domain } : {}),
+      tokenVersion: sql`${portals.tokenVersion} + 1`,
+      updatedAt: p.now,
+    })
+    .where(eq(portals.id, p.portalId))
+    .returning({ tokenVersion: portals.tokenVersion });
+  return rows[0]?.tokenVersion;
+}
+
+/** The refresh token is dead (invalid_grant): nothing works until an admin reopens or reinstalls the app. */
+export async function markPortalNeedsReauth(
+  db: DbOrTx,
+  p: { portalId: string; reason: string; now: Date; /** only if the pair is still this version */ tokenVersion?: number },
+): Promise<void> {
+  await db
+    .update(portals)
+    .set({ status: 'needs_reauth', lastError: p.reason.slice(0, 500), updatedAt: p.now })
+    .where(
+      and(
+        eq(portals.id, p.portalId),
+        eq(portals.status, 'installed'),
+        p.tokenVersion === undefined ? undefined : eq(portals.tokenVersion, p.tokenVersion),
+      ),
+    );
+}
+
+/** A renamed portal: later calls go straight to the new host. member_id, not the domain, keys the tenant. */
+export async function updatePortalEndpoint(db: DbOrTx, p: { portalId: string; clientEndpoint: string; domain: string; now: Date }): Promise<void> {
+  await db
+    .update(portals)
+    .set({ clientEndpoint: p.clientEndpoint, domain: p.domain, updatedAt: p.now })
+    .where(eq(portals.id, p.portalId));
+}
