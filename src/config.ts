@@ -21,6 +21,8 @@ export const ZConfig = z
     LOG_PRETTY: flag(false),
     BITRIX24_CLIENT_ID: optionalString,
     BITRIX24_CLIENT_SECRET: optionalString,
+    /** The OAuth server used to verify a first install when the request names none (western cloud by default). */
+    BITRIX24_OAUTH_SERVER_ENDPOINT: z.url().default('https://oauth.bitrix.info/rest/'),
     /** Plain http to loopback portals, for tests and the sandbox only. */
     BITRIX24_ALLOW_INSECURE_ENDPOINTS: flag(false),
     /** Leaky bucket per portal: 2 req/s with a burst of 50 on ordinary plans, 5/250 on Enterprise. */

@@ -117,7 +117,8 @@ export async function refreshPortalTokens(deps: RefreshDeps, p: { portalId: stri
     const tokens: NewTokens = {
       accessToken: t.access_token,
       refreshToken: t.refresh_token,
-      expiresAt: t.expires ? new Date(t.expires * 1000) : t.expires_in ? new Date(now.getTime() + t.expires_in * 1000) : null,
+      // expires_in on our own clock first: the expiry check before each call reads our clock, not Bitrix24's.
+      expiresAt: t.expires_in ? new Date(now.getTime() + t.expires_in * 1000) : t.expires ? new Date(t.expires * 1000) : null,
       scope: t.scope ?? null,
       ...endpointFromTokenResponse(t.client_endpoint, row.clientEndpoint, deps.allowInsecure),
     };

@@ -80,7 +80,8 @@ export async function swapTokens(db: DbOrTx, p: { portalId: string; expectedVers
 
 /**
  * For the install flow (ONAPPINSTALL, the wizard POST): a fresh pair from Bitrix24 replaces the
- * stored one unconditionally, and the version bump tells every instance to drop its cached token.
+ * stored one unconditionally, the portal is usable again, and the version bump tells every instance
+ * that its cached token is stale (their next 401 re-reads the row instead of refreshing).
  */
 export async function storePortalTokens(db: DbOrTx, p: { portalId: string; tokens: NewTokens; now: Date }): Promise<number | undefined> {
   const t = p.tokens;
@@ -94,6 +95,8 @@ export async function storePortalTokens(db: DbOrTx, p: { portalId: string; token
       ...(t.clientEndpoint ? { clientEndpoint: t.clientEndpoint } : {}),
       ...(t.domain ? { domain: t.domain } : {}),
       tokenVersion: sql`${portals.tokenVersion} + 1`,
+      status: 'installed',
+      lastError: null,
       updatedAt: p.now,
     })
     .where(eq(portals.id, p.portalId))
