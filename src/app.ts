@@ -5,6 +5,11 @@ import { renderErrorPage } from './http/error-page.js';
 import { healthRoutes } from './doors/health.js';
 import { signRoutes } from './doors/sign.js';
 import { apiEnvelopeRoutes } from './doors/api-envelopes.js';
+import { installRoutes } from './doors/install.js';
+import { eventRoutes } from './doors/events.js';
+import { appPageRoutes } from './doors/app-page.js';
+import { placementRoutes } from './doors/placements-door.js';
+import { sessionApiRoutes } from './doors/session-api.js';
 import type { Services } from './services.js';
 import type { AppEnv } from './types.js';
 
@@ -24,6 +29,12 @@ export function createApp(services: Services) {
   app.route('/', healthRoutes);
   app.route('/', signRoutes);
   app.route('/', apiEnvelopeRoutes as never);
+  // Bitrix24 doors (install, events, app page, placements) and the frame session's JSON routes.
+  app.route('/', installRoutes);
+  app.route('/', eventRoutes);
+  app.route('/', appPageRoutes);
+  app.route('/', placementRoutes());
+  app.route('/', sessionApiRoutes as never);
 
   app.notFound((c) => {
     const body = { error: { code: 'NOT_FOUND' as const, message: `No route for ${c.req.method} ${c.req.path}.`, requestId: c.var.requestId } };

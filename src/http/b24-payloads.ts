@@ -180,15 +180,6 @@ export const ZFramePost = z.object({
 });
 export type FramePost = z.output<typeof ZFramePost>;
 
-/** Our three UI languages; anything else falls back to English. */
-export function uiLang(lang: string | undefined): 'en' | 'it' | 'ru' {
-  const l = (lang ?? '').toLowerCase().slice(0, 2);
-  if (l === 'it' || l === 'ru') return l;
-  // Bitrix24's Russian-language portals also use ua/by/kz interfaces that read Russian best.
-  if (l === 'ua' || l === 'by' || l === 'kz') return 'ru';
-  return 'en';
-}
-
 /** `properties[...]`: strings, or arrays/objects of strings for multiple values. */
 const ZPropertyValue: z.ZodType<unknown> = z.lazy(() => z.union([z.string(), z.array(ZPropertyValue), z.record(z.string(), ZPropertyValue)]));
 

@@ -1,0 +1,173 @@
+/**
+ * The ONE description of everything b24-sign registers in a portal: placements, robots and event
+ * handlers. Install, update and the status page all read it; registration.ts turns it into batch
+ * calls. Handler paths are registered in portals and must stay stable.
+ */
+import type { Lang } from '../i18n/index.js';
+
+export type Localized = Record<Lang, string>;
+
+export interface PlacementEntry {
+  /** Bitrix24 placement code. */
+  code: string;
+  /** Our handler path; the full URL is PUBLIC_URL + path. */
+  path: string;
+  title: Localized;
+  description: Localized;
+  /** Groups several items under one menu (the detail toolbar supports it). */
+  groupName?: Localized;
+}
+
+/** A robot property as bizproc.robot.add takes it (reference §5.1). */
+export interface RobotProperty {
+  Name: Localized;
+  Description?: Localized;
+  Type: 'bool' | 'date' | 'datetime' | 'double' | 'file' | 'int' | 'select' | 'string' | 'text' | 'user';
+  Required?: 'Y' | 'N';
+  Multiple?: 'Y' | 'N';
+  Default?: string;
+  Options?: Record<string, string>;
+}
+
+export interface RobotEntry {
+  code: string;
+  path: string;
+  name: Localized;
+  description: Localized;
+  /** Explicit: empty means "wait" to Bitrix24 (§13.13); the robot waits for the signing outcome. */
+  useSubscription: 'Y' | 'N';
+  documentType: [string, string, string];
+  filter?: { INCLUDE?: unknown[]; EXCLUDE?: unknown[] };
+  properties: Record<string, RobotProperty>;
+  returnProperties: Record<string, RobotProperty>;
+}
+
+export interface EventEntry {
+  event: string;
+  path: string;
+}
+
+export interface RegistrationManifest {
+  placements: PlacementEntry[];
+  robots: RobotEntry[];
+  events: EventEntry[];
+}
+
+export const PLACEMENT_PATH_PREFIX = '/b24/placements/';
+export const EVENTS_PATH = '/b24/events';
+
+const TAB: Pick<PlacementEntry, 'title' | 'description'> = {
+  title: { en: 'Signatures', it: 'Firme', ru: 'Подписи' },
+  description: {
+    en: 'Documents sent for e-signature from this record',
+    it: 'Documenti inviati per la firma elettronica da questo record',
+    ru: 'Документы, отправленные на электронную подпись из этой карточки',
+  },
+};
+const TOOLBAR: Pick<PlacementEntry, 'title' | 'description' | 'groupName'> = {
+  title: { en: 'Send for signing', it: 'Invia per la firma', ru: 'Отправить на подпись' },
+  description: {
+    en: 'Create a document and send it for e-signature',
+    it: 'Crea un documento e invialo per la firma elettronica',
+    ru: 'Создать документ и отправить его на электронную подпись',
+  },
+  groupName: { en: 'E-signature', it: 'Firma elettronica', ru: 'Электронная подпись' },
+};
+const GENERATOR: Pick<PlacementEntry, 'title' | 'description'> = {
+  title: { en: 'Send for signing', it: 'Invia per la firma', ru: 'Отправить на подпись' },
+  description: {
+    en: 'Send a generated document for e-signature',
+    it: 'Invia un documento generato per la firma elettronica',
+    ru: 'Отправить созданный документ на электронную подпись',
+  },
+};
+
+const ENTITIES = ['DEAL', 'LEAD', 'CONTACT', 'COMPANY'] as const;
+const placement = (code: string, texts: Pick<PlacementEntry, 'title' | 'description' | 'groupName'>): PlacementEntry => ({
+  code,
+  path: `${PLACEMENT_PATH_PREFIX}${code}`,
+  ...texts,
+});
+
+export const SIGN_PLACEMENTS: PlacementEntry[] = [
+  ...ENTITIES.map((e) => placement(`CRM_${e}_DETAIL_TAB`, TAB)),
+  ...ENTITIES.map((e) => placement(`CRM_${e}_DETAIL_TOOLBAR`, TOOLBAR)),
+  ...ENTITIES.map((e) => placement(`CRM_${e}_DOCUMENTGENERATOR_BUTTON`, GENERATOR)),
+  // Timeline menus exist for deals, not contacts/companies (§4.2); leads are left out on purpose.
+  placement('CRM_DEAL_ACTIVITY_TIMELINE_MENU', {
+    title: { en: 'Send for signing', it: 'Invia per la firma', ru: 'Отправить на подпись' },
+    description: {
+      en: 'Send this document for e-signature',
+      it: 'Invia questo documento per la firma elettronica',
+      ru: 'Отправить этот документ на электронную подпись',
+    },
+  }),
+  // Deep links /marketplace/view/<app>/?params[...] open the app at a given envelope (§4.4).
+  placement('REST_APP_URI', {
+    title: { en: 'E-signature', it: 'Firma elettronica', ru: 'Электронная подпись' },
+    description: { en: 'Open a signing request', it: 'Apri una richiesta di firma', ru: 'Открыть запрос на подпись' },
+  }),
+];
+
+/**
+ * "Send document for signing": the robot issue extends its properties; keep it a separate piece so
+ * that work touches only this object.
+ */
+export const sendForSigningRobot: RobotEntry = {
+  code: 'b24sign_send_for_signing',
+  path: '/b24/robots/send-for-signing',
+  name: { en: 'Send document for signing', it: 'Invia documento per la firma', ru: 'Отправить документ на подпись' },
+  description: {
+    en: 'Generates the document from a template and sends it for e-signature; continues when it is signed or declined.',
+    it: 'Genera il documento da un modello e lo invia per la firma elettronica; prosegue quando è firmato o rifiutato.',
+    ru: 'Создаёт документ по шаблону и отправляет его на электронную подпись; продолжает, когда документ подписан или отклонён.',
+  },
+  useSubscription: 'Y',
+  documentType: ['crm', 'CCrmDocumentDeal', 'DEAL'],
+  filter: { INCLUDE: [['crm', 'CCrmDocumentDeal']] },
+  properties: {
+    template: {
+      Name: { en: 'Template', it: 'Modello', ru: 'Шаблон' },
+      Description: { en: 'Template id from the b24-sign settings', it: 'Id del modello nelle impostazioni di b24-sign', ru: 'Id шаблона из настроек b24-sign' },
+      Type: 'string',
+      Required: 'Y',
+    },
+  },
+  returnProperties: {
+    envelope_id: { Name: { en: 'Signing request id', it: 'Id della richiesta di firma', ru: 'Id запроса на подпись' }, Type: 'string' },
+    status: { Name: { en: 'Result', it: 'Esito', ru: 'Результат' }, Type: 'string' },
+    signed_pdf_url: { Name: { en: 'Signed document link', it: 'Link al documento firmato', ru: 'Ссылка на подписанный документ' }, Type: 'string' },
+    verify_url: { Name: { en: 'Verification link', it: 'Link di verifica', ru: 'Ссылка для проверки' }, Type: 'string' },
+    decline_reason: { Name: { en: 'Decline reason', it: 'Motivo del rifiuto', ru: 'Причина отказа' }, Type: 'string' },
+  },
+};
+
+export const APP_EVENTS: EventEntry[] = [
+  { event: 'ONAPPUNINSTALL', path: EVENTS_PATH },
+  { event: 'ONAPPUPDATE', path: EVENTS_PATH },
+];
+
+export const registrationManifest: RegistrationManifest = {
+  placements: SIGN_PLACEMENTS,
+  robots: [sendForSigningRobot],
+  events: APP_EVENTS,
+};
+
+/** Scopes the app must be granted for everything above (and for what the pages call later). */
+export const REQUIRED_SCOPES = ['crm', 'bizproc', 'placement', 'user_brief'] as const;
+/** Recommended too: messenger invitations for employees, and the document generator button's data. */
+export const RECOMMENDED_SCOPES = ['im', 'documentgenerator', 'disk'] as const;
+
+/** `{en:{TITLE,DESCRIPTION,GROUP_NAME}, it:…, ru:…}` as placement.bind takes it. */
+export function langAll(p: PlacementEntry): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const lang of Object.keys(p.title) as Lang[]) {
+    out[lang] = { TITLE: p.title[lang], DESCRIPTION: p.description[lang], ...(p.groupName ? { GROUP_NAME: p.groupName[lang] } : {}) };
+  }
+  return out;
+}
+
+/** The absolute handler URL Bitrix24 calls. */
+export function handlerUrl(publicUrl: string, path: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${path}`;
+}

@@ -1,0 +1,125 @@
+/** @jsxImportSource hono/jsx */
+import { Hono } from 'hono';
+import { REQUIRED_SCOPES, RECOMMENDED_SCOPES, registrationManifest } from '../bitrix24/manifest.js';
+import { compareWithManifest, readRegistrations } from '../bitrix24/registration.js';
+import type { Portal } from '../db/schema/index.js';
+import { catalogFor, format, pickLang } from '../i18n/index.js';
+import { issueFrameSession, verifyFramePost, type FrameUser } from '../http/b24-auth.js';
+import { ZFramePost } from '../http/b24-payloads.js';
+import { parseForm, readBitrixForm } from '../http/form.js';
+import { portalOrigin, setFrameHeaders } from '../http/frame-headers.js';
+import { findPortalByMemberId } from '../portals/store.js';
+import type { Services } from '../services.js';
+import type { AppEnv } from '../types.js';
+import { FramePage, jsonForScript } from './frame-page.js';
+import { frameProblemHandler } from './frame-problem.js';
+import { installFromWizard } from './install.js';
+import { INSTALL_MESSAGES } from './install-texts.js';
+
+/**
+ * POST /b24/app: the app's own page in Bitrix24 (PLACEMENT=DEFAULT). It shows the installation
+ * status: portal, what is registered (read live from the portal), scopes, last error. An app set
+ * up without an install wizard reaches us here first: an admin's visit installs it.
+ */
+export const appPageRoutes = new Hono<AppEnv>();
+appPageRoutes.onError(frameProblemHandler);
+
+type Status = { ok: true; view: ReturnType<typeof compareWithManifest> } | { ok: false; error: string };
+
+async function liveStatus(services: Services, portal: Portal): Promise<Status> {
+  try {
+    const current = await readRegistrations(services.bitrix24.forPortal(portal.id));
+    return { ok: true, view: compareWithManifest(registrationManifest, current, services.config.publicUrl) };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message.slice(0, 300) : 'unknown error' };
+  }
+}
+
+appPageRoutes.post('/b24/app', async (c) => {
+  const { services } = c.var;
+  const { body, query } = await readBitrixForm(c);
+  const frame = parseForm(ZFramePost, { ...query, ...body });
+  const known = await findPortalByMemberId(services.db, frame.member_id);
+  let portal: Portal;
+  let user: FrameUser;
+  if (!known || known.status === 'uninstalled') {
+    // No install wizard configured: the first admin visit is the install (verified the same way).
+    await installFromWizard(services, frame);
+    const v = await verifyFramePost(services, frame);
+    portal = v.portal;
+    user = v.user;
+  } else {
+    const v = await verifyFramePost(services, frame);
+    portal = v.portal;
+    user = v.user;
+  }
+  const lang = pickLang(frame.LANG);
+  const { token } = await issueFrameSession(services, { portalId: portal.id, user, placement: 'APP', lang });
+  const status = await liveStatus(services, portal);
+  const fresh = (await findPortalByMemberId(services.db, portal.memberId)) ?? portal;
+  const t = catalogFor(INSTALL_MESSAGES, lang);
+  const scopes = (fresh.scope ?? '').split(',').filter(Boolean);
+  const missing = REQUIRED_SCOPES.filter((s) => !scopes.includes(s));
+  const mark = (ok: boolean) => <span class={ok ? 'ok' : 'bad'}>{ok ? `✓ ${t.yes}` : `✗ ${t.no}`}</span>;
+
+  setFrameHeaders(c, portalOrigin(fresh.clientEndpoint));
+  const page = (
+    <FramePage lang={lang} title={t.statusTitle} bx24>
+      <h1>{t.statusTitle}</h1>
+      <div class="panel">
+        <table>
+          <tbody>
+            <tr><th>{t.portal}</th><td>{fresh.domain} <span class="muted">({fresh.memberId})</span></td></tr>
+            <tr><th>{t.status}</th><td>{fresh.status}</td></tr>
+            <tr><th>{t.installedBy}</th><td>{fresh.installedByUserId ?? '—'}</td></tr>
+            <tr>
+              <th>{t.scopes}</th>
+              <td>
+                {scopes.join(', ') || '—'}
+                {missing.length ? <div class="bad">{format(t.missingScopes, { scopes: missing.join(', ') })}</div> : null}
+                <div class="muted">{RECOMMENDED_SCOPES.filter((s) => !scopes.includes(s)).join(', ')}</div>
+              </td>
+            </tr>
+            <tr><th>{t.lastError}</th><td class={fresh.lastError ? 'bad' : ''}>{fresh.lastError ?? t.none}</td></tr>
+          </tbody>
+        </table>
+      </div>
+      <h2>{t.registered}</h2>
+      <div class="panel" id="registrations">
+        {status.ok ? (
+          <table>
+            <tbody>
+              {status.view.placements.map((p) => (
+                <tr data-kind="placement" data-registered={String(p.registered)}><td>{t.placements}</td><td><code>{p.code}</code></td><td>{mark(p.registered)}</td></tr>
+              ))}
+              {status.view.robots.map((r) => (
+                <tr data-kind="robot" data-registered={String(r.registered)}><td>{t.robots}</td><td><code>{r.code}</code></td><td>{mark(r.registered)}</td></tr>
+              ))}
+              {status.view.events.map((e) => (
+                <tr data-kind="event" data-registered={String(e.registered)}><td>{t.events}</td><td><code>{e.event}</code></td><td>{mark(e.registered)}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p class="bad">{format(t.readFailed, { error: status.error })}</p>
+        )}
+      </div>
+      {user.isAdmin ? (
+        <p>
+          <button type="button" id="repair">{t.repair}</button> <span id="repair-result" role="status"></span>
+        </p>
+      ) : null}
+      <script
+        dangerouslySetInnerHTML={{
+          __html: `(function(){var boot=${jsonForScript({ token, done: t.repairDone, failed: t.repairFailed })};
+if(window.BX24&&BX24.init){BX24.init(function(){BX24.fitWindow&&BX24.fitWindow();});}
+var b=document.getElementById('repair');if(!b)return;var out=document.getElementById('repair-result');
+b.addEventListener('click',function(){b.disabled=true;fetch('/api/portal/registrations',{method:'POST',headers:{authorization:'Bearer '+boot.token}})
+.then(function(r){return r.json().then(function(j){out.textContent=r.ok?boot.done:boot.failed.replace('{error}',(j.error&&j.error.code)||r.status);});})
+.catch(function(e){out.textContent=boot.failed.replace('{error}',String(e));}).finally(function(){b.disabled=false;});});})();`,
+        }}
+      />
+    </FramePage>
+  );
+  return c.html(`<!doctype html>${page}`);
+});

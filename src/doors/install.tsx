@@ -1,0 +1,174 @@
+/** @jsxImportSource hono/jsx */
+import { Hono } from 'hono';
+import { REQUIRED_SCOPES, registrationManifest } from '../bitrix24/manifest.js';
+import { registerAll, RegistrationError, type RegistrationReport } from '../bitrix24/registration.js';
+import { catalogFor, pickLang } from '../i18n/index.js';
+import { checkEndpoint, constantTimeEqual, fetchProfile, oauthServerEndpoint, verifyTokenWithOAuthServer, type TokenInfo } from '../http/b24-auth.js';
+import { ZAppInstallEvent, ZFramePost, type AppInstallEvent, type FramePost } from '../http/b24-payloads.js';
+import { AppError } from '../http/errors.js';
+import { parseForm, readBitrixForm } from '../http/form.js';
+import { portalOrigin, setFrameHeaders } from '../http/frame-headers.js';
+import type { Portal } from '../db/schema/index.js';
+import { findPortalByMemberId, setPortalLastError, upsertInstalledPortal } from '../portals/store.js';
+import type { Services } from '../services.js';
+import type { AppEnv } from '../types.js';
+import { FramePage, jsonForScript } from './frame-page.js';
+import { FrameProblem, frameProblemHandler } from './frame-problem.js';
+import { INSTALL_MESSAGES } from './install-texts.js';
+
+/**
+ * POST /b24/install, both install flavours (reference §1.2–§1.4):
+ * - the UI wizard: a frame POST with PLACEMENT=DEFAULT; we verify, store, register and answer a
+ *   page that calls BX24.installFinish() (nothing shows in the portal until it does);
+ * - the server callback: event=ONAPPINSTALL with auth[...] tokens.
+ * Either way the tokens are first confirmed by the OAuth server for that member_id; nothing in the
+ * request (DOMAIN, client_endpoint) decides where tokens go before that.
+ */
+export const installRoutes = new Hono<AppEnv>();
+installRoutes.onError(frameProblemHandler);
+
+installRoutes.post('/b24/install', async (c) => {
+  const { services } = c.var;
+  const { body, query } = await readBitrixForm(c);
+  if (typeof body.event === 'string') {
+    const ev = parseForm(ZAppInstallEvent, body);
+    const { portal, report } = await installFromEvent(services, ev);
+    c.var.logger.info({ portalId: portal.id, batches: report?.batches, ok: report?.ok }, 'installed via ONAPPINSTALL');
+    return c.json({ installed: true, registered: report?.ok ?? false });
+  }
+  const frame = parseForm(ZFramePost, { ...query, ...body });
+  const { portal } = await installFromWizard(services, frame);
+  const lang = pickLang(frame.LANG);
+  const t = catalogFor(INSTALL_MESSAGES, lang);
+  setFrameHeaders(c, portalOrigin(portal.clientEndpoint));
+  const page = (
+    <FramePage lang={lang} title={t.installedTitle} bx24>
+      <h1>{t.installedTitle}</h1>
+      <div class="panel">
+        <p>{t.installedBody}</p>
+      </div>
+      <script
+        dangerouslySetInnerHTML={{
+          // installFinish exactly once, after BX24 has its init data (reference §1.2, §13.1).
+          __html: `(function(){var done=false;function fin(){if(done)return;done=true;BX24.installFinish();}
+if(window.BX24&&BX24.init){BX24.init(fin);}else{document.body.setAttribute('data-bx24','missing');}
+window.__b24install=${jsonForScript({ portal: portal.domain })};})();`,
+        }}
+      />
+    </FramePage>
+  );
+  return c.html(`<!doctype html>${page}`);
+});
+
+function expiryOf(now: Date, expires?: number, expiresIn?: number): Date | null {
+  if (expires && expires > 1_000_000_000) return new Date(expires * 1000);
+  if (expiresIn && expiresIn > 0) return new Date(now.getTime() + expiresIn * 1000);
+  return null;
+}
+
+/** The portal's REST endpoint as the OAuth server reports it, checked to be one we may send tokens to. */
+function trustedClientEndpoint(services: Services, info: TokenInfo): string {
+  const u = checkEndpoint(info.clientEndpoint, services.config);
+  if (!u || !info.domain) throw new AppError('BITRIX24_ERROR', 'The authorization server did not name a usable portal address.');
+  return u.href;
+}
+
+function missingScopes(granted: string[]): string[] {
+  // An empty list means the server did not say; registration itself then reports what fails.
+  if (granted.length === 0) return [];
+  return REQUIRED_SCOPES.filter((s) => !granted.includes(s));
+}
+
+/**
+ * Registers everything as the installing admin (whose tokens are now the portal's) and records
+ * the outcome as the portal's last error, which the status page shows.
+ */
+export async function registerPortal(services: Services, portal: Portal, authUserId: number): Promise<RegistrationReport> {
+  const now = () => services.clock.now();
+  try {
+    const report = await registerAll(services.bitrix24.forPortal(portal.id), registrationManifest, { publicUrl: services.config.publicUrl, authUserId });
+    await setPortalLastError(services.db, { portalId: portal.id, error: null, now: now() });
+    return report;
+  } catch (e) {
+    const message = e instanceof RegistrationError ? e.message : e instanceof Error ? e.message : String(e);
+    await setPortalLastError(services.db, { portalId: portal.id, error: `registration: ${message}`, now: now() });
+    throw e;
+  }
+}
+
+/** ONAPPINSTALL: the callback flavour. */
+export async function installFromEvent(services: Services, ev: AppInstallEvent): Promise<{ portal: Portal; report?: RegistrationReport }> {
+  const server = oauthServerEndpoint(ev.auth.server_endpoint ?? services.config.BITRIX24_OAUTH_SERVER_ENDPOINT, services.config);
+  if (!server) throw new AppError('UNAUTHORIZED', 'The install event names an unknown authorization server.');
+  const info = await verifyTokenWithOAuthServer(services, { accessToken: ev.auth.access_token, serverEndpoint: server, expectedMemberId: ev.auth.member_id });
+  const scopes = info.scope.length ? info.scope : ev.auth.scope ?? [];
+  const now = services.clock.now();
+  const portal = await upsertInstalledPortal(services.db, services.ids, {
+    memberId: info.memberId,
+    domain: info.domain,
+    clientEndpoint: trustedClientEndpoint(services, info),
+    serverEndpoint: server.href,
+    applicationToken: ev.auth.application_token,
+    tokens: { accessToken: ev.auth.access_token, refreshToken: ev.auth.refresh_token, expiresAt: expiryOf(now, ev.auth.expires, ev.auth.expires_in) },
+    scope: scopes,
+    installedByUserId: ev.auth.user_id ?? info.userId ?? null,
+    now,
+  });
+  const missing = missingScopes(scopes);
+  if (missing.length) {
+    await setPortalLastError(services.db, { portalId: portal.id, error: `missing scopes: ${missing.join(', ')}`, now });
+    throw new FrameProblem('missing_scope', 409, { scopes: missing.join(', ') }, 'CONFLICT');
+  }
+  const report = await registerPortal(services, portal, ev.auth.user_id ?? info.userId ?? portal.installedByUserId ?? 1);
+  return { portal, report };
+}
+
+/**
+ * The wizard flavour. Proof that the POST is genuine: APPLICATION_TOKEN equal to the stored one
+ * (a portal we already know), or AUTH_ID confirmed by the OAuth server for this member_id. Then
+ * `profile` must say the user is an admin: only admins install, and their tokens become the
+ * portal's tokens for registration and background work.
+ */
+export async function installFromWizard(services: Services, frame: FramePost): Promise<{ portal: Portal; report: RegistrationReport }> {
+  const known = await findPortalByMemberId(services.db, frame.member_id);
+  const stored = known && known.status !== 'uninstalled' ? known : undefined;
+  let clientEndpoint = stored?.clientEndpoint;
+  let domain = stored?.domain;
+  let serverEndpoint = stored?.serverEndpoint ?? undefined;
+  let scopes = frame.APPLICATION_SCOPE ?? [];
+
+  const tokenMatches = Boolean(stored?.applicationToken && frame.APPLICATION_TOKEN && (await constantTimeEqual(frame.APPLICATION_TOKEN, stored.applicationToken)));
+  if (!tokenMatches) {
+    // First install (or reinstall): only a known OAuth server may confirm the token; a forged
+    // SERVER_ENDPOINT pointing elsewhere is ignored in favour of the configured default.
+    const server =
+      oauthServerEndpoint(known?.serverEndpoint, services.config) ??
+      oauthServerEndpoint(frame.SERVER_ENDPOINT, services.config) ??
+      oauthServerEndpoint(services.config.BITRIX24_OAUTH_SERVER_ENDPOINT, services.config);
+    if (!server) throw new AppError('UNAUTHORIZED', 'No trusted authorization server to verify this install.');
+    const info = await verifyTokenWithOAuthServer(services, { accessToken: frame.AUTH_ID, serverEndpoint: server, expectedMemberId: frame.member_id });
+    clientEndpoint = trustedClientEndpoint(services, info);
+    domain = info.domain;
+    serverEndpoint = server.href;
+    if (info.scope.length) scopes = info.scope;
+  }
+  const user = await fetchProfile(services, clientEndpoint!, frame.AUTH_ID);
+  if (!user.isAdmin) throw new FrameProblem('not_admin', 403);
+  const missing = missingScopes(scopes);
+  if (missing.length) throw new FrameProblem('missing_scope', 409, { scopes: missing.join(', ') }, 'CONFLICT');
+
+  const now = services.clock.now();
+  const portal = await upsertInstalledPortal(services.db, services.ids, {
+    memberId: frame.member_id,
+    domain: domain!,
+    clientEndpoint: clientEndpoint!,
+    serverEndpoint,
+    applicationToken: frame.APPLICATION_TOKEN ?? null,
+    tokens: frame.REFRESH_ID ? { accessToken: frame.AUTH_ID, refreshToken: frame.REFRESH_ID, expiresAt: expiryOf(now, undefined, frame.AUTH_EXPIRES) } : undefined,
+    scope: scopes,
+    installedByUserId: user.id,
+    now,
+  });
+  const report = await registerPortal(services, portal, user.id);
+  return { portal, report };
+}

@@ -1,0 +1,216 @@
+/**
+ * Who is really calling? Bitrix24 requests carry claims (member_id, DOMAIN, tokens) that anyone can
+ * forge, so every door checks them here before touching anything:
+ * - events and robot calls: auth[application_token] against the stored one for auth[member_id];
+ * - frame POSTs (app page, placements, install wizard): APPLICATION_TOKEN when sent, otherwise the
+ *   AUTH_ID against the OAuth server; then `profile` on the portal's STORED endpoint for the user.
+ * The DOMAIN in a request is never used to decide where a token goes (reference §4.6, §13.5).
+ */
+import { assertSafeEndpoint, isLoopbackHost } from '../bitrix24/endpoints.js';
+import type { Config } from '../config.js';
+import type { Portal } from '../db/schema/index.js';
+import { findPortalByMemberId } from '../portals/store.js';
+import type { Services } from '../services.js';
+import type { FramePost } from './b24-payloads.js';
+import { AppError } from './errors.js';
+import type { FormObject } from './form.js';
+import { issueSession, type Session } from './session.js';
+
+const enc = new TextEncoder();
+
+/**
+ * Constant-time string equality on WebCrypto: both sides are hashed first, so neither the content
+ * nor the length of the secret leaks through timing, on Node and Workers alike.
+ */
+export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
+  const [ha, hb] = await Promise.all([crypto.subtle.digest('SHA-256', enc.encode(a)), crypto.subtle.digest('SHA-256', enc.encode(b))]);
+  const x = new Uint8Array(ha);
+  const y = new Uint8Array(hb);
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
+  return diff === 0;
+}
+
+const unauthorized = () => new AppError('UNAUTHORIZED', 'The request could not be authenticated as coming from Bitrix24.');
+
+/** A value from a parsed form only if it is a short, non-empty string. */
+function formString(v: unknown, max = 256): string | undefined {
+  return typeof v === 'string' && v.length > 0 && v.length <= max ? v : undefined;
+}
+
+/**
+ * Events and robot calls: look up auth[member_id], compare auth[application_token] in constant
+ * time. Unknown portal, uninstalled portal, mismatch or missing fields → 401, before any write.
+ * Runs on the raw form so a forged body is refused as unauthenticated, not as malformed.
+ */
+export async function requireAppToken(services: Pick<Services, 'db'>, form: FormObject): Promise<Portal> {
+  const auth = form.auth;
+  const memberId = auth && typeof auth === 'object' && !Array.isArray(auth) ? formString(auth.member_id, 64) : undefined;
+  const token = auth && typeof auth === 'object' && !Array.isArray(auth) ? formString(auth.application_token) : undefined;
+  if (!memberId || !token) throw unauthorized();
+  const portal = await findPortalByMemberId(services.db, memberId);
+  // Compare even when there is nothing to compare against, so an unknown member_id costs the same.
+  const stored = portal?.status !== 'uninstalled' ? portal?.applicationToken : undefined;
+  const same = await constantTimeEqual(token, stored ?? '\u0000no-token');
+  if (!portal || !stored || !same) throw unauthorized();
+  return portal;
+}
+
+/**
+ * An endpoint we may send a token to (endpoints.ts rules: https to a public host, plain http only
+ * to loopback with BITRIX24_ALLOW_INSECURE_ENDPOINTS, no credentials). Query and fragment are
+ * refused too; the result ends with a slash so methods resolve under it.
+ */
+export function checkEndpoint(raw: string | null | undefined, config: Pick<Config, 'BITRIX24_ALLOW_INSECURE_ENDPOINTS'>): URL | undefined {
+  if (!raw) return undefined;
+  let u: URL;
+  try {
+    u = assertSafeEndpoint(raw, { allowInsecure: config.BITRIX24_ALLOW_INSECURE_ENDPOINTS });
+  } catch {
+    return undefined;
+  }
+  if (u.search || u.hash) return undefined;
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  return u;
+}
+
+/**
+ * The OAuth server's REST base (`https://oauth.bitrix.info/rest/`) if it is one we trust: a host in
+ * BITRIX24_OAUTH_HOSTS, the configured default, or (tests, sandbox) a loopback/.test emulator.
+ */
+export function oauthServerEndpoint(raw: string | null | undefined, config: Config): URL | undefined {
+  const u = checkEndpoint(raw, config);
+  if (!u) return undefined;
+  const host = u.hostname.toLowerCase();
+  const configured = checkEndpoint(config.BITRIX24_OAUTH_SERVER_ENDPOINT, config)?.hostname.toLowerCase();
+  const dev = config.BITRIX24_ALLOW_INSECURE_ENDPOINTS && (host.endsWith('.test') || isLoopbackHost(host));
+  return config.BITRIX24_OAUTH_HOSTS.includes(host) || host === configured || dev ? u : undefined;
+}
+
+type Json = Record<string, unknown>;
+
+/** One REST call with a caller-supplied token; no redirects followed (a 302 must not carry the token elsewhere). */
+export async function callWithToken(services: Pick<Services, 'fetch'>, base: URL, method: string, token: string): Promise<{ status: number; body: Json }> {
+  let res: Response;
+  try {
+    res = await services.fetch(new URL(method, base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ auth: token }).toString(),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (e) {
+    throw new AppError('BITRIX24_UNREACHABLE', 'Bitrix24 could not be reached. Check that the portal is online and try again.', undefined, { cause: e });
+  }
+  let body: Json = {};
+  try {
+    body = (await res.json()) as Json;
+  } catch {
+    body = {};
+  }
+  return { status: res.status, body };
+}
+
+export interface TokenInfo {
+  memberId: string;
+  domain: string;
+  /** https://<portal>/rest/ as the OAuth server reports it. */
+  clientEndpoint: string;
+  clientId?: string;
+  scope: string[];
+  userId?: number;
+  installed?: boolean;
+}
+
+/**
+ * Asks the OAuth server which portal and app a token belongs to (`app.info` on the authorization
+ * server, reference §4.6). The token must belong to `expectedMemberId` and, when we know our
+ * client_id, to our app. The response shape is only partly documented, so every key is optional
+ * and missing identity means refusal.
+ */
+export async function verifyTokenWithOAuthServer(
+  services: Pick<Services, 'fetch' | 'config'>,
+  p: { accessToken: string; serverEndpoint: URL; expectedMemberId: string },
+): Promise<TokenInfo> {
+  const { status, body } = await callWithToken(services, p.serverEndpoint, 'app.info', p.accessToken);
+  const r = body.result as Json | undefined;
+  if (status >= 500) throw new AppError('BITRIX24_ERROR', 'The Bitrix24 authorization server did not answer properly. Try again in a minute.');
+  if (status !== 200 || !r || typeof r !== 'object') throw unauthorized();
+  const memberId = String(r.member_id ?? r.MEMBER_ID ?? '');
+  if (!memberId || !(await constantTimeEqual(memberId, p.expectedMemberId))) throw unauthorized();
+  const clientId = typeof r.client_id === 'string' ? r.client_id : undefined;
+  const ours = services.config.BITRIX24_CLIENT_ID;
+  if (ours && clientId && clientId !== ours) throw unauthorized();
+  const install = (r.install ?? {}) as Json;
+  const uri = typeof install.uri === 'string' ? install.uri : undefined;
+  const domain = typeof r.domain === 'string' ? r.domain : uri ? new URL(uri).host : '';
+  const origin = uri ? new URL(uri).origin : domain ? `https://${domain}` : '';
+  const userId = Number(r.user_id ?? r.USER_ID);
+  return {
+    memberId,
+    domain,
+    clientEndpoint: origin ? `${origin.replace(/\/+$/, '')}/rest/` : '',
+    clientId,
+    scope: String(r.scope ?? r.SCOPE ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    userId: Number.isInteger(userId) && userId > 0 ? userId : undefined,
+    installed: typeof install.installed === 'boolean' ? install.installed : undefined,
+  };
+}
+
+export interface FrameUser {
+  id: number;
+  isAdmin: boolean;
+  name: string;
+}
+
+/** `profile` on the portal's stored REST endpoint with the frame's user token (scope-free). */
+export async function fetchProfile(services: Pick<Services, 'fetch' | 'config'>, clientEndpoint: string, authId: string): Promise<FrameUser> {
+  const base = checkEndpoint(clientEndpoint, services.config);
+  if (!base) throw new AppError('BITRIX24_ERROR', 'The stored portal address is not usable. Reinstall the app.');
+  const { status, body } = await callWithToken(services, base, 'profile', authId);
+  if (status === 401 || status === 403) throw unauthorized();
+  const r = body.result as Json | undefined;
+  if (status !== 200 || !r) throw new AppError('BITRIX24_ERROR', 'Bitrix24 did not return the current user.');
+  const id = Number(r.ID);
+  if (!Number.isInteger(id) || id <= 0) throw new AppError('BITRIX24_ERROR', 'Bitrix24 returned an unusable user.');
+  const admin = r.ADMIN === true || r.ADMIN === 'Y' || r.ADMIN === 'true' || r.ADMIN === '1' || r.ADMIN === 1;
+  return { id, isAdmin: admin, name: [r.NAME, r.LAST_NAME].filter((x) => typeof x === 'string' && x).join(' ') };
+}
+
+export interface VerifiedFrame {
+  portal: Portal;
+  user: FrameUser;
+  /** How the request proved it came from Bitrix24. */
+  via: 'application_token' | 'oauth_server';
+}
+
+/**
+ * A frame POST for an installed portal (app page, placements): the stored portal is found by
+ * member_id; APPLICATION_TOKEN is compared when present, otherwise AUTH_ID is checked on the
+ * portal's stored OAuth server; then `profile` on the stored REST endpoint names the user.
+ */
+export async function verifyFramePost(services: Services, frame: FramePost): Promise<VerifiedFrame> {
+  const portal = await findPortalByMemberId(services.db, frame.member_id);
+  if (!portal || portal.status === 'uninstalled') {
+    throw new AppError('UNAUTHORIZED', 'b24-sign is not installed on this portal. Ask your Bitrix24 administrator to install it.');
+  }
+  let via: VerifiedFrame['via'];
+  if (frame.APPLICATION_TOKEN) {
+    if (!portal.applicationToken || !(await constantTimeEqual(frame.APPLICATION_TOKEN, portal.applicationToken))) throw unauthorized();
+    via = 'application_token';
+  } else {
+    const server = oauthServerEndpoint(portal.serverEndpoint ?? services.config.BITRIX24_OAUTH_SERVER_ENDPOINT, services.config);
+    if (!server) throw new AppError('BITRIX24_ERROR', 'The stored authorization server is not a known Bitrix24 server. Reinstall the app.');
+    await verifyTokenWithOAuthServer(services, { accessToken: frame.AUTH_ID, serverEndpoint: server, expectedMemberId: portal.memberId });
+    via = 'oauth_server';
+  }
+  const user = await fetchProfile(services, portal.clientEndpoint, frame.AUTH_ID);
+  return { portal, user, via };
+}
+
+/** The short-lived session a verified frame earns; the page and its XHRs carry it as a Bearer token. */
+export async function issueFrameSession(services: Services, v: { portalId: string; user: FrameUser; placement: string; lang: Session['lang'] }): Promise<{ token: string; session: Session }> {
+  const session: Session = { portalId: v.portalId, userId: v.user.id, isAdmin: v.user.isAdmin, placement: v.placement, lang: v.lang };
+  return { token: await issueSession(services.config.sessionSecret, session, services.clock.now()), session };
+}

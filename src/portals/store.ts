@@ -1,0 +1,90 @@
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { portals, type Portal } from '../db/schema/index.js';
+import type { Ids } from '../lib/ids.js';
+
+/** Tenants are keyed by member_id, never by domain: domains change on rename (reference §13.21). */
+export async function findPortalByMemberId(db: DbOrTx, memberId: string): Promise<Portal | undefined> {
+  const [row] = await db.select().from(portals).where(eq(portals.memberId, memberId)).limit(1);
+  return row;
+}
+
+export async function findPortal(db: DbOrTx, portalId: string): Promise<Portal | undefined> {
+  const [row] = await db.select().from(portals).where(eq(portals.id, portalId)).limit(1);
+  return row;
+}
+
+export interface InstallInput {
+  memberId: string;
+  domain: string;
+  clientEndpoint: string;
+  serverEndpoint?: string | null;
+  /** Absent in older frame POSTs: the stored one is kept. */
+  applicationToken?: string | null;
+  /** The installing admin's tokens (ONAPPINSTALL auth, or the wizard's AUTH_ID/REFRESH_ID). */
+  tokens?: { accessToken: string; refreshToken: string; expiresAt: Date | null };
+  scope?: string[] | null;
+  installedByUserId?: number | null;
+  now: Date;
+}
+
+/**
+ * Creates the portal or brings an existing one (also an uninstalled one: same id, so retained
+ * sealed documents stay attached) back to `installed`. New tokens bump token_version, which tells
+ * every instance's REST client to drop what it cached.
+ */
+export async function upsertInstalledPortal(db: DbOrTx, ids: Ids, input: InstallInput): Promise<Portal> {
+  const values = {
+    domain: input.domain,
+    clientEndpoint: input.clientEndpoint,
+    ...(input.serverEndpoint ? { serverEndpoint: input.serverEndpoint } : {}),
+    ...(input.applicationToken ? { applicationToken: input.applicationToken } : {}),
+    ...(input.tokens ? { accessToken: input.tokens.accessToken, refreshToken: input.tokens.refreshToken, expiresAt: input.tokens.expiresAt } : {}),
+    ...(input.scope?.length ? { scope: input.scope.join(',') } : {}),
+    ...(input.installedByUserId ? { installedByUserId: input.installedByUserId } : {}),
+    status: 'installed' as const,
+    uninstalledAt: null,
+    updatedAt: input.now,
+  };
+  const [row] = await db
+    .insert(portals)
+    .values({ id: ids.newId('prt'), memberId: input.memberId, createdAt: input.now, ...values })
+    .onConflictDoUpdate({
+      target: portals.memberId,
+      set: { ...values, ...(input.tokens ? { tokenVersion: sql`${portals.tokenVersion} + 1` } : {}) },
+    })
+    .returning();
+  return row!;
+}
+
+/** ONAPPUPDATE may bring a new application_token (reference §1.5). */
+export async function replaceApplicationToken(db: DbOrTx, p: { portalId: string; applicationToken: string; now: Date }): Promise<void> {
+  await db
+    .update(portals)
+    .set({ applicationToken: p.applicationToken, updatedAt: p.now })
+    .where(and(eq(portals.id, p.portalId), ne(portals.status, 'uninstalled')));
+}
+
+/** What the status page shows as "last error"; cleared by a successful registration. */
+export async function setPortalLastError(db: DbOrTx, p: { portalId: string; error: string | null; now: Date }): Promise<void> {
+  await db.update(portals).set({ lastError: p.error?.slice(0, 1000) ?? null, updatedAt: p.now }).where(eq(portals.id, p.portalId));
+}
+
+/** ONAPPUPDATE brings the updating admin's fresh pair: it replaces the stored one (version bump, like an install). */
+export async function replacePortalTokens(
+  db: DbOrTx,
+  p: { portalId: string; accessToken: string; refreshToken: string; expiresAt: Date | null; scope?: string[]; now: Date },
+): Promise<void> {
+  await db
+    .update(portals)
+    .set({
+      accessToken: p.accessToken,
+      refreshToken: p.refreshToken,
+      expiresAt: p.expiresAt,
+      ...(p.scope?.length ? { scope: p.scope.join(',') } : {}),
+      tokenVersion: sql`${portals.tokenVersion} + 1`,
+      status: 'installed',
+      updatedAt: p.now,
+    })
+    .where(and(eq(portals.id, p.portalId), ne(portals.status, 'uninstalled')));
+}
