@@ -1,0 +1,348 @@
+/**
+ * The signing page's script (bundled by esbuild, served at /assets/sign/app.js). The server renders
+ * the form; this script shows the PDF with pdf.js, highlights this recipient's fields, drives the
+ * "next field" guide, the one-time code, the three ways to sign, and decline.
+ */
+import SignaturePad from 'signature_pad';
+
+type Field = { key: string; type: string; label: string; page: number; box: { x: number; y: number; w: number; h: number }; required: boolean; value: string };
+type Model = { lang: string; title: string; recipient: { name: string; role: string; party: string; emailMasked: string; verified: boolean }; fields: Field[]; texts: Record<string, string> };
+
+const model = JSON.parse(document.getElementById('sign-data')!.textContent!) as Model;
+const T = model.texts;
+const fmt = (s: string, v: Record<string, string | number> = {}) => s.replace(/\{(\w+)\}/g, (m, k: string) => (k in v ? String(v[k]) : m));
+const $ = <E extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as E | null;
+const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
+const base = `/api/sign/${encodeURIComponent(token)}`;
+const MARKS = new Set(['signature', 'initials', 'stamp']);
+
+let actionToken: string | null = null;
+let method: 'typed' | 'drawn' | 'uploaded' = 'typed';
+let uploaded: string | null = null;
+let stamp: string | null = null;
+let pad: SignaturePad | null = null;
+
+type ApiError = { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
+async function call<T>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body ?? {}) });
+  const data = (await res.json().catch(() => ({}))) as T & ApiError;
+  if (!res.ok) throw data.error ?? { code: 'INTERNAL' };
+  return data;
+}
+function explain(e: unknown): string {
+  const err = e as { code?: string; message?: string; details?: Record<string, unknown> };
+  const key = `error.${err.code}`;
+  if (err.code && T[key]) return fmt(T[key]!, { n: String(err.details?.attemptsLeft ?? '') });
+  return err.message ?? T['error.generic']!;
+}
+function say(id: string, text: string, isError = false) {
+  const el = $(id);
+  if (!el) return;
+  el.textContent = text;
+  el.classList.toggle('err', isError);
+}
+
+/* ------------------------------------------------------------ document ---- */
+
+const boxes = new Map<string, HTMLElement>();
+
+async function renderPdf() {
+  const holder = $('pages')!;
+  const url = `${base}/document.pdf`;
+  ($('download') as HTMLAnchorElement).href = url;
+  try {
+    const pdfjsUrl = '/assets/pdfjs/pdf.min.mjs';
+    const pdfjs = (await import(/* @vite-ignore */ pdfjsUrl)) as typeof import('pdfjs-dist');
+    pdfjs.GlobalWorkerOptions.workerSrc = '/assets/pdfjs/pdf.worker.min.mjs';
+    const doc = await pdfjs.getDocument({ url }).promise;
+    holder.textContent = '';
+    const width = Math.max(280, holder.clientWidth);
+    for (let i = 1; i <= doc.numPages; i++) {
+      const page = await doc.getPage(i);
+      const unit = page.getViewport({ scale: 1 });
+      const scale = (width / unit.width) * Math.min(window.devicePixelRatio || 1, 2);
+      const vp = page.getViewport({ scale });
+      const wrap = document.createElement('div');
+      wrap.className = 'page';
+      wrap.setAttribute('role', 'img');
+      wrap.setAttribute('aria-label', `${model.title} — ${i} / ${doc.numPages}`);
+      const canvas = document.createElement('canvas');
+      canvas.width = Math.floor(vp.width);
+      canvas.height = Math.floor(vp.height);
+      wrap.appendChild(canvas);
+      holder.appendChild(wrap);
+      await page.render({ canvas, canvasContext: canvas.getContext('2d')!, viewport: vp }).promise;
+      const [x0, y0, x1, y1] = page.view as [number, number, number, number];
+      const pw = x1 - x0;
+      const ph = y1 - y0;
+      for (const f of model.fields.filter((f) => f.page === i - 1)) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'fbox';
+        b.dataset.key = f.key;
+        b.style.left = `${((f.box.x - x0) / pw) * 100}%`;
+        b.style.top = `${((ph - (f.box.y - y0) - f.box.h) / ph) * 100}%`;
+        b.style.width = `${(f.box.w / pw) * 100}%`;
+        b.style.height = `${(f.box.h / ph) * 100}%`;
+        b.setAttribute('aria-label', f.label);
+        b.addEventListener('click', () => focusField(f));
+        wrap.appendChild(b);
+        boxes.set(f.key, b);
+      }
+    }
+    holder.setAttribute('aria-busy', 'false');
+    refresh();
+  } catch {
+    holder.setAttribute('aria-busy', 'false');
+    holder.textContent = T['doc.loadFailed']!;
+  }
+}
+
+/* ------------------------------------------------------------ guide ---- */
+
+function inputOf(key: string) {
+  return document.querySelector<HTMLInputElement | HTMLTextAreaElement>(`[data-field="${CSS.escape(key)}"]`);
+}
+function valueOf(f: Field): string {
+  const el = inputOf(f.key);
+  if (!el) return '';
+  if (el instanceof HTMLInputElement && el.type === 'checkbox') return el.checked ? 'true' : '';
+  return el.value.trim();
+}
+function hasSignature(): boolean {
+  if (model.recipient.role !== 'signer') return true;
+  if (method === 'typed') return (($('sig-text') as HTMLInputElement | null)?.value.trim().length ?? 0) >= 2;
+  if (method === 'drawn') return Boolean(pad && !pad.isEmpty());
+  return Boolean(uploaded);
+}
+function isFilled(f: Field): boolean {
+  if (f.type === 'stamp') return Boolean(stamp);
+  if (MARKS.has(f.type)) return hasSignature();
+  return Boolean(valueOf(f));
+}
+function focusField(f: Field) {
+  if (MARKS.has(f.type)) {
+    const target = f.type === 'stamp' ? $('stamp-file') : $('sig');
+    target?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+    (f.type === 'stamp' ? target : ($(`tab-${method}`) as HTMLElement | null))?.focus({ preventScroll: true });
+  } else {
+    const el = inputOf(f.key);
+    boxes.get(f.key)?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+    el?.focus({ preventScroll: true });
+  }
+  for (const [k, b] of boxes) b.classList.toggle('current', k === f.key);
+}
+function refresh() {
+  const required = model.fields.filter((f) => f.required || MARKS.has(f.type));
+  const done = required.filter(isFilled).length;
+  for (const f of model.fields) {
+    const b = boxes.get(f.key);
+    if (!b) continue;
+    b.classList.toggle('filled', isFilled(f));
+    if (!MARKS.has(f.type)) b.textContent = valueOf(f) === 'true' && f.type === 'checkbox' ? '✓' : valueOf(f);
+  }
+  say('guide-progress', done === required.length ? T['guide.allDone']! : fmt(T['guide.progress']!, { done, total: required.length }));
+}
+function next() {
+  const pending = model.fields.find((f) => (f.required || MARKS.has(f.type)) && !isFilled(f));
+  if (pending) return focusField(pending);
+  if (!actionToken) {
+    $('code-input')?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+    return $('code-send')?.focus({ preventScroll: true });
+  }
+  if (!($('terms') as HTMLInputElement).checked) {
+    $('terms')?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+    return $('terms')?.focus({ preventScroll: true });
+  }
+  $('submit')?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+  $('submit')?.focus({ preventScroll: true });
+}
+
+/* ------------------------------------------------------------ code ---- */
+
+let cooldownTimer: ReturnType<typeof setInterval> | undefined;
+function cooldown(seconds: number) {
+  const btn = $('code-send') as HTMLButtonElement;
+  let left = seconds;
+  btn.disabled = true;
+  clearInterval(cooldownTimer);
+  cooldownTimer = setInterval(() => {
+    left--;
+    btn.textContent = left > 0 ? `${T['code.resend']} (${left})` : T['code.resend']!;
+    if (left <= 0) {
+      btn.disabled = false;
+      clearInterval(cooldownTimer);
+    }
+  }, 1000);
+}
+async function sendCode() {
+  try {
+    const r = await call<{ sentTo: string; resendAfterSeconds: number }>('/code');
+    say('code-msg', fmt(T['code.sent']!, { email: r.sentTo }));
+    cooldown(r.resendAfterSeconds);
+    $('code-input')?.focus();
+  } catch (e) {
+    const err = e as { details?: { retryAfterSeconds?: number } };
+    if (err.details?.retryAfterSeconds) cooldown(err.details.retryAfterSeconds);
+    say('code-msg', explain(e), true);
+  }
+}
+async function verify() {
+  const code = ($('code-input') as HTMLInputElement).value.replace(/\D/g, '');
+  try {
+    const r = await call<{ actionToken: string }>('/verify', { code });
+    actionToken = r.actionToken;
+    say('code-msg', T['code.ok']!);
+    ($('code-verify') as HTMLButtonElement).disabled = true;
+    ($('code-send') as HTMLButtonElement).disabled = true;
+    refresh();
+  } catch (e) {
+    say('code-msg', explain(e), true);
+  }
+}
+
+/* ------------------------------------------------------------ signature ---- */
+
+function selectTab(m: typeof method) {
+  method = m;
+  for (const k of ['typed', 'drawn', 'uploaded'] as const) {
+    $(`tab-${k}`)?.setAttribute('aria-selected', String(k === m));
+    const panel = $(`panel-${k}`);
+    if (panel) panel.hidden = k !== m;
+  }
+  if (m === 'drawn') setupPad();
+  refresh();
+}
+function setupPad() {
+  const canvas = $('sig-pad') as HTMLCanvasElement | null;
+  if (!canvas) return;
+  const ratio = Math.max(window.devicePixelRatio || 1, 1);
+  const data = pad?.toData();
+  canvas.width = canvas.offsetWidth * ratio;
+  canvas.height = canvas.offsetHeight * ratio;
+  canvas.getContext('2d')!.scale(ratio, ratio);
+  if (!pad) {
+    pad = new SignaturePad(canvas, { penColor: '#0b2a6f', minWidth: 0.8, maxWidth: 2.6 });
+    pad.addEventListener('endStroke', refresh);
+  } else {
+    pad.clear();
+    if (data) pad.fromData(data);
+  }
+}
+function readFile(input: HTMLInputElement): Promise<string | null> {
+  const f = input.files?.[0];
+  if (!f) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result));
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(f);
+  });
+}
+
+/* ------------------------------------------------------------ submit / decline ---- */
+
+function finish(heading: string, text: string) {
+  const main = document.querySelector('main')!;
+  main.innerHTML = '';
+  const sec = document.createElement('section');
+  sec.className = 'card state';
+  sec.setAttribute('aria-live', 'polite');
+  const h = document.createElement('h2');
+  h.textContent = heading;
+  h.tabIndex = -1;
+  const p = document.createElement('p');
+  p.textContent = text;
+  sec.append(h, p);
+  main.appendChild(sec);
+  $('guide')?.remove();
+  document.getElementById('decline-dialog')?.remove();
+  h.focus();
+}
+
+async function submit() {
+  if (!actionToken) return say('submit-msg', T['error.code']!, true);
+  if (!hasSignature()) return say('submit-msg', T['error.signature']!, true);
+  if (!($('terms') as HTMLInputElement).checked) return say('submit-msg', T['error.terms']!, true);
+  const values: Record<string, string> = {};
+  for (const f of model.fields) if (!MARKS.has(f.type)) values[f.key] = valueOf(f);
+  const body: Record<string, unknown> = { values, acceptTerms: true };
+  if (model.recipient.role === 'signer') {
+    body.signature =
+      method === 'typed'
+        ? { method, text: ($('sig-text') as HTMLInputElement).value.trim() }
+        : { method, image: method === 'drawn' ? pad!.toDataURL('image/png') : uploaded };
+    if (stamp) body.stamp = stamp;
+  }
+  const btn = $('submit') as HTMLButtonElement;
+  btn.disabled = true;
+  say('submit-msg', T['busy']!);
+  try {
+    await call('/sign', body, { 'x-sign-action': actionToken });
+    finish(model.recipient.role === 'signer' ? T['done.heading']! : T['done.approved']!, T['done.next']!);
+  } catch (e) {
+    btn.disabled = false;
+    say('submit-msg', explain(e), true);
+  }
+}
+
+async function declineNow() {
+  const reason = ($('decline-reason') as HTMLTextAreaElement).value.trim();
+  if (reason.length < 3) return say('decline-msg', T['error.reason']!, true);
+  try {
+    await call('/decline', { reason });
+    (document.getElementById('decline-dialog') as HTMLDialogElement).close();
+    finish(T['declined.heading']!, T['declined.text']!);
+  } catch (e) {
+    say('decline-msg', explain(e), true);
+  }
+}
+
+/* ------------------------------------------------------------ wiring ---- */
+
+function init() {
+  void call('/open').catch(() => undefined);
+  void renderPdf();
+  document.querySelectorAll<HTMLElement>('[data-field]').forEach((el) => {
+    el.addEventListener('input', refresh);
+    el.addEventListener('change', refresh);
+    el.addEventListener('focus', () => {
+      for (const [k, b] of boxes) b.classList.toggle('current', k === el.dataset.field);
+    });
+  });
+  $('guide-next')?.addEventListener('click', next);
+  $('code-send')?.addEventListener('click', sendCode);
+  $('code-verify')?.addEventListener('click', verify);
+  $('code-input')?.addEventListener('keydown', (e) => {
+    if ((e as KeyboardEvent).key === 'Enter') void verify();
+  });
+  for (const k of ['typed', 'drawn', 'uploaded'] as const) $(`tab-${k}`)?.addEventListener('click', () => selectTab(k));
+  $('sig-text')?.addEventListener('input', () => {
+    $('sig-preview')!.textContent = ($('sig-text') as HTMLInputElement).value;
+    refresh();
+  });
+  $('sig-clear')?.addEventListener('click', () => {
+    pad?.clear();
+    refresh();
+  });
+  $('sig-file')?.addEventListener('change', async () => {
+    uploaded = await readFile($('sig-file') as HTMLInputElement);
+    refresh();
+  });
+  $('stamp-file')?.addEventListener('change', async () => {
+    stamp = await readFile($('stamp-file') as HTMLInputElement);
+    refresh();
+  });
+  $('terms')?.addEventListener('change', refresh);
+  $('submit')?.addEventListener('click', submit);
+  const dialog = document.getElementById('decline-dialog') as HTMLDialogElement;
+  $('decline-open')?.addEventListener('click', () => dialog.showModal());
+  $('decline-cancel')?.addEventListener('click', () => dialog.close());
+  $('decline-confirm')?.addEventListener('click', declineNow);
+  window.addEventListener('resize', () => {
+    if (method === 'drawn') setupPad();
+  });
+  refresh();
+}
+
+init();
