@@ -9,6 +9,8 @@ import { installRoutes } from './doors/install.js';
 import { eventRoutes } from './doors/events.js';
 import { appPageRoutes } from './doors/app-page.js';
 import { placementRoutes } from './doors/placements-door.js';
+import { placementAssetRoutes, renderPlacementPage } from './doors/placement-pages.js';
+import { apiCardRoutes } from './doors/api-card.js';
 import { sessionApiRoutes } from './doors/session-api.js';
 import type { Services } from './services.js';
 import type { AppEnv } from './types.js';
@@ -33,7 +35,9 @@ export function createApp(services: Services) {
   app.route('/', installRoutes);
   app.route('/', eventRoutes);
   app.route('/', appPageRoutes);
-  app.route('/', placementRoutes());
+  app.route('/', placementRoutes(renderPlacementPage));
+  app.route('/', placementAssetRoutes());
+  app.route('/', apiCardRoutes as never);
   app.route('/', sessionApiRoutes as never);
 
   app.notFound((c) => {

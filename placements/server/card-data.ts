@@ -1,0 +1,202 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../src/db/client.js';
+import { cardPrefs, type RecipientSlot } from '../../src/db/schema/card-prefs.js';
+import { envelopes } from '../../src/db/schema/envelopes.js';
+import { recipients } from '../../src/db/schema/recipients.js';
+import type { Services } from '../../src/services.js';
+import type { CardEnvelope, CardRecipient } from './view.js';
+
+export interface LastUsed {
+  kind: string;
+  templateId: string;
+  templateName: string;
+  entityTypeId: number | null;
+  slots: RecipientSlot[];
+  /** "Ivan Petrov, Anna Smirnova": who got it last time. */
+  recipientsSummary: string;
+  usedAt: string;
+}
+
+export interface CardState {
+  envelopes: CardEnvelope[];
+  lastUsed: LastUsed | null;
+}
+
+/** The card shows the newest documents first; older ones are rare enough to leave out of the tab. */
+export const CARD_LIST_LIMIT = 100;
+
+type Target = { portalId: string; entityTypeId: number; entityId: number } | { portalId: string; envelopeId: string };
+
+export async function loadCardState(services: Pick<Services, 'db' | 'config'>, target: Target): Promise<CardState> {
+  if ('envelopeId' in target) {
+    const one = await getCardEnvelope(services.db, services.config.publicUrl, target);
+    return { envelopes: one ? [one] : [], lastUsed: null };
+  }
+  const [list, lastUsed] = await Promise.all([
+    listItemEnvelopes(services.db, services.config.publicUrl, target),
+    getLastUsed(services.db, { portalId: target.portalId, entityTypeId: target.entityTypeId }),
+  ]);
+  return { envelopes: list, lastUsed };
+}
+
+/** This CRM item's envelopes with recipients: two indexed queries whatever the number of envelopes. */
+export async function listItemEnvelopes(
+  db: DbOrTx,
+  publicUrl: string,
+  p: { portalId: string; entityTypeId: number; entityId: number; limit?: number },
+): Promise<CardEnvelope[]> {
+  const rows = await db
+    .select(envelopeColumns)
+    .from(envelopes)
+    .where(and(eq(envelopes.portalId, p.portalId), eq(envelopes.crmEntityTypeId, p.entityTypeId), eq(envelopes.crmEntityId, p.entityId)))
+    .orderBy(desc(envelopes.createdAt), desc(envelopes.id))
+    .limit(p.limit ?? CARD_LIST_LIMIT);
+  return withRecipients(db, publicUrl, p.portalId, rows);
+}
+
+export async function getCardEnvelope(db: DbOrTx, publicUrl: string, p: { portalId: string; envelopeId: string }): Promise<CardEnvelope | null> {
+  const rows = await db
+    .select(envelopeColumns)
+    .from(envelopes)
+    .where(and(eq(envelopes.portalId, p.portalId), eq(envelopes.id, p.envelopeId)));
+  const [one] = await withRecipients(db, publicUrl, p.portalId, rows);
+  return one ?? null;
+}
+
+const envelopeColumns = {
+  id: envelopes.id,
+  title: envelopes.title,
+  status: envelopes.status,
+  templateId: envelopes.templateId,
+  createdAt: envelopes.createdAt,
+  createdByUserId: envelopes.createdByUserId,
+  completedAt: envelopes.completedAt,
+  publicId: envelopes.publicId,
+  // Only whether the sealed PDF exists: the bytes stay in the database.
+  sealed: sql<boolean>`(${envelopes.sealedSha256} is not null)`,
+};
+
+interface EnvelopeRow {
+  id: string;
+  title: string;
+  status: CardEnvelope['status'];
+  templateId: string | null;
+  createdAt: Date;
+  createdByUserId: number | null;
+  completedAt: Date | null;
+  publicId: string;
+  sealed: boolean;
+}
+
+async function withRecipients(db: DbOrTx, publicUrl: string, portalId: string, rows: EnvelopeRow[]): Promise<CardEnvelope[]> {
+  if (rows.length === 0) return [];
+  const rcps = await db
+    .select({
+      id: recipients.id,
+      envelopeId: recipients.envelopeId,
+      name: recipients.name,
+      email: recipients.email,
+      phone: recipients.phone,
+      role: recipients.role,
+      party: recipients.party,
+      order: recipients.signOrder,
+      status: recipients.status,
+      invitedAt: recipients.invitedAt,
+      openedAt: recipients.openedAt,
+      verifiedAt: recipients.verifiedAt,
+      doneAt: recipients.doneAt,
+      declineReason: recipients.declineReason,
+    })
+    .from(recipients)
+    .where(and(eq(recipients.portalId, portalId), inArray(recipients.envelopeId, rows.map((r) => r.id))))
+    .orderBy(recipients.signOrder, recipients.createdAt);
+  const byEnvelope = new Map<string, CardRecipient[]>();
+  for (const r of rcps) {
+    const at =
+      r.status === 'invited' ? r.invitedAt
+      : r.status === 'opened' ? r.openedAt
+      : r.status === 'verified' ? r.verifiedAt
+      : r.status === 'signed' || r.status === 'approved' || r.status === 'declined' ? r.doneAt
+      : null;
+    const list = byEnvelope.get(r.envelopeId) ?? [];
+    list.push({
+      id: r.id,
+      name: r.name,
+      email: r.email || null,
+      phone: r.phone,
+      role: r.role,
+      party: r.party,
+      order: r.order,
+      status: r.status,
+      at: at ? at.toISOString() : null,
+      declineReason: r.declineReason,
+    });
+    byEnvelope.set(r.envelopeId, list);
+  }
+  return rows.map((e) => ({
+    id: e.id,
+    title: e.title,
+    status: e.status,
+    kind: null,
+    templateId: e.templateId,
+    createdAt: e.createdAt.toISOString(),
+    createdByName: null,
+    completedAt: e.completedAt ? e.completedAt.toISOString() : null,
+    verifyUrl: e.status === 'completed' && e.sealed ? `${publicUrl}/v/${e.publicId}` : null,
+    sealedPdfPath: e.status === 'completed' && e.sealed ? `/api/envelopes/${e.id}/sealed.pdf` : null,
+    recipients: byEnvelope.get(e.id) ?? [],
+  }));
+}
+
+// ——— "same as last time" ———
+
+/** The most recent set-up of the portal, preferring one used on the same kind of CRM item. */
+export async function getLastUsed(db: DbOrTx, p: { portalId: string; entityTypeId: number }): Promise<LastUsed | null> {
+  const rows = await db
+    .select()
+    .from(cardPrefs)
+    .where(eq(cardPrefs.portalId, p.portalId))
+    .orderBy(sql`(${cardPrefs.entityTypeId} = ${p.entityTypeId}) desc nulls last`, desc(cardPrefs.usedAt))
+    .limit(1);
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    kind: r.kind,
+    templateId: r.templateId,
+    templateName: r.templateName,
+    entityTypeId: r.entityTypeId,
+    slots: r.slots,
+    recipientsSummary: r.lastRecipientNames.join(', '),
+    usedAt: r.usedAt.toISOString(),
+  };
+}
+
+export async function rememberLastUsed(
+  db: DbOrTx,
+  p: {
+    portalId: string;
+    kind: string;
+    templateId: string;
+    templateName: string;
+    entityTypeId: number | null;
+    slots: RecipientSlot[];
+    recipientNames: string[];
+    userId: number;
+    at: Date;
+  },
+): Promise<void> {
+  const values = {
+    templateId: p.templateId,
+    templateName: p.templateName,
+    entityTypeId: p.entityTypeId,
+    slots: p.slots,
+    lastRecipientNames: p.recipientNames,
+    usedByUserId: p.userId,
+    usedAt: p.at,
+    updatedAt: p.at,
+  };
+  await db
+    .insert(cardPrefs)
+    .values({ portalId: p.portalId, kind: p.kind, ...values })
+    .onConflictDoUpdate({ target: [cardPrefs.portalId, cardPrefs.kind], set: values });
+}

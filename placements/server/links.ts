@@ -1,0 +1,24 @@
+import type { Config } from '../../src/config.js';
+
+/**
+ * REST_APP_URI deep link: `/marketplace/view/<APP_CODE>/?params[key]=value` opens the app in a
+ * Bitrix24 slider with PLACEMENT=REST_APP_URI and the params as PLACEMENT_OPTIONS. Timeline buttons
+ * and chat messages use it to open one envelope.
+ */
+export function appDeepLink(config: Pick<Config, 'BITRIX24_APP_CODE' | 'BITRIX24_CLIENT_ID'>, portalDomain: string, params: Record<string, string>): string {
+  const code = config.BITRIX24_APP_CODE ?? config.BITRIX24_CLIENT_ID ?? 'b24-sign';
+  const query = Object.entries(params)
+    .map(([k, v]) => `params%5B${encodeURIComponent(k)}%5D=${encodeURIComponent(v)}`)
+    .join('&');
+  return `https://${portalDomain}/marketplace/view/${encodeURIComponent(code)}/${query ? `?${query}` : ''}`;
+}
+
+/** The portal-relative path of the same link, for BX24.openPath inside the portal. */
+export function appDeepLinkPath(config: Pick<Config, 'BITRIX24_APP_CODE' | 'BITRIX24_CLIENT_ID'>, params: Record<string, string>): string {
+  return appDeepLink(config, 'x', params).replace(/^https:\/\/x/, '');
+}
+
+/** BX24 JS: the documented library URL by default; `{domain}` lets a deployment load it from the portal. */
+export function bx24ScriptUrl(config: Pick<Config, 'BX24_JS_URL'>, portalDomain: string): string {
+  return config.BX24_JS_URL.replace('{domain}', portalDomain);
+}

@@ -1,0 +1,94 @@
+/**
+ * The envelope list's buttons, wired once by delegation so the list can be swapped for a fresh
+ * server-rendered fragment after every action.
+ */
+import { ApiError, type Api } from './api.js';
+import type { PageBoot, Translate } from './boot.js';
+import type { Frame } from './bx24.js';
+import { confirmDialog, toast } from './dom.js';
+import type { Endpoints } from './endpoints.js';
+
+export interface ListDeps {
+  boot: PageBoot;
+  t: Translate;
+  api: Api;
+  ep: Endpoints;
+  frame: Frame;
+  refresh(): Promise<void>;
+}
+
+export function wireListActions(root: HTMLElement, d: ListDeps) {
+  const { t, ep } = d;
+  const fail = (e: unknown) => toast(t('toast.error', { message: e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e) }));
+  root.addEventListener('click', async (ev) => {
+    const btn = (ev.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
+    if (!btn || !root.contains(btn)) return;
+    const envelopeId = btn.dataset.envelope ?? '';
+    const recipientId = btn.dataset.recipient ?? '';
+    switch (btn.dataset.action) {
+      case 'open': {
+        // Opens the envelope in the portal's slider through the REST_APP_URI deep link.
+        const path = `${new URL(d.boot.appLinkBase).pathname}?params%5BenvelopeId%5D=${encodeURIComponent(envelopeId)}`;
+        if (!d.frame.openPath(path)) window.open(`${d.boot.appLinkBase}?params%5BenvelopeId%5D=${encodeURIComponent(envelopeId)}`, '_blank', 'noopener');
+        return;
+      }
+      case 'resend':
+        return run(btn, async () => {
+          await ep.resend(envelopeId, recipientId);
+          toast(t('toast.resent'));
+        });
+      case 'change-email': {
+        const email = await confirmDialog({ text: t('action.changeEmail'), ok: t('action.save'), cancel: t('action.cancel'), input: { label: t('new.email'), value: btn.dataset.email ?? '', type: 'email' } });
+        if (email === null || !email.trim()) return;
+        return run(btn, async () => {
+          await ep.changeEmail(envelopeId, recipientId, email.trim());
+          toast(t('toast.saved'));
+        });
+      }
+      case 'void': {
+        const reason = await confirmDialog({ text: t('confirm.void', { title: btn.dataset.title ?? '' }), ok: t('action.void'), cancel: t('action.cancel'), danger: true, input: { label: t('confirm.voidReason') } });
+        if (reason === null) return;
+        return run(btn, async () => {
+          await ep.void(envelopeId, reason);
+          toast(t('toast.voided'));
+        });
+      }
+      case 'download':
+        return run(btn, async () => {
+          const res = await d.api.raw(btn.dataset.href!);
+          const url = URL.createObjectURL(await res.blob());
+          const a = document.createElement('a');
+          a.href = url;
+          a.download = `${btn.closest('article')?.querySelector('.env-title')?.textContent?.trim() || envelopeId}.pdf`;
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+          setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        }, false);
+      case 'copy-verify': {
+        const href = btn.dataset.href!;
+        try {
+          await navigator.clipboard.writeText(href);
+        } catch {
+          // Clipboard access can be denied inside an iframe: fall back to a selectable prompt.
+          window.prompt(t('action.copyVerify'), href);
+          return;
+        }
+        toast(t('toast.copied'));
+        return;
+      }
+    }
+  });
+
+  async function run(btn: HTMLButtonElement, fn: () => Promise<void>, refresh = true) {
+    btn.disabled = true;
+    try {
+      await fn();
+      if (refresh) await d.refresh();
+    } catch (e) {
+      fail(e);
+    } finally {
+      btn.disabled = false;
+    }
+  }
+}

@@ -1,0 +1,174 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { readCrmData, type CrmRecord } from '../documents/crm-data.js';
+import { AppError } from '../http/errors.js';
+import { requireSession, type SessionEnv } from '../http/session.js';
+import { getCardEnvelope, listItemEnvelopes, loadCardState, rememberLastUsed } from '../../placements/server/card-data.js';
+import { readDocgenDocuments, fetchDocgenPdf } from '../../placements/server/docgen-bridge.js';
+import { DEFAULT_SLOTS, findProblems, peopleFrom, personName, proposeFields, proposeRecipients, type PortalUser, type Proposal } from '../../placements/server/proposal.js';
+import { loadTemplateFields } from '../../placements/server/templates-bridge.js';
+import { renderEnvelopeListFragment } from './placement-pages.js';
+import { resolveBinding } from '../documents/crm-data.js';
+import type { RecipientSlot } from '../db/schema/card-prefs.js';
+
+/**
+ * JSON (and two HTML fragments) the CRM card needs beyond the envelope and template APIs: this item's
+ * envelopes with progress, recipients proposed from the CRM, missing-data checks, the item's
+ * generated documents, portal users, and the remembered "same as last time" set-up.
+ */
+
+const ZItem = z.object({ et: z.coerce.number().int().positive().max(1_000_000), id: z.coerce.number().int().positive() });
+
+const ZSlot = z.object({
+  role: z.enum(['signer', 'approver', 'viewer']),
+  party: z.enum(['company', 'client']),
+  order: z.number().int().min(1).max(100),
+  source: z.enum(['responsible', 'contact', 'user', 'manual']),
+  userId: z.number().int().positive().optional(),
+  name: z.string().max(200).optional(),
+  email: z.string().max(320).optional(),
+  phone: z.string().max(40).optional(),
+});
+
+const ZProposalBody = z.object({
+  templateId: z.string().max(100).optional(),
+  slots: z.array(ZSlot).max(20).optional(),
+  /** CRM bindings of text boxes placed on an uploaded PDF: their current values come back. */
+  bindings: z.array(z.string().max(100)).max(100).optional(),
+});
+
+const ZLastUsed = z.object({
+  kind: z.string().min(1).max(40),
+  templateId: z.string().min(1).max(100),
+  templateName: z.string().min(1).max(300),
+  entityTypeId: z.number().int().positive(),
+  slots: z.array(ZSlot).max(20),
+  recipientNames: z.array(z.string().max(200)).max(20),
+});
+
+function item(c: Context<SessionEnv>) {
+  const p = ZItem.safeParse({ et: c.req.param('et'), id: c.req.param('id') });
+  if (!p.success) throw new AppError('BAD_REQUEST', 'The CRM item in the path is not valid.');
+  return { entityTypeId: p.data.et, entityId: p.data.id };
+}
+
+async function json<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  const raw = await c.req.json().catch(() => {
+    throw new AppError('BAD_REQUEST', 'Send a JSON body.');
+  });
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
+
+function toUser(u: CrmRecord): PortalUser {
+  return { id: Number(u.ID), name: personName(u) || str(u.EMAIL), email: str(u.EMAIL) || null, position: str(u.WORK_POSITION) || null };
+}
+
+export const apiCardRoutes = new Hono<SessionEnv>()
+  .use('/api/card/*', requireSession)
+  .get('/api/card/items/:et/:id', async (c) => {
+    const { services, session } = c.var;
+    return c.json(await loadCardState(services, { portalId: session.portalId, ...item(c) }));
+  })
+  .get('/api/card/items/:et/:id/list', async (c) => {
+    const { services, session } = c.var;
+    const list = await listItemEnvelopes(services.db, services.config.publicUrl, { portalId: session.portalId, ...item(c) });
+    c.header('Cache-Control', 'no-store');
+    return c.html(renderEnvelopeListFragment(session.lang, list));
+  })
+  .get('/api/card/envelopes/:envelopeId', async (c) => {
+    const { services, session } = c.var;
+    const env = await getCardEnvelope(services.db, services.config.publicUrl, { portalId: session.portalId, envelopeId: c.req.param('envelopeId') });
+    if (!env) throw new AppError('NOT_FOUND', 'No such envelope on this portal.');
+    return c.json(env);
+  })
+  .get('/api/card/envelopes/:envelopeId/fragment', async (c) => {
+    const { services, session } = c.var;
+    const env = await getCardEnvelope(services.db, services.config.publicUrl, { portalId: session.portalId, envelopeId: c.req.param('envelopeId') });
+    if (!env) throw new AppError('NOT_FOUND', 'No such envelope on this portal.');
+    c.header('Cache-Control', 'no-store');
+    return c.html(renderEnvelopeListFragment(session.lang, [env]));
+  })
+  .post('/api/card/items/:et/:id/proposal', async (c) => {
+    const { services, session } = c.var;
+    const ref = item(c);
+    const body = await json(c, ZProposalBody);
+    const client = services.bitrix24.forPortal(session.portalId);
+    const template = body.templateId ? await loadTemplateFields(services, { portalId: session.portalId, templateId: body.templateId }) : null;
+    if (body.templateId && !template) throw new AppError('NOT_FOUND', 'No such template on this portal.');
+    const data = await readCrmData(client, ref);
+    // A deal may have several contacts; the one batch reads the primary only, the rest come in one more.
+    const extraIds = data.contactIds.slice(1, 10);
+    const slots: RecipientSlot[] = (body.slots as RecipientSlot[] | undefined) ?? DEFAULT_SLOTS;
+    const userIds = [...new Set(slots.filter((s) => s.source === 'user' && s.userId).map((s) => s.userId!))];
+    let extraContacts: CrmRecord[] = [];
+    let users: PortalUser[] = [];
+    if (extraIds.length || userIds.length) {
+      const cmds: Record<string, [string, Record<string, unknown>]> = {};
+      extraIds.forEach((id, i) => (cmds[`c${i}`] = ['crm.contact.get', { id }]));
+      if (userIds.length) cmds.users = ['user.get', { FILTER: { ID: userIds } }];
+      const res = await client.batch(cmds, { halt: false });
+      extraContacts = extraIds.map((_, i) => res.result[`c${i}`]).filter((r): r is CrmRecord => !!r && typeof r === 'object');
+      users = Array.isArray(res.result.users) ? (res.result.users as CrmRecord[]).map(toUser) : [];
+    }
+    const people = peopleFrom(data, extraContacts);
+    const recipients = proposeRecipients(people, slots, users);
+    const today = services.clock.now();
+    const fields = template ? proposeFields(template.fields, data, { today, lang: session.lang }) : [];
+    const bindingValues: Record<string, string> = {};
+    for (const b of body.bindings ?? []) {
+      const { value } = resolveBinding(data, b, today);
+      bindingValues[b] = value instanceof Date ? value.toISOString().slice(0, 10) : value === undefined || value === null ? '' : String(value);
+    }
+    const proposal: Proposal & { bindingValues: Record<string, string> } = {
+      people,
+      recipients,
+      fields,
+      problems: findProblems(fields, recipients, people),
+      crmErrors: Object.values(data.errors),
+      itemTitle: str(data.item?.TITLE) || personName(data.item) || null,
+      bindingValues,
+    };
+    return c.json(proposal);
+  })
+  .get('/api/card/items/:et/:id/documents', async (c) => {
+    const { services, session } = c.var;
+    return c.json({ documents: await readDocgenDocuments(services, { portalId: session.portalId, ...item(c) }) });
+  })
+  .post('/api/card/items/:et/:id/documents/:docId/pdf', async (c) => {
+    const { services, session } = c.var;
+    const docId = Number(c.req.param('docId'));
+    if (!Number.isInteger(docId) || docId <= 0) throw new AppError('BAD_REQUEST', 'Not a document id.');
+    const r = await fetchDocgenPdf(services, { portalId: session.portalId, ...item(c), documentId: docId });
+    if (!r.ready) return c.json({ ready: false, retryAfterSeconds: r.retryAfterSeconds }, 202);
+    return c.body(r.pdf as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Cache-Control': 'no-store', ...(r.uploadId ? { 'X-Upload-Id': r.uploadId } : {}) });
+  })
+  .get('/api/card/users', async (c) => {
+    const { services, session } = c.var;
+    const q = (c.req.query('q') ?? '').trim().slice(0, 100);
+    const client = services.bitrix24.forPortal(session.portalId);
+    // One page (50) of active employees is enough for a picker; a search narrows it down.
+    const rows = q
+      ? await client.call<CrmRecord[]>('user.search', { FIND: q, ACTIVE: true })
+      : await client.call<CrmRecord[]>('user.get', { FILTER: { ACTIVE: true }, SORT: 'LAST_NAME', ORDER: 'ASC' });
+    return c.json({ users: (Array.isArray(rows) ? rows : []).map(toUser).filter((u) => u.id > 0) });
+  })
+  .put('/api/card/last-used', async (c) => {
+    const { services, session } = c.var;
+    const b = await json(c, ZLastUsed);
+    await rememberLastUsed(services.db, {
+      portalId: session.portalId,
+      kind: b.kind,
+      templateId: b.templateId,
+      templateName: b.templateName,
+      entityTypeId: b.entityTypeId,
+      slots: b.slots as RecipientSlot[],
+      recipientNames: b.recipientNames,
+      userId: session.userId,
+      at: services.clock.now(),
+    });
+    return c.body(null, 204);
+  });

@@ -1,0 +1,373 @@
+/** @jsxImportSource hono/jsx */
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import type { Child } from 'hono/jsx';
+import { CARD_MESSAGES, type CardKey } from '../i18n/card.js';
+import { catalogFor, translator, type Lang } from '../i18n/index.js';
+import type { Session } from '../http/session.js';
+import type { AppEnv } from '../types.js';
+import { describePlacement, parsePlacementOptions, type PlacementTarget } from '../../placements/server/context.js';
+import { loadCardState, type CardState } from '../../placements/server/card-data.js';
+import { appDeepLink, bx24ScriptUrl } from '../../placements/server/links.js';
+import { canChangeEmail, canResend, canVoid, type CardEnvelope, type CardRecipient } from '../../placements/server/view.js';
+import { PLACEMENT_CSS } from '../../placements/shared/styles.js';
+
+/**
+ * Everything the install/auth door knows after verifying a placement POST. It calls
+ * renderPlacementPage with this; the page never sees Bitrix24 tokens, only our own session.
+ */
+export interface PlacementPageContext {
+  session: Session;
+  /** The signed session token the page's scripts send as `Authorization: Bearer …`. */
+  token: string;
+  /** PLACEMENT as posted (CRM_DEAL_DETAIL_TAB, REST_APP_URI, DEFAULT…). */
+  placement: string;
+  /** PLACEMENT_OPTIONS: the raw JSON string from the form, or an already parsed object. */
+  options: unknown;
+  /** The portal's stored domain (never the DOMAIN query parameter, which the caller controls). */
+  portalDomain: string;
+}
+
+export type T = ReturnType<typeof translator<CardKey>>;
+
+/** What the client script boots from; serialised into the page as JSON, never executed. */
+export interface PageBoot {
+  page: PlacementTarget['page'];
+  token: string;
+  lang: Lang;
+  messages: Record<CardKey, string>;
+  placement: string;
+  options: Record<string, string>;
+  entity: PlacementTarget['entity'];
+  activityId: number | null;
+  envelopeId: string | null;
+  portalDomain: string;
+  user: { id: number; isAdmin: boolean };
+  appLinkBase: string;
+  state: CardState | null;
+}
+
+/** `</script>` and line separators inside JSON would end or break the script element. */
+function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export async function renderPlacementPage(c: Context<AppEnv>, ctx: PlacementPageContext): Promise<Response> {
+  const { services } = c.var;
+  const lang = ctx.session.lang;
+  const messages = catalogFor(CARD_MESSAGES, lang);
+  const t = translator(messages);
+  const options = typeof ctx.options === 'string' || ctx.options === undefined ? parsePlacementOptions(ctx.options) : parsePlacementOptions(ctx.options);
+  const target = describePlacement(ctx.placement, options);
+
+  // Only the card and the app deep link need data before the first paint; the generator button's
+  // list comes from Bitrix24 and loads after the page is on screen.
+  const state =
+    target.page === 'card' && target.entity
+      ? await loadCardState(services, { portalId: ctx.session.portalId, ...target.entity })
+      : target.page === 'app' && target.envelopeId
+        ? await loadCardState(services, { portalId: ctx.session.portalId, envelopeId: target.envelopeId })
+        : null;
+
+  const boot: PageBoot = {
+    page: target.page,
+    token: ctx.token,
+    lang,
+    messages,
+    placement: ctx.placement,
+    options,
+    entity: target.entity,
+    activityId: target.activityId ?? null,
+    envelopeId: target.envelopeId ?? null,
+    portalDomain: ctx.portalDomain,
+    user: { id: ctx.session.userId, isAdmin: ctx.session.isAdmin },
+    appLinkBase: appDeepLink(services.config, ctx.portalDomain, {}),
+    state,
+  };
+
+  const script = target.page === 'card' ? 'crm-card' : target.page === 'docgen' ? 'docgen-button' : 'app';
+  const body =
+    target.page === 'card' ? (
+      <CardPage t={t} lang={lang} state={state} hasEntity={Boolean(target.entity)} />
+    ) : target.page === 'docgen' ? (
+      <DocgenPage t={t} hasEntity={Boolean(target.entity)} />
+    ) : (
+      <AppPage t={t} lang={lang} state={state} envelopeId={target.envelopeId ?? null} />
+    );
+
+  c.header('Cache-Control', 'no-store');
+  c.header('Referrer-Policy', 'no-referrer');
+  return c.html(
+    '<!doctype html>' +
+      (
+        <html lang={lang}>
+          <head>
+            <meta charset="utf-8" />
+            <meta name="viewport" content="width=device-width,initial-scale=1" />
+            <title>{t('page.title')}</title>
+            <style dangerouslySetInnerHTML={{ __html: PLACEMENT_CSS }} />
+            <script type="application/json" id="b24s-boot" dangerouslySetInnerHTML={{ __html: jsonForScript(boot) }} />
+            <script src={bx24ScriptUrl(services.config, ctx.portalDomain)} id="bx24-js" async />
+            <script type="module" src={`/assets/placements/${script}.js`} />
+          </head>
+          <body>
+            <main id="app" aria-live="polite">
+              {body}
+            </main>
+          </body>
+        </html>
+      ).toString(),
+  );
+}
+
+// ——— pages ———
+
+function CardPage(p: { t: T; lang: Lang; state: CardState | null; hasEntity: boolean }) {
+  const { t } = p;
+  if (!p.hasEntity || !p.state) return <p class="panel err">{t('error.noEntity')}</p>;
+  return (
+    <>
+      <div class="bar">
+        <h1>{t('list.heading')}</h1>
+        <button type="button" class="btn btn-primary" data-action="new">
+          {t('action.new')}
+        </button>
+        <button type="button" class="btn" data-action="own">
+          {t('action.ownPdf')}
+        </button>
+        <button type="button" class="btn" data-action="from-crm">
+          {t('action.fromCrm')}
+        </button>
+      </div>
+      <div id="workspace" />
+      {p.state.lastUsed ? <SameAsLastTime t={t} last={p.state.lastUsed} /> : null}
+      <section id="list" aria-label={t('list.heading')}>
+        <EnvelopeList t={t} lang={p.lang} envelopes={p.state.envelopes} />
+      </section>
+    </>
+  );
+}
+
+function SameAsLastTime(p: { t: T; last: NonNullable<CardState['lastUsed']> }) {
+  const { t, last } = p;
+  const kind = t(`kind.${last.kind}` as CardKey) === `kind.${last.kind}` ? last.kind : t(`kind.${last.kind}` as CardKey);
+  return (
+    <div class="panel suggest" id="same" data-template={last.templateId} data-kind={last.kind}>
+      <p>
+        <strong>{t('same.title')}. </strong>
+        {t('same.text', { template: last.templateName, kind, who: last.recipientsSummary })}
+      </p>
+      <button type="button" class="btn btn-primary" data-action="same">
+        {t('same.use')}
+      </button>
+    </div>
+  );
+}
+
+function DocgenPage(p: { t: T; hasEntity: boolean }) {
+  const { t } = p;
+  if (!p.hasEntity) return <p class="panel err">{t('error.noEntity')}</p>;
+  return (
+    <>
+      <div class="bar">
+        <h1>{t('docgen.heading')}</h1>
+      </div>
+      <div id="workspace">
+        <div class="panel">
+          <p class="muted">
+            <span class="spin" aria-hidden="true" /> {t('new.loading')}
+          </p>
+        </div>
+      </div>
+    </>
+  );
+}
+
+function AppPage(p: { t: T; lang: Lang; state: CardState | null; envelopeId: string | null }) {
+  const { t } = p;
+  if (!p.envelopeId) {
+    return (
+      <>
+        <div class="bar">
+          <h1>{t('page.title')}</h1>
+        </div>
+        <p class="panel">{t('app.home')}</p>
+      </>
+    );
+  }
+  const env = p.state?.envelopes[0];
+  return (
+    <>
+      <div class="bar">
+        <h1>{t('app.heading')}</h1>
+      </div>
+      <section id="list">{env ? <EnvelopeList t={t} lang={p.lang} envelopes={[env]} detail /> : <p class="panel">{t('app.notFound')}</p>}</section>
+      <section id="detail" />
+    </>
+  );
+}
+
+// ——— the envelope list (also served as an HTML fragment after every action) ———
+
+export function formatWhen(iso: string | null, lang: Lang): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  // Server-side text is UTC; the page script rewrites <time> elements in the viewer's own zone.
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(d);
+}
+
+function When(p: { iso: string | null; lang: Lang }) {
+  if (!p.iso) return null;
+  return <time datetime={p.iso}>{formatWhen(p.iso, p.lang)}</time>;
+}
+
+export function EnvelopeList(p: { t: T; lang: Lang; envelopes: CardEnvelope[]; detail?: boolean }) {
+  const { t } = p;
+  if (p.envelopes.length === 0) {
+    return (
+      <div class="panel empty">
+        <div class="icon" aria-hidden="true">
+          ✍️
+        </div>
+        <h2>{t('list.empty.title')}</h2>
+        <p class="muted">{t('list.empty.text')}</p>
+        <div class="actions">
+          <button type="button" class="btn btn-primary" data-action="new">
+            {t('action.new')}
+          </button>
+          <button type="button" class="btn" data-action="own">
+            {t('action.ownPdf')}
+          </button>
+        </div>
+      </div>
+    );
+  }
+  return (
+    <div>
+      {p.envelopes.map((e) => (
+        <EnvelopeItem t={t} lang={p.lang} e={e} detail={p.detail} />
+      ))}
+    </div>
+  );
+}
+
+function EnvelopeItem(p: { t: T; lang: Lang; e: CardEnvelope; detail?: boolean }) {
+  const { t, e, lang } = p;
+  const titleId = `t-${e.id}`;
+  return (
+    <article class="env" data-envelope={e.id} data-status={e.status} aria-labelledby={titleId}>
+      <div class="env-head">
+        <h3 class="env-title" id={titleId}>
+          {e.title}
+        </h3>
+        <span class={`badge badge-${e.status}`}>{t(`status.${e.status}` as CardKey)}</span>
+      </div>
+      <div class="env-meta">
+        {e.createdByName
+          ? withTime(t('env.created', { at: '\u0000', who: e.createdByName }), <When iso={e.createdAt} lang={lang} />)
+          : withTime(t('env.createdNoWho', { at: '\u0000' }), <When iso={e.createdAt} lang={lang} />)}
+      </div>
+      <ol class="rcp">
+        {e.recipients.map((r) => (
+          <RecipientLine t={t} lang={lang} e={e} r={r} />
+        ))}
+      </ol>
+      <div class="env-actions">
+        {p.detail ? null : (
+          <button type="button" class="btn btn-sm" data-action="open" data-envelope={e.id}>
+            {t('action.open')}
+          </button>
+        )}
+        {e.sealedPdfPath ? (
+          <button type="button" class="btn btn-sm" data-action="download" data-envelope={e.id} data-href={e.sealedPdfPath}>
+            {t('action.download')}
+          </button>
+        ) : null}
+        {e.verifyUrl ? (
+          <button type="button" class="btn btn-sm" data-action="copy-verify" data-href={e.verifyUrl}>
+            {t('action.copyVerify')}
+          </button>
+        ) : null}
+        {canVoid(e) ? (
+          <button type="button" class="btn btn-sm btn-danger" data-action="void" data-envelope={e.id} data-title={e.title}>
+            {t('action.void')}
+          </button>
+        ) : null}
+      </div>
+    </article>
+  );
+}
+
+function RecipientLine(p: { t: T; lang: Lang; e: CardEnvelope; r: CardRecipient }) {
+  const { t, r, lang } = p;
+  const statusKey = `rstatus.${r.status}` as CardKey;
+  const contact = r.email ?? r.phone;
+  return (
+    <li data-recipient={r.id} data-status={r.status}>
+      <span class={`dot dot-${r.status}`} aria-hidden="true" />
+      <span class="who">
+        {r.order}. {r.name}
+      </span>
+      <span class="muted">
+        {t(`party.${r.party}` as CardKey)} · {t(`role.${r.role}` as CardKey)}
+        {contact ? ` · ${contact}` : ''}
+      </span>
+      <span>— {withTime(t(statusKey, { at: '\u0000' }), <When iso={r.at} lang={lang} />)}</span>
+      {r.declineReason ? <span class="err">{t('rstatus.reason', { reason: r.declineReason })}</span> : null}
+      {canResend(p.e, r) ? (
+        <button type="button" class="btn btn-link btn-sm" data-action="resend" data-envelope={p.e.id} data-recipient={r.id}>
+          {t('action.resend')}
+        </button>
+      ) : null}
+      {canChangeEmail(p.e, r) && r.email !== null ? (
+        <button type="button" class="btn btn-link btn-sm" data-action="change-email" data-envelope={p.e.id} data-recipient={r.id} data-email={r.email}>
+          {t('action.changeEmail')}
+        </button>
+      ) : null}
+    </li>
+  );
+}
+
+/** Splits a translated sentence at the NUL marker so a <time> element sits where `{at}` was. */
+function withTime(text: string, time: Child): Child {
+  const i = text.indexOf('\u0000');
+  if (i < 0) return text;
+  return (
+    <>
+      {text.slice(0, i).trimEnd() ? text.slice(0, i) : ''}
+      {time}
+      {text.slice(i + 1)}
+    </>
+  );
+}
+
+/** The list as an HTML fragment, for the page script to swap in after an action. */
+export function renderEnvelopeListFragment(lang: Lang, envelopes: CardEnvelope[]): string {
+  const t = translator(catalogFor(CARD_MESSAGES, lang));
+  return (<EnvelopeList t={t} lang={lang} envelopes={envelopes} />).toString();
+}
+
+// ——— static assets: the bundled page scripts and pdf.js's worker ———
+
+/**
+ * Serves /assets/placements/*. The bundles are built once per app instance on first request (esbuild,
+ * in memory) so `npm start` needs no build step; esbuild is imported lazily so only Node pays for it.
+ */
+export function placementAssetRoutes() {
+  let built: Promise<Map<string, { body: Uint8Array; type: string; etag: string }>> | undefined;
+  return new Hono<AppEnv>().get('/assets/placements/:file{[A-Za-z0-9._-]+}', async (c) => {
+    built ??= import('../../placements/build.js').then((m) => m.buildPlacementAssets()).catch((e) => {
+      built = undefined;
+      throw e;
+    });
+    const assets = await built;
+    const asset = assets.get(c.req.param('file'));
+    if (!asset) return c.notFound();
+    if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304);
+    c.header('Content-Type', asset.type);
+    c.header('ETag', asset.etag);
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.body(asset.body as Uint8Array<ArrayBuffer>);
+  });
+}
