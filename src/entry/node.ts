@@ -12,6 +12,7 @@ import { systemClock } from '../lib/clock.js';
 import { realIds } from '../lib/ids.js';
 import { createLogger } from '../lib/logger.js';
 import type { Services } from '../services.js';
+import { mailerFromConfig } from '../notify/mailer.js';
 
 async function openDatabase(config: Config): Promise<DbHandle> {
   if (config.DATABASE_URL) {
@@ -63,6 +64,7 @@ async function main() {
     ids: realIds,
     fetch: outbound,
     bitrix24: createBitrix24({ db: dbHandle.db, fetch: outbound, clock: systemClock, logger, config }),
+    mailer: mailerFromConfig(config),
   };
   const app = createApp(services);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

@@ -5,6 +5,7 @@ import { realIds } from '../../src/lib/ids.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { Services } from '../../src/services.js';
 import { createTestDb, type TestDb } from './db.js';
+import { mailerFromConfig } from '../../src/notify/mailer.js';
 
 export const TEST_ENV = {
   NODE_ENV: 'test',
@@ -35,6 +36,7 @@ export async function createTestServices(opts: { env?: Record<string, string>; c
     ids: realIds,
     fetch: outbound,
     bitrix24: createBitrix24({ db: testDb.db, fetch: outbound, clock, logger, config }),
+    mailer: mailerFromConfig(config),
     testDb,
   };
 }
