@@ -139,14 +139,33 @@ export async function installFromWizard(services: Services, frame: FramePost): P
 
   const tokenMatches = Boolean(stored?.applicationToken && frame.APPLICATION_TOKEN && (await constantTimeEqual(frame.APPLICATION_TOKEN, stored.applicationToken)));
   if (!tokenMatches) {
-    // First install (or reinstall): only a known OAuth server may confirm the token; a forged
-    // SERVER_ENDPOINT pointing elsewhere is ignored in favour of the configured default.
-    const server =
-      oauthServerEndpoint(known?.serverEndpoint, services.config) ??
-      oauthServerEndpoint(frame.SERVER_ENDPOINT, services.config) ??
-      oauthServerEndpoint(services.config.BITRIX24_OAUTH_SERVER_ENDPOINT, services.config);
-    if (!server) throw new AppError('UNAUTHORIZED', 'No trusted authorization server to verify this install.');
-    const info = await verifyTokenWithOAuthServer(services, { accessToken: frame.AUTH_ID, serverEndpoint: server, expectedMemberId: frame.member_id });
+    // First install (or reinstall): only a known OAuth server may confirm the token. A forged
+    // SERVER_ENDPOINT pointing elsewhere is skipped; older payloads name no server at all, so the
+    // configured default and then the other regional servers are asked in turn.
+    const candidates = [
+      known?.serverEndpoint,
+      frame.SERVER_ENDPOINT,
+      services.config.BITRIX24_OAUTH_SERVER_ENDPOINT,
+      ...services.config.BITRIX24_OAUTH_HOSTS.map((h) => `https://${h}/rest/`),
+    ]
+      .map((raw) => oauthServerEndpoint(raw, services.config))
+      .filter((u): u is URL => Boolean(u))
+      .filter((u, i, all) => all.findIndex((x) => x.href === u.href) === i)
+      .slice(0, 3);
+    if (!candidates.length) throw new AppError('UNAUTHORIZED', 'No trusted authorization server to verify this install.');
+    let info: TokenInfo | undefined;
+    let server: URL = candidates[0]!;
+    for (const candidate of candidates) {
+      try {
+        info = await verifyTokenWithOAuthServer(services, { accessToken: frame.AUTH_ID, serverEndpoint: candidate, expectedMemberId: frame.member_id });
+        server = candidate;
+        break;
+      } catch (e) {
+        // Another region's server does not know the token: try the next; anything else stops here.
+        if (!(e instanceof AppError && e.code === 'UNAUTHORIZED') || candidate === candidates[candidates.length - 1]) throw e;
+      }
+    }
+    if (!info) throw new AppError('UNAUTHORIZED', 'The install could not be verified.');
     clientEndpoint = trustedClientEndpoint(services, info);
     domain = info.domain;
     serverEndpoint = server.href;
