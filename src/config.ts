@@ -48,6 +48,9 @@ export const ZConfig = z
     TSA_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
     UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
     UPLOAD_MAX_PAGES: z.coerce.number().int().positive().default(500),
+    /** An uploaded PDF is parsed in a worker thread bounded by this time and heap; hostile files are refused, never fatal. */
+    UPLOAD_PARSE_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+    UPLOAD_PARSE_MEMORY_MB: z.coerce.number().int().min(32).default(512),
     /** Sealed documents and their verification records outlive an uninstall: third parties rely on them. */
     RETENTION_YEARS: z.coerce.number().int().min(0).default(5),
   })

@@ -28,6 +28,8 @@ export const ERROR_STATUS = {
   PDF_TOO_LARGE: 413,
   PDF_TOO_MANY_PAGES: 422,
   PDF_ALREADY_SIGNED: 422,
+  /** Parsing the PDF took longer or more memory than an upload may (hostile or pathological structure). */
+  PDF_TOO_COMPLEX: 422,
   CERTIFICATE_INVALID: 422,
   /** The PKCS#12 passphrase is wrong (its integrity check or decryption failed). */
   CERT_WRONG_PASSPHRASE: 422,

@@ -1,0 +1,12 @@
+// Worker-thread entry for upload inspection (see upload.ts): analyse the bytes, post the result, exit.
+import { parentPort, workerData } from 'node:worker_threads';
+import { analysePdf } from './pdf-inspect.mjs';
+
+// pdf-lib reports recoverable damage on the console; the result already says what matters.
+console.log = console.warn = console.error = () => {};
+
+const { bytes, maxPages, trialSave } = workerData;
+analysePdf(bytes, { maxPages, trialSave }).then(
+  (result) => parentPort.postMessage(result),
+  (e) => parentPort.postMessage({ ok: false, code: 'invalid', detail: String((e && e.message) || e).slice(0, 200) }),
+);

@@ -1,0 +1,180 @@
+import { AppError } from '../http/errors.js';
+import type { PdfAnalysis } from './pdf-inspect.mjs';
+
+/**
+ * Accepting an uploaded PDF (or one fetched from the Bitrix24 document generator).
+ *
+ * Order of checks, cheapest first: size → header/version → byte-level sniff (encryption, existing
+ * signatures) → a full pdf-lib parse and trial save in a worker thread with a time limit and a heap
+ * limit. The worker is what keeps hostile files (millions of objects, deep nesting, decompression
+ * bombs in object streams) from taking the server down: it is killed, the upload refused.
+ *
+ * Files that already carry a digital signature are refused: rendering fields needs pdf-lib to
+ * rewrite the file, which would break those signatures (pdf-signing.md §2.1).
+ */
+export interface UploadLimits {
+  maxBytes: number;
+  maxPages: number;
+  timeoutMs: number;
+  memoryMb: number;
+}
+
+export interface PdfInfo {
+  version: string;
+  pageCount: number;
+  pages: Array<{ width: number; height: number; rotation: number }>;
+  linearized: boolean;
+  xrefStreams: boolean;
+  objectStreams: boolean;
+  /** Number of `%%EOF` markers: 1 for a file saved once, more after incremental updates. */
+  revisions: number;
+  formFields: number;
+  size: number;
+  sha256: string;
+}
+
+export interface PdfSniff {
+  /** `1.7`, `2.0`; empty when there is no %PDF header in the first KiB. */
+  version: string;
+  encrypted: boolean;
+  /** Signature dictionaries with a numeric /ByteRange, i.e. applied signatures (placeholders do not count). */
+  signatures: number;
+  linearized: boolean;
+  xrefStreams: boolean;
+  objectStreams: boolean;
+  revisions: number;
+}
+
+const latin1 = new TextDecoder('latin1');
+
+function indexesOf(buf: Buffer, needle: string, limit = 10_000): number[] {
+  const out: number[] = [];
+  let i = buf.indexOf(needle, 0, 'latin1');
+  while (i !== -1 && out.length < limit) {
+    out.push(i);
+    i = buf.indexOf(needle, i + needle.length, 'latin1');
+  }
+  return out;
+}
+
+/**
+ * A byte-level look at a PDF without parsing it: native `indexOf` over the buffer, so it costs a few
+ * milliseconds even for 25 MB. Signature dictionaries and the trailer's /Encrypt are never inside
+ * compressed object streams (their offsets must be readable as they are), so a scan finds them.
+ */
+export function sniffPdf(bytes: Uint8Array): PdfSniff {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const head = latin1.decode(bytes.subarray(0, 1024));
+  const version = /%PDF-(\d\.\d)/.exec(head)?.[1] ?? '';
+  let signatures = 0;
+  for (const i of indexesOf(buf, '/ByteRange')) {
+    const after = latin1.decode(bytes.subarray(i + 10, i + 120));
+    if (/^\s*\[\s*\d+\s+\d+\s+\d+\s+\d+\s*\]/.test(after)) signatures++;
+  }
+  let encrypted = false;
+  for (const i of indexesOf(buf, '/Encrypt')) {
+    // `/Encrypt 5 0 R` or `/Encrypt <<…>>` in a trailer or xref stream; not /EncryptMetadata.
+    const after = latin1.decode(bytes.subarray(i + 8, i + 40));
+    if (/^\s*(\d+\s+\d+\s+R|<<)/.test(after)) encrypted = true;
+  }
+  return {
+    version,
+    encrypted,
+    signatures,
+    linearized: /\/Linearized\b/.test(head),
+    xrefStreams: /\/Type\s*\/XRef\b/.test(latin1.decode(bytes.subarray(Math.max(0, bytes.length - 64 * 1024)))) || indexesOf(buf, '/XRef', 1).length > 0,
+    objectStreams: indexesOf(buf, '/ObjStm', 1).length > 0,
+    revisions: indexesOf(buf, '%%EOF').length,
+  };
+}
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+/** Checks an upload and returns what the template editor needs (page sizes), or throws a specific AppError. */
+export async function inspectUpload(bytes: Uint8Array, limits: UploadLimits): Promise<PdfInfo> {
+  if (bytes.byteLength > limits.maxBytes) {
+    throw new AppError('PDF_TOO_LARGE', `The file is ${mb(bytes.byteLength)}; the limit is ${mb(limits.maxBytes)}.`, { size: bytes.byteLength, limit: limits.maxBytes });
+  }
+  const sniff = sniffPdf(bytes);
+  if (!sniff.version) throw new AppError('PDF_INVALID', 'This file is not a PDF (it does not start with a %PDF header).');
+  const [major, minor] = sniff.version.split('.').map(Number) as [number, number];
+  if (major > 2 || (major === 2 && minor > 0)) {
+    throw new AppError('PDF_INVALID', `PDF version ${sniff.version} is not supported (1.0 to 2.0 are).`, { version: sniff.version });
+  }
+  if (sniff.encrypted) throw encryptedError();
+  if (sniff.signatures > 0) throw signedError(sniff.signatures);
+
+  const analysis = await analyseInWorker(bytes, limits);
+  if (!analysis.ok) {
+    if (analysis.code === 'encrypted') throw encryptedError();
+    if (analysis.code === 'too_many_pages') {
+      throw new AppError('PDF_TOO_MANY_PAGES', `The document has ${analysis.pageCount} pages; the limit is ${limits.maxPages}.`, { pages: analysis.pageCount, limit: limits.maxPages });
+    }
+    throw new AppError('PDF_INVALID', 'This PDF is damaged and could not be read. Re-export it from the program that made it and upload it again.', { detail: analysis.detail });
+  }
+  if (analysis.signedFields > 0) throw signedError(analysis.signedFields);
+
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return {
+    version: sniff.version,
+    pageCount: analysis.pageCount,
+    pages: analysis.pages,
+    linearized: sniff.linearized,
+    xrefStreams: sniff.xrefStreams,
+    objectStreams: sniff.objectStreams,
+    revisions: sniff.revisions,
+    formFields: analysis.formFields,
+    size: bytes.byteLength,
+    sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''),
+  };
+}
+
+const encryptedError = () => new AppError('PDF_ENCRYPTED', 'This PDF is encrypted or password-protected. Remove the protection (print to PDF or save without a password) and upload it again.');
+const signedError = (n: number) =>
+  new AppError(
+    'PDF_ALREADY_SIGNED',
+    `This PDF already carries ${n} digital signature${n > 1 ? 's' : ''}. Adding fields would invalidate ${n > 1 ? 'them' : 'it'}, so it cannot be used as a template. Upload the unsigned original.`,
+    { signatures: n },
+  );
+
+const tooComplex = (why: string) => new AppError('PDF_TOO_COMPLEX', `This PDF is too complex to process safely (${why}). Re-export or simplify it and upload it again.`);
+
+/**
+ * Runs pdf-inspect in a worker thread: killed after `timeoutMs`, heap capped at `memoryMb`, a small
+ * stack so pathological nesting fails fast. The main thread only waits.
+ */
+async function analyseInWorker(bytes: Uint8Array, limits: UploadLimits): Promise<PdfAnalysis> {
+  const { Worker } = await import('node:worker_threads');
+  return new Promise<PdfAnalysis>((resolve, reject) => {
+    const worker = new Worker(new URL('./pdf-inspect-worker.mjs', import.meta.url), {
+      workerData: { bytes: new Uint8Array(bytes), maxPages: limits.maxPages, trialSave: true },
+      // The worker runs plain JS; inheriting a TypeScript loader would only slow its start.
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, limits.memoryMb / 8)), stackSizeMb: 4 },
+    });
+    let settled = false;
+    const done = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+      void worker.terminate();
+    };
+    const timer = setTimeout(() => done(() => reject(tooComplex(`reading it took longer than ${Math.round(limits.timeoutMs / 1000)} s`))), limits.timeoutMs);
+    worker.once('message', (m: PdfAnalysis) => done(() => resolve(m)));
+    worker.once('error', (e: Error & { code?: string }) =>
+      done(() =>
+        e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? reject(tooComplex(`reading it needed more than ${limits.memoryMb} MB of memory`))
+          : e instanceof RangeError
+            ? reject(tooComplex('its structure is nested too deeply'))
+            : resolve({ ok: false, code: 'invalid', detail: String(e.message).slice(0, 200) }),
+      ),
+    );
+    worker.once('exit', (code) => done(() => reject(tooComplex(`the reader stopped unexpectedly (exit ${code})`))));
+  });
+}
+
+export function uploadLimitsFrom(config: { UPLOAD_MAX_BYTES: number; UPLOAD_MAX_PAGES: number; UPLOAD_PARSE_TIMEOUT_MS: number; UPLOAD_PARSE_MEMORY_MB: number }): UploadLimits {
+  return { maxBytes: config.UPLOAD_MAX_BYTES, maxPages: config.UPLOAD_MAX_PAGES, timeoutMs: config.UPLOAD_PARSE_TIMEOUT_MS, memoryMb: config.UPLOAD_PARSE_MEMORY_MB };
+}
