@@ -15,7 +15,7 @@ export interface ResolvedOptions {
   rateLimit: { perSecond: number; burst: number } | false;
   operating: { limitSeconds: number; windowMs: number; blockMs: number; costSeconds: (method: string) => number };
   revokeAccessOnRefresh: boolean;
-  appFetch: (req: Request) => Promise<Response>;
+  appFetch: (req: Request) => Promise<Response> | Response;
   pdfDelayMs: number;
   strictDownloadHeaders: boolean;
   defaultAppStatus: EmulatorOptions['defaultAppStatus'] & string;

@@ -287,7 +287,7 @@ export interface EmulatorOptions {
   /** Using a refresh token also kills the access token issued with it (old official course). Default true. */
   revokeAccessOnRefresh?: boolean;
   /** How the emulator reaches the app (install, placement, robot, event POSTs). Default: global fetch. */
-  appFetch?: (req: Request) => Promise<Response>;
+  appFetch?: (req: Request) => Promise<Response> | Response;
   /**
    * Standalone mode: every virtual host is served under this base URL as `<base>/<host>/…`
    * (e.g. `http://127.0.0.1:8790/acme.bitrix24.test/rest/`). Absent: hosts are real (`https://<host>/…`).

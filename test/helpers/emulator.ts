@@ -30,12 +30,12 @@ const stack: Emulator[] = [];
 
 export interface StartedEmulator extends Emulator {
   /** Points the emulator's outbound POSTs at another function (e.g. an app built after the emulator). */
-  setAppFetch(fn: (req: Request) => Promise<Response>): void;
+  setAppFetch(fn: (req: Request) => Promise<Response> | Response): void;
   close(): void;
 }
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<StartedEmulator> {
-  let appFetch = opts.appFetch ?? ((req: Request) => fetch(req));
+  let appFetch: (req: Request) => Promise<Response> | Response = opts.appFetch ?? ((req: Request) => fetch(req));
   const emu = createEmulator({ ...opts, appFetch: (req) => appFetch(req) });
   stack.push(emu);
   if (!server) {
