@@ -167,6 +167,28 @@ CREATE TABLE "card_prefs" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "sealed_documents" (
+	"id" text PRIMARY KEY NOT NULL,
+	"portal_id" text NOT NULL,
+	"envelope_id" text NOT NULL,
+	"public_id" text NOT NULL,
+	"sha256" text NOT NULL,
+	"title" text NOT NULL,
+	"lang" text DEFAULT 'en' NOT NULL,
+	"status" text DEFAULT 'completed' NOT NULL,
+	"parties" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"signer_name" text,
+	"development" boolean DEFAULT false NOT NULL,
+	"timestamped" boolean DEFAULT false NOT NULL,
+	"sealed_at" timestamp with time zone NOT NULL,
+	"retention_until" timestamp with time zone NOT NULL,
+	"size_bytes" integer NOT NULL,
+	"pdf" "bytea",
+	"storage_key" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "recipients" ADD CONSTRAINT "recipients_envelope_id_envelopes_id_fk" FOREIGN KEY ("envelope_id") REFERENCES "public"."envelopes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "field_values" ADD CONSTRAINT "field_values_envelope_id_envelopes_id_fk" FOREIGN KEY ("envelope_id") REFERENCES "public"."envelopes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "portals_member_id_key" ON "portals" USING btree ("member_id");--> statement-breakpoint
@@ -186,4 +208,8 @@ CREATE UNIQUE INDEX "audit_events_envelope_seq_key" ON "audit_events" USING btre
 CREATE INDEX "messages_portal_idx" ON "messages" USING btree ("portal_id","created_at");--> statement-breakpoint
 CREATE INDEX "messages_envelope_idx" ON "messages" USING btree ("envelope_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "card_prefs_portal_kind_key" ON "card_prefs" USING btree ("portal_id","kind");--> statement-breakpoint
-CREATE INDEX "card_prefs_portal_idx" ON "card_prefs" USING btree ("portal_id","used_at");
+CREATE INDEX "card_prefs_portal_idx" ON "card_prefs" USING btree ("portal_id","used_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "sealed_documents_public_id_key" ON "sealed_documents" USING btree ("public_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "sealed_documents_sha256_key" ON "sealed_documents" USING btree ("sha256");--> statement-breakpoint
+CREATE INDEX "sealed_documents_portal_idx" ON "sealed_documents" USING btree ("portal_id","sealed_at");--> statement-breakpoint
+CREATE INDEX "sealed_documents_retention_idx" ON "sealed_documents" USING btree ("retention_until");

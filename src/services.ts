@@ -4,6 +4,8 @@ import type { Database, DbHandle } from './db/client.js';
 import type { Clock } from './lib/clock.js';
 import type { Ids } from './lib/ids.js';
 import type { Logger } from './lib/logger.js';
+import type { Sealer } from './documents/seal/sealer.js';
+import type { SealedDocumentLookup } from './documents/verify/sealed-documents.js';
 import type { Mailer } from './notify/mailer.js';
 
 /**
@@ -23,4 +25,8 @@ export interface Services {
   bitrix24: Bitrix24ClientFactory;
   /** SMTP when SMTP_URL is set; absent means messages are only recorded in `messages` (sandbox mailbox). */
   mailer?: Mailer;
+  /** The platform PAdES seal, built once from SEAL_P12_PATH or the development certificate (src/documents/seal/sealer.ts). */
+  sealer: Sealer;
+  /** Sealed-document records for the verify door; absent means the DB-backed lookup over `sealed_documents`. */
+  sealedDocuments?: SealedDocumentLookup;
 }

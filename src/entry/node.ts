@@ -2,6 +2,8 @@ import { serve } from '@hono/node-server';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../app.js';
+import { loadSealIdentity } from '../documents/certificates/load.js';
+import { createSealer } from '../documents/seal/sealer.js';
 import { createBitrix24 } from '../bitrix24/client.js';
 import { ConfigError, parseConfig, type Config } from '../config.js';
 import type { DbHandle } from '../db/client.js';
@@ -55,6 +57,10 @@ async function main() {
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const dbHandle = await openDatabase(config);
   const outbound = globalThis.fetch.bind(globalThis);
+  // The seal key is imported once (non-extractable) and reused for every seal.
+  const sealIdentity = await loadSealIdentity(config, { dataDir: config.DATA_DIR });
+  if (sealIdentity.development) logger.warn({ certificate: sealIdentity.subject }, 'sealing with a generated development certificate: set SEAL_P12_PATH for real documents');
+  const sealer = await createSealer(sealIdentity, { tsaUrl: config.TSA_URL, fetch: outbound });
   const services: Services = {
     config,
     db: dbHandle.db,
@@ -65,6 +71,7 @@ async function main() {
     fetch: outbound,
     bitrix24: createBitrix24({ db: dbHandle.db, fetch: outbound, clock: systemClock, logger, config }),
     mailer: mailerFromConfig(config),
+    sealer,
   };
   const app = createApp(services);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

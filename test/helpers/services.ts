@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import type { Services } from '../../src/services.js';
 import { createTestDb, type TestDb } from './db.js';
 import { mailerFromConfig } from '../../src/notify/mailer.js';
+import { testSealer } from './sealer.js';
 
 export const TEST_ENV = {
   NODE_ENV: 'test',
@@ -37,6 +38,7 @@ export async function createTestServices(opts: { env?: Record<string, string>; c
     fetch: outbound,
     bitrix24: createBitrix24({ db: testDb.db, fetch: outbound, clock, logger, config }),
     mailer: mailerFromConfig(config),
+    sealer: await testSealer(),
     testDb,
   };
 }

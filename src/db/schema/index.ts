@@ -6,3 +6,4 @@ export * from './field-values.js';
 export * from './audit-events.js';
 export * from './messages.js';
 export * from './card-prefs.js';
+export * from './sealed-documents.js';

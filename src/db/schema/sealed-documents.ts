@@ -1,0 +1,53 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { portalIdColumn, timestamps } from './columns.js';
+import { bytea } from './envelopes.js';
+
+/** What the public verify door may show about a party: never e-mails, phones, IPs or tokens. */
+export interface SealedParty {
+  name: string;
+  role: string;
+  party: string;
+  signedAt: string | null;
+}
+
+/**
+ * One row per sealed document, written by the signing flow when it seals an envelope. The verify
+ * door finds documents here by `sha256` (an uploaded file) or `public_id` (printed on every page).
+ * Rows outlive the envelope and an uninstall until `retention_until`: third parties rely on them.
+ */
+export const sealedDocuments = pgTable(
+  'sealed_documents',
+  {
+    id: text('id').primaryKey(),
+    portalId: portalIdColumn(),
+    envelopeId: text('envelope_id').notNull(),
+    publicId: text('public_id').notNull(),
+    /** Lowercase hex SHA-256 of the sealed bytes. */
+    sha256: text('sha256').notNull(),
+    title: text('title').notNull(),
+    lang: text('lang').notNull().default('en'),
+    /** completed | revoked (a revoked record still verifies, with that status shown). */
+    status: text('status').notNull().default('completed'),
+    parties: jsonb('parties').$type<SealedParty[]>().notNull().default(sql`'[]'::jsonb`),
+    signerName: text('signer_name'),
+    development: boolean('development').notNull().default(false),
+    timestamped: boolean('timestamped').notNull().default(false),
+    sealedAt: timestamp('sealed_at', { withTimezone: true, mode: 'date' }).notNull(),
+    retentionUntil: timestamp('retention_until', { withTimezone: true, mode: 'date' }).notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    /** The sealed PDF itself, unless it lives in external storage under `storage_key`. */
+    pdf: bytea('pdf'),
+    storageKey: text('storage_key'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('sealed_documents_public_id_key').on(t.publicId),
+    uniqueIndex('sealed_documents_sha256_key').on(t.sha256),
+    index('sealed_documents_portal_idx').on(t.portalId, t.sealedAt),
+    index('sealed_documents_retention_idx').on(t.retentionUntil),
+  ],
+);
+
+export type SealedDocument = typeof sealedDocuments.$inferSelect;
+export type NewSealedDocument = typeof sealedDocuments.$inferInsert;

@@ -1,0 +1,159 @@
+/**
+ * The platform seal: one PAdES signature per finished document.
+ *
+ * Contract (called by the signing flow; keep stable):
+ *   const sealer = await createSealer(identity, { tsaUrl, fetch })   // once per process (entry/node.ts)
+ *   const { bytes, sha256 } = await sealPdf(pdfDoc | pdfBytes, sealer)
+ *
+ * - Given the pdf-lib document the flow has just rendered (stamps and certificate page included), the
+ *   placeholder goes into that document and it is saved ONCE; the saved buffer is then signed in
+ *   place. Given bytes, they are loaded once and the same happens. Nothing may re-save the result.
+ * - PAdES B-B always; B-T (RFC 3161 signature timestamp) when the sealer has a TSA URL.
+ * - The key is an imported WebCrypto CryptoKey behind SealKey, built once; sealing reuses it.
+ * - With a development identity every page gets a "development certificate" label before the save.
+ */
+import { createHash } from 'node:crypto';
+import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
+import { AppError } from '../../http/errors.js';
+import type { SealIdentity } from '../certificates/identity.js';
+import { stampDevelopmentLabel } from '../stamp.js';
+import { buildPadesCms, type CmsIdentity } from './cms.js';
+import { parseCertificate } from './der.js';
+import { webCryptoSealKey, type SealKey } from './key.js';
+import { addSealPlaceholder } from './placeholder.js';
+import { byteRangeFor, locatePlaceholder, writeByteRange, writeContents } from './splice.js';
+import { requestTimestampToken } from './tsa.js';
+
+export interface Sealer {
+  readonly development: boolean;
+  /** DER certificates, leaf first, as embedded in every seal. */
+  readonly certificates: readonly Uint8Array[];
+  /** DER anchors the verifier trusts for our own seals (the top of our chain). */
+  readonly trustRoots: readonly Uint8Array[];
+  /** The certificate's common name, shown as the signer. */
+  readonly signerName: string;
+  readonly timestamped: boolean;
+  /** Hex characters reserved for the CMS in the placeholder. */
+  readonly contentsHexLength: number;
+  /** A complete DER CMS (ContentInfo/SignedData) over `contentDigest` = SHA-256 of the signed byte ranges. */
+  signDigest(contentDigest: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface SealerOptions {
+  tsaUrl?: string;
+  fetch?: typeof fetch;
+  tsaTimeoutMs?: number;
+  /** A KMS/HSM key in place of the identity's CryptoKey. */
+  key?: SealKey;
+}
+
+export async function createSealer(identity: SealIdentity, opts: SealerOptions = {}): Promise<Sealer> {
+  const certificates = identity.chain.map(parseCertificate);
+  const leafDer = identity.chain[0];
+  if (!leafDer) throw new Error('A seal identity needs its certificate');
+  const cmsIdentity: CmsIdentity = {
+    certificates,
+    key: opts.key ?? webCryptoSealKey(identity.privateKey),
+    leafSha256: new Uint8Array(await crypto.subtle.digest('SHA-256', leafDer as Uint8Array<ArrayBuffer>)),
+  };
+  const tsaUrl = opts.tsaUrl;
+  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  const timestamp = tsaUrl ? (sig: Uint8Array) => requestTimestampToken({ url: tsaUrl, fetch: doFetch, timeoutMs: opts.tsaTimeoutMs }, sig) : undefined;
+  const chainBytes = identity.chain.reduce((n, c) => n + c.length, 0);
+  // Room for the chain, the attributes and signature, and a TSA token with its own chain.
+  const cmsBudget = chainBytes + 2048 + (tsaUrl ? 16384 : 0);
+  return {
+    development: identity.development,
+    certificates: identity.chain,
+    trustRoots: [identity.chain[identity.chain.length - 1]!],
+    signerName: identity.subjectCommonName,
+    timestamped: Boolean(tsaUrl),
+    contentsHexLength: Math.ceil((cmsBudget * 2) / 1024) * 1024,
+    signDigest: (digest) => buildPadesCms(cmsIdentity, digest, timestamp),
+  };
+}
+
+export interface SealResult {
+  bytes: Uint8Array;
+  /** Lowercase hex SHA-256 of `bytes`, the key under which the sealed document is recorded. */
+  sha256: string;
+}
+
+export interface SealOptions {
+  /** /M in the signature dictionary; defaults to now. */
+  signingTime?: Date;
+  reason?: string;
+  location?: string;
+}
+
+export async function sealPdf(input: PDFDocument | Uint8Array, sealer: Sealer, opts: SealOptions = {}): Promise<SealResult> {
+  const doc = input instanceof PDFDocument ? input : await loadForSealing(input);
+  if (hasSignedField(doc)) {
+    throw new AppError('PDF_ALREADY_SIGNED', 'This PDF already carries a digital signature; re-saving it would break that signature.');
+  }
+  if (sealer.development) await stampDevelopmentLabel(doc);
+  addSealPlaceholder(doc, {
+    contentsHexLength: sealer.contentsHexLength,
+    signingTime: opts.signingTime ?? new Date(),
+    name: sealer.signerName,
+    reason: opts.reason ?? (sealer.development ? 'Sealed by b24-sign (development certificate)' : 'Sealed by b24-sign'),
+    location: opts.location,
+  });
+  const saved = await doc.save({ updateFieldAppearances: false, addDefaultPage: false });
+  return sealSavedPdf(saved, sealer);
+}
+
+/**
+ * Signs a saved document holding our placeholder, in place. One pass of SHA-256 over the file: the
+ * hash state after the first range is forked, so the digest of the final bytes costs only the
+ * /Contents and the short tail after it (pdf-lib writes the signature dictionary last).
+ * node:crypto's Hash.copy() is used for that fork; Workers provide it under nodejs_compat.
+ */
+export async function sealSavedPdf(pdf: Uint8Array, sealer: Sealer): Promise<SealResult> {
+  const loc = locatePlaceholder(pdf);
+  const range = byteRangeFor(loc, pdf.length);
+  writeByteRange(pdf, loc, range);
+
+  const head = createHash('sha256').update(pdf.subarray(0, loc.contentsStart));
+  const whole = head.copy();
+  const digest = new Uint8Array(head.update(pdf.subarray(loc.contentsEnd)).digest());
+
+  const cms = await sealer.signDigest(digest);
+  writeContents(pdf, loc, cms);
+  const sha256 = whole.update(pdf.subarray(loc.contentsStart)).digest('hex');
+  return { bytes: pdf, sha256 };
+}
+
+async function loadForSealing(bytes: Uint8Array): Promise<PDFDocument> {
+  try {
+    return await PDFDocument.load(bytes, { updateMetadata: false });
+  } catch (e) {
+    if (e instanceof Error && /encrypted/i.test(e.message)) {
+      throw new AppError('PDF_ENCRYPTED', 'This PDF is encrypted; remove its password protection and try again.', undefined, { cause: e });
+    }
+    throw new AppError('PDF_INVALID', 'This file could not be read as a PDF.', undefined, { cause: e });
+  }
+}
+
+/** True when any AcroForm field is a signature with a value: re-saving would invalidate it. */
+function hasSignedField(doc: PDFDocument): boolean {
+  const acroForm = doc.catalog.lookupMaybe(PDFName.of('AcroForm'), PDFDict);
+  const fields = acroForm?.lookupMaybe(PDFName.of('Fields'), PDFArray);
+  if (!fields) return false;
+  const stack: PDFDict[] = [];
+  for (let i = 0; i < fields.size(); i++) {
+    const f = fields.lookupMaybe(i, PDFDict);
+    if (f) stack.push(f);
+  }
+  let guard = 0;
+  while (stack.length && guard++ < 10_000) {
+    const f = stack.pop()!;
+    if (f.get(PDFName.of('FT')) === PDFName.of('Sig') && f.get(PDFName.of('V'))) return true;
+    const kids = f.lookupMaybe(PDFName.of('Kids'), PDFArray);
+    if (kids) for (let i = 0; i < kids.size(); i++) {
+      const k = kids.lookupMaybe(i, PDFDict);
+      if (k) stack.push(k);
+    }
+  }
+  return false;
+}
