@@ -1,0 +1,164 @@
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { cryptoEngine, describeName, HASH_BY_OID, nameAttribute, OID, serialHex, toArrayBuffer, toHex } from '../seal/der.js';
+
+/**
+ * Cryptographic checks of one CMS signature over the signed byte ranges (pkijs on WebCrypto):
+ * the message digest, the signature value, the signing certificate and an embedded RFC 3161
+ * timestamp. Trust (the chain to configured roots) is decided separately in chain.ts.
+ */
+export const MAX_CERTIFICATES = 50;
+
+export interface SignerDetail {
+  subject: string;
+  commonName: string | null;
+  issuer: string;
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+  /** SHA-256 of the certificate DER, hex. */
+  sha256: string;
+}
+
+export interface TimestampCheck {
+  time: string | null;
+  /** The token's own signature verifies and it stamps this signature (or these bytes). */
+  verified: boolean;
+  authority: string | null;
+  problem?: string;
+  /** Set by the caller once the TSA chain is checked. */
+  trusted?: boolean;
+}
+
+export interface CmsCheck {
+  /** Digest matches and the signature value verifies. */
+  valid: boolean;
+  problem?: string;
+  digestAlgorithm?: string;
+  signer?: SignerDetail;
+  signerCertificate?: pkijs.Certificate;
+  certificates: pkijs.Certificate[];
+  signedAttributes: { signingCertificateV2: boolean; signingTime: boolean };
+  timestamp?: TimestampCheck;
+  timestampToken?: pkijs.SignedData;
+}
+
+const empty = (problem: string): CmsCheck => ({ valid: false, problem, certificates: [], signedAttributes: { signingCertificateV2: false, signingTime: false } });
+
+function parseSignedData(der: Uint8Array): pkijs.SignedData | string {
+  const asn = asn1js.fromBER(toArrayBuffer(der));
+  if (asn.offset === -1) return 'the signature is not valid DER';
+  try {
+    const ci = new pkijs.ContentInfo({ schema: asn.result });
+    if (ci.contentType !== OID.signedData) return 'the signature is not CMS SignedData';
+    return new pkijs.SignedData({ schema: ci.content });
+  } catch {
+    return 'the signature is not well-formed CMS';
+  }
+}
+
+export async function certificateDetail(cert: pkijs.Certificate): Promise<SignerDetail> {
+  const der = new Uint8Array(cert.toSchema(true).toBER(false));
+  return {
+    subject: describeName(cert.subject),
+    commonName: nameAttribute(cert.subject, OID.commonName) ?? null,
+    issuer: describeName(cert.issuer),
+    serial: serialHex(cert),
+    notBefore: cert.notBefore.value.toISOString(),
+    notAfter: cert.notAfter.value.toISOString(),
+    sha256: toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', der))),
+  };
+}
+
+/**
+ * `signedBytes` is the concatenation of the signed ranges. `kind` 'document-timestamp' means the
+ * CMS is itself an RFC 3161 token over those bytes (/SubFilter /ETSI.RFC3161).
+ */
+export async function verifyCms(contents: Uint8Array, signedBytes: ArrayBuffer, kind: 'signature' | 'document-timestamp'): Promise<CmsCheck> {
+  const sd = parseSignedData(contents);
+  if (typeof sd === 'string') return empty(sd);
+  const certificates = (sd.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  if (certificates.length > MAX_CERTIFICATES) return empty('the signature carries an implausible number of certificates');
+  const si = sd.signerInfos[0];
+  if (!si || sd.signerInfos.length !== 1) return { ...empty('the signature must have exactly one signer'), certificates };
+
+  const digestAlgorithm = HASH_BY_OID[si.digestAlgorithm.algorithmId];
+  const attrs = si.signedAttrs?.attributes ?? [];
+  const signedAttributes = {
+    signingCertificateV2: attrs.some((a) => a.type === OID.signingCertificateV2),
+    signingTime: attrs.some((a) => a.type === OID.signingTime),
+  };
+  const engine = cryptoEngine();
+  let result: pkijs.SignedDataVerifyResult;
+  try {
+    result = await sd.verify({ signer: 0, data: signedBytes, checkChain: false, extendedMode: true }, engine);
+  } catch (e) {
+    const r = e as pkijs.SignedDataVerifyError;
+    result = { message: r?.message ?? String(e), code: r?.code, signatureVerified: r?.signatureVerified ?? false, signerCertificate: r?.signerCertificate ?? null, certificatePath: [] };
+  }
+  const signerCertificate = result.signerCertificate ?? undefined;
+  const base: CmsCheck = {
+    valid: result.signatureVerified === true,
+    digestAlgorithm,
+    signerCertificate,
+    signer: signerCertificate ? await certificateDetail(signerCertificate) : undefined,
+    certificates,
+    signedAttributes,
+  };
+  if (!base.valid) {
+    const msg = result.message ?? '';
+    base.problem = /digest/i.test(msg)
+      ? 'the document bytes do not match the signed digest: the file was changed after signing'
+      : /signer certificate|Unable to find/i.test(msg)
+        ? 'the signing certificate is not in the signature'
+        : `the signature value does not verify (${msg || 'unknown reason'})`;
+    return base;
+  }
+  if (kind === 'document-timestamp') {
+    base.timestamp = await readTimestampToken(sd, signedBytes);
+    return base;
+  }
+  const tokenAttr = si.unsignedAttrs?.attributes.find((a) => a.type === OID.signatureTimeStampToken);
+  if (tokenAttr?.values[0]) {
+    try {
+      const ci = new pkijs.ContentInfo({ schema: tokenAttr.values[0] });
+      const token = new pkijs.SignedData({ schema: ci.content });
+      base.timestampToken = token;
+      base.timestamp = await readTimestampToken(token, toArrayBuffer(new Uint8Array(si.signature.valueBlock.valueHexView)));
+    } catch {
+      base.timestamp = { time: null, verified: false, authority: null, problem: 'the timestamp token is not well-formed' };
+    }
+  }
+  return base;
+}
+
+/** An RFC 3161 token: pkijs checks the TSTInfo message imprint against `stamped` and the token signature. */
+async function readTimestampToken(token: pkijs.SignedData, stamped: ArrayBuffer): Promise<TimestampCheck> {
+  let time: string | null = null;
+  try {
+    const eContent = token.encapContentInfo.eContent;
+    if (token.encapContentInfo.eContentType !== OID.tstInfo || !eContent) return { time, verified: false, authority: null, problem: 'not a timestamp token' };
+    time = pkijs.TSTInfo.fromBER(eContent.getValue()).genTime.toISOString();
+  } catch {
+    return { time, verified: false, authority: null, problem: 'the timestamp token is not well-formed' };
+  }
+  try {
+    const r = await token.verify({ signer: 0, data: stamped, checkChain: false, extendedMode: true }, cryptoEngine());
+    const authority = r.signerCertificate ? describeName(r.signerCertificate.subject) : null;
+    return r.signatureVerified ? { time, verified: true, authority } : { time, verified: false, authority, problem: r.message };
+  } catch (e) {
+    return { time, verified: false, authority: null, problem: (e as Error)?.message ?? 'the timestamp does not verify' };
+  }
+}
+
+/** Trust: a path from `cert` (with the CMS's other certificates as intermediates) to one of `roots`, at `at`. */
+export async function chainTrusted(cert: pkijs.Certificate, intermediates: pkijs.Certificate[], roots: pkijs.Certificate[], at: Date): Promise<{ trusted: boolean; problem?: string }> {
+  if (roots.length === 0) return { trusted: false, problem: 'no trust roots configured' };
+  try {
+    const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: roots, certs: [cert, ...intermediates.filter((c) => c !== cert)], checkDate: at });
+    const r = await engine.verify({}, cryptoEngine());
+    return r.result ? { trusted: true } : { trusted: false, problem: r.resultMessage };
+  } catch (e) {
+    return { trusted: false, problem: (e as { resultMessage?: string; message?: string })?.resultMessage ?? (e as Error)?.message ?? 'chain check failed' };
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Integrity verification for any PDF bytes. Contract (verify door, jobs; keep stable):
+ *
+ *   const result = await verifyPdf(bytes, { trustRoots, ownCertificates?, lookupBySha256? })
+ *   result.verdict: 'sealed_unchanged' | 'valid_other_signer' | 'modified_after_sealing'
+ *                 | 'signature_broken' | 'no_signature' | 'not_a_pdf'
+ *   result.record:  the public summary when the file's SHA-256 is one we sealed
+ *   result.signatures: per-signature technical detail
+ *
+ * Rules: every /ByteRange must be [0 b c d] with the gap exactly the /Contents hex string; each CMS
+ * must match its bytes and verify; the last signature must reach the end of the file, and so must
+ * every seal of ours (any incremental update after our seal = modified). "Ours" means the signer
+ * certificate is one of `ownCertificates` (or, without that list, chains to `trustRoots`), or the
+ * whole file's SHA-256 is a sealed-document record. Work is bounded (see scan.ts limits).
+ */
+import { createHash } from 'node:crypto';
+import type * as pkijs from 'pkijs';
+import { parseCertificate, toHex } from '../seal/der.js';
+import { chainTrusted, verifyCms, type SignerDetail, type TimestampCheck } from './cms-verify.js';
+import { parsePdfDate, scanPdf } from './scan.js';
+import type { SealedDocumentSummary } from './sealed-documents.js';
+
+export type Verdict = 'sealed_unchanged' | 'valid_other_signer' | 'modified_after_sealing' | 'signature_broken' | 'no_signature' | 'not_a_pdf';
+
+export interface SignatureReport {
+  index: number;
+  kind: 'signature' | 'document-timestamp';
+  subFilter: string | null;
+  byteRange: number[] | null;
+  /** The signed ranges reach the last byte of the file. */
+  coversWholeFile: boolean;
+  /** Bytes after the signed ranges (an incremental update after this signature). */
+  bytesAfter: number;
+  digestAlgorithm: string | null;
+  /** Digest and signature value both verify. */
+  intact: boolean;
+  /** Chain to the configured trust roots. */
+  trusted: boolean;
+  trustProblem?: string;
+  ours: boolean;
+  signer: SignerDetail | null;
+  claimedSigningTime: string | null;
+  timestamp: TimestampCheck | null;
+  padesBaseline: 'B-B' | 'B-T' | null;
+  problem?: string;
+}
+
+export interface VerifyResult {
+  verdict: Verdict;
+  sha256: string;
+  size: number;
+  encrypted: boolean;
+  record: SealedDocumentSummary | null;
+  signatures: SignatureReport[];
+  /** Plain-language reasons behind the verdict (English; doors translate the verdict itself). */
+  notes: string[];
+}
+
+export interface VerifyOptions {
+  /** DER anchors: our seal roots, plus any the operator configures. */
+  trustRoots: readonly Uint8Array[];
+  /** DER certificates this deployment seals with (current and past). */
+  ownCertificates?: readonly Uint8Array[];
+  lookupBySha256?: (sha256Hex: string) => Promise<SealedDocumentSummary | null>;
+  now?: Date;
+}
+
+export async function verifyPdf(input: Uint8Array, opts: VerifyOptions): Promise<VerifyResult> {
+  const bytes = input;
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const base = { sha256, size: bytes.length, record: null as SealedDocumentSummary | null, signatures: [] as SignatureReport[], notes: [] as string[] };
+  const scan = scanPdf(bytes);
+  if (!scan.isPdf) return { ...base, verdict: 'not_a_pdf', encrypted: false, notes: ['The file does not start like a PDF.'] };
+
+  const record = opts.lookupBySha256 ? await opts.lookupBySha256(sha256) : null;
+  const roots = safeParse(opts.trustRoots);
+  const ownSha = new Set((opts.ownCertificates ?? []).map((c) => createHash('sha256').update(c).digest('hex')));
+  const now = opts.now ?? new Date();
+
+  const reports: SignatureReport[] = [];
+  for (const [index, s] of scan.signatures.entries()) {
+    const kind = s.subFilter === 'ETSI.RFC3161' || s.type === 'DocTimeStamp' ? 'document-timestamp' : 'signature';
+    const report: SignatureReport = {
+      index,
+      kind,
+      subFilter: s.subFilter ?? null,
+      byteRange: s.byteRange,
+      coversWholeFile: false,
+      bytesAfter: 0,
+      digestAlgorithm: null,
+      intact: false,
+      trusted: false,
+      ours: false,
+      signer: null,
+      claimedSigningTime: parsePdfDate(s.claimedTime)?.toISOString() ?? null,
+      timestamp: null,
+      padesBaseline: null,
+    };
+    reports.push(report);
+    if (s.byteRange) {
+      const end = s.byteRange[2] + s.byteRange[3];
+      report.bytesAfter = Math.max(0, bytes.length - end);
+      report.coversWholeFile = report.bytesAfter === 0;
+    }
+    if (s.problem || !s.contents || !s.byteRange) {
+      report.problem = s.problem ?? 'unreadable signature';
+      continue;
+    }
+    const [, len1, start2, len2] = s.byteRange;
+    const signed = new Uint8Array(len1 + len2);
+    signed.set(bytes.subarray(0, len1), 0);
+    signed.set(bytes.subarray(start2, start2 + len2), len1);
+    const cms = await verifyCms(s.contents, signed.buffer, kind);
+    report.digestAlgorithm = cms.digestAlgorithm ?? null;
+    report.signer = cms.signer ?? null;
+    report.timestamp = cms.timestamp ?? null;
+    report.intact = cms.valid;
+    if (!cms.valid) {
+      report.problem = cms.problem;
+      continue;
+    }
+    if (kind === 'signature') {
+      const tsOk = report.timestamp?.verified === true;
+      report.padesBaseline = s.subFilter === 'ETSI.CAdES.detached' && cms.signedAttributes.signingCertificateV2 && !cms.signedAttributes.signingTime ? (tsOk ? 'B-T' : 'B-B') : null;
+    }
+    if (cms.signerCertificate) {
+      // Validity is judged at the timestamp's time when there is a verified one, else now.
+      const at = report.timestamp?.verified && report.timestamp.time ? new Date(report.timestamp.time) : now;
+      const chain = await chainTrusted(cms.signerCertificate, cms.certificates, roots, at);
+      report.trusted = chain.trusted;
+      if (!chain.trusted) report.trustProblem = chain.problem;
+      report.ours = opts.ownCertificates ? ownSha.has(report.signer!.sha256) && chain.trusted : chain.trusted;
+    }
+    if (report.timestamp?.verified && cms.timestampToken) {
+      const tsCerts = (cms.timestampToken.certificates ?? []).filter((c): c is pkijs.Certificate => 'subjectPublicKeyInfo' in c);
+      const tsSigner = tsCerts[0];
+      if (tsSigner) report.timestamp.trusted = (await chainTrusted(tsSigner, tsCerts, roots, new Date(report.timestamp.time ?? now))).trusted;
+    }
+  }
+  return { ...base, record, encrypted: scan.encrypted, signatures: reports, ...decide(reports, record, scan.truncated, scan.encrypted) };
+}
+
+function decide(reports: SignatureReport[], record: SealedDocumentSummary | null, truncated: boolean, encrypted: boolean): { verdict: Verdict; notes: string[] } {
+  const notes: string[] = [];
+  if (encrypted) notes.push('The file is encrypted; signatures were checked at the byte level.');
+  if (reports.length === 0) return { verdict: 'no_signature', notes: [...notes, 'The file carries no digital signature.'] };
+  if (truncated) return { verdict: 'signature_broken', notes: [...notes, 'The file holds more signatures than we check; treated as suspicious.'] };
+  const broken = reports.filter((r) => !r.intact);
+  if (broken.length) {
+    return { verdict: 'signature_broken', notes: [...notes, ...broken.map((r) => `Signature ${r.index + 1}: ${r.problem ?? 'does not verify'}.`)] };
+  }
+  const last = reports.reduce((a, r) => ((r.byteRange?.[2] ?? 0) + (r.byteRange?.[3] ?? 0) > (a.byteRange?.[2] ?? 0) + (a.byteRange?.[3] ?? 0) ? r : a));
+  const ours = reports.filter((r) => r.ours);
+  const oursChanged = ours.find((r) => !r.coversWholeFile);
+  if (oursChanged) return { verdict: 'modified_after_sealing', notes: [...notes, `${oursChanged.bytesAfter} bytes were appended after the b24-sign seal.`] };
+  if (!last.coversWholeFile) return { verdict: 'modified_after_sealing', notes: [...notes, `${last.bytesAfter} bytes were appended after the last signature.`] };
+  if (ours.length || record) {
+    if (!record) notes.push('The seal is ours and intact, but this installation has no record of the document.');
+    return { verdict: 'sealed_unchanged', notes };
+  }
+  const untrusted = reports.filter((r) => !r.trusted);
+  if (untrusted.length) notes.push('The signer’s certificate does not chain to a root this service trusts: the file is intact, the signer’s identity is not confirmed.');
+  return { verdict: 'valid_other_signer', notes };
+}
+
+function safeParse(ders: readonly Uint8Array[]): pkijs.Certificate[] {
+  const out: pkijs.Certificate[] = [];
+  for (const d of ders) {
+    try {
+      out.push(parseCertificate(d));
+    } catch {
+      // a bad configured root is skipped, not fatal
+    }
+  }
+  return out;
+}
+
+export { toHex };
