@@ -88,7 +88,7 @@ button[disabled]{opacity:.55;cursor:not-allowed}.row{display:flex;gap:.5rem;flex
 #guide{position:fixed;left:0;right:0;bottom:0;background:#111827;color:#fff;padding:.6rem 1rem;display:flex;justify-content:space-between;align-items:center;gap:.5rem;z-index:10}
 #guide button{background:#fbbf24;color:#111827;font-weight:700}
 .tabs{display:flex;gap:.25rem;margin-bottom:.5rem}.tabs button[aria-selected=true]{background:#1d4ed8;color:#fff}
-#sig-pad{width:100%;height:180px;border:1px solid #9ca3af;border-radius:.4rem;background:#fff;touch-action:none}
+#sig-pad{width:100%;height:180px;user-select:none;-webkit-user-select:none;border:1px solid #9ca3af;border-radius:.4rem;background:#fff;touch-action:none}
 .typed{font-family:"Caveat",cursive;font-size:2.4rem;min-height:3.2rem;border-bottom:1px solid #9ca3af;padding:0 .3rem}
 .msg{min-height:1.5rem;color:#065f46}.msg.err{color:#b91c1c}.state h2{font-size:1.3rem}
 @font-face{font-family:"Caveat";src:url(/assets/sign/caveat.ttf) format("truetype");font-display:swap}

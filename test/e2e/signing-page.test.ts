@@ -1,0 +1,106 @@
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { recipients } from '../../src/db/schema/recipients.js';
+import { createTestServices } from '../helpers/services.js';
+import { client, codeFromBody, FIELDS, samplePdf, sessionFor, tokenFromBody } from '../helpers/signing.js';
+import { startSmtpPeer, toAddress } from '../helpers/smtp-peer.js';
+
+const ORIGIN = 'https://b24sign.test';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+/**
+ * A signer on a phone: opens the invitation link from the SMTP peer, reads the PDF (pdf.js, served
+ * by us), fills a field through the "next field" guide, enters the e-mailed code, draws a signature
+ * with signature_pad and signs. Chromium's requests reach the app in-process through route().
+ */
+describe('signing page in Chromium on a phone viewport', () => {
+  let services: Awaited<ReturnType<typeof createTestServices>>;
+  let peer: Awaited<ReturnType<typeof startSmtpPeer>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    peer = await startSmtpPeer();
+    services = await createTestServices({ env: { SMTP_URL: peer.url, PUBLIC_URL: ORIGIN } });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    services.mailer?.close?.();
+    await peer.close();
+    await services.testDb.close();
+  });
+
+  it('opens the link, enters the code, draws a signature and signs', async () => {
+    const http = client(services);
+    const created = await http.req('POST', '/api/envelopes', {
+      bearer: await sessionFor(services),
+      body: {
+        title: 'Договор поставки № 42',
+        lang: 'ru',
+        pdfBase64: Buffer.from(await samplePdf()).toString('base64'),
+        fields: FIELDS.filter((f) => f.party !== 'company'),
+        recipients: [{ party: 'client', name: 'Иван Петров', email: 'ivan@buyer.example' }],
+        send: true,
+      },
+    });
+    expect(created.status, JSON.stringify(created.data)).toBe(201);
+    const invitation = await peer.waitFor((m) => toAddress(m) === 'ivan@buyer.example');
+    const token = tokenFromBody(invitation.text ?? '')!;
+    const link = `${ORIGIN}/s/${token}`;
+    expect(invitation.text).toContain(link);
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ru-RU',
+      userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36' });
+    const errors: string[] = [];
+    await context.route('**/*', async (route: Route) => {
+      const req = route.request();
+      if (!req.url().startsWith(ORIGIN)) return route.abort();
+      const res = await http.app.fetch(new Request(req.url(), { method: req.method(), headers: req.headers(), body: req.postDataBuffer() ?? undefined }));
+      await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
+    });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(link);
+    await expect.poll(() => page.locator('#pages canvas').count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => page.locator('.fbox').count()).toBe(2);
+    expect(await page.getAttribute('html', 'lang')).toBe('ru');
+
+    // The guide takes us to the first empty field.
+    await page.click('#guide-next');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-client_vat');
+    await page.fill('#f-client_vat', 'RU7701234567');
+    // Both boxes are done: the value typed, and the typed signature pre-filled with the name.
+    await expect.poll(() => page.locator('.fbox.filled').count()).toBe(2);
+
+    await page.click('#code-send');
+    const codeMail = await peer.waitFor((m) => /Код для подписи/.test(m.subject ?? ''));
+    await page.fill('#code-input', codeFromBody(codeMail.text ?? '')!);
+    await page.click('#code-verify');
+    await expect.poll(() => page.textContent('#code-msg')).toContain('Личность подтверждена');
+
+    await page.click('#tab-drawn');
+    // Centre the pad: the sticky guide bar covers the bottom of the screen.
+    await page.evaluate(() => document.getElementById('sig-pad')!.scrollIntoView({ block: 'center' }));
+    const pad = (await page.locator('#sig-pad').boundingBox())!;
+    await page.mouse.move(pad.x + 30, pad.y + 90);
+    await page.mouse.down();
+    for (let i = 1; i <= 24; i++) await page.mouse.move(pad.x + 30 + i * 12, pad.y + 90 - Math.sin(i / 3) * 50, { steps: 2 });
+    await page.mouse.up();
+    await page.check('#terms');
+    await page.screenshot({ path: 'test-artifacts/signing-page-phone-before.png', fullPage: true });
+    await page.click('#submit');
+    await expect.poll(() => page.locator('section.state h2').textContent().catch(() => ''), { timeout: 10_000 }).toBe('Спасибо — вы подписали документ');
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: 'test-artifacts/signing-page-phone-done.png' });
+    expect(errors).toEqual([]);
+
+    const [r] = await services.db.select().from(recipients).where(eq(recipients.envelopeId, created.data.envelope.id));
+    expect(r!.status).toBe('signed');
+    expect(r!.signatureMethod).toBe('drawn');
+    expect(r!.signatureImage!.length).toBeGreaterThan(500);
+    expect(r!.signedUserAgent).toContain('Mobile');
+    await context.close();
+  });
+});
