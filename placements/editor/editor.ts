@@ -52,7 +52,8 @@ export async function mountEditor(root: HTMLElement, o: EditorOptions) {
       }, icon(type), ' ', t(`ftype.${type}` as CardKey))),
     counter,
   );
-  clear(root, h('p', { class: 'hint' }, t('own.placeHint')), h('div', { class: 'editor' }, palette, pagesEl, props));
+  // Appended, not replacing: the caller's step heading stays above the editor.
+  root.append(h('p', { class: 'hint' }, t('own.placeHint')), h('div', { class: 'editor' }, palette, pagesEl, props));
 
   const doc = await openPdf(o.bytes);
   const pages = await renderPages(doc, pagesEl, Math.min(720, Math.max(320, pagesEl.clientWidth - 8)), (n, total) => t('own.page', { n, total }));
@@ -73,7 +74,7 @@ export async function mountEditor(root: HTMLElement, o: EditorOptions) {
   changed();
 
   function icon(type: FType) {
-    return { signature: '✍', initials: 'AB', stamp: '◎', date: '📅', text: 'T' }[type];
+    return { signature: '✍', initials: 'AB', stamp: '◎', date: '◷', text: 'T' }[type];
   }
 
   /** The page whose middle is closest to the middle of the viewport. */

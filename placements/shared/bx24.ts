@@ -71,6 +71,8 @@ export function connectFrame(): Frame {
     });
   };
   void ready.then((ok) => {
+    // Marks the page as live for tests and tools: scripts are wired and the frame is known.
+    document.documentElement.dataset.ready = ok ? 'framed' : 'standalone';
     if (!ok) {
       document.documentElement.classList.remove('framed');
       return;

@@ -27,6 +27,8 @@ export type ComposeStart =
   | { mode: 'pdf' }
   | { mode: 'docgen'; documentId?: number };
 
+const isEmail = (v: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v);
+
 interface Row extends ProposedRecipient {
   id: string;
 }
@@ -91,7 +93,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
   async function showTemplates() {
     clear(sourceStep, h('h2', {}, t('new.template')), loading());
     try {
-      const { templates } = await ep.templates();
+      const { templates } = await ep.templates(deps.boot.lang);
       state.templates = templates;
     } catch (e) {
       showError(e, sourceStep);
@@ -131,7 +133,17 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     return s === key ? kind : s;
   }
 
-  async function chooseTemplate(tpl: TemplateSummary) {
+  async function chooseTemplate(picked: TemplateSummary) {
+    let tpl = picked;
+    if (picked.origin === 'starter' && picked.source?.layout) {
+      try {
+        tpl = await ep.adoptStarter(picked.source.layout, deps.boot.lang);
+      } catch (e) {
+        showError(e, fieldsStep);
+        fieldsStep.hidden = false;
+        return;
+      }
+    }
     state.template = tpl;
     if (!state.title) {
       state.title = tpl.name;
@@ -277,9 +289,9 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
           (['signer', 'approver', 'viewer'] as const).map((r) => h('option', { value: r, selected: row.role === r }, t(`role.${r}`))))),
       h('div', { class: 'field' }, label(ids.person, `${t('new.pickPerson')} · ${t(`party.${row.party}`)}`), person),
       h('div', { class: 'field' }, label(ids.name, t('new.name')),
-        h('input', { id: ids.name, type: 'text', value: row.name, 'data-k': 'name', 'aria-invalid': row.name ? null : 'true', oninput: (e: Event) => update({ name: (e.target as HTMLInputElement).value }) })),
+        h('input', { id: ids.name, type: 'text', value: row.name, 'data-k': 'name', 'aria-invalid': row.name ? null : 'true', oninput: (e: Event) => { const el = e.target as HTMLInputElement; el.setAttribute('aria-invalid', String(!el.value.trim())); update({ name: el.value }); } })),
       h('div', { class: 'field' }, label(ids.email, t('new.email')),
-        h('input', { id: ids.email, type: 'email', value: row.email, 'data-k': 'email', 'aria-invalid': emailMissing ? 'true' : null, oninput: (e: Event) => update({ email: (e.target as HTMLInputElement).value.trim() }) }),
+        h('input', { id: ids.email, type: 'email', value: row.email, 'data-k': 'email', 'aria-invalid': emailMissing ? 'true' : null, oninput: (e: Event) => { const el = e.target as HTMLInputElement; el.setAttribute('aria-invalid', String(!isEmail(el.value.trim()))); update({ email: el.value.trim() }); } }),
         emailMissing && fixPath ? h('button', { type: 'button', class: 'btn btn-link btn-sm', style: 'align-self:flex-start', onclick: () => openFix(fixPath) }, t('action.openInCrm')) : null),
       h('button', { type: 'button', class: 'btn btn-sm', 'aria-label': `${t('action.remove')}: ${row.name || i + 1}`, title: t('action.remove'), onclick: () => { state.rows.splice(i, 1); renderRecipients(); check(); } }, '✕'),
     );
@@ -304,7 +316,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
         btn.disabled = true;
         clear(pages, loading());
         try {
-          const bytes = await ep.previewTemplate(state.template!.id, entity, state.values);
+          const bytes = await ep.previewTemplate(state.template!.id, entity, state.values, deps.boot.lang);
           const { openPdf, renderPages } = await import('./pdf.js');
           const doc = await openPdf(bytes);
           clear(pages);
@@ -329,7 +341,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     if (state.proposal && !state.rows.some((r) => r.party === 'client')) out.push(t('missing.noClient'));
     for (const r of state.rows) {
       if (!r.name.trim()) out.push(t('missing.recipientName'));
-      else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(r.email)) out.push(t('missing.email', { name: r.name }));
+      else if (!isEmail(r.email)) out.push(t('missing.email', { name: r.name }));
     }
     if (start.mode !== 'template') {
       for (const r of state.rows.filter((x) => x.role === 'signer')) {
@@ -363,7 +375,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
       const title = titleInput.value.trim() || state.template?.name || t('own.heading');
       if (start.mode !== 'template' && saveTpl.checked && state.pdfBytes) {
         const uploaded = await ep.uploadPdf(new Blob([state.pdfBytes], { type: 'application/pdf' }), `${title}.pdf`);
-        await ep.saveTemplate({ name: saveTplName.value.trim() || title, kind: 'other', source: { type: 'upload', fileId: uploaded.id }, fields: state.placed });
+        await ep.saveTemplate({ name: saveTplName.value.trim() || title, kind: 'other', language: deps.boot.lang, source: { type: 'upload', fileId: uploaded.file.id }, fields: state.placed });
       }
       let fields: EnvelopeFieldInput[] | undefined;
       if (state.pdfBytes) {

@@ -11,13 +11,22 @@ import type { RecipientSlot } from '../../src/db/schema/card-prefs.js';
 export type { Proposal, DocgenDocument, PortalUser, RecipientSlot };
 
 export interface TemplateSummary {
+  /** A portal template's id, or `starter:<layout>` for a starter not adopted by the portal yet. */
   id: string;
   name: string;
   kind: string;
-  lang?: string;
+  language?: string;
   /** starter = shipped with the app, portal = made by this portal */
   origin: 'starter' | 'portal';
-  source?: { type: string };
+  source?: { type: string; layout?: string };
+}
+
+interface ApiTemplate {
+  id: string;
+  name: string;
+  kind: string;
+  language: string;
+  source: { type: string; layout?: string };
 }
 
 export interface RecipientDraft {
@@ -76,20 +85,34 @@ export const endpoints = (api: Api) => ({
   rememberLastUsed: (body: { kind: string; templateId: string; templateName: string; entityTypeId: number; slots: RecipientSlot[]; recipientNames: string[] }) =>
     api.put<void>('/api/card/last-used', body),
 
-  templates: () => api.get<{ templates: TemplateSummary[] }>('/api/templates'),
+  /** The portal's templates, then the starters it has not made its own yet (in the user's language). */
+  templates: async (lang: string): Promise<{ templates: TemplateSummary[] }> => {
+    const res = await api.get<{ templates: ApiTemplate[]; starters: { id: string; kind: string; names: Record<string, string> }[] }>('/api/templates');
+    const own: TemplateSummary[] = res.templates.map((t) => ({ id: t.id, name: t.name, kind: t.kind, language: t.language, origin: 'portal', source: t.source }));
+    const adopted = new Set(res.templates.filter((t) => t.source.type === 'builtin' && t.language === lang).map((t) => t.source.layout));
+    const starters: TemplateSummary[] = res.starters
+      .filter((s) => !adopted.has(s.id))
+      .map((s) => ({ id: `starter:${s.id}`, name: s.names[lang] ?? s.names.en ?? s.id, kind: s.kind, language: lang, origin: 'starter', source: { type: 'builtin', layout: s.id } }));
+    return { templates: [...own, ...starters] };
+  },
+  /** A starter becomes a portal template the first time it is used, so it can be remembered and edited. */
+  adoptStarter: async (layout: string, lang: string): Promise<TemplateSummary> => {
+    const { template: t } = await api.post<{ template: ApiTemplate }>('/api/templates', { language: lang, source: { type: 'builtin', layout } });
+    return { id: t.id, name: t.name, kind: t.kind, language: t.language, origin: 'portal', source: t.source };
+  },
   /** The template rendered with this item's CRM data and the sender's edits: exactly what recipients get. */
-  previewTemplate: async (templateId: string, e: { entityTypeId: number; entityId: number }, values: Record<string, string>) =>
+  previewTemplate: async (templateId: string, e: { entityTypeId: number; entityId: number }, values: Record<string, string>, lang: string) =>
     (await api.raw(`/api/templates/${encodeURIComponent(templateId)}/preview`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/pdf' },
-      body: JSON.stringify({ crm: e, values }),
+      body: JSON.stringify({ crm: e, values, lang }),
     })).arrayBuffer(),
   uploadPdf: (file: Blob, name: string) => {
     const form = new FormData();
     form.append('file', file, name);
-    return api.upload<{ id: string; pages: number }>('/api/templates/uploads', form);
+    return api.upload<{ file: { id: string; pageCount: number | null } }>('/api/templates/uploads', form);
   },
-  saveTemplate: (body: { name: string; kind: string; source: { type: 'upload'; fileId: string }; fields: PlacedField[] }) =>
+  saveTemplate: (body: { name: string; kind: string; language: string; source: { type: 'upload'; fileId: string }; fields: PlacedField[] }) =>
     api.post<{ template: TemplateSummary }>('/api/templates', body),
   createEnvelope: (body: {
     title: string;

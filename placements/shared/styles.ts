@@ -72,7 +72,8 @@ input[aria-invalid=true],select[aria-invalid=true]{border-color:var(--danger);ba
 .tpl{display:flex;gap:8px;align-items:flex-start;border:1px solid var(--line);border-radius:8px;padding:9px 10px;cursor:pointer;background:#fff}
 .tpl:has(input:checked){border-color:#7fb3e6;background:#f2f8fe;box-shadow:0 0 0 1px #7fb3e6}
 .tpl input{margin-top:3px}
-.rrow{display:grid;grid-template-columns:56px minmax(120px,150px) minmax(140px,1fr) minmax(140px,1fr) minmax(120px,1fr) 34px;gap:8px;align-items:end;margin-bottom:8px}
+.rrow .lbl{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.rrow{display:grid;grid-template-columns:96px minmax(120px,150px) minmax(140px,1fr) minmax(140px,1fr) minmax(120px,1fr) 34px;gap:8px;align-items:end;margin-bottom:8px}
 @media (max-width:760px){.rrow{grid-template-columns:1fr 1fr}}
 .row{display:flex;gap:8px;align-items:center;flex-wrap:wrap}
 .spacer{flex:1}
@@ -84,7 +85,7 @@ input[aria-invalid=true],select[aria-invalid=true]{border-color:var(--danger);ba
 padding:1px 3px;overflow:hidden;cursor:move;user-select:none;touch-action:none}
 .fbox.party-client{border-color:#b86e00;background:rgba(240,160,40,.14);color:#6b4000}
 .fbox[aria-selected=true]{box-shadow:0 0 0 2px #1f5fa6}
-.editor{display:grid;grid-template-columns:190px 1fr 240px;gap:12px;align-items:start}
+.editor{display:grid;grid-template-columns:170px 1fr 260px;gap:12px;align-items:start}
 @media (max-width:820px){.editor{grid-template-columns:1fr}}
 .palette{display:flex;flex-direction:column;gap:6px;position:sticky;top:8px}
 .palette .btn{justify-content:flex-start;cursor:grab}

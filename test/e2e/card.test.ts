@@ -1,0 +1,241 @@
+/**
+ * The CRM card in Debian's Chromium, framed the way Bitrix24 frames it (test/e2e/helpers/frame-host.ts):
+ * the list with progress and frame fitting, void, your own PDF with fields placed by hand, a CRM
+ * document that is not converted yet. Screenshots of every screen go to test-artifacts/card/.
+ */
+import { mkdirSync } from 'node:fs';
+import { and, eq } from 'drizzle-orm';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envelopes } from '../../src/db/schema/envelopes.js';
+import { recipients } from '../../src/db/schema/recipients.js';
+import { seedEnvelope } from './helpers/card-seed.js';
+import { startFrameHost, type FrameHost } from './helpers/frame-host.js';
+import type { Frame, Page } from 'playwright-core';
+
+const SHOTS = 'test-artifacts/card';
+mkdirSync(SHOTS, { recursive: true });
+
+let host: FrameHost;
+const DEAL = 2; // seeded: responsible user 12, contact 3 (both with e-mail), one generated document
+
+beforeAll(async () => {
+  host = await startFrameHost({ pdfDelayMs: 3000 });
+  const base = Date.UTC(2026, 10, 20, 9, 0);
+  await seedEnvelope(host.services.db, {
+    portalId: host.portalId, entityTypeId: 2, entityId: DEAL, title: 'Supply contract No. 1041', status: 'completed', sealed: true, createdAt: new Date(base),
+    recipients: [
+      { name: 'Сергей Морозова', email: 'user12@example.com', party: 'company', order: 1, status: 'signed', at: new Date(base + 3600e3) },
+      { name: 'Павел Зайцев', email: 'contact3@example.com', party: 'client', order: 2, status: 'signed', at: new Date(base + 7200e3) },
+    ],
+  });
+  await seedEnvelope(host.services.db, {
+    portalId: host.portalId, entityTypeId: 2, entityId: DEAL, title: 'Licence renewal — addendum 2', status: 'in_progress', createdAt: new Date(base + 86400e3),
+    recipients: [
+      { name: 'Сергей Морозова', email: 'user12@example.com', party: 'company', order: 1, status: 'signed', at: new Date(base + 90000e3) },
+      { name: 'Павел Зайцев', email: 'contact3@example.com', party: 'client', order: 2, status: 'opened', at: new Date(base + 95000e3) },
+    ],
+  });
+  await seedEnvelope(host.services.db, {
+    portalId: host.portalId, entityTypeId: 2, entityId: DEAL, title: 'Price list acknowledgement', status: 'declined', createdAt: new Date(base + 2 * 86400e3),
+    recipients: [
+      { name: 'Сергей Морозова', email: 'user12@example.com', party: 'company', order: 1, status: 'signed' },
+      { name: 'Павел Зайцев', email: 'contact3@example.com', party: 'client', order: 2, status: 'declined', declineReason: 'Prices for Q1 are not agreed yet' },
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await host?.close();
+});
+
+async function shot(page: Page, name: string) {
+  await page.waitForTimeout(150); // let the last fitWindow land
+  // Chromium paints an iframe only inside the viewport: grow the viewport to the fitted frame first.
+  const height = await page.evaluate(() => Math.ceil(document.documentElement.scrollHeight));
+  await page.setViewportSize({ width: 1100, height: Math.min(Math.max(height, 400), 6000) });
+  await page.waitForTimeout(100);
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+/** The frame has grown to its content: no scrollbar inside the slider. */
+async function expectFitted(page: Page, frame: Frame) {
+  await expect
+    .poll(async () => {
+      const inner = await frame.evaluate(() => document.documentElement.scrollHeight);
+      const outer = await page.evaluate(() => document.getElementById('b24frame')!.getBoundingClientRect().height);
+      return Math.abs(inner - outer);
+    }, { timeout: 5000 })
+    .toBeLessThanOrEqual(1);
+  expect(await frame.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight + 1)).toBe(true);
+}
+
+async function samplePdf(): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (let i = 1; i <= 2; i++) {
+    const p = doc.addPage([595.28, 841.89]);
+    p.drawText(`Service agreement - page ${i}`, { x: 50, y: 780, size: 18, font });
+    p.drawText('Signatures at the bottom of page 2.', { x: 50, y: 740, size: 12, font });
+  }
+  return Buffer.from(await doc.save());
+}
+
+describe.each(['en', 'ru'] as const)('card tab (%s)', (lang) => {
+  it('lists the deal’s documents with per-recipient progress, fits the frame, and localises', async () => {
+    const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(DEAL) }, lang });
+    await expect.poll(() => frame.locator('article.env').count()).toBe(3);
+    const heading = await frame.locator('h1').first().textContent();
+    expect(heading).toBe(lang === 'ru' ? 'Документы на подпись' : 'Documents for signing');
+    const declined = frame.locator('article.env', { hasText: 'Price list acknowledgement' });
+    expect(await declined.locator('.badge').textContent()).toBe(lang === 'ru' ? 'Отклонён' : 'Declined');
+    expect(await declined.textContent()).toContain('Prices for Q1 are not agreed yet');
+    const done = frame.locator('article.env', { hasText: 'Supply contract No. 1041' });
+    expect(await done.locator('[data-action="download"]').count()).toBe(1);
+    expect(await done.locator('[data-action="copy-verify"]').count()).toBe(1);
+    const calls = await host.bx24Calls(page);
+    expect(calls.map((c) => c.cmd)).toContain('init');
+    expect(calls.filter((c) => c.cmd === 'fitWindow').length).toBeGreaterThan(0);
+    await expectFitted(page, frame);
+    await shot(page, `${lang}-1-list`);
+  });
+
+  it('walks the keyboard through the actions with visible labels', async () => {
+    const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(DEAL) }, lang });
+    await frame.locator('button[data-action="new"]').first().focus();
+    expect(await frame.evaluate(() => document.activeElement?.getAttribute('data-action'))).toBe('new');
+    await page.keyboard.press('Tab');
+    expect(await frame.evaluate(() => document.activeElement?.getAttribute('data-action'))).toBe('own');
+    // Every form control on the page has an accessible name.
+    const unnamed = await frame.evaluate(() =>
+      [...document.querySelectorAll('button, input, select')].filter((el) => !(el.textContent?.trim() || el.getAttribute('aria-label') || (el.id && document.querySelector(`label[for="${el.id}"]`)))).length,
+    );
+    expect(unnamed).toBe(0);
+  });
+});
+
+describe('actions', () => {
+  it('voids a document from the list after a confirmation with a reason', async () => {
+    const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(DEAL) }, lang: 'en' });
+    const row = frame.locator('article.env', { hasText: 'Licence renewal — addendum 2' });
+    await row.locator('[data-action="void"]').click();
+    const dialog = frame.locator('dialog[open]');
+    await dialog.locator('input').fill('Wrong price in section 3');
+    await shot(page, 'en-2-void-confirm');
+    await dialog.locator('button[value="ok"]').click();
+    await expect.poll(async () => row.locator('.badge').textContent()).toBe('Voided');
+    expect(await row.locator('[data-action="void"]').count()).toBe(0);
+    const [env] = await host.services.db.select().from(envelopes).where(and(eq(envelopes.portalId, host.portalId), eq(envelopes.title, 'Licence renewal — addendum 2')));
+    expect(env!.status).toBe('voided');
+    expect(env!.endReason).toBe('Wrong price in section 3');
+    await shot(page, 'en-3-voided');
+  });
+});
+
+describe.each(['en', 'ru'] as const)('your own document (%s)', (lang) => {
+  it('uploads a PDF, places fields on the rendered pages, takes recipients from the CRM and sends', async () => {
+    const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(DEAL) }, lang });
+    await frame.locator('.bar button[data-action="own"]').click();
+    await frame.locator('input[type=file]').setInputFiles({ name: 'service-agreement.pdf', mimeType: 'application/pdf', buffer: await samplePdf() });
+    await frame.locator('[data-editor-pages] .page canvas').first().waitFor();
+    await expect.poll(() => frame.locator('[data-editor-pages] .page').count()).toBe(2);
+
+    // Drag a signature onto page 2 with the mouse…
+    const page2 = frame.locator('[data-editor-pages] .page').nth(1);
+    await frame.locator('.palette [data-ftype="signature"]').dragTo(page2, { targetPosition: { x: 120, y: 600 } });
+    await expect.poll(() => page2.locator('.fbox').count()).toBe(1);
+    // …and another from the keyboard: it lands on the page in view; move it with the arrows.
+    await frame.locator('.palette [data-ftype="signature"]').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => frame.locator('.fbox').count()).toBe(2);
+    const second = frame.locator('.fbox').nth(1);
+    const before = await second.boundingBox();
+    await second.focus();
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Shift+ArrowRight');
+    const after = await second.boundingBox();
+    expect(after!.x).toBeGreaterThan(before!.x);
+    // The second signature is our company's.
+    await frame.locator('select[data-k="party"]').selectOption('company');
+    // A text box bound to the deal's title.
+    await frame.locator('.palette [data-ftype="text"]').click();
+    await frame.locator('select[data-k="binding"]').selectOption('item.TITLE');
+
+    // Recipients come from the deal: the responsible user signs first, the contact second.
+    await expect.poll(() => frame.locator('.rrow').count()).toBe(2);
+    const names = await frame.locator('.rrow input[data-k="name"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    expect(names).toEqual(['Сергей Морозова', 'Павел Зайцев']);
+    await shot(page, `${lang}-4-own-pdf-fields`);
+
+    await frame.locator('input#' + (await frame.locator('label', { hasText: lang === 'ru' ? 'Название документа' : 'Document title' }).getAttribute('for'))).fill(`Service agreement (${lang})`);
+    const send = frame.locator('button[data-action="send"]');
+    await expect.poll(() => send.isEnabled()).toBe(true);
+    await send.click();
+    await frame.locator('article.env', { hasText: `Service agreement (${lang})` }).waitFor({ timeout: 15_000 });
+    await shot(page, `${lang}-5-own-pdf-sent`);
+
+    const [env] = await host.services.db.select().from(envelopes).where(and(eq(envelopes.portalId, host.portalId), eq(envelopes.title, `Service agreement (${lang})`)));
+    expect(env!.status).toBe('sent');
+    expect(env!.crmEntityTypeId).toBe(2);
+    expect(env!.crmEntityId).toBe(DEAL);
+    expect(env!.fields.filter((f) => f.type === 'signature').map((f) => f.party).sort()).toEqual(['client', 'company']);
+    const bound = env!.fields.find((f) => f.type === 'text')!;
+    expect(bound.party).toBe('sender');
+    expect(bound.defaultValue).toBe('Продление лицензий — ООО «Гранит»');
+    const rs = await host.services.db.select().from(recipients).where(eq(recipients.envelopeId, env!.id));
+    expect(rs.map((r) => [r.party, r.signOrder, r.email]).sort()).toEqual([
+      ['client', 2, 'contact3@example.com'],
+      ['company', 1, 'user12@example.com'],
+    ]);
+  });
+});
+
+describe('missing data', () => {
+  it('points out a recipient without e-mail and keeps Send disabled until it is fixed', async () => {
+    const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(DEAL) }, lang: 'en' });
+    await frame.locator('.bar button[data-action="own"]').click();
+    await frame.locator('input[type=file]').setInputFiles({ name: 'nda.pdf', mimeType: 'application/pdf', buffer: await samplePdf() });
+    await frame.locator('[data-editor-pages] .page canvas').first().waitFor();
+    await frame.locator('.palette [data-ftype="signature"]').click();
+    await expect.poll(() => frame.locator('.rrow').count()).toBe(2);
+    await frame.locator('.rrow input[data-k="email"]').nth(1).fill('');
+    await frame.locator('#problems').waitFor();
+    const problems = await frame.locator('#problems').textContent();
+    expect(problems).toContain('Павел Зайцев has no e-mail');
+    expect(problems).toContain('Place at least one signature field for every signer');
+    expect(await frame.locator('button[data-action="send"]').isDisabled()).toBe(true);
+    expect(await frame.locator('.rrow input[data-k="email"]').nth(1).getAttribute('aria-invalid')).toBe('true');
+    await shot(page, 'en-6-missing-data');
+    await frame.locator('.rrow input[data-k="email"]').nth(1).fill('pavel@client.test');
+    await expect.poll(async () => (await frame.locator('#problems').textContent()) ?? '').not.toContain('no e-mail');
+  });
+});
+
+describe('sign an existing CRM document', () => {
+  it('lists the deal’s generated documents, waits for a PDF still being converted, then continues', async () => {
+    // A fresh document: the emulator converts it to PDF 3 s after creation, as Bitrix24 does asynchronously.
+    const created = await host.services.bitrix24.forPortal(host.portalId).call<{ document: { id: number } }>('crm.documentgenerator.document.add', { templateId: 1, entityTypeId: 2, entityId: DEAL });
+    const { page, frame } = await host.open({ placement: 'CRM_DEAL_DOCUMENTGENERATOR_BUTTON', options: { ENTITY_ID: String(DEAL) }, lang: 'ru' });
+    await frame.locator('.doclist li').first().waitFor();
+    expect(await frame.locator('.doclist li').count()).toBe(2);
+    await shot(page, 'ru-7-docgen-list');
+    await frame.locator(`label[data-document="${created.document.id}"]`).click();
+    await frame.locator('button[data-action="docgen-continue"]').click();
+    await frame.locator('[data-waiting]').waitFor({ timeout: 5000 });
+    expect(await frame.locator('[data-waiting]').textContent()).toContain('Битрикс24 ещё преобразует документ в PDF');
+    await shot(page, 'ru-8-docgen-waiting');
+    await frame.locator('[data-editor-pages] .page canvas').first().waitFor({ timeout: 20_000 });
+    await frame.locator('.palette [data-ftype="signature"]').click();
+    await frame.locator('select[data-k="party"]').selectOption('company');
+    await frame.locator('.palette [data-ftype="signature"]').click();
+    await expect.poll(() => frame.locator('.rrow').count()).toBe(2);
+    await shot(page, 'ru-9-docgen-fields');
+    const send = frame.locator('button[data-action="send"]');
+    await expect.poll(() => send.isEnabled()).toBe(true);
+    await send.click();
+    await frame.locator('[role="status"]', { hasText: 'Отправлено на подпись' }).first().waitFor({ timeout: 15_000 });
+    const rows = await host.services.db.select().from(envelopes).where(and(eq(envelopes.portalId, host.portalId), eq(envelopes.crmEntityId, DEAL)));
+    expect(rows.some((e) => e.title.includes(`№ ${1000 + created.document.id}`) && e.status === 'sent')).toBe(true);
+    await shot(page, 'ru-10-docgen-sent');
+  });
+});
