@@ -16,26 +16,31 @@ export interface BoxFit {
 
 export const LEADING = 1.2;
 
+/** Height of n lines at `size`: the first line takes its size, each further line one leading. */
+export const blockHeight = (n: number, size: number) => size * (1 + Math.max(0, n - 1) * LEADING);
+
 export function fitInBox(font: PDFFont, text: string, box: FieldBox, opts: { size: number; minSize?: number; multiline: boolean }): BoxFit {
   const minSize = Math.min(opts.minSize ?? 6, opts.size);
   const pad = Math.min(2, box.w / 10);
   const w = Math.max(1, box.w - 2 * pad);
   const h = Math.max(1, box.h - 2 * Math.min(1, box.h / 10));
   const maxSize = Math.min(opts.size, h);
+  // Wrapping breaks words by characters, but one character wider than the box still cannot fit.
+  const fitsWidth = (lines: string[], size: number) => lines.every((l) => textWidth(font, l, size) <= w);
   // Shrink in 0.5 pt steps; the loop is bounded by (72 - 4) * 2 iterations at most.
   for (let size = maxSize; size >= minSize; size -= 0.5) {
     if (!opts.multiline) {
       if (!text.includes('\n') && textWidth(font, text, size) <= w) return { size, lines: [text], truncated: false };
       // A one-line field that cannot fit at any size may still wrap if the box is tall enough.
       const lines = wrapText(font, text, size, w);
-      if (lines.length > 1 && lines.length * size * LEADING <= h) return { size, lines, truncated: false };
+      if (lines.length > 1 && blockHeight(lines.length, size) <= h && fitsWidth(lines, size)) return { size, lines, truncated: false };
       continue;
     }
     const lines = wrapText(font, text, size, w);
-    if (lines.length * size * LEADING <= h) return { size, lines, truncated: false };
+    if (blockHeight(lines.length, size) <= h && fitsWidth(lines, size)) return { size, lines, truncated: false };
   }
   const size = Math.max(Math.min(minSize, h), 1);
-  const maxLines = Math.max(1, Math.floor(h / (size * LEADING)));
+  const maxLines = Math.max(1, Math.floor((h - size) / (size * LEADING)) + 1);
   const all = opts.multiline || text.includes('\n') ? wrapText(font, text, size, w) : [text];
   const lines = all.slice(0, maxLines);
   const last = lines.length - 1;
@@ -47,7 +52,7 @@ export function fitInBox(font: PDFFont, text: string, box: FieldBox, opts: { siz
 export function drawFitted(page: PDFPage, font: PDFFont, fit: BoxFit, box: FieldBox, opts: { align?: 'left' | 'center'; color?: [number, number, number] } = {}) {
   const pad = Math.min(2, box.w / 10);
   const lineH = fit.size * LEADING;
-  const total = fit.lines.length * lineH;
+  const total = blockHeight(fit.lines.length, fit.size);
   // Baseline of the first line: centre the block in the box.
   let y = box.y + box.h / 2 + total / 2 - fit.size * 0.95;
   const color = opts.color ? rgb(...opts.color) : rgb(0.05, 0.05, 0.2);

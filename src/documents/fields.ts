@@ -106,20 +106,21 @@ export function toCanonical(type: FieldType, v: FieldValue): string | null {
   switch (type) {
     case 'number': {
       const n = toNumber(v);
-      return n === null ? String(v) : String(n);
+      return n === null ? (typeof v === 'object' ? null : String(v)) : String(n);
     }
     case 'money': {
       const m = toMoney(v);
-      return m ? `${m.amount.toFixed(2)} ${m.currency}` : String(v);
+      return m ? `${m.amount.toFixed(2)} ${m.currency}` : typeof v === 'object' ? null : String(v);
     }
     case 'date': {
       const d = toDate(v);
-      return d ? d.toISOString().slice(0, 10) : String(v);
+      return d ? d.toISOString().slice(0, 10) : typeof v === 'object' ? null : String(v);
     }
     case 'checkbox':
       return toBool(v) ? 'true' : 'false';
     default:
-      return typeof v === 'object' && !(v instanceof Date) ? `${v.amount} ${v.currency}` : String(v);
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
+      return typeof v === 'object' ? `${String(v.amount)} ${String(v.currency)}` : String(v);
   }
 }
 

@@ -44,6 +44,13 @@ export function formatMoney(v: FieldValue, lang: Lang, fallbackCurrency?: string
 
 const CHECK = { on: '☒', off: '☐' };
 
+/** Any value as text without trusting its prototype (values come from JSON and CRM data). */
+function plain(v: NonNullable<FieldValue>): string {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : v.toISOString().slice(0, 10);
+  if (typeof v === 'object') return `${String((v as { amount?: unknown }).amount ?? '')} ${String((v as { currency?: unknown }).currency ?? '')}`.trim();
+  return String(v);
+}
+
 /**
  * The text printed for a value. Values that do not parse as their type are printed as given rather
  * than dropped: a human typed them and should see them on the page.
@@ -52,16 +59,16 @@ export function formatValue(type: FieldType, v: FieldValue, lang: Lang, opts: { 
   if (v === null || v === undefined || v === '') return '';
   switch (type) {
     case 'date':
-      return formatDate(v, lang) ?? String(v);
+      return formatDate(v, lang) ?? plain(v);
     case 'number':
-      return formatNumber(v, lang) ?? String(v);
+      return formatNumber(v, lang) ?? plain(v);
     case 'money':
-      return formatMoney(v, lang, opts.currency) ?? (typeof v === 'object' && !(v instanceof Date) ? `${v.amount} ${v.currency}` : String(v));
+      return formatMoney(v, lang, opts.currency) ?? plain(v);
     case 'checkbox':
       return toBool(v) ? CHECK.on : CHECK.off;
     default:
       if (v instanceof Date) return formatDate(v, lang) ?? '';
-      if (typeof v === 'object') return formatMoney(v, lang) ?? '';
-      return String(v);
+      if (typeof v === 'object') return formatMoney(v, lang) ?? plain(v);
+      return plain(v);
   }
 }
