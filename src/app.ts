@@ -12,6 +12,7 @@ import { placementRoutes } from './doors/placements-door.js';
 import { placementAssetRoutes, renderPlacementPage } from './doors/placement-pages.js';
 import { apiCardRoutes } from './doors/api-card.js';
 import { sessionApiRoutes } from './doors/session-api.js';
+import { verifyRoutes } from './doors/verify.js';
 import type { Services } from './services.js';
 import type { AppEnv } from './types.js';
 
@@ -39,6 +40,7 @@ export function createApp(services: Services) {
   app.route('/', placementAssetRoutes());
   app.route('/', apiCardRoutes as never);
   app.route('/', sessionApiRoutes as never);
+  app.route('/', verifyRoutes());
 
   app.notFound((c) => {
     const body = { error: { code: 'NOT_FOUND' as const, message: `No route for ${c.req.method} ${c.req.path}.`, requestId: c.var.requestId } };

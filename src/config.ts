@@ -53,6 +53,8 @@ export const ZConfig = z
     UPLOAD_PARSE_MEMORY_MB: z.coerce.number().int().min(32).default(512),
     /** Sealed documents and their verification records outlive an uninstall: third parties rely on them. */
     RETENTION_YEARS: z.coerce.number().int().min(0).default(5),
+    /** Public verify door: checks per client IP per minute (uploads and id look-ups). */
+    VERIFY_RATE_PER_MINUTE: z.coerce.number().int().positive().default(30),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {

@@ -1,0 +1,134 @@
+import type { Lang, Messages } from '../../i18n/index.js';
+import type { Verdict } from './verifier.js';
+
+/** The verify door's words, en/it/ru. Verdicts are said plainly; details stay folded. */
+export const VERIFY_TEXTS = {
+  pageTitle: { en: 'Verify a signed document', it: 'Verifica un documento firmato', ru: 'Проверка подписанного документа' },
+  intro: {
+    en: 'Check a PDF sealed by b24-sign, or any signed PDF. The file is checked on our server and not kept.',
+    it: 'Verifica un PDF sigillato da b24-sign o qualsiasi PDF firmato. Il file viene controllato sul nostro server e non viene conservato.',
+    ru: 'Проверьте PDF, заверенный b24-sign, или любой подписанный PDF. Файл проверяется на нашем сервере и не сохраняется.',
+  },
+  dropHere: { en: 'Drop the PDF here, or choose a file', it: 'Trascina qui il PDF o scegli un file', ru: 'Перетащите PDF сюда или выберите файл' },
+  check: { en: 'Check the file', it: 'Verifica il file', ru: 'Проверить файл' },
+  orId: { en: 'Or enter the document ID printed on every page', it: "Oppure inserisci l'ID documento stampato su ogni pagina", ru: 'Или введите ID документа, напечатанный на каждой странице' },
+  find: { en: 'Find', it: 'Cerca', ru: 'Найти' },
+  maxSize: { en: 'Up to {mb} MB.', it: 'Fino a {mb} MB.', ru: 'До {mb} МБ.' },
+  resultTitle: { en: 'Result', it: 'Risultato', ru: 'Результат' },
+  document: { en: 'Document', it: 'Documento', ru: 'Документ' },
+  documentId: { en: 'Document ID', it: 'ID documento', ru: 'ID документа' },
+  status: { en: 'Status', it: 'Stato', ru: 'Статус' },
+  sealedAt: { en: 'Sealed', it: 'Sigillato', ru: 'Заверено' },
+  parties: { en: 'Parties', it: 'Parti', ru: 'Стороны' },
+  signedAt: { en: 'signed', it: 'firmato', ru: 'подписано' },
+  fileSha: { en: 'SHA-256 of the file', it: 'SHA-256 del file', ru: 'SHA-256 файла' },
+  technical: { en: 'Technical details', it: 'Dettagli tecnici', ru: 'Технические подробности' },
+  signature: { en: 'Signature {n}', it: 'Firma {n}', ru: 'Подпись {n}' },
+  signer: { en: 'Signer certificate', it: 'Certificato del firmatario', ru: 'Сертификат подписанта' },
+  issuer: { en: 'Issued by', it: 'Emesso da', ru: 'Издатель' },
+  intact: { en: 'Signature intact', it: 'Firma integra', ru: 'Подпись цела' },
+  trusted: { en: 'Certificate trusted by this service', it: 'Certificato riconosciuto da questo servizio', ru: 'Сертификат доверенный для этого сервиса' },
+  coversAll: { en: 'Covers the whole file', it: "Copre l'intero file", ru: 'Охватывает весь файл' },
+  bytesAfter: { en: 'Bytes added after it', it: 'Byte aggiunti dopo', ru: 'Байт добавлено после' },
+  timestamp: { en: 'Timestamp', it: 'Marca temporale', ru: 'Метка времени' },
+  claimedTime: { en: 'Claimed signing time', it: 'Ora di firma dichiarata', ru: 'Заявленное время подписи' },
+  level: { en: 'PAdES level', it: 'Livello PAdES', ru: 'Уровень PAdES' },
+  problem: { en: 'Problem', it: 'Problema', ru: 'Проблема' },
+  yes: { en: 'yes', it: 'sì', ru: 'да' },
+  no: { en: 'no', it: 'no', ru: 'нет' },
+  another: { en: 'Check another file', it: 'Verifica un altro file', ru: 'Проверить другой файл' },
+  notFoundTitle: { en: 'No document with this ID', it: 'Nessun documento con questo ID', ru: 'Документ с таким ID не найден' },
+  notFound: {
+    en: 'Check the ID printed at the bottom of each page, or upload the file instead.',
+    it: "Controlla l'ID stampato in fondo a ogni pagina, oppure carica il file.",
+    ru: 'Проверьте ID внизу каждой страницы или загрузите файл.',
+  },
+  recordFound: {
+    en: 'This document was sealed by b24-sign. To check that your copy is the same, upload it below; its SHA-256 must be:',
+    it: 'Questo documento è stato sigillato da b24-sign. Per verificare che la tua copia sia identica, caricala qui sotto; il suo SHA-256 deve essere:',
+    ru: 'Этот документ заверен b24-sign. Чтобы убедиться, что ваша копия та же, загрузите её ниже; её SHA-256 должен быть:',
+  },
+  development: {
+    en: 'Sealed with a development certificate: a test installation; the seal identifies nobody.',
+    it: 'Sigillato con un certificato di sviluppo: installazione di prova; il sigillo non identifica nessuno.',
+    ru: 'Заверено тестовым сертификатом (development certificate): тестовая установка, печать никого не идентифицирует.',
+  },
+  noRecord: {
+    en: 'The seal is ours and intact, but this service has no record of the document (it may come from another installation).',
+    it: 'Il sigillo è nostro e integro, ma questo servizio non ha traccia del documento (potrebbe provenire da un’altra installazione).',
+    ru: 'Печать наша и цела, но у этого сервиса нет записи о документе (возможно, он из другой установки).',
+  },
+  untrusted: {
+    en: 'The signer’s certificate is not one this service trusts: the file is intact, but who signed it is not confirmed.',
+    it: 'Il certificato del firmatario non è tra quelli riconosciuti da questo servizio: il file è integro, ma chi l’ha firmato non è confermato.',
+    ru: 'Сертификат подписанта не входит в доверенные для этого сервиса: файл цел, но личность подписавшего не подтверждена.',
+  },
+  encrypted: {
+    en: 'The file is password-protected (encrypted); signatures were still checked.',
+    it: 'Il file è protetto da password (cifrato); le firme sono state comunque verificate.',
+    ru: 'Файл защищён паролем (зашифрован); подписи всё равно проверены.',
+  },
+  role_signer: { en: 'signer', it: 'firmatario', ru: 'подписант' },
+  role_approver: { en: 'approver', it: 'approvatore', ru: 'согласующий' },
+  role_viewer: { en: 'viewer', it: 'osservatore', ru: 'наблюдатель' },
+  role_cc: { en: 'copy', it: 'copia', ru: 'копия' },
+  party_company: { en: 'company', it: 'azienda', ru: 'компания' },
+  party_client: { en: 'client', it: 'cliente', ru: 'клиент' },
+  status_completed: { en: 'completed', it: 'completato', ru: 'завершён' },
+  status_revoked: { en: 'revoked', it: 'revocato', ru: 'отозван' },
+} satisfies Messages;
+
+export type VerifyTextKey = keyof typeof VERIFY_TEXTS;
+
+export const VERDICT_TEXTS: Record<Verdict, { title: Record<Lang, string>; body: Record<Lang, string>; tone: 'good' | 'warn' | 'bad' | 'neutral' }> = {
+  sealed_unchanged: {
+    tone: 'good',
+    title: { en: 'Sealed by b24-sign and unchanged', it: 'Sigillato da b24-sign e non modificato', ru: 'Заверено b24-sign и не изменено' },
+    body: {
+      en: 'This file is exactly as it was sealed. Nothing has been changed since.',
+      it: 'Questo file è esattamente come è stato sigillato. Da allora non è stato modificato nulla.',
+      ru: 'Файл в точности такой, каким был заверен. С тех пор ничего не изменено.',
+    },
+  },
+  valid_other_signer: {
+    tone: 'neutral',
+    title: { en: 'Valid signature from someone else', it: 'Firma valida di un altro soggetto', ru: 'Действительная подпись другого подписанта' },
+    body: {
+      en: 'The file carries an intact digital signature, but it was not sealed by this b24-sign service.',
+      it: 'Il file ha una firma digitale integra, ma non è stato sigillato da questo servizio b24-sign.',
+      ru: 'В файле есть целая цифровая подпись, но он заверен не этим сервисом b24-sign.',
+    },
+  },
+  modified_after_sealing: {
+    tone: 'bad',
+    title: { en: 'Changed after signing', it: 'Modificato dopo la firma', ru: 'Изменён после подписания' },
+    body: {
+      en: 'The signature itself is intact, but something was added to the file after it was signed. Ask the sender for the original.',
+      it: 'La firma in sé è integra, ma al file è stato aggiunto qualcosa dopo la firma. Chiedi l’originale al mittente.',
+      ru: 'Сама подпись цела, но после подписания в файл что-то добавили. Запросите оригинал у отправителя.',
+    },
+  },
+  signature_broken: {
+    tone: 'bad',
+    title: { en: 'Signature broken', it: 'Firma non valida', ru: 'Подпись нарушена' },
+    body: {
+      en: 'The file was altered or its signature is damaged. Do not rely on this copy.',
+      it: 'Il file è stato alterato o la sua firma è danneggiata. Non fare affidamento su questa copia.',
+      ru: 'Файл изменён или его подпись повреждена. Не полагайтесь на эту копию.',
+    },
+  },
+  no_signature: {
+    tone: 'warn',
+    title: { en: 'No digital signature', it: 'Nessuna firma digitale', ru: 'Нет цифровой подписи' },
+    body: {
+      en: 'This PDF carries no digital signature, so nothing proves it is unchanged.',
+      it: 'Questo PDF non ha firme digitali, quindi nulla dimostra che non sia stato modificato.',
+      ru: 'В этом PDF нет цифровой подписи, поэтому ничто не подтверждает его неизменность.',
+    },
+  },
+  not_a_pdf: {
+    tone: 'warn',
+    title: { en: 'Not a PDF', it: 'Non è un PDF', ru: 'Это не PDF' },
+    body: { en: 'The file is not a PDF document.', it: 'Il file non è un documento PDF.', ru: 'Файл не является PDF-документом.' },
+  },
+};

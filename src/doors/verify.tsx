@@ -1,0 +1,333 @@
+/**
+ * The public verify door (no account): anyone holding a PDF or a document id.
+ *   GET  /v              upload page (drag and drop) + document id field (GET /v?id=… redirects)
+ *   POST /v              multipart `file` → verdict page, details folded
+ *   GET  /v/:publicId    the sealed document's public summary, with the upload form to compare a copy
+ *   POST /api/verify     multipart `file` or a raw application/pdf body → the same verdict as JSON
+ * Minimal projection only (projection.ts); uploads capped at UPLOAD_MAX_BYTES; per-IP rate limit;
+ * verification work is bounded (verify/scan.ts), and nothing uploaded is stored.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { FC, PropsWithChildren } from 'hono/jsx';
+import { AppError } from '../http/errors.js';
+import { format, pickLang, type Lang } from '../i18n/index.js';
+import { publicDocument, publicVerifyResult, type PublicVerifyResult } from '../documents/verify/projection.js';
+import { RateLimiter } from '../documents/verify/rate-limit.js';
+import { createSealedDocumentLookup, type SealedDocumentLookup } from '../documents/verify/sealed-documents.js';
+import { VERDICT_TEXTS, VERIFY_TEXTS, type VerifyTextKey } from '../documents/verify/texts.js';
+import { verifyPdf } from '../documents/verify/verifier.js';
+import type { Services } from '../services.js';
+import type { AppEnv } from '../types.js';
+
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+/** Loopback and private addresses are our own proxies: then the client is the last hop they append. */
+const isProxyAddress = (ip: string) => /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|::1$|fc|fd|::ffff:127\.|::ffff:10\.|::ffff:192\.168\.)/i.test(ip);
+
+export function clientIp(c: Context): string {
+  const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+  const forwarded = c.req.header('x-forwarded-for')?.split(',').map((s) => s.trim()).filter(Boolean);
+  if ((!socket || isProxyAddress(socket)) && forwarded?.length) return forwarded[forwarded.length - 1]!;
+  return socket ?? c.req.header('cf-connecting-ip') ?? 'unknown';
+}
+
+function langOf(c: Context, fallback?: string): Lang {
+  const q = c.req.query('lang');
+  if (q) return pickLang(q);
+  const accept = c.req.header('accept-language');
+  if (accept) return pickLang(accept.split(',')[0]);
+  return pickLang(fallback);
+}
+
+const lookupOf = (s: Services): SealedDocumentLookup => s.sealedDocuments ?? createSealedDocumentLookup(s.db);
+
+/** Public ids are printed on paper: accept lower case and stray spaces, refuse anything odd. */
+export function normalisePublicId(raw: string): string | null {
+  const id = raw.trim().toUpperCase().replace(/\s+/g, '');
+  return /^[A-Z0-9-]{4,64}$/.test(id) ? id : null;
+}
+
+async function readUpload(c: Context, maxBytes: number): Promise<Uint8Array> {
+  const type = c.req.header('content-type') ?? '';
+  let bytes: Uint8Array;
+  if (type.startsWith('multipart/form-data')) {
+    const body = await c.req.parseBody();
+    const file = body.file;
+    if (!(file instanceof File)) throw new AppError('BAD_REQUEST', 'Attach the PDF as the form field "file".');
+    if (file.size > maxBytes) throw new AppError('PDF_TOO_LARGE', `The file is larger than ${Math.floor(maxBytes / 1048576)} MB.`);
+    bytes = new Uint8Array(await file.arrayBuffer());
+  } else if (type.startsWith('application/pdf') || type.startsWith('application/octet-stream')) {
+    bytes = new Uint8Array(await c.req.arrayBuffer());
+  } else {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the PDF as multipart/form-data (field "file") or as application/pdf.');
+  }
+  if (bytes.length === 0) throw new AppError('BAD_REQUEST', 'The file is empty.');
+  if (bytes.length > maxBytes) throw new AppError('PDF_TOO_LARGE', `The file is larger than ${Math.floor(maxBytes / 1048576)} MB.`);
+  return bytes;
+}
+
+async function verifyUpload(c: Context<AppEnv>): Promise<PublicVerifyResult> {
+  const s = c.var.services;
+  const bytes = await readUpload(c, s.config.UPLOAD_MAX_BYTES);
+  const lookup = lookupOf(s);
+  const result = await verifyPdf(bytes, {
+    trustRoots: s.sealer.trustRoots,
+    ownCertificates: [s.sealer.certificates[0]!],
+    lookupBySha256: (sha) => lookup.bySha256(sha),
+    now: s.clock.now(),
+  });
+  return publicVerifyResult(result);
+}
+
+export function verifyRoutes() {
+  // One limiter per app instance (not per module): tests and instances do not share buckets.
+  let limiter: RateLimiter | undefined;
+  const app = new Hono<AppEnv>();
+
+  const rateLimit = async (c: Context<AppEnv>, next: () => Promise<void>) => {
+    const s = c.var.services;
+    limiter ??= new RateLimiter(s.config.VERIFY_RATE_PER_MINUTE);
+    const wait = limiter.take(clientIp(c), s.clock.now().getTime());
+    if (wait > 0) {
+      c.header('Retry-After', String(wait));
+      throw new AppError('RATE_LIMITED', `Too many checks from your address; try again in ${wait} s.`);
+    }
+    await next();
+  };
+  const limitBody = (c: Context<AppEnv>, next: () => Promise<void>) =>
+    bodyLimit({
+      maxSize: c.var.services.config.UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD,
+      onError: () => {
+        throw new AppError('PDF_TOO_LARGE', `The file is larger than ${Math.floor(c.var.services.config.UPLOAD_MAX_BYTES / 1048576)} MB.`);
+      },
+    })(c, next);
+
+  app.get('/v', (c) => {
+    const id = c.req.query('id');
+    if (id !== undefined) {
+      const norm = normalisePublicId(id);
+      if (norm) return c.redirect(`/v/${encodeURIComponent(norm)}${c.req.query('lang') ? `?lang=${langOf(c)}` : ''}`, 303);
+    }
+    const lang = langOf(c);
+    return c.html(
+      <Page lang={lang} title={t(lang, 'pageTitle')}>
+        <UploadForm lang={lang} maxBytes={c.var.services.config.UPLOAD_MAX_BYTES} />
+      </Page>,
+    );
+  });
+
+  app.post('/v', rateLimit, limitBody, async (c) => {
+    const lang = langOf(c);
+    const result = await verifyUpload(c);
+    return c.html(
+      <Page lang={lang} title={t(lang, 'resultTitle')}>
+        <VerdictView lang={lang} result={result} />
+        <UploadForm lang={lang} maxBytes={c.var.services.config.UPLOAD_MAX_BYTES} again />
+      </Page>,
+    );
+  });
+
+  app.get('/v/:publicId', rateLimit, async (c) => {
+    const id = normalisePublicId(c.req.param('publicId') ?? '');
+    const record = id ? await lookupOf(c.var.services).byPublicId(id) : null;
+    const lang = langOf(c, record?.lang);
+    if (!record) {
+      return c.html(
+        <Page lang={lang} title={t(lang, 'notFoundTitle')}>
+          <section class="verdict warn">
+            <h2>{t(lang, 'notFoundTitle')}</h2>
+            <p>{t(lang, 'notFound')}</p>
+          </section>
+          <UploadForm lang={lang} maxBytes={c.var.services.config.UPLOAD_MAX_BYTES} />
+        </Page>,
+        404,
+      );
+    }
+    const doc = publicDocument(record)!;
+    return c.html(
+      <Page lang={lang} title={record.title}>
+        <section class="verdict good">
+          <h2>{record.title}</h2>
+          <p>{t(lang, 'recordFound')}</p>
+          <p>
+            <code class="hash">{doc.sha256}</code>
+          </p>
+          {doc.development ? <p class="dev">{t(lang, 'development')}</p> : null}
+        </section>
+        <DocumentView lang={lang} doc={doc} />
+        <UploadForm lang={lang} maxBytes={c.var.services.config.UPLOAD_MAX_BYTES} />
+      </Page>,
+    );
+  });
+
+  app.post('/api/verify', rateLimit, limitBody, async (c) => c.json(await verifyUpload(c)));
+
+  return app;
+}
+
+/* ------------------------------------------------------------------------------ views ---- */
+
+const t = (lang: Lang, key: VerifyTextKey) => VERIFY_TEXTS[key][lang] || VERIFY_TEXTS[key].en;
+const tOpt = (lang: Lang, key: string, fallback: string) => (key in VERIFY_TEXTS ? t(lang, key as VerifyTextKey) : fallback);
+const when = (iso: string | null, lang: Lang) =>
+  iso ? new Date(iso).toLocaleString(lang === 'ru' ? 'ru-RU' : lang === 'it' ? 'it-IT' : 'en-GB', { timeZone: 'UTC', dateStyle: 'medium', timeStyle: 'short' }) + ' UTC' : '—';
+
+const STYLE = `body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1f2937}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin:.2rem 0}.verdict{border-radius:.6rem;padding:1rem 1.2rem;margin:1rem 0;border:1px solid}
+.good{background:#ecfdf5;border-color:#10b981}.bad{background:#fef2f2;border-color:#ef4444}.warn{background:#fffbeb;border-color:#f59e0b}.neutral{background:#eff6ff;border-color:#3b82f6}
+.drop{display:block;border:2px dashed #9ca3af;border-radius:.6rem;padding:1.5rem;text-align:center;cursor:pointer}.drop.over{border-color:#2563eb;background:#eff6ff}
+button{font:inherit;padding:.5rem 1rem;border-radius:.4rem;border:1px solid #2563eb;background:#2563eb;color:#fff;cursor:pointer}input[type=text]{font:inherit;padding:.45rem;border:1px solid #9ca3af;border-radius:.4rem}
+code.hash{word-break:break-all;font-size:.85rem}details{margin:1rem 0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{color:#6b7280}dd{margin:0;word-break:break-word}
+.dev{color:#b91c1c}nav a{margin-right:.6rem}small{color:#6b7280}`;
+
+// Progressive enhancement only: the form works without it.
+const DROP_SCRIPT = `document.querySelectorAll('label.drop').forEach(function(z){var i=z.querySelector('input');var f=z.closest('form');
+['dragenter','dragover'].forEach(function(e){z.addEventListener(e,function(ev){ev.preventDefault();z.classList.add('over')})});
+['dragleave','drop'].forEach(function(e){z.addEventListener(e,function(){z.classList.remove('over')})});
+z.addEventListener('drop',function(ev){ev.preventDefault();if(ev.dataTransfer&&ev.dataTransfer.files.length){i.files=ev.dataTransfer.files;f.submit()}});
+i.addEventListener('change',function(){var n=z.querySelector('span');if(i.files&&i.files[0]&&n)n.textContent=i.files[0].name})});`;
+
+const Page: FC<PropsWithChildren<{ lang: Lang; title: string }>> = ({ lang, title, children }) => (
+  <html lang={lang}>
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width,initial-scale=1" />
+      <meta name="robots" content="noindex" />
+      <title>{`${title} — b24-sign`}</title>
+      <style dangerouslySetInnerHTML={{ __html: STYLE }} />
+    </head>
+    <body>
+      <nav>
+        <a href="?lang=en" hreflang="en">EN</a>
+        <a href="?lang=it" hreflang="it">IT</a>
+        <a href="?lang=ru" hreflang="ru">RU</a>
+      </nav>
+      <main>
+        <h1>{t(lang, 'pageTitle')}</h1>
+        {children}
+      </main>
+      <script dangerouslySetInnerHTML={{ __html: DROP_SCRIPT }} />
+    </body>
+  </html>
+);
+
+const UploadForm: FC<{ lang: Lang; maxBytes: number; again?: boolean }> = ({ lang, maxBytes, again }) => (
+  <section>
+    {again ? <h2>{t(lang, 'another')}</h2> : <p>{t(lang, 'intro')}</p>}
+    <form method="post" action={`/v?lang=${lang}`} enctype="multipart/form-data">
+      <label class="drop">
+        <span>{t(lang, 'dropHere')}</span>
+        <br />
+        <input type="file" name="file" accept="application/pdf,.pdf" required />
+        <br />
+        <small>{format(t(lang, 'maxSize'), { mb: Math.floor(maxBytes / 1048576) })}</small>
+      </label>
+      <p>
+        <button type="submit">{t(lang, 'check')}</button>
+      </p>
+    </form>
+    <form method="get" action="/v">
+      <input type="hidden" name="lang" value={lang} />
+      <label>
+        {t(lang, 'orId')}
+        <br />
+        <input type="text" name="id" placeholder="B24S-XXXX-XXXX-XXXX" autocomplete="off" maxlength={64} required />
+      </label>{' '}
+      <button type="submit">{t(lang, 'find')}</button>
+    </form>
+  </section>
+);
+
+const DocumentView: FC<{ lang: Lang; doc: NonNullable<PublicVerifyResult['document']> }> = ({ lang, doc }) => (
+  <section>
+    <dl>
+      <dt>{t(lang, 'document')}</dt>
+      <dd>{doc.title}</dd>
+      <dt>{t(lang, 'documentId')}</dt>
+      <dd>{doc.publicId}</dd>
+      <dt>{t(lang, 'status')}</dt>
+      <dd>{tOpt(lang, `status_${doc.status}`, doc.status)}</dd>
+      <dt>{t(lang, 'sealedAt')}</dt>
+      <dd>{when(doc.sealedAt, lang)}</dd>
+      <dt>{t(lang, 'parties')}</dt>
+      <dd>
+        <ul>
+          {doc.parties.map((p) => (
+            <li>
+              <strong>{p.name}</strong> — {tOpt(lang, `role_${p.role}`, p.role)}, {tOpt(lang, `party_${p.party}`, p.party)}
+              {p.signedAt ? `, ${t(lang, 'signedAt')} ${when(p.signedAt, lang)}` : ''}
+            </li>
+          ))}
+        </ul>
+      </dd>
+    </dl>
+  </section>
+);
+
+const yesNo = (lang: Lang, v: boolean) => t(lang, v ? 'yes' : 'no');
+
+const VerdictView: FC<{ lang: Lang; result: PublicVerifyResult }> = ({ lang, result }) => {
+  const v = VERDICT_TEXTS[result.verdict];
+  const own = result.signatures.some((s) => s.ours);
+  const untrusted = result.verdict === 'valid_other_signer' && result.signatures.some((s) => !s.trusted);
+  return (
+    <>
+      <section class={`verdict ${v.tone}`} data-verdict={result.verdict}>
+        <h2>{v.title[lang]}</h2>
+        <p>{v.body[lang]}</p>
+        {untrusted ? <p>{t(lang, 'untrusted')}</p> : null}
+        {result.verdict === 'sealed_unchanged' && !result.document && own ? <p>{t(lang, 'noRecord')}</p> : null}
+        {result.document?.development ? <p class="dev">{t(lang, 'development')}</p> : null}
+        {result.file.encrypted ? <p>{t(lang, 'encrypted')}</p> : null}
+      </section>
+      {result.document ? <DocumentView lang={lang} doc={result.document} /> : null}
+      <details>
+        <summary>{t(lang, 'technical')}</summary>
+        <dl>
+          <dt>{t(lang, 'fileSha')}</dt>
+          <dd>
+            <code class="hash">{result.file.sha256}</code>
+          </dd>
+        </dl>
+        {result.signatures.map((s) => (
+          <section>
+            <h3>{format(t(lang, 'signature'), { n: s.index + 1 })}</h3>
+            <dl>
+              <dt>SubFilter</dt>
+              <dd>{s.subFilter ?? '—'}</dd>
+              <dt>{t(lang, 'intact')}</dt>
+              <dd>{yesNo(lang, s.intact)}</dd>
+              <dt>{t(lang, 'coversAll')}</dt>
+              <dd>{yesNo(lang, s.coversWholeFile)}</dd>
+              {s.bytesAfter > 0 ? (
+                <>
+                  <dt>{t(lang, 'bytesAfter')}</dt>
+                  <dd>{s.bytesAfter}</dd>
+                </>
+              ) : null}
+              <dt>{t(lang, 'trusted')}</dt>
+              <dd>{yesNo(lang, s.trusted)}</dd>
+              <dt>{t(lang, 'signer')}</dt>
+              <dd>{s.signer?.subject ?? '—'}</dd>
+              <dt>{t(lang, 'issuer')}</dt>
+              <dd>{s.signer?.issuer ?? '—'}</dd>
+              <dt>{t(lang, 'claimedTime')}</dt>
+              <dd>{when(s.claimedSigningTime, lang)}</dd>
+              <dt>{t(lang, 'timestamp')}</dt>
+              <dd>{s.timestamp ? `${when(s.timestamp.time, lang)} (${s.timestamp.authority ?? '?'}; ${yesNo(lang, s.timestamp.verified)})` : '—'}</dd>
+              <dt>{t(lang, 'level')}</dt>
+              <dd>{s.padesBaseline ?? '—'}</dd>
+              {s.problem ? (
+                <>
+                  <dt>{t(lang, 'problem')}</dt>
+                  <dd>{s.problem}</dd>
+                </>
+              ) : null}
+            </dl>
+          </section>
+        ))}
+      </details>
+    </>
+  );
+};
