@@ -78,6 +78,12 @@ export function createJobRunner<S = Services>(opts: JobRunnerOptions<S>): JobRun
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let beating = false;
   let claiming: Promise<unknown> = Promise.resolve();
+  /**
+   * Bumped whenever a job settles. A job that settles while a claim is in flight may have unblocked
+   * the next job of its key after the claim's snapshot was taken; callers compare before and after
+   * so that "nothing claimed" is only trusted when nothing settled meanwhile.
+   */
+  let settled = 0;
 
   const nudge = () => {
     const w = wake;
@@ -158,6 +164,7 @@ export function createJobRunner<S = Services>(opts: JobRunnerOptions<S>): JobRun
     startHeartbeat();
     entry.done = execute(entry).finally(() => {
       inFlight.delete(job.id);
+      settled++;
       if (inFlight.size === 0) stopHeartbeat();
       nudge();
     });
@@ -212,6 +219,7 @@ export function createJobRunner<S = Services>(opts: JobRunnerOptions<S>): JobRun
     while (!stopping) {
       let claimed = 0;
       let free = 0;
+      const settledBefore = settled;
       try {
         free = concurrency - inFlight.size;
         claimed = await fill();
@@ -221,6 +229,7 @@ export function createJobRunner<S = Services>(opts: JobRunnerOptions<S>): JobRun
       if (stopping) break;
       // A full batch means more may be due: go again at once (a full runner naps until a job ends).
       if (claimed > 0 && claimed === free && inFlight.size < concurrency) continue;
+      if (settled !== settledBefore && inFlight.size < concurrency) continue;
       await nap(pollMs);
     }
   }
@@ -253,8 +262,10 @@ export function createJobRunner<S = Services>(opts: JobRunnerOptions<S>): JobRun
     async runUntilIdle() {
       let ran = 0;
       for (;;) {
+        const settledBefore = settled;
         const claimed = await fill();
         ran += claimed;
+        if (settled !== settledBefore) continue;
         if (inFlight.size === 0) {
           if (claimed === 0) return { ran };
           continue;

@@ -21,7 +21,7 @@ import {
 } from '../../src/jobs/queue.js';
 import { createJobRunner, type JobRunnerOptions } from '../../src/jobs/runner.js';
 import { ManualClock } from '../../src/lib/clock.js';
-import { silentLogger } from '../../src/lib/logger.js';
+import { createLogger, silentLogger } from '../../src/lib/logger.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
 type NoServices = Record<string, never>;
@@ -52,7 +52,7 @@ function runner(handlers: JobHandlers<NoServices>, opts: Partial<JobRunnerOption
     db,
     handlers,
     services: {},
-    logger: silentLogger(),
+    logger: process.env.JOBS_DEBUG ? createLogger({ level: 'debug' }) : silentLogger(),
     concurrency: 2,
     pollMs: 20,
     leaseMs: 5_000,
@@ -272,17 +272,21 @@ describe('leases', () => {
     const starts: string[] = [];
     const slow = async (_job: Job, ctx: { workerId: string }) => {
       starts.push(ctx.workerId);
-      await sleep(700);
+      await sleep(1_600);
     };
-    // Lease 150 ms, job 700 ms: without renewal the second runner would take it over after 150 ms.
-    const a = runner({ [kind]: slow }, { leaseMs: 150, workerId: 'slow-a' });
-    const b = runner({ [kind]: slow }, { leaseMs: 150, workerId: 'slow-b', pollMs: 10 });
+    // Lease 500 ms, job 1.6 s: without renewal the second runner would take it over after 500 ms.
+    // (The lease leaves room for event-loop stalls on a busy machine: renewal comes every 166 ms.)
+    const a = runner({ [kind]: slow }, { leaseMs: 500, workerId: 'slow-a' });
+    const b = runner({ [kind]: slow }, { leaseMs: 500, workerId: 'slow-b', pollMs: 10 });
     const { job } = await enqueue(db, { kind });
-    a.start();
-    await waitFor('a to take the job', () => starts.length === 1);
-    b.start();
-    await waitFor('the job to finish', async () => (await reload(job.id)).status === 'done');
-    await Promise.all([a.stop(), b.stop()]);
+    try {
+      a.start();
+      await waitFor('a to take the job', () => starts.length === 1);
+      b.start();
+      await waitFor('the job to finish', async () => (await reload(job.id)).status === 'done', 10_000);
+    } finally {
+      await Promise.all([a.stop({ timeoutMs: 2_000 }), b.stop({ timeoutMs: 2_000 })]);
+    }
     expect(starts).toEqual(['slow-a']);
     expect((await reload(job.id)).attempts).toBe(1);
   });
