@@ -306,6 +306,10 @@ export function createControl(st: EmulatorState) {
           (!filter.clientId || c.clientId === filter.clientId) && (filter.includeBatchParts !== false || c.batchKey === undefined),
       );
     },
+    /** Forgets the call log (long benches, or a test that only cares about what follows). */
+    clearCalls() {
+      st.calls.length = 0;
+    },
     registrations(memberId: string) {
       const p = st.portal(memberId);
       return {

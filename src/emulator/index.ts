@@ -57,7 +57,7 @@
  * dealId, stageId}) · fireRobot · fireEvent · attachTrigger · updateApp · uninstall({memberId, clean}) ·
  * renamePortal · expireAccessTokens · revokeTokens · blockMethod({memberId, method, forMs}) ·
  * fault({method?, count?|forMs?, status?, error?, delayMs?, target?: 'rest'|'oauth'}) · clearFaults ·
- * calls({memberId?, method?}) · registrations · timeline · eventSends · workflow · notifications ·
+ * calls({memberId?, method?}) · clearCalls · registrations · timeline · eventSends · workflow · notifications ·
  * deliveries · oauthLog · stats · bucketLevel · settle · reset.
  */
 import { Hono } from 'hono';
