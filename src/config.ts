@@ -41,6 +41,10 @@ export const ZConfig = z
     SESSION_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'must be at least 32 characters').optional()),
     SANDBOX: flag(true),
     JOBS_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
+    /** How often an idle job runner looks for due jobs. */
+    JOBS_POLL_MS: z.coerce.number().int().min(50).default(1000),
+    /** A claimed job's lease; renewed every third of it while the handler runs, reclaimed when it lapses. */
+    JOBS_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
     SMTP_URL: optionalString,
     MAIL_FROM: z.string().default('b24-sign <no-reply@localhost>'),
     SEAL_P12_PATH: optionalString,

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../app.js';
 import { loadSealIdentity } from '../documents/certificates/load.js';
@@ -11,8 +12,10 @@ import { migrate } from '../db/migrate.js';
 import { createPgliteDb } from '../db/pglite.js';
 import { createPostgresDb } from '../db/postgres.js';
 import { systemClock } from '../lib/clock.js';
-import { realIds } from '../lib/ids.js';
+import { randomToken, realIds } from '../lib/ids.js';
 import { createLogger } from '../lib/logger.js';
+import { createJobHandlers } from '../jobs/handlers.js';
+import { createJobRunner } from '../jobs/runner.js';
 import type { Services } from '../services.js';
 import { mailerFromConfig } from '../notify/mailer.js';
 
@@ -74,6 +77,21 @@ async function main() {
     sealer,
   };
   const app = createApp(services);
+  // Started after migrations (openDatabase ran them); any number of instances may run side by side.
+  const jobRunner =
+    config.JOBS_CONCURRENCY > 0
+      ? createJobRunner({
+          db: dbHandle.db,
+          handlers: createJobHandlers(),
+          services,
+          logger: logger.child({ component: 'jobs' }),
+          concurrency: config.JOBS_CONCURRENCY,
+          pollMs: config.JOBS_POLL_MS,
+          leaseMs: config.JOBS_LEASE_MS,
+          workerId: `${hostname()}:${process.pid}:${randomToken(6)}`,
+        })
+      : undefined;
+  jobRunner?.start();
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, database: dbHandle.kind }, `b24-sign listening on ${config.publicUrl}`);
   });
@@ -85,6 +103,8 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     // Stop taking requests, let in-flight ones finish, then close the database.
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Let running jobs finish; past the timeout they are abandoned and another instance reclaims them.
+    await jobRunner?.stop({ timeoutMs: 25_000 });
     await dbHandle.close();
     process.exit(0);
   };

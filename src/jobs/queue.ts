@@ -78,7 +78,10 @@ export function handlersFrom<S = Services>(definitions: ReadonlyArray<JobDefinit
     if (map[def.kind]) throw new Error(`job kind ${def.kind} is defined twice`);
     map[def.kind] = async (job, ctx) => {
       const parsed = def.payload.safeParse(job.payload);
-      if (!parsed.success) throw new JobPermanentFailure(`invalid payload for ${def.kind}: ${parsed.error.message}`);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
+        throw new JobPermanentFailure(`invalid payload for ${def.kind}: ${problems}`);
+      }
       await def.run(parsed.data, job, ctx);
     };
   }
