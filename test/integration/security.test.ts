@@ -214,7 +214,7 @@ describe('every JSON route refuses missing sessions and cross-portal access', ()
     const before = [await tenantRows(A.portalId), await tenantRows(B.portalId)];
     const jobsBefore = (await services.db.select().from(schema.jobs)).length;
     const [aRow] = await services.db.select().from(portals).where(eq(portals.id, A.portalId));
-    const bodies = [
+    const bodies: Record<string, string>[] = [
       { event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1', 'auth[member_id]': A.memberId, 'auth[application_token]': 'wrong-token' },
       { event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1', 'auth[member_id]': 'unknown-member', 'auth[application_token]': aRow!.applicationToken! },
       { event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1' },

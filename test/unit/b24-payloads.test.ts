@@ -51,7 +51,10 @@ describe('every shipped Bitrix24 fixture parses', () => {
 
   it('finds the fixtures in test/fixtures (copied with their sources)', () => {
     expect(files.length).toBeGreaterThanOrEqual(5);
-    expect(readFileSync(join(FIXTURES, 'README.md'), 'utf8')).toMatch(/Public source/);
+    expect(readFileSync(join(FIXTURES, 'README.md'), 'utf8')).toMatch(/b24restdocs/);
+    // The seed dataset is not a payload, but it must at least be the JSON the emulator reads.
+    const dataset = JSON.parse(readFileSync(join(FIXTURES, '08-b24-rest-docs-simulator-dataset.json'), 'utf8'));
+    expect(Object.keys(dataset.entities)).toEqual(expect.arrayContaining(['users', 'deals', 'contacts', 'companies', 'leads']));
   });
 
   it.each(files.filter((f) => f.endsWith('.print_r.txt')))('%s → ZFramePost', (file) => {
