@@ -282,6 +282,20 @@ describe('other inputs', () => {
     expect(opensslCmsVerify(bytes, pki.rootPem).code).toBe(0);
   });
 
+  it('writes large streams byte-exact (bulk copy in place of pdf-lib’s byte loop)', async () => {
+    const doc = await contract(1);
+    const data = new Uint8Array(300_000);
+    for (let i = 0; i < data.length; i += 65536) crypto.getRandomValues(data.subarray(i, i + 65536));
+    await doc.attach(data, 'annex.bin', { mimeType: 'application/octet-stream' });
+    const { bytes } = await sealPdf(await PDFDocument.load(await doc.save()), devSealer);
+    const path = file('attach.pdf', bytes);
+    expect(pdfsig(path)).toContain('Signature is Valid.');
+    expect(run('qpdf', ['--check', path]).stdout).toContain('No syntax or stream encoding errors found');
+    const out = join(work, 'annex-out.bin');
+    run('pdfdetach', ['-save', '1', '-o', out, path]);
+    expect(Buffer.from(readFileSync(out)).equals(Buffer.from(data))).toBe(true);
+  });
+
   it('refuses to re-save an already signed PDF (it would break that signature)', async () => {
     const { bytes } = await sealPdf(await contract(1), devSealer);
     await expect(sealPdf(bytes, devSealer)).rejects.toMatchObject({ code: 'PDF_ALREADY_SIGNED' });

@@ -79,6 +79,17 @@ function withByteRange(pdf: Uint8Array, range: number[]): Uint8Array {
   return out;
 }
 
+describe('trust', () => {
+  it('a self-signed seal certificate configured as a trust root is trusted directly; otherwise intact but untrusted', async () => {
+    const leaf = sealer.certificates[0]!;
+    const direct = await verifyPdf(sealed, { trustRoots: [leaf] });
+    expect(direct.signatures[0]).toMatchObject({ intact: true, trusted: true });
+    const none = await verifyPdf(sealed, { trustRoots: [] });
+    expect(none.verdict).toBe('valid_other_signer');
+    expect(none.signatures[0]).toMatchObject({ intact: true, trusted: false });
+  });
+});
+
 describe('coverage attacks', () => {
   it('our own seal verifies first', async () => {
     expect((await verifyPdf(sealed, opts())).verdict).toBe('sealed_unchanged');

@@ -20,6 +20,7 @@ import { stampDevelopmentLabel } from '../stamp.js';
 import { buildPadesCms, type CmsIdentity } from './cms.js';
 import { parseCertificate } from './der.js';
 import { webCryptoSealKey, type SealKey } from './key.js';
+import { useBulkStreamCopy } from './bulk-streams.js';
 import { addSealPlaceholder } from './placeholder.js';
 import { byteRangeFor, locatePlaceholder, writeByteRange, writeContents } from './splice.js';
 import { requestTimestampToken } from './tsa.js';
@@ -84,6 +85,8 @@ export interface SealOptions {
   signingTime?: Date;
   reason?: string;
   location?: string;
+  /** pdf-lib object streams: smaller files (default); false writes a classic xref table. */
+  useObjectStreams?: boolean;
 }
 
 export async function sealPdf(input: PDFDocument | Uint8Array, sealer: Sealer, opts: SealOptions = {}): Promise<SealResult> {
@@ -99,7 +102,8 @@ export async function sealPdf(input: PDFDocument | Uint8Array, sealer: Sealer, o
     reason: opts.reason ?? (sealer.development ? 'Sealed by b24-sign (development certificate)' : 'Sealed by b24-sign'),
     location: opts.location,
   });
-  const saved = await doc.save({ updateFieldAppearances: false, addDefaultPage: false });
+  useBulkStreamCopy(doc);
+  const saved = await doc.save({ updateFieldAppearances: false, addDefaultPage: false, useObjectStreams: opts.useObjectStreams ?? true });
   return sealSavedPdf(saved, sealer);
 }
 

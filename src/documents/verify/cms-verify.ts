@@ -154,6 +154,13 @@ async function readTimestampToken(token: pkijs.SignedData, stamped: ArrayBuffer)
 /** Trust: a path from `cert` (with the CMS's other certificates as intermediates) to one of `roots`, at `at`. */
 export async function chainTrusted(cert: pkijs.Certificate, intermediates: pkijs.Certificate[], roots: pkijs.Certificate[], at: Date): Promise<{ trusted: boolean; problem?: string }> {
   if (roots.length === 0) return { trusted: false, problem: 'no trust roots configured' };
+  // A configured self-signed signing certificate is trusted directly (pkijs only accepts CA anchors).
+  const der = new Uint8Array(cert.toSchema(true).toBER(false));
+  const direct = roots.some((r) => Buffer.from(r.toSchema(true).toBER(false)).equals(der));
+  if (direct) {
+    const valid = at >= cert.notBefore.value && at <= cert.notAfter.value;
+    return valid ? { trusted: true } : { trusted: false, problem: 'the certificate was not valid at the signing time' };
+  }
   try {
     const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: roots, certs: [cert, ...intermediates.filter((c) => c !== cert)], checkDate: at });
     const r = await engine.verify({}, cryptoEngine());
