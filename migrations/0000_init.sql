@@ -207,6 +207,7 @@ CREATE INDEX "audit_events_portal_idx" ON "audit_events" USING btree ("portal_id
 CREATE UNIQUE INDEX "audit_events_envelope_seq_key" ON "audit_events" USING btree ("envelope_id","seq");--> statement-breakpoint
 CREATE INDEX "messages_portal_idx" ON "messages" USING btree ("portal_id","created_at");--> statement-breakpoint
 CREATE INDEX "messages_envelope_idx" ON "messages" USING btree ("envelope_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "messages_completed_once_key" ON "messages" USING btree ("envelope_id","recipient_id","channel") WHERE template = 'completed';--> statement-breakpoint
 CREATE UNIQUE INDEX "card_prefs_portal_kind_key" ON "card_prefs" USING btree ("portal_id","kind");--> statement-breakpoint
 CREATE INDEX "card_prefs_portal_idx" ON "card_prefs" USING btree ("portal_id","used_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "sealed_documents_public_id_key" ON "sealed_documents" USING btree ("public_id");--> statement-breakpoint

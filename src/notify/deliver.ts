@@ -26,12 +26,14 @@ const b24Of = (s: Services) => (s as Services & { bitrix24?: Bitrix24ClientFacto
  */
 export async function deliver(services: Services, p: DeliverParams): Promise<Message[]> {
   const out: Message[] = [];
-  if (p.email) out.push(await deliverEmail(services, p, p.email));
-  if (p.b24UserId) out.push(await deliverIm(services, p, p.b24UserId));
+  const email = p.email ? await deliverEmail(services, p, p.email) : undefined;
+  const im = p.b24UserId ? await deliverIm(services, p, p.b24UserId) : undefined;
+  for (const m of [email, im]) if (m) out.push(m);
   return out;
 }
 
-async function deliverEmail(services: Services, p: DeliverParams, to: string): Promise<Message> {
+/** Undefined when the message was already sent once (unique key on the final-copy message). */
+async function deliverEmail(services: Services, p: DeliverParams, to: string): Promise<Message | undefined> {
   const { db, ids, clock, logger } = services;
   const mail = renderMail(p.lang, p.template, p.vars);
   const mailer = services.mailer;
@@ -53,8 +55,10 @@ async function deliverEmail(services: Services, p: DeliverParams, to: string): P
       status: 'recorded',
       createdAt: clock.now(),
     })
+    .onConflictDoNothing()
     .returning();
-  if (!mailer) return row!;
+  if (!row) return undefined;
+  if (!mailer) return row;
   try {
     const r = await mailer.send({ to, subject: mail.subject, text: mail.text, html: mail.html });
     const [u] = await db.update(messages).set({ status: 'sent', providerId: r.messageId ?? null, sentAt: clock.now() }).where(eq(messages.id, row!.id)).returning();
@@ -66,7 +70,7 @@ async function deliverEmail(services: Services, p: DeliverParams, to: string): P
   }
 }
 
-async function deliverIm(services: Services, p: DeliverParams, userId: number): Promise<Message> {
+async function deliverIm(services: Services, p: DeliverParams, userId: number): Promise<Message | undefined> {
   const { db, ids, clock, logger } = services;
   const text = renderIm(p.lang, p.template, p.vars);
   const [row] = await db
@@ -84,9 +88,11 @@ async function deliverIm(services: Services, p: DeliverParams, userId: number): 
       status: 'recorded',
       createdAt: clock.now(),
     })
+    .onConflictDoNothing()
     .returning();
+  if (!row) return undefined;
   const b24 = b24Of(services);
-  if (!b24) return row!;
+  if (!b24) return row;
   try {
     await b24.forPortal(p.portalId).call('im.notify.personal.add', { USER_ID: userId, MESSAGE: text, TAG: p.envelopeId ? `b24sign|${p.envelopeId}|${p.template}` : undefined });
     const [u] = await db.update(messages).set({ status: 'sent', sentAt: clock.now() }).where(eq(messages.id, row!.id)).returning();

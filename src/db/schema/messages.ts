@@ -1,4 +1,5 @@
-import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { portalIdColumn } from './columns.js';
 
 export type MessageChannel = 'email' | 'im';
@@ -26,7 +27,12 @@ export const messages = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [index('messages_portal_idx').on(t.portalId, t.createdAt), index('messages_envelope_idx').on(t.envelopeId)],
+  (t) => [
+    index('messages_portal_idx').on(t.portalId, t.createdAt),
+    index('messages_envelope_idx').on(t.envelopeId),
+    // The final-copy message goes out once per recipient and channel, however often completion runs.
+    uniqueIndex('messages_completed_once_key').on(t.envelopeId, t.recipientId, t.channel).where(sql`template = 'completed'`),
+  ],
 );
 
 export type Message = typeof messages.$inferSelect;

@@ -72,6 +72,7 @@ async function renderPdf() {
       wrap.appendChild(canvas);
       holder.appendChild(wrap);
       await page.render({ canvas, canvasContext: canvas.getContext('2d')!, viewport: vp }).promise;
+      // Field boxes are in points from the crop box's lower-left corner (as the documents module places them).
       const [x0, y0, x1, y1] = page.view as [number, number, number, number];
       const pw = x1 - x0;
       const ph = y1 - y0;
@@ -80,8 +81,8 @@ async function renderPdf() {
         b.type = 'button';
         b.className = 'fbox';
         b.dataset.key = f.key;
-        b.style.left = `${((f.box.x - x0) / pw) * 100}%`;
-        b.style.top = `${((ph - (f.box.y - y0) - f.box.h) / ph) * 100}%`;
+        b.style.left = `${(f.box.x / pw) * 100}%`;
+        b.style.top = `${((ph - f.box.y - f.box.h) / ph) * 100}%`;
         b.style.width = `${(f.box.w / pw) * 100}%`;
         b.style.height = `${(f.box.h / ph) * 100}%`;
         b.setAttribute('aria-label', f.label);

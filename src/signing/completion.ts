@@ -1,0 +1,200 @@
+import { and, eq } from 'drizzle-orm';
+import type { PDFDocument, PDFImage } from 'pdf-lib';
+import { z } from 'zod';
+import type { Envelope } from '../db/schema/envelopes.js';
+import { envelopes } from '../db/schema/envelopes.js';
+import { fieldValues } from '../db/schema/field-values.js';
+import { messages } from '../db/schema/messages.js';
+import type { Recipient } from '../db/schema/recipients.js';
+import type { FieldDef } from '../documents/fields.js';
+import { renderDocument } from '../documents/render.js';
+import { sealPdf } from '../documents/seal/sealer.js';
+import { stampAndAppendCertificate, type CompletionEvent, type CompletionParty } from '../documents/stamp.js';
+import { recordSealedDocument, retentionUntil } from '../documents/verify/sealed-documents.js';
+import { defineJob, JobPermanentFailure } from '../jobs/queue.js';
+import { deliver } from '../notify/deliver.js';
+import type { Services } from '../services.js';
+import { appendAudit, listAudit, SYSTEM, verifyChainRows } from './audit.js';
+import { fieldOwner } from './envelopes.js';
+import { imageKind } from './flow.js';
+import { findEnvelope, isDone, listRecipients, lockEnvelope } from './internal.js';
+import { issueFinalToken } from './tokens.js';
+
+/**
+ * Completion: once every required recipient is done, one job renders the recipients' values and
+ * signatures into the PDF they saw, stamps every page and appends the certificate, seals once, and
+ * stores the sealed bytes and their SHA-256 (on the envelope and in sealed_documents). Then every
+ * party gets a permanent link.
+ *
+ * Idempotent: the seal is committed under the envelope lock only if none is stored yet, so two runs
+ * (or a rerun after a crash before the commit) leave exactly one sealed document; the e-mails are
+ * sent only to parties who have no `completed` message yet.
+ */
+
+const initialsOf = (name: string) =>
+  name
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase())
+    .join('');
+
+const AUDIT_LABEL: Partial<Record<string, string>> = {
+  sent: 'sent',
+  opened: 'opened',
+  code_verified: 'code confirmed',
+  signed: 'signed',
+  approved: 'approved',
+  completed: 'completed',
+};
+
+/** Draws an image inside a box, keeping its aspect ratio, centred. */
+function drawImageIn(doc: PDFDocument, img: PDFImage, pageIndex: number, box: { x: number; y: number; w: number; h: number }) {
+  const page = doc.getPage(pageIndex);
+  const scale = Math.min(box.w / img.width, box.h / img.height);
+  const w = img.width * scale;
+  const h = img.height * scale;
+  page.drawImage(img, { x: box.x + (box.w - w) / 2, y: box.y + (box.h - h) / 2, width: w, height: h });
+}
+
+async function embed(doc: PDFDocument, bytes: Uint8Array): Promise<PDFImage> {
+  return imageKind(bytes) === 'jpeg' ? doc.embedJpg(bytes) : doc.embedPng(bytes);
+}
+
+/** The final PDF, not yet saved: recipient values, marks, stamps and the certificate page. */
+export async function buildFinalDocument(services: Services, env: Envelope, rs: Recipient[], auditHead: string) {
+  const rows = await services.db.select().from(fieldValues).where(and(eq(fieldValues.portalId, env.portalId), eq(fieldValues.envelopeId, env.id)));
+  const fields: FieldDef[] = [];
+  const values: Record<string, string> = {};
+  const images: { key: string; bytes: Uint8Array }[] = [];
+  for (const f of env.fields) {
+    if (f.party === 'sender') continue; // already in the source PDF
+    const owner = fieldOwner(f, rs);
+    fields.push({ key: f.key, type: f.type, label: f.label, party: f.party, required: f.required, page: f.page, box: f.box });
+    if (f.type === 'signature' || f.type === 'initials') {
+      if (owner?.signatureMethod === 'typed' && owner.signatureText) values[f.key] = f.type === 'initials' ? initialsOf(owner.signatureText) : owner.signatureText;
+      else if (owner?.signatureImage) images.push({ key: f.key, bytes: owner.signatureImage });
+    } else if (f.type === 'stamp') {
+      if (owner?.stampImage) images.push({ key: f.key, bytes: owner.stampImage });
+    } else {
+      const v = rows.find((r) => r.fieldKey === f.key)?.value;
+      if (v !== undefined) values[f.key] = v;
+    }
+  }
+  const rendered = await renderDocument({ pdf: env.sourcePdf!, fields, values, lang: env.lang });
+  const doc = rendered.doc;
+  for (const img of images) {
+    const at = rendered.placements.find((p) => p.key === img.key);
+    if (at) drawImageIn(doc, await embed(doc, img.bytes), at.page, at.box);
+  }
+
+  const audit = await listAudit(services.db, { portalId: env.portalId, envelopeId: env.id });
+  const nameOf = (id: string | null) => rs.find((r) => r.id === id)?.name;
+  const parties: CompletionParty[] = rs
+    .filter((r) => isDone(r))
+    .map((r) => ({
+      name: r.name,
+      role: r.role,
+      party: r.party,
+      method: r.role === 'approver' ? 'approved' : (r.signatureMethod ?? 'typed'),
+      signedAt: r.doneAt ?? services.clock.now(),
+      timeZone: 'UTC',
+      ip: r.signedIp ?? '',
+      userAgent: r.signedUserAgent ?? undefined,
+      email: r.email,
+    }));
+  const events: CompletionEvent[] = audit
+    .filter((e) => AUDIT_LABEL[e.type])
+    .map((e) => ({ at: e.at, type: AUDIT_LABEL[e.type]!, actor: nameOf(e.recipientId) ?? (e.actor === 'system' ? 'b24-sign' : e.actor), ip: e.ip ?? undefined }));
+  await stampAndAppendCertificate(doc, {
+    publicId: env.publicId,
+    verifyUrl: `${services.config.publicUrl}/v/${env.publicId}`,
+    lang: env.lang,
+    title: env.title,
+    parties,
+    events,
+    originalSha256: env.sourceSha256 ?? '',
+    auditHead,
+    development: services.sealer.development,
+  });
+  return doc;
+}
+
+export async function runCompletion(services: Services, p: { portalId: string; envelopeId: string }): Promise<{ sealedNow: boolean; sha256: string; notified: number }> {
+  let env = await findEnvelope(services.db, p.portalId, p.envelopeId);
+  if (env.status !== 'completed') throw new JobPermanentFailure(`envelope ${env.id} is ${env.status}, not completed`);
+  const rs = await listRecipients(services.db, p.portalId, p.envelopeId);
+  let sealedNow = false;
+
+  if (!env.sealedSha256) {
+    const chain = verifyChainRows(await listAudit(services.db, p));
+    const verdict = await chain;
+    // Never seal over a broken record: the certificate would vouch for tampered history.
+    if (!verdict.ok) throw new JobPermanentFailure(`audit chain of ${env.id} is broken at seq ${verdict.firstBadSeq}`);
+    const doc = await buildFinalDocument(services, env, rs, verdict.head);
+    const now = services.clock.now();
+    const sealed = await sealPdf(doc, services.sealer, { signingTime: now });
+    env = await services.db.transaction(async (tx) => {
+      const locked = await lockEnvelope(tx, p.portalId, p.envelopeId);
+      if (locked.sealedSha256) return locked; // another run got there first: keep its document
+      const [u] = await tx
+        .update(envelopes)
+        .set({ sealedPdf: sealed.bytes, sealedSha256: sealed.sha256, sealedAt: now })
+        .where(and(eq(envelopes.portalId, p.portalId), eq(envelopes.id, p.envelopeId)))
+        .returning();
+      await recordSealedDocument(tx, {
+        id: services.ids.newId('doc'),
+        portalId: p.portalId,
+        envelopeId: p.envelopeId,
+        publicId: locked.publicId,
+        sha256: sealed.sha256,
+        title: locked.title,
+        lang: locked.lang,
+        parties: rs.filter(isDone).map((r) => ({ name: r.name, role: r.role, party: r.party, signedAt: r.doneAt?.toISOString() ?? null })),
+        signerName: services.sealer.signerName,
+        development: services.sealer.development,
+        timestamped: services.sealer.timestamped,
+        sealedAt: now,
+        retentionUntil: retentionUntil(now, services.config.RETENTION_YEARS),
+        sizeBytes: sealed.bytes.length,
+      });
+      await appendAudit(tx, { portalId: p.portalId, envelopeId: p.envelopeId, type: 'sealed', who: SYSTEM, at: now, data: { sha256: sealed.sha256, bytes: sealed.bytes.length, development: services.sealer.development } });
+      sealedNow = true;
+      return u!;
+    });
+  }
+
+  // Every party, viewers included, gets a permanent link; a rerun skips those already told.
+  const sent = await services.db
+    .select({ recipientId: messages.recipientId })
+    .from(messages)
+    .where(and(eq(messages.portalId, p.portalId), eq(messages.envelopeId, p.envelopeId), eq(messages.template, 'completed')));
+  const told = new Set(sent.map((m) => m.recipientId));
+  let notified = 0;
+  for (const r of rs) {
+    if (told.has(r.id)) continue;
+    const token = await issueFinalToken(services.config.sessionSecret, { portalId: p.portalId, envelopeId: p.envelopeId, recipientId: r.id }, services.clock.now());
+    const sentNow = await deliver(services, {
+      portalId: p.portalId,
+      envelopeId: p.envelopeId,
+      recipientId: r.id,
+      lang: env.lang,
+      template: 'completed',
+      vars: { recipientName: r.name, title: env.title, link: `${services.config.publicUrl}/s/final/${token}` },
+      email: r.email,
+      b24UserId: r.party === 'company' ? r.b24UserId : null,
+    });
+    // A parallel run may have claimed this recipient's message between our read and our insert.
+    if (sentNow.length) notified++;
+  }
+  if (notified) {
+    await services.db.transaction(async (tx) => {
+      await lockEnvelope(tx, p.portalId, p.envelopeId);
+      await appendAudit(tx, { portalId: p.portalId, envelopeId: p.envelopeId, type: 'final_sent', who: SYSTEM, at: services.clock.now(), data: { recipients: notified } });
+    });
+  }
+  return { sealedNow, sha256: env.sealedSha256!, notified };
+}
+
+export const completeJob = defineJob('signing.complete', z.object({ envelopeId: z.string() }), async (payload, job, ctx) => {
+  await runCompletion(ctx.services, { portalId: job.portalId!, envelopeId: payload.envelopeId });
+});

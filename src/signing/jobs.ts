@@ -1,0 +1,5 @@
+import { completeJob } from './completion.js';
+import { expireJob, remindJob } from './timers.js';
+
+/** The signing flow's job kinds, for the registry in src/jobs/handlers.ts. */
+export const SIGNING_JOBS = [completeJob, remindJob, expireJob] as const;
