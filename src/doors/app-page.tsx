@@ -44,14 +44,9 @@ appPageRoutes.post('/b24/app', async (c) => {
   let user: FrameUser;
   if (!known || known.status === 'uninstalled') {
     // No install wizard configured: the first admin visit is the install (verified the same way).
-    await installFromWizard(services, frame);
-    const v = await verifyFramePost(services, frame);
-    portal = v.portal;
-    user = v.user;
+    ({ portal, user } = await installFromWizard(services, frame));
   } else {
-    const v = await verifyFramePost(services, frame);
-    portal = v.portal;
-    user = v.user;
+    ({ portal, user } = await verifyFramePost(services, frame));
   }
   const lang = pickLang(frame.LANG);
   const { token } = await issueFrameSession(services, { portalId: portal.id, user, placement: 'APP', lang });

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { REQUIRED_SCOPES, registrationManifest } from '../bitrix24/manifest.js';
 import { registerAll, RegistrationError, type RegistrationReport } from '../bitrix24/registration.js';
 import { catalogFor, pickLang } from '../i18n/index.js';
-import { checkEndpoint, constantTimeEqual, fetchProfile, oauthServerEndpoint, verifyTokenWithOAuthServer, type TokenInfo } from '../http/b24-auth.js';
+import { checkEndpoint, constantTimeEqual, fetchProfile, oauthServerEndpoint, verifyTokenWithOAuthServer, type FrameUser, type TokenInfo } from '../http/b24-auth.js';
 import { ZAppInstallEvent, ZFramePost, type AppInstallEvent, type FramePost } from '../http/b24-payloads.js';
 import { AppError } from '../http/errors.js';
 import { parseForm, readBitrixForm } from '../http/form.js';
@@ -129,7 +129,7 @@ export async function installFromEvent(services: Services, ev: AppInstallEvent):
  * `profile` must say the user is an admin: only admins install, and their tokens become the
  * portal's tokens for registration and background work.
  */
-export async function installFromWizard(services: Services, frame: FramePost): Promise<{ portal: Portal; report: RegistrationReport }> {
+export async function installFromWizard(services: Services, frame: FramePost): Promise<{ portal: Portal; report: RegistrationReport; user: FrameUser }> {
   const known = await findPortalByMemberId(services.db, frame.member_id);
   const stored = known && known.status !== 'uninstalled' ? known : undefined;
   let clientEndpoint = stored?.clientEndpoint;
@@ -189,5 +189,5 @@ export async function installFromWizard(services: Services, frame: FramePost): P
     now,
   });
   const report = await registerPortal(services, portal, user.id);
-  return { portal, report };
+  return { portal, report, user };
 }
