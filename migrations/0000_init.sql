@@ -189,6 +189,40 @@ CREATE TABLE "sealed_documents" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "pdf_files" (
+	"id" text PRIMARY KEY NOT NULL,
+	"portal_id" text NOT NULL,
+	"origin" text NOT NULL,
+	"origin_ref" text,
+	"status" text DEFAULT 'ready' NOT NULL,
+	"filename" text,
+	"bytes" "bytea",
+	"size" integer,
+	"sha256" text,
+	"page_count" integer,
+	"info" jsonb,
+	"error" text,
+	"error_code" text,
+	"created_by_user_id" integer,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "templates" (
+	"id" text PRIMARY KEY NOT NULL,
+	"portal_id" text NOT NULL,
+	"name" text NOT NULL,
+	"kind" text NOT NULL,
+	"language" text NOT NULL,
+	"source" jsonb NOT NULL,
+	"fields" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"created_by_user_id" integer,
+	"last_used_at" timestamp with time zone,
+	"deleted_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "recipients" ADD CONSTRAINT "recipients_envelope_id_envelopes_id_fk" FOREIGN KEY ("envelope_id") REFERENCES "public"."envelopes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "field_values" ADD CONSTRAINT "field_values_envelope_id_envelopes_id_fk" FOREIGN KEY ("envelope_id") REFERENCES "public"."envelopes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "portals_member_id_key" ON "portals" USING btree ("member_id");--> statement-breakpoint
@@ -213,4 +247,8 @@ CREATE INDEX "card_prefs_portal_idx" ON "card_prefs" USING btree ("portal_id","u
 CREATE UNIQUE INDEX "sealed_documents_public_id_key" ON "sealed_documents" USING btree ("public_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "sealed_documents_sha256_key" ON "sealed_documents" USING btree ("sha256");--> statement-breakpoint
 CREATE INDEX "sealed_documents_portal_idx" ON "sealed_documents" USING btree ("portal_id","sealed_at");--> statement-breakpoint
-CREATE INDEX "sealed_documents_retention_idx" ON "sealed_documents" USING btree ("retention_until");
+CREATE INDEX "sealed_documents_retention_idx" ON "sealed_documents" USING btree ("retention_until");--> statement-breakpoint
+CREATE INDEX "pdf_files_portal_idx" ON "pdf_files" USING btree ("portal_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "pdf_files_origin_ref_key" ON "pdf_files" USING btree ("portal_id","origin","origin_ref");--> statement-breakpoint
+CREATE INDEX "templates_portal_idx" ON "templates" USING btree ("portal_id","kind");--> statement-breakpoint
+CREATE INDEX "templates_portal_used_idx" ON "templates" USING btree ("portal_id","last_used_at");

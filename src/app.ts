@@ -12,6 +12,7 @@ import { placementRoutes } from './doors/placements-door.js';
 import { placementAssetRoutes, renderPlacementPage } from './doors/placement-pages.js';
 import { apiCardRoutes } from './doors/api-card.js';
 import { sessionApiRoutes } from './doors/session-api.js';
+import { templateRoutes } from './doors/api-templates.js';
 import { verifyRoutes } from './doors/verify.js';
 import type { Services } from './services.js';
 import type { AppEnv } from './types.js';
@@ -40,6 +41,7 @@ export function createApp(services: Services) {
   app.route('/', placementAssetRoutes());
   app.route('/', apiCardRoutes as never);
   app.route('/', sessionApiRoutes as never);
+  app.route('/', templateRoutes as never);
   app.route('/', verifyRoutes());
 
   app.notFound((c) => {

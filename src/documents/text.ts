@@ -42,10 +42,24 @@ const sharedFontkit = {
       font = fontkitAdapter.create(data, postscriptName) as unknown as KitFont;
       const shaped = font.layout.bind(font);
       const f = font;
+      // fontkit caches one glyph object per glyph id, with the code points of whoever asked first; a
+      // subset that pulls in a composite's component (Cyrillic А → Latin A) caches it with none, and
+      // the next document's ToUnicode map would lose that letter. So hand pdf-lib our own views, one
+      // per code point, whose codePoints never change.
+      const views = new Map<number, Glyph>();
+      const glyphOf = (cp: number): Glyph => {
+        let g = views.get(cp);
+        if (!g) {
+          const base = f.glyphForCodePoint(cp);
+          g = Object.create(base, { codePoints: { value: [cp], enumerable: true } }) as Glyph;
+          views.set(cp, g);
+        }
+        return g;
+      };
       font.layout = (text: string, features?: unknown) => {
         if (RTL.test(text) && !LTR_LETTER.test(text)) return shaped(text, features);
         const glyphs: Glyph[] = [];
-        for (const ch of text) glyphs.push(f.glyphForCodePoint(ch.codePointAt(0)!));
+        for (const ch of text) glyphs.push(glyphOf(ch.codePointAt(0)!));
         return { glyphs, positions: [] };
       };
       parsed.set(data, font);

@@ -7,3 +7,4 @@ export * from './audit-events.js';
 export * from './messages.js';
 export * from './card-prefs.js';
 export * from './sealed-documents.js';
+export * from './templates.js';

@@ -1,0 +1,63 @@
+import type { Template } from '../../db/schema/templates.js';
+import { AppError } from '../../http/errors.js';
+import type { Lang } from '../../i18n/index.js';
+import type { Services } from '../../services.js';
+import { readCrmData, valuesFromCrm, type CrmData, type CrmRef } from '../crm-data.js';
+import type { FieldValues } from '../fields.js';
+import { renderDocument, type RenderInput, type RenderResult } from '../render.js';
+import { getPdfBytes, getTemplate } from './repo.js';
+import { starterLayout } from './starters/index.js';
+
+/**
+ * Template + CRM item (+ the sender's own values) → a rendered, unsaved document. This is what the
+ * card, the robot and the preview call; CRM data costs exactly one batch request.
+ */
+export interface PrepareParams {
+  portalId: string;
+  template: Template | string;
+  crm?: CrmRef;
+  /** Values the sender typed; they win over CRM data. */
+  values?: FieldValues;
+  /** Defaults to the template's language. */
+  lang?: Lang;
+  /** For document-generator templates: the pdf_files row the docgen job fetched for this item. */
+  pdfFileId?: string;
+  placeholders?: boolean;
+}
+
+export interface Prepared {
+  template: Template;
+  values: FieldValues;
+  crm?: CrmData;
+  result: RenderResult;
+}
+
+export async function renderInputFor(services: Pick<Services, 'db'>, template: Template, p: { pdfFileId?: string; lang: Lang }): Promise<Pick<RenderInput, 'layout' | 'pdf'>> {
+  const { source } = template;
+  if (source.type === 'builtin') {
+    const layout = starterLayout(source.layout, p.lang);
+    if (!layout) throw new AppError('VALIDATION_FAILED', `Unknown built-in layout ${source.layout}.`);
+    return { layout };
+  }
+  const fileId = source.type === 'upload' ? source.fileId : p.pdfFileId;
+  if (!fileId) {
+    throw new AppError('CONFLICT', 'This template is made by the Bitrix24 document generator: create the document for the CRM item first; its PDF is fetched in the background.');
+  }
+  return { pdf: await getPdfBytes(services.db, { portalId: template.portalId, id: fileId }) };
+}
+
+export async function prepareDocument(services: Pick<Services, 'db' | 'bitrix24' | 'clock'>, p: PrepareParams): Promise<Prepared> {
+  const template = typeof p.template === 'string' ? await getTemplate(services.db, { portalId: p.portalId, id: p.template }) : p.template;
+  if (template.portalId !== p.portalId) throw new AppError('NOT_FOUND', 'No such template.');
+  const lang = p.lang ?? template.language;
+  let crm: CrmData | undefined;
+  let values: FieldValues = {};
+  if (p.crm) {
+    crm = await readCrmData(services.bitrix24.forPortal(p.portalId), p.crm);
+    values = valuesFromCrm(template.fields, crm, { today: services.clock.now(), lang });
+  }
+  values = { ...values, ...(p.values ?? {}) };
+  const input = await renderInputFor(services, template, { pdfFileId: p.pdfFileId, lang });
+  const result = await renderDocument({ ...input, fields: template.fields, values, lang, placeholders: p.placeholders });
+  return { template, values, crm, result };
+}
