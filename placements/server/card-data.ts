@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../src/db/client.js';
 import { cardPrefs, type RecipientSlot } from '../../src/db/schema/card-prefs.js';
 import { envelopes } from '../../src/db/schema/envelopes.js';
@@ -39,7 +39,7 @@ export async function loadCardState(services: Pick<Services, 'db' | 'config'>, t
   return { envelopes: list, lastUsed };
 }
 
-/** This CRM item's envelopes with recipients: two indexed queries whatever the number of envelopes. */
+/** This CRM item's envelopes with their recipients: one indexed query, recipients aggregated per row. */
 export async function listItemEnvelopes(
   db: DbOrTx,
   publicUrl: string,
@@ -51,16 +51,32 @@ export async function listItemEnvelopes(
     .where(and(eq(envelopes.portalId, p.portalId), eq(envelopes.crmEntityTypeId, p.entityTypeId), eq(envelopes.crmEntityId, p.entityId)))
     .orderBy(desc(envelopes.createdAt), desc(envelopes.id))
     .limit(p.limit ?? CARD_LIST_LIMIT);
-  return withRecipients(db, publicUrl, p.portalId, rows);
+  return rows.map((r) => toCard(publicUrl, r));
 }
 
 export async function getCardEnvelope(db: DbOrTx, publicUrl: string, p: { portalId: string; envelopeId: string }): Promise<CardEnvelope | null> {
-  const rows = await db
+  const [row] = await db
     .select(envelopeColumns)
     .from(envelopes)
     .where(and(eq(envelopes.portalId, p.portalId), eq(envelopes.id, p.envelopeId)));
-  const [one] = await withRecipients(db, publicUrl, p.portalId, rows);
-  return one ?? null;
+  return row ? toCard(publicUrl, row) : null;
+}
+
+/** What the list shows of a recipient, built by PostgreSQL so the page costs one round trip. */
+interface RecipientJson {
+  id: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  role: CardRecipient['role'];
+  party: CardRecipient['party'];
+  order: number;
+  status: CardRecipient['status'];
+  invitedAt: string | null;
+  openedAt: string | null;
+  verifiedAt: string | null;
+  doneAt: string | null;
+  declineReason: string | null;
 }
 
 const envelopeColumns = {
@@ -74,6 +90,17 @@ const envelopeColumns = {
   publicId: envelopes.publicId,
   // Only whether the sealed PDF exists: the bytes stay in the database.
   sealed: sql<boolean>`(${envelopes.sealedSha256} is not null)`,
+  // Qualified by hand: drizzle leaves columns unqualified in single-table selects, which inside the
+  // subquery would bind to the recipients table instead.
+  recipients: sql<RecipientJson[] | string>`coalesce((
+    select json_agg(json_build_object(
+      'id', r.id, 'name', r.name, 'email', r.email, 'phone', r.phone, 'role', r.role, 'party', r.party,
+      'order', r.sign_order, 'status', r.status, 'invitedAt', r.invited_at, 'openedAt', r.opened_at,
+      'verifiedAt', r.verified_at, 'doneAt', r.done_at, 'declineReason', r.decline_reason
+    ) order by r.sign_order, r.created_at)
+    from ${recipients} r
+    where r.portal_id = "envelopes"."portal_id" and r.envelope_id = "envelopes"."id"
+  ), '[]'::json)`,
 };
 
 interface EnvelopeRow {
@@ -86,54 +113,15 @@ interface EnvelopeRow {
   completedAt: Date | null;
   publicId: string;
   sealed: boolean;
+  recipients: RecipientJson[] | string;
 }
 
-async function withRecipients(db: DbOrTx, publicUrl: string, portalId: string, rows: EnvelopeRow[]): Promise<CardEnvelope[]> {
-  if (rows.length === 0) return [];
-  const rcps = await db
-    .select({
-      id: recipients.id,
-      envelopeId: recipients.envelopeId,
-      name: recipients.name,
-      email: recipients.email,
-      phone: recipients.phone,
-      role: recipients.role,
-      party: recipients.party,
-      order: recipients.signOrder,
-      status: recipients.status,
-      invitedAt: recipients.invitedAt,
-      openedAt: recipients.openedAt,
-      verifiedAt: recipients.verifiedAt,
-      doneAt: recipients.doneAt,
-      declineReason: recipients.declineReason,
-    })
-    .from(recipients)
-    .where(and(eq(recipients.portalId, portalId), inArray(recipients.envelopeId, rows.map((r) => r.id))))
-    .orderBy(recipients.signOrder, recipients.createdAt);
-  const byEnvelope = new Map<string, CardRecipient[]>();
-  for (const r of rcps) {
-    const at =
-      r.status === 'invited' ? r.invitedAt
-      : r.status === 'opened' ? r.openedAt
-      : r.status === 'verified' ? r.verifiedAt
-      : r.status === 'signed' || r.status === 'approved' || r.status === 'declined' ? r.doneAt
-      : null;
-    const list = byEnvelope.get(r.envelopeId) ?? [];
-    list.push({
-      id: r.id,
-      name: r.name,
-      email: r.email || null,
-      phone: r.phone,
-      role: r.role,
-      party: r.party,
-      order: r.order,
-      status: r.status,
-      at: at ? at.toISOString() : null,
-      declineReason: r.declineReason,
-    });
-    byEnvelope.set(r.envelopeId, list);
-  }
-  return rows.map((e) => ({
+const iso = (v: string | null) => (v ? new Date(v).toISOString() : null);
+
+function toCard(publicUrl: string, e: EnvelopeRow): CardEnvelope {
+  // postgres.js parses json columns; PGlite may hand back the text.
+  const rcps: RecipientJson[] = typeof e.recipients === 'string' ? JSON.parse(e.recipients) : e.recipients;
+  return {
     id: e.id,
     title: e.title,
     status: e.status,
@@ -144,8 +132,27 @@ async function withRecipients(db: DbOrTx, publicUrl: string, portalId: string, r
     completedAt: e.completedAt ? e.completedAt.toISOString() : null,
     verifyUrl: e.status === 'completed' && e.sealed ? `${publicUrl}/v/${e.publicId}` : null,
     sealedPdfPath: e.status === 'completed' && e.sealed ? `/api/envelopes/${e.id}/sealed.pdf` : null,
-    recipients: byEnvelope.get(e.id) ?? [],
-  }));
+    recipients: rcps.map((r) => {
+      const at =
+        r.status === 'invited' ? r.invitedAt
+        : r.status === 'opened' ? r.openedAt
+        : r.status === 'verified' ? r.verifiedAt
+        : r.status === 'signed' || r.status === 'approved' || r.status === 'declined' ? r.doneAt
+        : null;
+      return {
+        id: r.id,
+        name: r.name,
+        email: r.email || null,
+        phone: r.phone,
+        role: r.role,
+        party: r.party,
+        order: r.order,
+        status: r.status,
+        at: iso(at),
+        declineReason: r.declineReason,
+      };
+    }),
+  };
 }
 
 // ——— "same as last time" ———

@@ -1,4 +1,6 @@
 import type { FieldDef } from '../../src/documents/fields.js';
+import { getTemplate } from '../../src/documents/templates/repo.js';
+import { isAppError } from '../../src/http/errors.js';
 import type { Services } from '../../src/services.js';
 
 export interface TemplateForCard {
@@ -8,11 +10,13 @@ export interface TemplateForCard {
   fields: FieldDef[];
 }
 
-/**
- * A portal's (or a starter) template with its fields, as the documents module stores it.
- * PENDING: the documents module's template store has not landed; until it does no template is
- * found, so proposals for a template answer NOT_FOUND. Replace the body with its lookup.
- */
-export async function loadTemplateFields(_services: Pick<Services, 'db'>, _p: { portalId: string; templateId: string }): Promise<TemplateForCard | null> {
-  return null;
+/** A portal template with its fields (the documents module's store), or null when it is not this portal's. */
+export async function loadTemplateFields(services: Pick<Services, 'db'>, p: { portalId: string; templateId: string }): Promise<TemplateForCard | null> {
+  try {
+    const t = await getTemplate(services.db, { portalId: p.portalId, id: p.templateId });
+    return { id: t.id, name: t.name, kind: t.kind, fields: t.fields };
+  } catch (e) {
+    if (isAppError(e) && e.code === 'NOT_FOUND') return null;
+    throw e;
+  }
 }

@@ -44,7 +44,8 @@ export interface PageBoot {
   portalDomain: string;
   user: { id: number; isAdmin: boolean };
   appLinkBase: string;
-  state: CardState | null;
+  /** Only what the script needs: the list itself is already in the HTML, so it is not repeated here. */
+  state: Pick<CardState, 'lastUsed'> | null;
 }
 
 /** `</script>` and line separators inside JSON would end or break the script element. */
@@ -82,7 +83,7 @@ export async function renderPlacementPage(c: Context<AppEnv>, ctx: PlacementPage
     portalDomain: ctx.portalDomain,
     user: { id: ctx.session.userId, isAdmin: ctx.session.isAdmin },
     appLinkBase: appDeepLink(services.config, ctx.portalDomain, {}),
-    state,
+    state: state ? { lastUsed: state.lastUsed } : null,
   };
 
   const script = target.page === 'card' ? 'crm-card' : target.page === 'docgen' ? 'docgen-button' : 'app';
@@ -209,17 +210,22 @@ function AppPage(p: { t: T; lang: Lang; state: CardState | null; envelopeId: str
 
 // ——— the envelope list (also served as an HTML fragment after every action) ———
 
-export function formatWhen(iso: string | null, lang: Lang): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
+/** One formatter per rendered list: building an Intl.DateTimeFormat costs more than formatting with it. */
+type Fmt = (iso: string | null) => string;
+
+export function dateFormatter(lang: Lang): Fmt {
   // Server-side text is UTC; the page script rewrites <time> elements in the viewer's own zone.
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(d);
+  const f = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+  return (iso) => {
+    if (!iso) return '';
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? '' : f.format(d);
+  };
 }
 
-function When(p: { iso: string | null; lang: Lang }) {
+function When(p: { iso: string | null; fmt: Fmt }) {
   if (!p.iso) return null;
-  return <time datetime={p.iso}>{formatWhen(p.iso, p.lang)}</time>;
+  return <time datetime={p.iso}>{p.fmt(p.iso)}</time>;
 }
 
 export function EnvelopeList(p: { t: T; lang: Lang; envelopes: CardEnvelope[]; detail?: boolean }) {
@@ -243,17 +249,18 @@ export function EnvelopeList(p: { t: T; lang: Lang; envelopes: CardEnvelope[]; d
       </div>
     );
   }
+  const fmt = dateFormatter(p.lang);
   return (
     <div>
       {p.envelopes.map((e) => (
-        <EnvelopeItem t={t} lang={p.lang} e={e} detail={p.detail} />
+        <EnvelopeItem t={t} fmt={fmt} e={e} detail={p.detail} />
       ))}
     </div>
   );
 }
 
-function EnvelopeItem(p: { t: T; lang: Lang; e: CardEnvelope; detail?: boolean }) {
-  const { t, e, lang } = p;
+function EnvelopeItem(p: { t: T; fmt: Fmt; e: CardEnvelope; detail?: boolean }) {
+  const { t, e, fmt } = p;
   const titleId = `t-${e.id}`;
   return (
     <article class="env" data-envelope={e.id} data-status={e.status} aria-labelledby={titleId}>
@@ -265,12 +272,12 @@ function EnvelopeItem(p: { t: T; lang: Lang; e: CardEnvelope; detail?: boolean }
       </div>
       <div class="env-meta">
         {e.createdByName
-          ? withTime(t('env.created', { at: '\u0000', who: e.createdByName }), <When iso={e.createdAt} lang={lang} />)
-          : withTime(t('env.createdNoWho', { at: '\u0000' }), <When iso={e.createdAt} lang={lang} />)}
+          ? withTime(t('env.created', { at: '\u0000', who: e.createdByName }), <When iso={e.createdAt} fmt={fmt} />)
+          : withTime(t('env.createdNoWho', { at: '\u0000' }), <When iso={e.createdAt} fmt={fmt} />)}
       </div>
       <ol class="rcp">
         {e.recipients.map((r) => (
-          <RecipientLine t={t} lang={lang} e={e} r={r} />
+          <RecipientLine t={t} fmt={fmt} e={e} r={r} />
         ))}
       </ol>
       <div class="env-actions">
@@ -299,8 +306,8 @@ function EnvelopeItem(p: { t: T; lang: Lang; e: CardEnvelope; detail?: boolean }
   );
 }
 
-function RecipientLine(p: { t: T; lang: Lang; e: CardEnvelope; r: CardRecipient }) {
-  const { t, r, lang } = p;
+function RecipientLine(p: { t: T; fmt: Fmt; e: CardEnvelope; r: CardRecipient }) {
+  const { t, r, fmt } = p;
   const statusKey = `rstatus.${r.status}` as CardKey;
   const contact = r.email ?? r.phone;
   return (
@@ -313,7 +320,7 @@ function RecipientLine(p: { t: T; lang: Lang; e: CardEnvelope; r: CardRecipient 
         {t(`party.${r.party}` as CardKey)} · {t(`role.${r.role}` as CardKey)}
         {contact ? ` · ${contact}` : ''}
       </span>
-      <span>— {withTime(t(statusKey, { at: '\u0000' }), <When iso={r.at} lang={lang} />)}</span>
+      <span>— {withTime(t(statusKey, { at: '\u0000' }), <When iso={r.at} fmt={fmt} />)}</span>
       {r.declineReason ? <span class="err">{t('rstatus.reason', { reason: r.declineReason })}</span> : null}
       {canResend(p.e, r) ? (
         <button type="button" class="btn btn-link btn-sm" data-action="resend" data-envelope={p.e.id} data-recipient={r.id}>

@@ -37,6 +37,8 @@ export interface FrameHost {
   context: BrowserContext;
   /** Opens a placement the way the portal does; returns the host page and the placement's frame once its script ran. */
   open(o: { placement: string; options: Record<string, unknown>; lang?: string; userId?: string; width?: number }): Promise<{ page: Page; frame: Frame }>;
+  /** The frame POST the portal would send for this placement (not delivered): replay it with app.request. */
+  framePost(o: { placement: string; options: Record<string, unknown>; lang?: string; userId?: string }): Promise<{ url: string; body: string }>;
   /** BX24 calls the page under test made, as the host page recorded them. */
   bx24Calls(page: Page): Promise<{ cmd: string; params: Record<string, unknown> }[]>;
   close(): Promise<void>;
@@ -143,7 +145,7 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
     portalId: row.id,
     browser,
     context,
-    async open({ placement, options, lang = 'en', userId, width = 1000 }) {
+    async framePost({ placement, options, lang = 'en', userId }) {
       // Let the emulator build the exact POST it would send, and keep it instead of delivering it.
       let captured: { url: string; body: string } | undefined;
       emu.setAppFetch(async (req) => {
@@ -156,6 +158,10 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
         emu.setAppFetch(deliverToApp);
       }
       if (!captured) throw new Error('the emulator sent no frame POST');
+      return captured;
+    },
+    async open({ placement, options, lang = 'en', userId, width = 1000 }) {
+      const captured = await host.framePost({ placement, options, lang, ...(userId ? { userId } : {}) });
       const fields = phpParseQuery(captured.body) as Record<string, string>;
       const query = Object.fromEntries(new URL(captured.url).searchParams);
       const init = {
