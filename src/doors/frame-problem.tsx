@@ -26,7 +26,9 @@ function problemOf(e: unknown): { problem: InstallProblem; status: number; code:
   if (e instanceof FrameProblem) return { problem: e.problem, status: e.status, code: e.code, vars: e.vars };
   if (e instanceof RegistrationError) {
     const failed = e.report.items.filter((i) => i.outcome === 'failed').map((i) => `${i.name}: ${i.error}`);
-    return { problem: e.problem === 'other' ? 'other' : e.problem, status: 502, code: 'BITRIX24_ERROR', vars: { error: failed.join('; ') || e.message } };
+    const detail = failed.join('; ') || e.message;
+    // For a scope problem Bitrix24 names what it refused, not the scope: show that in place of the list.
+    return { problem: e.problem, status: 502, code: 'BITRIX24_ERROR', vars: { error: detail, scopes: detail } };
   }
   const err = toAppError(e);
   const map: Partial<Record<ErrorCode, InstallProblem>> = {
@@ -56,7 +58,7 @@ export function frameProblemHandler(e: Error, c: Context<AppEnv>): Response | Pr
   if (!wantsPage) {
     const explained = e instanceof FrameProblem || e instanceof RegistrationError;
     const body = explained
-      ? { error: { code, message: format(INSTALL_MESSAGES[problem].en, { publicUrl: c.var.services.config.publicUrl, scopes: '', error: '', ...vars }), requestId: c.var.requestId } }
+      ? { error: { code, message: format(INSTALL_MESSAGES[problem].en, { publicUrl: c.var.services.config.publicUrl, scopes: '', error: '', ...vars }), requestId: c.var.requestId, details: { problem, ...vars } } }
       : errorBody(toAppError(e), c.var.requestId);
     return c.json(body, status as 400);
   }

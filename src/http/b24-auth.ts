@@ -9,7 +9,7 @@
 import { assertSafeEndpoint, isLoopbackHost } from '../bitrix24/endpoints.js';
 import type { Config } from '../config.js';
 import type { Portal } from '../db/schema/index.js';
-import { findPortalByMemberId } from '../portals/store.js';
+import { findPortalByMemberId, setApplicationTokenIfMissing } from '../portals/store.js';
 import type { Services } from '../services.js';
 import type { FramePost } from './b24-payloads.js';
 import { AppError } from './errors.js';
@@ -196,16 +196,22 @@ export async function verifyFramePost(services: Services, frame: FramePost): Pro
     throw new AppError('UNAUTHORIZED', 'b24-sign is not installed on this portal. Ask your Bitrix24 administrator to install it.');
   }
   let via: VerifiedFrame['via'];
-  if (frame.APPLICATION_TOKEN) {
-    if (!portal.applicationToken || !(await constantTimeEqual(frame.APPLICATION_TOKEN, portal.applicationToken))) throw unauthorized();
+  if (frame.APPLICATION_TOKEN && portal.applicationToken) {
+    if (!(await constantTimeEqual(frame.APPLICATION_TOKEN, portal.applicationToken))) throw unauthorized();
     via = 'application_token';
   } else {
+    // No token sent (older payloads), or none stored yet (a wizard install whose POST lacked it
+    // and no ONAPPINSTALL since): the OAuth server has to vouch for AUTH_ID.
     const server = oauthServerEndpoint(portal.serverEndpoint ?? services.config.BITRIX24_OAUTH_SERVER_ENDPOINT, services.config);
     if (!server) throw new AppError('BITRIX24_ERROR', 'The stored authorization server is not a known Bitrix24 server. Reinstall the app.');
     await verifyTokenWithOAuthServer(services, { accessToken: frame.AUTH_ID, serverEndpoint: server, expectedMemberId: portal.memberId });
     via = 'oauth_server';
   }
   const user = await fetchProfile(services, portal.clientEndpoint, frame.AUTH_ID);
+  if (via === 'oauth_server' && frame.APPLICATION_TOKEN && !portal.applicationToken && user.isAdmin) {
+    // Adopt the token only from a verified admin: a forged one would let its author forge events.
+    await setApplicationTokenIfMissing(services.db, { portalId: portal.id, applicationToken: frame.APPLICATION_TOKEN, now: services.clock.now() });
+  }
   return { portal, user, via };
 }
 

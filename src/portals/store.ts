@@ -1,4 +1,4 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { portals, type Portal } from '../db/schema/index.js';
 import type { Ids } from '../lib/ids.js';
@@ -87,4 +87,12 @@ export async function replacePortalTokens(
       updatedAt: p.now,
     })
     .where(and(eq(portals.id, p.portalId), ne(portals.status, 'uninstalled')));
+}
+
+/** First APPLICATION_TOKEN seen from a verified admin's frame, when neither ONAPPINSTALL nor the wizard brought one. */
+export async function setApplicationTokenIfMissing(db: DbOrTx, p: { portalId: string; applicationToken: string; now: Date }): Promise<void> {
+  await db
+    .update(portals)
+    .set({ applicationToken: p.applicationToken, updatedAt: p.now })
+    .where(and(eq(portals.id, p.portalId), isNull(portals.applicationToken), ne(portals.status, 'uninstalled')));
 }

@@ -137,6 +137,38 @@ describe('install, update and uninstall against the emulated portal', () => {
     }
   });
 
+  it('a registration Bitrix24 refuses (robot handler on another domain) is explained, kept as last error, and shown on the app page', async () => {
+    const portal = await emu.control.createPortal();
+    const res = await emu.control.installApp({ memberId: portal.memberId, ...CLIENT, installUrl: INSTALL_URL, appUrl: `${PUBLIC}/b24/app`, handlerBase: 'https://elsewhere.example.com', flavour: 'wizard' });
+    expect(res.delivery?.status).toBe(502);
+    expect(res.delivery?.body).toContain('PUBLIC_URL');
+    expect(res.delivery?.body).toContain('ERROR_WRONG_HANDLER_URL');
+    expect(res.delivery?.body).not.toContain('installFinish');
+    const row = await portalRow(portal.memberId);
+    expect(row?.lastError).toMatch(/ERROR_WRONG_HANDLER_URL/);
+    // Everything else got registered; only the robot is missing, and the status page says so.
+    expect(registrations(portal.memberId).placements).toEqual(EXPECTED.placements);
+    expect(registrations(portal.memberId).robots).toEqual([]);
+    emu.control.finishInstall(portal.memberId);
+    const page = await emu.control.openApp({ memberId: portal.memberId, format: 'current' });
+    expect(page.status, page.body).toBe(200);
+    expect(page.body).toContain('data-kind="robot" data-registered="false"');
+    expect(page.body).toContain('ERROR_WRONG_HANDLER_URL');
+    // The 2024-format wizard POST brought no APPLICATION_TOKEN; the first verified admin frame that does, supplies it.
+    expect(row?.applicationToken).toBeNull();
+    expect((await portalRow(portal.memberId))?.applicationToken).toBe(emu.control.portal(portal.memberId).apps.get(CLIENT.clientId)!.applicationToken);
+  });
+
+  it('a non-admin frame cannot supply the missing application_token', async () => {
+    const portal = await emu.control.createPortal();
+    const res = await emu.control.installApp({ memberId: portal.memberId, ...CLIENT, installUrl: INSTALL_URL, appUrl: `${PUBLIC}/b24/app`, handlerBase: PUBLIC, flavour: 'wizard' });
+    expect(res.delivery?.status).toBe(200);
+    emu.control.finishInstall(portal.memberId);
+    const d = await emu.control.openPlacement({ memberId: portal.memberId, placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: '1' }, format: 'current', userId: '6' });
+    expect(d.status, d.body).toBe(200);
+    expect((await portalRow(portal.memberId))?.applicationToken).toBeNull();
+  });
+
   it('placements open with a verified session (current and 2024 formats); the session reaches the JSON API', async () => {
     const portal = await emu.control.createPortal();
     await emu.control.installApp({ memberId: portal.memberId, ...CLIENT, installUrl: INSTALL_URL, handlerBase: PUBLIC, flavour: 'event' });
