@@ -17,7 +17,7 @@ import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
 import { AppError } from '../../http/errors.js';
 import type { SealIdentity } from '../certificates/identity.js';
 import { stampDevelopmentLabel } from '../stamp.js';
-import { buildPadesCms, type CmsIdentity } from './cms.js';
+import { createCmsBuilder, type CmsIdentity } from './cms.js';
 import { parseCertificate } from './der.js';
 import { webCryptoSealKey, type SealKey } from './key.js';
 import { useBulkStreamCopy } from './bulk-streams.js';
@@ -57,6 +57,7 @@ export async function createSealer(identity: SealIdentity, opts: SealerOptions =
     key: opts.key ?? webCryptoSealKey(identity.privateKey),
     leafSha256: new Uint8Array(await crypto.subtle.digest('SHA-256', leafDer as Uint8Array<ArrayBuffer>)),
   };
+  const cms = createCmsBuilder(cmsIdentity);
   const tsaUrl = opts.tsaUrl;
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const timestamp = tsaUrl ? (sig: Uint8Array) => requestTimestampToken({ url: tsaUrl, fetch: doFetch, timeoutMs: opts.tsaTimeoutMs }, sig) : undefined;
@@ -70,7 +71,7 @@ export async function createSealer(identity: SealIdentity, opts: SealerOptions =
     signerName: identity.subjectCommonName,
     timestamped: Boolean(tsaUrl),
     contentsHexLength: Math.ceil((cmsBudget * 2) / 1024) * 1024,
-    signDigest: (digest) => buildPadesCms(cmsIdentity, digest, timestamp),
+    signDigest: (digest) => cms.build(digest, timestamp),
   };
 }
 
@@ -85,7 +86,7 @@ export interface SealOptions {
   signingTime?: Date;
   reason?: string;
   location?: string;
-  /** pdf-lib object streams: smaller files (default); false writes a classic xref table. */
+  /** pdf-lib object streams: smaller files but slower to write; default false (classic xref table). */
   useObjectStreams?: boolean;
 }
 
@@ -103,7 +104,9 @@ export async function sealPdf(input: PDFDocument | Uint8Array, sealer: Sealer, o
     location: opts.location,
   });
   useBulkStreamCopy(doc);
-  const saved = await doc.save({ updateFieldAppearances: false, addDefaultPage: false, useObjectStreams: opts.useObjectStreams ?? true });
+  // objectsPerTick: Infinity — pdf-lib otherwise yields to the event loop (setTimeout 0, ≥1 ms) every
+  // 50 objects; no object streams by default — pdf-lib deflates them in JS, costing 10+ ms for 50 pages.
+  const saved = await doc.save({ updateFieldAppearances: false, addDefaultPage: false, useObjectStreams: opts.useObjectStreams ?? false, objectsPerTick: Infinity });
   return sealSavedPdf(saved, sealer);
 }
 

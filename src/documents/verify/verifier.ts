@@ -67,12 +67,14 @@ export interface VerifyOptions {
 
 export async function verifyPdf(input: Uint8Array, opts: VerifyOptions): Promise<VerifyResult> {
   const bytes = input;
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const base = { sha256, size: bytes.length, record: null as SealedDocumentSummary | null, signatures: [] as SignatureReport[], notes: [] as string[] };
   const scan = scanPdf(bytes);
-  if (!scan.isPdf) return { ...base, verdict: 'not_a_pdf', encrypted: false, notes: ['The file does not start like a PDF.'] };
-
-  const record = opts.lookupBySha256 ? await opts.lookupBySha256(sha256) : null;
+  if (!scan.isPdf) {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return { sha256, size: bytes.length, record: null, signatures: [], verdict: 'not_a_pdf', encrypted: false, notes: ['The file does not start like a PDF.'] };
+  }
+  // The SHA-256 of the whole file shares its first (and by far largest) range with the digest of a
+  // signature that reaches EOF: hashed once, forked (see content() below).
+  let fileSha256: string | undefined;
   const roots = safeParse(opts.trustRoots);
   const ownSha = new Set((opts.ownCertificates ?? []).map((c) => createHash('sha256').update(c).digest('hex')));
   const now = opts.now ?? new Date();
@@ -107,10 +109,25 @@ export async function verifyPdf(input: Uint8Array, opts: VerifyOptions): Promise
       continue;
     }
     const [, len1, start2, len2] = s.byteRange;
-    const signed = new Uint8Array(len1 + len2);
-    signed.set(bytes.subarray(0, len1), 0);
-    signed.set(bytes.subarray(start2, start2 + len2), len1);
-    const cms = await verifyCms(s.contents, signed.buffer, kind);
+    const first = bytes.subarray(0, len1);
+    const second = bytes.subarray(start2, start2 + len2);
+    const cms = await verifyCms(
+      s.contents,
+      {
+        digest: (hash) => {
+          const h = createHash(hash.replace('-', '').toLowerCase()).update(first);
+          if (hash === 'SHA-256' && !fileSha256 && start2 + len2 === bytes.length) fileSha256 = h.copy().update(bytes.subarray(len1)).digest('hex');
+          return new Uint8Array(h.update(second).digest());
+        },
+        concat: () => {
+          const signed = new Uint8Array(len1 + len2);
+          signed.set(first, 0);
+          signed.set(second, len1);
+          return signed.buffer;
+        },
+      },
+      kind,
+    );
     report.digestAlgorithm = cms.digestAlgorithm ?? null;
     report.signer = cms.signer ?? null;
     report.timestamp = cms.timestamp ?? null;
@@ -137,7 +154,9 @@ export async function verifyPdf(input: Uint8Array, opts: VerifyOptions): Promise
       if (tsSigner) report.timestamp.trusted = (await chainTrusted(tsSigner, tsCerts, roots, new Date(report.timestamp.time ?? now))).trusted;
     }
   }
-  return { ...base, record, encrypted: scan.encrypted, signatures: reports, ...decide(reports, record, scan.truncated, scan.encrypted) };
+  const sha256 = fileSha256 ?? createHash('sha256').update(bytes).digest('hex');
+  const record = opts.lookupBySha256 ? await opts.lookupBySha256(sha256) : null;
+  return { sha256, size: bytes.length, record, encrypted: scan.encrypted, signatures: reports, ...decide(reports, record, scan.truncated, scan.encrypted) };
 }
 
 function decide(reports: SignatureReport[], record: SealedDocumentSummary | null, truncated: boolean, encrypted: boolean): { verdict: Verdict; notes: string[] } {
