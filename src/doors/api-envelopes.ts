@@ -31,6 +31,8 @@ const ZCreate = z
     lang: z.enum(['en', 'it', 'ru']).optional(),
     crm: ZCrm.optional(),
     templateId: z.string().optional(),
+    /** With a template: the sender's edits over the CRM-filled values. */
+    values: z.record(z.string(), z.string().max(10_000)).optional(),
     /** An uploaded PDF with fields placed on it (base64), when not using a template. */
     pdfBase64: z.string().max(40_000_000).optional(),
     fields: z.array(ZField).max(500).optional(),
@@ -120,7 +122,7 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
     let env: Envelope;
     if (b.templateId) {
       if (!b.crm) throw new AppError('VALIDATION_FAILED', 'crm: a template needs the CRM item to fill it from.');
-      env = await createEnvelopeFromTemplate(services, { portalId: session.portalId, userId: session.userId, templateId: b.templateId, crm: b.crm, title: b.title, lang: b.lang ?? session.lang, recipients: b.recipients, timers: b.timers, who });
+      env = await createEnvelopeFromTemplate(services, { portalId: session.portalId, userId: session.userId, templateId: b.templateId, crm: b.crm, title: b.title, lang: b.lang ?? session.lang, values: b.values, recipients: b.recipients, timers: b.timers, who });
     } else {
       const pdf = new Uint8Array(Buffer.from(b.pdfBase64!, 'base64'));
       if (pdf.length > services.config.UPLOAD_MAX_BYTES) throw new AppError('PDF_TOO_LARGE', 'The PDF is too large.');

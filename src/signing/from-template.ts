@@ -1,22 +1,104 @@
-import type { Envelope, EnvelopeLang } from '../db/schema/envelopes.js';
+import type { Envelope, EnvelopeField, EnvelopeLang } from '../db/schema/envelopes.js';
+import { getTemplate, markTemplateUsed } from '../documents/templates/repo.js';
+import { renderInputFor } from '../documents/templates/prepare.js';
+import { readCrmData } from '../documents/crm-data.js';
+import { isMarkField, toCanonical, type FieldDef, type FieldValues } from '../documents/fields.js';
+import { valuesFromCrm } from '../documents/crm-data.js';
+import { renderDocument } from '../documents/render.js';
+import { starterLayout } from '../documents/templates/starters/index.js';
+import type { Layout } from '../documents/templates/layout.js';
 import { AppError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import type { Actor } from './audit.js';
-import type { RecipientInput } from './envelopes.js';
+import { createEnvelope, type RecipientInput } from './envelopes.js';
 
 export interface FromTemplateInput {
   portalId: string;
   userId?: number;
+  /** A portal template id (`tpl_…`) or a starter layout id (`sales-contract`, `invoice`, `nda`). */
   templateId: string;
   crm: { entityTypeId: number; entityId: number };
   title?: string;
   lang: EnvelopeLang;
+  /** The sender's edits over the CRM-filled values, by field key. */
+  values?: Record<string, string>;
   recipients?: RecipientInput[];
   timers?: { reminderFirstDays?: number; reminderEveryDays?: number; reminderMax?: number; expiryDays?: number };
   who: Actor;
 }
 
-/** Template + CRM item → envelope. Wired to the documents module (renderDocument) once it lands. */
-export async function createEnvelopeFromTemplate(_services: Services, _p: FromTemplateInput): Promise<Envelope> {
-  throw new AppError('SERVICE_UNAVAILABLE', 'Creating from a template is not available yet; upload a PDF instead.');
+interface Source {
+  name: string;
+  lang: EnvelopeLang;
+  fields: FieldDef[];
+  layout?: Layout;
+  pdf?: Uint8Array;
+}
+
+async function loadSource(services: Services, p: FromTemplateInput): Promise<Source> {
+  const starter = starterLayout(p.templateId, p.lang);
+  if (starter) return { name: starter.name, lang: p.lang, fields: starter.fields, layout: starter };
+  const t = await getTemplate(services.db, { portalId: p.portalId, id: p.templateId });
+  const input = await renderInputFor(services, t, { lang: t.language });
+  const layout = input.layout ? { ...input.layout, fields: t.fields.length ? t.fields : input.layout.fields } : undefined;
+  return { name: t.name, lang: t.language, fields: layout?.fields ?? t.fields, layout, pdf: input.pdf instanceof Uint8Array ? input.pdf : undefined };
+}
+
+/**
+ * Template + CRM item → envelope: CRM data read in one batch, sender values rendered into the PDF
+ * recipients will see, recipient fields frozen with their page, box and pre-filled value.
+ */
+export async function createEnvelopeFromTemplate(services: Services, p: FromTemplateInput): Promise<Envelope> {
+  const src = await loadSource(services, p);
+  const crm = await readCrmData(services.bitrix24.forPortal(p.portalId), p.crm);
+  const fromCrm = valuesFromCrm(src.fields, crm, { today: services.clock.now(), lang: src.lang });
+  const merged: FieldValues = { ...fromCrm };
+  for (const [k, v] of Object.entries(p.values ?? {})) if (src.fields.some((f) => f.key === k)) merged[k] = v;
+
+  // The sender's fields are printed now, and so is text a layout sets inline (it has no box a
+  // recipient could fill later); recipients' boxed fields stay blank until completion.
+  const printNow = (f: FieldDef) => f.party === 'sender' || (Boolean(src.layout) && !isMarkField(f.type) && !(f.page !== undefined && f.box));
+  const senderValues: FieldValues = {};
+  for (const f of src.fields) if (printNow(f) && merged[f.key] !== undefined) senderValues[f.key] = merged[f.key];
+  const rendered = await renderDocument({ ...(src.layout ? { layout: src.layout } : { pdf: src.pdf! }), fields: src.fields, values: senderValues, lang: src.lang });
+
+  // Freeze every field where the render put it; a field placed several times (initials on every
+  // page) becomes one envelope field per place.
+  const fields: EnvelopeField[] = [];
+  const seen = new Map<string, number>();
+  for (const pl of rendered.placements) {
+    const f = src.fields.find((x) => x.key === pl.key);
+    if (!f) continue;
+    const n = (seen.get(f.key) ?? 0) + 1;
+    seen.set(f.key, n);
+    const value = merged[f.key];
+    const canonical = value === undefined ? undefined : (toCanonical(f.type, value) ?? undefined);
+    fields.push({
+      key: n === 1 ? f.key : `${f.key}__${n}`,
+      type: f.type,
+      label: f.label,
+      page: pl.page,
+      box: pl.box,
+      party: f.party,
+      required: f.required,
+      ...(canonical !== undefined ? { defaultValue: canonical } : {}),
+    });
+  }
+  const bytes = await rendered.doc.save();
+  const env = await createEnvelope(services, {
+    portalId: p.portalId,
+    userId: p.userId,
+    title: p.title ?? src.name,
+    lang: p.lang,
+    pdf: bytes,
+    fields,
+    templateId: p.templateId,
+    crm: p.crm,
+    recipients: p.recipients,
+    timers: p.timers,
+    who: p.who,
+  });
+  // "Same as last time" offers the template used most recently.
+  if (!starterLayout(p.templateId, p.lang)) await markTemplateUsed(services.db, { portalId: p.portalId, id: p.templateId, at: services.clock.now() });
+  return env;
 }

@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { envelopes, type Envelope, type EnvelopeStatus, type EnvelopeTimers } from '../db/schema/envelopes.js';
-import { jobs } from '../db/schema/jobs.js';
+import { enqueue } from '../jobs/queue.js';
 import { portals } from '../db/schema/portals.js';
 import { recipients, type Recipient, type RecipientStatus } from '../db/schema/recipients.js';
 import { AppError } from '../http/errors.js';
@@ -123,16 +123,10 @@ export async function linkFor(services: Services, env: Envelope, r: Recipient): 
   return signerLink(services, token);
 }
 
-/**
- * Writes a job row straight into the shared `jobs` table (dedupe key unique: a second enqueue of
- * the same key is a no-op), inside the caller's transaction so the job exists iff the change does.
- */
+/** Queues a job inside the caller's transaction, so the job exists iff the change does; a repeated dedupe key is a no-op. */
 export async function enqueueJob(
   tx: DbOrTx,
   j: { kind: string; portalId: string; payload: Record<string, unknown>; dedupeKey?: string; orderKey?: string; runAt: Date },
 ): Promise<void> {
-  await tx
-    .insert(jobs)
-    .values({ kind: j.kind, portalId: j.portalId, payload: j.payload, dedupeKey: j.dedupeKey, orderKey: j.orderKey, runAt: j.runAt })
-    .onConflictDoNothing({ target: jobs.dedupeKey });
+  await enqueue(tx, { kind: j.kind, portalId: j.portalId, payload: j.payload, dedupeKey: j.dedupeKey, orderKey: j.orderKey, runAt: j.runAt });
 }

@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envelopes } from '../../src/db/schema/envelopes.js';
+import { portals } from '../../src/db/schema/portals.js';
+import { handlersFrom } from '../../src/jobs/queue.js';
+import { createJobRunner } from '../../src/jobs/runner.js';
+import { SIGNING_JOBS } from '../../src/signing/jobs.js';
+import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
+import { createTestServices } from '../helpers/services.js';
+import { client, codeFromBody, lastMessage, sessionFor, tokenFromBody } from '../helpers/signing.js';
+
+const APP = { clientId: 'local.b24sign.signing', clientSecret: 'emulator-signing-secret' };
+
+/**
+ * An envelope created through the API from a starter template and an emulated deal: CRM data read in
+ * one batch, the company signer (a portal user) invited by e-mail and in the Bitrix24 messenger, both
+ * parties sign, the job seals it, pdfsig accepts it.
+ */
+describe('envelope from a template and a CRM deal', () => {
+  let services: Awaited<ReturnType<typeof createTestServices>>;
+  let emu: StartedEmulator;
+  let portalId: string;
+  let memberId: string;
+
+  beforeAll(async () => {
+    emu = await startEmulator();
+    services = await createTestServices({ env: { BITRIX24_CLIENT_ID: APP.clientId, BITRIX24_CLIENT_SECRET: APP.clientSecret } });
+    const info = await emu.control.createPortal({ app: APP });
+    memberId = info.memberId;
+    portalId = `prt_${info.memberId.slice(0, 12)}`;
+    const app = info.app!;
+    await services.db.insert(portals).values({
+      id: portalId,
+      memberId: info.memberId,
+      domain: info.domain,
+      clientEndpoint: info.clientEndpoint,
+      serverEndpoint: info.serverEndpoint,
+      applicationToken: app.applicationToken,
+      accessToken: app.accessToken,
+      refreshToken: app.refreshToken,
+      expiresAt: new Date(app.tokens.expires * 1000),
+      settings: { reminderFirstDays: 2 },
+    });
+  });
+  afterAll(async () => {
+    emu.close();
+    await services.testDb.close();
+  });
+
+  it('creates, sends, signs and seals an Italian sales contract for deal 2', async () => {
+    const http = client(services);
+    const bearer = await sessionFor(services, portalId, 1);
+    const before = emu.control.calls({ memberId, includeBatchParts: false }).length;
+    const res = await http.req('POST', '/api/envelopes', {
+      bearer,
+      body: {
+        templateId: 'sales-contract',
+        crm: { entityTypeId: 2, entityId: 2 },
+        lang: 'it',
+        values: { special_terms: 'Consegna franco magazzino.' },
+        recipients: [
+          { party: 'company', name: 'Mario Rossi', email: 'user9@example.com', b24UserId: 9 },
+          { party: 'client', name: 'Laura Bianchi', email: 'laura@cliente.example' },
+        ],
+        send: true,
+      },
+    });
+    expect(res.status, JSON.stringify(res.data)).toBe(201);
+    const crmCalls = emu.control.calls({ memberId, includeBatchParts: false }).slice(before).filter((c) => c.method !== 'im.notify.personal.add');
+    expect(crmCalls.map((c) => c.method)).toEqual(['batch']);
+    const { envelope, recipients: rs } = res.data;
+    expect(envelope.timers.reminderFirstDays).toBe(2); // portal setting
+    expect(envelope.fields.map((f: { key: string }) => f.key)).toEqual(expect.arrayContaining(['company_signature', 'client_signature']));
+    const sig = envelope.fields.find((f: { key: string }) => f.key === 'client_signature');
+    expect(sig.box.w).toBeGreaterThan(20);
+
+    const [row] = await services.db.select({ pdf: envelopes.sourcePdf }).from(envelopes).where(eq(envelopes.id, envelope.id));
+    const text = spawnSync('pdftotext', ['-layout', '-', '-'], { input: row!.pdf!, encoding: 'utf8' }).stdout;
+    expect(text).toContain('Consegna franco magazzino.');
+    // The company signer is a portal user: the messenger got the invitation too.
+    const im = emu.control.notifications(memberId);
+    expect(im.map((n) => n.toUserId)).toEqual(['9']);
+    expect(im[0]!.message).toContain('/s/');
+
+    const signAs = async (rid: string, signature: Record<string, unknown>) => {
+      const token = tokenFromBody((await lastMessage(services, rid, 'invitation'))!.body)!;
+      await http.req('POST', `/api/sign/${token}/code`);
+      const code = codeFromBody((await lastMessage(services, rid, 'code'))!.body);
+      const { actionToken } = (await http.req('POST', `/api/sign/${token}/verify`, { body: { code } })).data;
+      const r = await http.req('POST', `/api/sign/${token}/sign`, { body: { acceptTerms: true, values: {}, signature }, headers: { 'x-sign-action': actionToken } });
+      expect(r.status, JSON.stringify(r.data)).toBe(200);
+    };
+    await signAs(rs[0].id, { method: 'typed', text: 'Mario Rossi' });
+    await signAs(rs[1].id, { method: 'typed', text: 'Laura Bianchi' });
+
+    const runner = createJobRunner({ db: services.db, handlers: handlersFrom(SIGNING_JOBS as never), services, logger: services.logger, clock: services.clock, concurrency: 1, pollMs: 20, leaseMs: 60_000, workerId: 'tpl' });
+    await runner.runUntilIdle();
+    const [done] = await services.db.select().from(envelopes).where(eq(envelopes.id, envelope.id));
+    expect(done!.sealedSha256).toBeTruthy();
+    const file = join(mkdtempSync(join(tmpdir(), 'b24-tpl-')), 'final.pdf');
+    writeFileSync(file, done!.sealedPdf!);
+    const out = spawnSync('pdfsig', [file], { encoding: 'utf8' }).stdout;
+    expect(out).toContain('Signature is Valid');
+    const finalText = spawnSync('pdftotext', ['-layout', '-', '-'], { input: done!.sealedPdf!, encoding: 'utf8' }).stdout;
+    expect(finalText).toContain('Laura Bianchi');
+    expect(finalText).toContain(done!.publicId);
+  });
+});
