@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
+import { requestDocgenPdf } from '../documents/docgen.js';
 import { ZFieldDefs } from '../documents/fields.js';
 import { renderDocument, type RenderResult } from '../documents/render.js';
 import { ZTemplateKind, ZTemplateLang, ZTemplateSource } from '../documents/templates/model.js';
@@ -112,6 +113,31 @@ templateRoutes.post('/api/templates/uploads', bodyLimitFor(), async (c) => {
 templateRoutes.get('/api/templates/uploads/:fileId', async (c) => {
   const meta = await getPdfFileMeta(c.var.services.db, { portalId: c.var.session.portalId, id: c.req.param('fileId') });
   return c.json({ file: publicPdfFile(meta) });
+});
+
+/** Bitrix24 document-generator templates of the portal, to base a template on (`?entityTypeId=2`). */
+templateRoutes.get('/api/templates/docgen/templates', async (c) => {
+  const { services, session } = c.var;
+  const type = c.req.query('entityTypeId');
+  if (type !== undefined && !/^\d{1,6}$/.test(type)) throw new AppError('VALIDATION_FAILED', 'entityTypeId: a number');
+  const res = await services.bitrix24.forPortal(session.portalId).call<{ templates?: Record<string, Record<string, unknown>> }>('crm.documentgenerator.template.list', {
+    ...(type ? { filter: { entityTypeId: type } } : {}),
+  });
+  const list = Object.values(res.templates ?? {}).map((t) => ({ id: String(t.id), name: String(t.name ?? ''), region: t.region, entityTypeId: t.entityTypeId }));
+  return c.json({ templates: list });
+});
+
+/**
+ * Starts fetching a document-generator document's PDF (Bitrix24 converts it asynchronously): 202 with a
+ * pending file; poll GET /api/templates/uploads/:fileId until it is ready or failed.
+ */
+templateRoutes.post('/api/templates/docgen/documents/:documentId/pdf', async (c) => {
+  const { services, session } = c.var;
+  const documentId = c.req.param('documentId');
+  if (!/^\d{1,12}$/.test(documentId)) throw new AppError('VALIDATION_FAILED', 'documentId: a number');
+  const row = await requestDocgenPdf(services.db, services.ids, { portalId: session.portalId, documentId, userId: session.userId, now: services.clock.now() });
+  const { bytes: _b, ...meta } = row;
+  return c.json({ file: publicPdfFile(meta) }, row.status === 'ready' ? 200 : 202);
 });
 
 templateRoutes.post('/api/templates', async (c) => {

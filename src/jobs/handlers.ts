@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { docgenFetchJob } from '../documents/docgen.js';
 import type { Services } from '../services.js';
 import { defineJob, handlersFrom, type JobDefinition, type JobHandlers } from './queue.js';
 
@@ -10,7 +11,7 @@ export const noopJob = defineJob('noop', z.object({}).passthrough(), async () =>
  * `defineJob(kind, zodPayload, run)` (from ./queue.js, so domain modules never import this file),
  * enqueue it with `enqueueJob(db, def, payload, opts)`, and list it here.
  */
-export const JOB_DEFINITIONS: ReadonlyArray<JobDefinition<any, Services>> = [noopJob];
+export const JOB_DEFINITIONS: ReadonlyArray<JobDefinition<any, Services>> = [noopJob, docgenFetchJob];
 
 export function createJobHandlers(definitions: ReadonlyArray<JobDefinition<any, Services>> = JOB_DEFINITIONS): JobHandlers<Services> {
   return handlersFrom(definitions);
