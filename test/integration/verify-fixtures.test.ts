@@ -170,3 +170,33 @@ describe('hostile input', () => {
     );
   });
 });
+
+describe('work bounds', () => {
+  it('many signatures each claiming the whole file stop being hashed after a budget', async () => {
+    // 32 copies of a signature dictionary whose ByteRange covers a 4 MB file each: without a
+    // budget that is 32 full hashes; with it, the surplus is reported as not checked.
+    const pad = 'x'.repeat(4 * 1024 * 1024);
+    const hex = '00'.repeat(16);
+    const parts: string[] = ['%PDF-1.7\n'];
+    let text = parts.join('');
+    const dicts: { at: number }[] = [];
+    for (let i = 0; i < 32; i++) {
+      const head = `${i + 1} 0 obj << /Type /Sig /ByteRange [0 BBBBBBBBBB CCCCCCCCCC DDDDDDDDDD] /Contents `;
+      dicts.push({ at: text.length + head.length });
+      text += `${head}<${hex}> >> endobj\n`;
+    }
+    text += pad + '\n%%EOF\n';
+    const len = text.length;
+    for (const d of dicts) {
+      const b = d.at;
+      const c = d.at + hex.length + 2;
+      const range = `${String(b).padStart(10, '0')} ${String(c).padStart(10, '0')} ${String(len - c).padStart(10, '0')}`;
+      text = text.replace('BBBBBBBBBB CCCCCCCCCC DDDDDDDDDD', range);
+    }
+    const t = performance.now();
+    const r = await verifyPdf(new TextEncoder().encode(text), opts());
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(r.verdict).toBe('signature_broken');
+    expect(r.signatures.some((s) => s.problem?.includes('too many large signatures'))).toBe(true);
+  });
+});

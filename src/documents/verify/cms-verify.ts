@@ -7,7 +7,8 @@ import { cryptoEngine, describeName, HASH_BY_OID, nameAttribute, OID, serialHex,
  * the message digest, the signature value, the signing certificate and an embedded RFC 3161
  * timestamp. Trust (the chain to configured roots) is decided separately in chain.ts.
  */
-export const MAX_CERTIFICATES = 50;
+/** Real chains have 2–4 certificates; more only makes path building expensive. */
+export const MAX_CERTIFICATES = 20;
 
 export interface SignerDetail {
   subject: string;
