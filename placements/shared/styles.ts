@@ -7,6 +7,7 @@ export const PLACEMENT_CSS = `
 :root{--fg:#333;--muted:#59626e;--line:#dfe3e8;--bg:#f5f7f8;--card:#fff;--link:#1f5fa6;--primary:#bbed21;--primary-h:#d2f95f;
 --danger:#b3261e;--ok:#2d7a0e;--warn:#8a5a00;--focus:#1f5fa6;--radius:10px;font-size:14px}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 html,body{margin:0;padding:0;background:var(--bg);color:var(--fg)}
 html.framed,html.framed body{overflow:hidden}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}

@@ -1,0 +1,99 @@
+/**
+ * New document from a template on one screen, then "same as last time" on another deal in two
+ * clicks; in Chromium through the Bitrix24-like frame host. Screenshots in test-artifacts/card/.
+ */
+import { mkdirSync } from 'node:fs';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { envelopes } from '../../src/db/schema/envelopes.js';
+import { recipients } from '../../src/db/schema/recipients.js';
+import { startFrameHost, type FrameHost } from './helpers/frame-host.js';
+
+const SHOTS = 'test-artifacts/card';
+mkdirSync(SHOTS, { recursive: true });
+
+let host: FrameHost;
+beforeAll(async () => {
+  host = await startFrameHost();
+}, 120_000);
+afterAll(async () => {
+  await host?.close();
+});
+
+async function shot(page: Page, name: string) {
+  await page.waitForTimeout(150);
+  const height = await page.evaluate(() => Math.ceil(document.documentElement.scrollHeight));
+  await page.setViewportSize({ width: 1100, height: Math.min(Math.max(height, 400), 6000) });
+  await page.waitForTimeout(100);
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+async function envelopesOf(dealId: number) {
+  return host.services.db.select().from(envelopes).where(and(eq(envelopes.portalId, host.portalId), eq(envelopes.crmEntityTypeId, 2), eq(envelopes.crmEntityId, dealId)));
+}
+
+describe.each([
+  ['en', 4, 'Sales contract'],
+  ['ru', 6, 'Договор купли-продажи'],
+] as const)('new document from a template (%s)', (lang, deal, starterName) => {
+  it('fills fields from the deal, proposes recipients, previews and sends', async () => {
+    const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(deal) }, lang });
+    await frame.locator('.bar button[data-action="new"]').click();
+    const starter = frame.locator('label.tpl', { hasText: starterName });
+    await starter.waitFor();
+    await starter.click();
+    // Fields arrive filled from the CRM item (the subject is the deal's title), and stay editable.
+    const subject = frame.locator('[data-field="subject"]');
+    await subject.waitFor();
+    expect(await subject.inputValue()).toMatch(/ООО/);
+    await subject.fill(`${await subject.inputValue()} (pilot)`);
+    await expect.poll(() => frame.locator('.rrow').count()).toBe(2);
+    const parties = await frame.locator('.rrow select').nth(1).evaluate((s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent);
+    expect(parties).toBeTruthy();
+    await frame.locator('button[data-action="preview"]').click();
+    await frame.locator('[data-preview] canvas').first().waitFor({ timeout: 20_000 });
+    await shot(page, `${lang}-11-template-compose`);
+
+    const send = frame.locator('button[data-action="send"]');
+    await expect.poll(() => send.isEnabled(), { timeout: 10_000 }).toBe(true);
+    await send.click();
+    await frame.locator('article.env').first().waitFor({ timeout: 20_000 });
+    await shot(page, `${lang}-12-template-sent`);
+
+    const [env] = await envelopesOf(deal);
+    expect(env!.status).toBe('sent');
+    expect(env!.templateId).toMatch(/^tpl_/);
+    const rs = await host.services.db.select().from(recipients).where(eq(recipients.envelopeId, env!.id));
+    expect(rs).toHaveLength(2);
+    expect(rs.find((r) => r.party === 'company')!.signOrder).toBe(1);
+  });
+});
+
+describe('same as last time', () => {
+  it('offers the last template on another deal and sends it in two clicks, recipients from that deal', async () => {
+    const deal = 8; // responsible: user 15 (user15@example.com); contact 22 (contact22@example.com)
+    const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(deal) }, lang: 'en' });
+    const suggestion = frame.locator('#same');
+    await suggestion.waitFor();
+    expect(await suggestion.textContent()).toContain('Use this template anyway');
+    await shot(page, 'en-13-same-as-last-time');
+
+    await frame.locator('button[data-action="same"]').click(); // click 1
+    const send = frame.locator('button[data-action="send"]');
+    await expect.poll(() => send.isEnabled(), { timeout: 15_000 }).toBe(true);
+    await shot(page, 'en-14-same-review');
+    await send.click(); // click 2
+    await frame.locator('article.env').first().waitFor({ timeout: 20_000 });
+
+    const [env] = await envelopesOf(deal);
+    expect(env!.status).toBe('sent');
+    const previous = (await envelopesOf(6))[0]!;
+    expect(env!.templateId).toBe(previous.templateId);
+    const rs = await host.services.db.select().from(recipients).where(eq(recipients.envelopeId, env!.id));
+    expect(rs.map((r) => [r.party, r.signOrder, r.email]).sort()).toEqual([
+      ['client', 2, 'contact22@example.com'],
+      ['company', 1, 'user15@example.com'],
+    ]);
+  });
+});
