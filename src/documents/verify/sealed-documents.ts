@@ -1,4 +1,4 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { sealedDocuments, type SealedParty } from '../../db/schema/sealed-documents.js';
 
@@ -101,4 +101,18 @@ export function retentionUntil(sealedAt: Date, years: number): Date {
   const d = new Date(sealedAt);
   d.setUTCFullYear(d.getUTCFullYear() + years);
   return d;
+}
+
+/**
+ * On uninstall a portal's sealed documents stay verifiable for `years` more: retention becomes
+ * the later of what it was and now + years. Called by the uninstall cleanup.
+ */
+export async function extendRetentionOnUninstall(db: DbOrTx, params: { portalId: string; now: Date; years: number }): Promise<number> {
+  const until = retentionUntil(params.now, params.years);
+  const rows = await db
+    .update(sealedDocuments)
+    .set({ retentionUntil: sql`greatest(${sealedDocuments.retentionUntil}, ${until.toISOString()}::timestamptz)`, updatedAt: params.now })
+    .where(eq(sealedDocuments.portalId, params.portalId))
+    .returning({ id: sealedDocuments.id });
+  return rows.length;
 }
