@@ -48,7 +48,7 @@ describe('verify door in Chromium', () => {
     await context.route('**/*', async (route: Route) => {
       const req = route.request();
       if (!req.url().startsWith(ORIGIN)) return route.abort();
-      let res = await app.fetch(new Request(req.url(), { method: req.method(), headers: req.headers(), body: req.postDataBuffer() ?? undefined }));
+      let res = await app.fetch(new Request(req.url(), { method: req.method(), headers: req.headers(), body: (req.postDataBuffer() as Uint8Array<ArrayBuffer> | null) ?? undefined }));
       // Chromium does not route the follow-up of a fulfilled redirect: follow it here.
       for (let hop = 0; hop < 3 && res.status >= 300 && res.status < 400 && res.headers.get('location'); hop++) {
         res = await app.fetch(new Request(new URL(res.headers.get('location')!, req.url()), { headers: req.headers() }));
