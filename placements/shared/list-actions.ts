@@ -67,14 +67,9 @@ export function wireListActions(root: HTMLElement, d: ListDeps) {
         }, false);
       case 'copy-verify': {
         const href = btn.dataset.href!;
-        try {
-          await navigator.clipboard.writeText(href);
-        } catch {
-          // Clipboard access can be denied inside an iframe: fall back to a selectable prompt.
-          window.prompt(t('action.copyVerify'), href);
-          return;
-        }
-        toast(t('toast.copied'));
+        if (await copyText(href)) toast(t('toast.copied'));
+        // Nothing could reach the clipboard: show the link selectable instead.
+        else window.prompt(t('action.copyVerify'), href);
         return;
       }
     }
@@ -89,6 +84,31 @@ export function wireListActions(root: HTMLElement, d: ListDeps) {
       fail(e);
     } finally {
       btn.disabled = false;
+    }
+  }
+}
+
+/**
+ * The async Clipboard API is blocked in a cross-origin iframe unless the portal's <iframe> allows it
+ * (permissions policy); a selected textarea and execCommand('copy') still work on a user click.
+ */
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.cssText = 'position:fixed;top:0;left:0;opacity:0';
+    document.body.appendChild(area);
+    area.select();
+    try {
+      return document.execCommand('copy');
+    } catch {
+      return false;
+    } finally {
+      area.remove();
     }
   }
 }

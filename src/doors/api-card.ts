@@ -90,7 +90,7 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     const env = await getCardEnvelope(services.db, services.config.publicUrl, { portalId: session.portalId, envelopeId: c.req.param('envelopeId') });
     if (!env) throw new AppError('NOT_FOUND', 'No such envelope on this portal.');
     c.header('Cache-Control', 'no-store');
-    return c.html(renderEnvelopeListFragment(session.lang, [env]));
+    return c.html(renderEnvelopeListFragment(session.lang, [env], { detail: true }));
   })
   .post('/api/card/items/:et/:id/proposal', async (c) => {
     const { services, session } = c.var;

@@ -350,9 +350,9 @@ function withTime(text: string, time: Child): Child {
 }
 
 /** The list as an HTML fragment, for the page script to swap in after an action. */
-export function renderEnvelopeListFragment(lang: Lang, envelopes: CardEnvelope[]): string {
+export function renderEnvelopeListFragment(lang: Lang, envelopes: CardEnvelope[], opts: { detail?: boolean } = {}): string {
   const t = translator(catalogFor(CARD_MESSAGES, lang));
-  return (<EnvelopeList t={t} lang={lang} envelopes={envelopes} />).toString();
+  return (<EnvelopeList t={t} lang={lang} envelopes={envelopes} detail={opts.detail} />).toString();
 }
 
 // ——— static assets: the bundled page scripts and pdf.js's worker ———

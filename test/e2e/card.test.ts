@@ -239,3 +239,49 @@ describe('sign an existing CRM document', () => {
     await shot(page, 'ru-10-docgen-sent');
   });
 });
+
+describe('deep link and per-recipient actions', () => {
+  it('opens an envelope through REST_APP_URI, shows its history, resends and fixes an e-mail there', async () => {
+    const [env] = await host.services.db.select().from(envelopes).where(and(eq(envelopes.portalId, host.portalId), eq(envelopes.title, 'Service agreement (en)')));
+    // "Open" in the card asks the portal to open the app's deep link in a slider.
+    const card = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(DEAL) }, lang: 'en' });
+    await card.frame.locator(`article[data-envelope="${env!.id}"] [data-action="open"]`).click();
+    await expect
+      .poll(async () => (await host.bx24Calls(card.page)).find((c) => c.cmd === 'openPath')?.params.path)
+      .toBe(`/marketplace/view/local.b24sign.card/?params%5BenvelopeId%5D=${env!.id}`);
+
+    const { page, frame } = await host.open({ placement: 'REST_APP_URI', options: { envelopeId: env!.id }, lang: 'en' });
+    await frame.locator('[data-history] li').first().waitFor();
+    const history = await frame.locator('[data-history]').textContent();
+    expect(history).toContain('Created');
+    expect(history).toContain('Sent for signing');
+    expect(await frame.locator('#detail').textContent()).toContain('The audit log is intact');
+
+    // The company signer was invited: resend to them.
+    const company = frame.locator('li[data-status="invited"]');
+    await company.locator('[data-action="resend"]').click();
+    await frame.locator('[data-history]', { hasText: 'Invitation sent again' }).waitFor();
+    // The client waits for their turn: their address can still be corrected.
+    const client = frame.locator('li[data-status="waiting"]');
+    await client.locator('[data-action="change-email"]').click();
+    await frame.locator('dialog[open] input').fill('pavel.zaitsev@client.test');
+    await frame.locator('dialog[open] button[value="ok"]').click();
+    await frame.locator('li[data-status="waiting"]', { hasText: 'pavel.zaitsev@client.test' }).waitFor();
+    await frame.locator('[data-history]', { hasText: 'E-mail changed' }).waitFor();
+    await expectFitted(page, frame);
+    await shot(page, 'en-15-deep-link');
+  });
+
+  it('downloads the sealed PDF and copies the verification link of a signed document', async () => {
+    const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(DEAL) }, lang: 'en' });
+    // The test reads the clipboard from the portal's page; the frame itself writes without the async API.
+    await host.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `https://${host.domain}` });
+    const done = frame.locator('article.env', { hasText: 'Supply contract No. 1041' });
+    const [download] = await Promise.all([page.waitForEvent('download'), done.locator('[data-action="download"]').click()]);
+    expect(download.suggestedFilename()).toBe('Supply contract No. 1041.pdf');
+    await done.locator('[data-action="copy-verify"]').click();
+    await frame.locator('.toast', { hasText: 'Link copied' }).waitFor();
+    await page.bringToFront();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toMatch(/^https:\/\/b24sign\.test\/v\/B24S-/);
+  });
+});
