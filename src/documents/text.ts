@@ -42,6 +42,7 @@ const sharedFontkit = {
       font = fontkitAdapter.create(data, postscriptName) as unknown as KitFont;
       const shaped = font.layout.bind(font);
       const f = font;
+      memoiseGlyphDecoding(f);
       // fontkit caches one glyph object per glyph id, with the code points of whoever asked first; a
       // subset that pulls in a composite's component (Cyrillic А → Latin A) caches it with none, and
       // the next document's ToUnicode map would lose that letter. So hand pdf-lib our own views, one
@@ -67,6 +68,32 @@ const sharedFontkit = {
     return font;
   },
 };
+
+/**
+ * Subsetting decodes every included glyph's outline (only to learn whether it is a composite), each
+ * time a document is saved: most of a subset's cost. Outlines never change, so decode each glyph
+ * once per process. (DejaVu and Caveat are not variable fonts, whose outlines would vary.)
+ */
+function memoiseGlyphDecoding(font: KitFont) {
+  const f = font as KitFont & { getGlyph(id: number, cps?: number[]): { _decode(): unknown } | null };
+  const getGlyph = f.getGlyph.bind(f);
+  f.getGlyph = (id: number, cps?: number[]) => {
+    const g = getGlyph(id, cps);
+    if (g && !Object.hasOwn(g, '_decode')) {
+      const decode = g._decode.bind(g);
+      let done = false;
+      let decoded: unknown;
+      g._decode = () => {
+        if (!done) {
+          decoded = decode();
+          done = true;
+        }
+        return decoded;
+      };
+    }
+    return g;
+  };
+}
 
 async function embed(doc: PDFDocument, name: FontName): Promise<PDFFont> {
   return doc.embedFont(await fontBytes(name), { subset: true });
