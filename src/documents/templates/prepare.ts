@@ -3,8 +3,8 @@ import { AppError } from '../../http/errors.js';
 import type { Lang } from '../../i18n/index.js';
 import type { Services } from '../../services.js';
 import { readCrmData, valuesFromCrm, type CrmData, type CrmRef } from '../crm-data.js';
-import type { FieldValues } from '../fields.js';
-import { renderDocument, type RenderInput, type RenderResult } from '../render.js';
+import { isMarkField, toCanonical, type FieldDef, type FieldValues } from '../fields.js';
+import { renderDocument, type Placement, type RenderInput, type RenderResult } from '../render.js';
 import { getPdfBytes, getTemplate } from './repo.js';
 import { starterLayout } from './starters/index.js';
 
@@ -60,4 +60,44 @@ export async function prepareDocument(services: Pick<Services, 'db' | 'bitrix24'
   const input = await renderInputFor(services, template, { pdfFileId: p.pdfFileId, lang });
   const result = await renderDocument({ ...input, fields: template.fields, values, lang, placeholders: p.placeholders });
   return { template, values, crm, result };
+}
+
+/** The envelope's frozen field shape (src/db/schema/envelopes.ts EnvelopeField), restated to keep this module independent. */
+export interface PlacedField {
+  key: string;
+  type: FieldDef['type'];
+  label?: string;
+  page: number;
+  box: { x: number; y: number; w: number; h: number };
+  party: FieldDef['party'];
+  required: boolean;
+  defaultValue?: string;
+}
+
+/**
+ * The fields recipients still fill after rendering, with their page and box: every signature,
+ * initials and stamp, plus boxed company/client fields of an uploaded PDF. Sender fields are already
+ * printed into the document. A mark placed on several pages (initials) becomes one field per page,
+ * keyed `<key>_p<page+1>` after the first.
+ */
+export function recipientFields(fields: readonly FieldDef[], placements: readonly Placement[], values: FieldValues = {}): PlacedField[] {
+  const out: PlacedField[] = [];
+  for (const f of fields) {
+    if (f.party === 'sender' && !isMarkField(f.type)) continue;
+    const spots = placements.filter((p) => p.key === f.key);
+    spots.forEach((spot, i) => {
+      const dv = toCanonical(f.type, values[f.key] ?? f.defaultValue);
+      out.push({
+        key: i === 0 ? f.key : `${f.key}_p${spot.page + 1}`,
+        type: f.type,
+        label: f.label,
+        page: spot.page,
+        box: spot.box,
+        party: f.party,
+        required: f.required,
+        ...(dv !== null && !isMarkField(f.type) ? { defaultValue: dv } : {}),
+      });
+    });
+  }
+  return out;
 }
