@@ -131,9 +131,9 @@ templateRoutes.get('/api/templates/docgen/templates', async (c) => {
  * Starts fetching a document-generator document's PDF (Bitrix24 converts it asynchronously): 202 with a
  * pending file; poll GET /api/templates/uploads/:fileId until it is ready or failed.
  */
-templateRoutes.post('/api/templates/docgen/documents/:documentId/pdf', async (c) => {
+templateRoutes.post('/api/templates/docgen/documents/:docId/pdf', async (c) => {
   const { services, session } = c.var;
-  const documentId = c.req.param('documentId');
+  const documentId = c.req.param('docId');
   if (!/^\d{1,12}$/.test(documentId)) throw new AppError('VALIDATION_FAILED', 'documentId: a number');
   const row = await requestDocgenPdf(services.db, services.ids, { portalId: session.portalId, documentId, userId: session.userId, now: services.clock.now() });
   const { bytes: _b, ...meta } = row;
