@@ -223,6 +223,53 @@ CREATE TABLE "templates" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "robot_calls" (
+	"id" text PRIMARY KEY NOT NULL,
+	"portal_id" text NOT NULL,
+	"code" text NOT NULL,
+	"event_token" text NOT NULL,
+	"workflow_id" text NOT NULL,
+	"document_id" jsonb NOT NULL,
+	"entity_type_id" integer,
+	"entity_id" integer,
+	"properties" jsonb NOT NULL,
+	"wait" text NOT NULL,
+	"subscribed" text NOT NULL,
+	"user_id" integer,
+	"status" text DEFAULT 'received' NOT NULL,
+	"envelope_id" text,
+	"error" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "robot_template_sync" (
+	"portal_id" text PRIMARY KEY NOT NULL,
+	"options_hash" text NOT NULL,
+	"synced_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "timeline_state" (
+	"envelope_id" text PRIMARY KEY NOT NULL,
+	"portal_id" text NOT NULL,
+	"activity_id" integer,
+	"reported_seq" integer DEFAULT 0 NOT NULL,
+	"layout_hash" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "timeline_writes" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"portal_id" text NOT NULL,
+	"envelope_id" text NOT NULL,
+	"key" text NOT NULL,
+	"method" text NOT NULL,
+	"status" text NOT NULL,
+	"result" jsonb,
+	"at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "recipients" ADD CONSTRAINT "recipients_envelope_id_envelopes_id_fk" FOREIGN KEY ("envelope_id") REFERENCES "public"."envelopes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "field_values" ADD CONSTRAINT "field_values_envelope_id_envelopes_id_fk" FOREIGN KEY ("envelope_id") REFERENCES "public"."envelopes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "portals_member_id_key" ON "portals" USING btree ("member_id");--> statement-breakpoint
@@ -251,4 +298,10 @@ CREATE INDEX "sealed_documents_retention_idx" ON "sealed_documents" USING btree 
 CREATE INDEX "pdf_files_portal_idx" ON "pdf_files" USING btree ("portal_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "pdf_files_origin_ref_key" ON "pdf_files" USING btree ("portal_id","origin","origin_ref");--> statement-breakpoint
 CREATE INDEX "templates_portal_idx" ON "templates" USING btree ("portal_id","kind");--> statement-breakpoint
-CREATE INDEX "templates_portal_used_idx" ON "templates" USING btree ("portal_id","last_used_at");
+CREATE INDEX "templates_portal_used_idx" ON "templates" USING btree ("portal_id","last_used_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "robot_calls_event_token_key" ON "robot_calls" USING btree ("portal_id","event_token");--> statement-breakpoint
+CREATE INDEX "robot_calls_portal_idx" ON "robot_calls" USING btree ("portal_id","created_at");--> statement-breakpoint
+CREATE INDEX "robot_calls_envelope_idx" ON "robot_calls" USING btree ("portal_id","envelope_id");--> statement-breakpoint
+CREATE INDEX "timeline_state_portal_idx" ON "timeline_state" USING btree ("portal_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "timeline_writes_key" ON "timeline_writes" USING btree ("envelope_id","key");--> statement-breakpoint
+CREATE INDEX "timeline_writes_portal_idx" ON "timeline_writes" USING btree ("portal_id","at");

@@ -51,6 +51,8 @@ export interface RegistrationManifest {
   placements: PlacementEntry[];
   robots: RobotEntry[];
   events: EventEntry[];
+  /** App triggers; optional so partial manifests (tests, tools) may leave them out. */
+  triggers?: TriggerEntry[];
 }
 
 export const PLACEMENT_PATH_PREFIX = '/b24/placements/';
@@ -109,9 +111,32 @@ export const SIGN_PLACEMENTS: PlacementEntry[] = [
   }),
 ];
 
+/** Options of the template select before the portal has templates of its own: the built-in starters. */
+export const STARTER_TEMPLATE_OPTIONS: Record<string, string> = {
+  'sales-contract': 'Sales contract (built-in)',
+  invoice: 'Invoice (built-in)',
+  nda: 'Non-disclosure agreement (built-in)',
+};
+
 /**
- * "Send document for signing": the robot issue extends its properties; keep it a separate piece so
- * that work touches only this object.
+ * Where the robot may be used (FILTER INCLUDE, reference §5.1): stage automation of deals and leads, and
+ * every other CRM document whose payload can reach the handler: quotes, smart invoices, smart processes,
+ * contacts and companies (in workflows).
+ */
+export const ROBOT_DOCUMENT_TYPES: [string, string][] = [
+  ['crm', 'CCrmDocumentDeal'],
+  ['crm', 'CCrmDocumentLead'],
+  ['crm', 'Bitrix\\Crm\\Integration\\BizProc\\Document\\Quote'],
+  ['crm', 'Bitrix\\Crm\\Integration\\BizProc\\Document\\SmartInvoice'],
+  ['crm', 'Bitrix\\Crm\\Integration\\BizProc\\Document\\Dynamic'],
+  ['crm', 'CCrmDocumentContact'],
+  ['crm', 'CCrmDocumentCompany'],
+];
+
+/**
+ * "Send document for signing". The template select's options are per portal (its own templates
+ * plus the starters): src/robots/template-sync.ts swaps them in and re-runs bizproc.robot.update
+ * whenever the portal's templates change.
  */
 export const sendForSigningRobot: RobotEntry = {
   code: 'b24sign_send_for_signing',
@@ -124,13 +149,59 @@ export const sendForSigningRobot: RobotEntry = {
   },
   useSubscription: 'Y',
   documentType: ['crm', 'CCrmDocumentDeal', 'DEAL'],
-  filter: { INCLUDE: [['crm', 'CCrmDocumentDeal']] },
+  filter: { INCLUDE: ROBOT_DOCUMENT_TYPES },
   properties: {
     template: {
       Name: { en: 'Template', it: 'Modello', ru: 'Шаблон' },
-      Description: { en: 'Template id from the b24-sign settings', it: 'Id del modello nelle impostazioni di b24-sign', ru: 'Id шаблона из настроек b24-sign' },
-      Type: 'string',
+      Description: {
+        en: 'The document to generate from this record',
+        it: 'Il documento da generare da questo record',
+        ru: 'Документ, который будет создан по этой карточке',
+      },
+      Type: 'select',
       Required: 'Y',
+      Options: STARTER_TEMPLATE_OPTIONS,
+    },
+    company_signer: {
+      Name: { en: 'Signer for our company', it: 'Firmatario per la nostra azienda', ru: 'Подписант от нашей компании' },
+      Description: {
+        en: 'Empty: the responsible person of the record',
+        it: 'Vuoto: il responsabile del record',
+        ru: 'Пусто: ответственный по карточке',
+      },
+      Type: 'user',
+      Required: 'N',
+    },
+    client_signer: {
+      Name: { en: 'Client signer', it: 'Firmatario del cliente', ru: 'Подписант клиента' },
+      Description: {
+        en: 'Empty: the primary contact of the record. Or a contact id, or an e-mail address',
+        it: 'Vuoto: il contatto principale del record. Oppure l’id di un contatto o un indirizzo e-mail',
+        ru: 'Пусто: основной контакт карточки. Или id контакта, или адрес e-mail',
+      },
+      Type: 'string',
+      Required: 'N',
+    },
+    wait: {
+      Name: { en: 'Wait until signed or declined', it: 'Attendi la firma o il rifiuto', ru: 'Ждать подписания или отказа' },
+      Description: {
+        en: 'No: the automation continues as soon as the document is sent',
+        it: 'No: l’automazione prosegue appena il documento è inviato',
+        ru: 'Нет: автоматизация продолжится сразу после отправки',
+      },
+      Type: 'bool',
+      Required: 'N',
+      Default: 'Y',
+    },
+    deadline_days: {
+      Name: { en: 'Deadline, days', it: 'Scadenza, giorni', ru: 'Срок, дней' },
+      Description: {
+        en: 'The signing link expires after this many days (empty: the portal default)',
+        it: 'Il link di firma scade dopo questi giorni (vuoto: il valore del portale)',
+        ru: 'Ссылка для подписи истекает через столько дней (пусто: значение портала)',
+      },
+      Type: 'int',
+      Required: 'N',
     },
   },
   returnProperties: {
@@ -142,6 +213,17 @@ export const sendForSigningRobot: RobotEntry = {
   },
 };
 
+/** App triggers (crm.automation.trigger.add): a portal puts them on a stage to move the deal on the outcome. */
+export interface TriggerEntry {
+  code: string;
+  name: Localized;
+}
+
+export const SIGN_TRIGGERS: TriggerEntry[] = [
+  { code: 'b24sign_signed', name: { en: 'Document signed', it: 'Documento firmato', ru: 'Документ подписан' } },
+  { code: 'b24sign_declined', name: { en: 'Document declined', it: 'Documento rifiutato', ru: 'Документ отклонён' } },
+];
+
 export const APP_EVENTS: EventEntry[] = [
   { event: 'ONAPPUNINSTALL', path: EVENTS_PATH },
   { event: 'ONAPPUPDATE', path: EVENTS_PATH },
@@ -151,6 +233,7 @@ export const registrationManifest: RegistrationManifest = {
   placements: SIGN_PLACEMENTS,
   robots: [sendForSigningRobot],
   events: APP_EVENTS,
+  triggers: SIGN_TRIGGERS,
 };
 
 /** Scopes the app must be granted for everything above (and for what the pages call later). */

@@ -6,6 +6,7 @@
  * (the latter turns into bizproc.robot.update). Bindings can be dropped on app update (reference
  * §1.4, §13.11), so ONAPPUPDATE runs this again.
  */
+import type { Lang } from '../i18n/index.js';
 import { handlerUrl, langAll, type PlacementEntry, type RegistrationManifest, type RobotEntry } from './manifest.js';
 import type { BatchCommand, BatchResult, Bitrix24Client } from './types.js';
 
@@ -24,12 +25,14 @@ export interface CurrentRegistrations {
   placements: BoundPlacement[];
   events: BoundEvent[];
   robots: string[];
+  /** App triggers by code → name; absent when the manifest has none (not read). */
+  triggers?: { code: string; name: string }[];
 }
 
 export type ItemOutcome = 'unchanged' | 'bound' | 'rebound' | 'unbound' | 'added' | 'updated' | 'failed';
 
 export interface RegistrationItem {
-  kind: 'placement' | 'event' | 'robot';
+  kind: 'placement' | 'event' | 'robot' | 'trigger';
   name: string;
   outcome: ItemOutcome;
   error?: string;
@@ -71,6 +74,7 @@ export function readCurrent(r: BatchResult['result']): CurrentRegistrations {
     })),
     events: asRows(r.events).map((e) => ({ event: str(field(e, 'event')).toUpperCase(), handler: str(field(e, 'handler')) })),
     robots: Array.isArray(r.robots) ? (r.robots as unknown[]).map(str) : [],
+    ...('triggers' in r ? { triggers: asRows(r.triggers).map((t) => ({ code: str(field(t, 'CODE')), name: str(field(t, 'NAME')) })) } : {}),
   };
 }
 
@@ -123,7 +127,7 @@ export interface Plan {
  * handler URL after PUBLIC_URL moved, a placement dropped from the manifest) are unbound; robots
  * that exist are updated, never deleted (automation rules in use would break).
  */
-export function planRegistration(m: RegistrationManifest, current: CurrentRegistrations, o: { publicUrl: string; authUserId: number }): Plan {
+export function planRegistration(m: RegistrationManifest, current: CurrentRegistrations, o: { publicUrl: string; authUserId: number; lang?: Lang }): Plan {
   const commands: Plan['commands'] = {};
   const meaning: Plan['meaning'] = {};
   const unchanged: RegistrationItem[] = [];
@@ -172,6 +176,14 @@ export function planRegistration(m: RegistrationManifest, current: CurrentRegist
     if (current.robots.includes(r.code)) add(['bizproc.robot.update', { CODE: r.code, FIELDS: fields }], { kind: 'robot', name: r.code, outcome: 'updated' });
     else add(['bizproc.robot.add', { CODE: r.code, ...fields }], { kind: 'robot', name: r.code, outcome: 'added' });
   }
+
+  // Triggers: trigger.add with a known code renames it, so only missing or renamed ones are sent.
+  for (const t of m.triggers ?? []) {
+    const name = t.name[o.lang ?? 'en'];
+    const have = current.triggers?.find((x) => x.code === t.code);
+    if (have && have.name === name) unchanged.push({ kind: 'trigger', name: t.code, outcome: 'unchanged' });
+    else add(['crm.automation.trigger.add', { CODE: t.code, NAME: name }], { kind: 'trigger', name: t.code, outcome: have ? 'updated' : 'added' });
+  }
   return { commands, meaning, unchanged };
 }
 
@@ -189,10 +201,12 @@ function classify(errors: { error: string; error_description: string }[]): Regis
 export async function registerAll(
   client: Bitrix24Client,
   m: RegistrationManifest,
-  o: { publicUrl: string; authUserId: number },
+  o: { publicUrl: string; authUserId: number; lang?: Lang },
 ): Promise<RegistrationReport> {
   let batches = 0;
-  const read = await client.batch({ placements: ['placement.get'], events: ['event.get'], robots: ['bizproc.robot.list'] }, { halt: false });
+  const reads: Record<string, BatchCommand> = { placements: ['placement.get'], events: ['event.get'], robots: ['bizproc.robot.list'] };
+  if (m.triggers?.length) reads.triggers = ['crm.automation.trigger.list'];
+  const read = await client.batch(reads, { halt: false });
   batches++;
   const readErrors = Object.values(read.errors);
   if (readErrors.length) {

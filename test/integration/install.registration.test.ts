@@ -11,6 +11,7 @@ class ScriptedPortal implements Bitrix24Client {
   placements: { placement: string; handler: string; title: string; langAll: Record<string, { TITLE: string }> }[] = [];
   events: { event: string; handler: string }[] = [];
   robots = new Map<string, Record<string, unknown>>();
+  triggers = new Map<string, string>();
   batches: Record<string, BatchCommand>[] = [];
   /** Hook to inject an error for one method call. */
   fail?: (method: string, params: Record<string, unknown>) => { error: string; error_description: string } | undefined;
@@ -55,6 +56,11 @@ class ScriptedPortal implements Bitrix24Client {
       case 'event.unbind':
         this.events = this.events.filter((e) => !(e.event === p.event && e.handler === p.handler));
         return { count: 1 };
+      case 'crm.automation.trigger.list':
+        return [...this.triggers].map(([CODE, NAME]) => ({ CODE, NAME }));
+      case 'crm.automation.trigger.add':
+        this.triggers.set(p.CODE, p.NAME);
+        return true;
       case 'bizproc.robot.list':
         return [...this.robots.keys()];
       case 'bizproc.robot.add':
@@ -125,7 +131,7 @@ describe('registerAll', () => {
     expect(JSON.stringify([portal.placements, portal.events])).toBe(snapshot);
     const second = portal.batches[3]!;
     expect(Object.values(second).map(([m]) => m)).toEqual(['bizproc.robot.update']);
-    expect(report.items.filter((i) => i.outcome === 'unchanged')).toHaveLength(SIGN_PLACEMENTS.length + 2);
+    expect(report.items.filter((i) => i.outcome === 'unchanged')).toHaveLength(SIGN_PLACEMENTS.length + 2 + 2); // placements, 2 events, 2 triggers
   });
 
   it('treats "Handler already binded" (a concurrent install) as success and ERROR_ACTIVITY_ALREADY_INSTALLED as an update', async () => {
@@ -204,7 +210,8 @@ describe('registerAll', () => {
 
   it('sends handler URLs built from PUBLIC_URL only', () => {
     const plan = planRegistration(registrationManifest, { placements: [], events: [], robots: [] }, { publicUrl: `${PUBLIC}/`, authUserId: 5 });
-    for (const [, params] of Object.values(plan.commands)) {
+    for (const [method, params] of Object.values(plan.commands)) {
+      if (method === 'crm.automation.trigger.add') continue; // triggers have no handler
       const p = params as Record<string, unknown>;
       const h = (p.HANDLER ?? p.handler) as string;
       expect(h.startsWith(`${PUBLIC}/b24/`)).toBe(true);

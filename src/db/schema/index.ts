@@ -8,3 +8,5 @@ export * from './messages.js';
 export * from './card-prefs.js';
 export * from './sealed-documents.js';
 export * from './templates.js';
+export * from './robot-calls.js';
+export * from './timeline.js';
