@@ -14,6 +14,7 @@ import { apiCardRoutes } from './doors/api-card.js';
 import { sessionApiRoutes } from './doors/session-api.js';
 import { templateRoutes } from './doors/api-templates.js';
 import { verifyRoutes } from './doors/verify.js';
+import { robotRoutes } from './doors/robots.js';
 import type { Services } from './services.js';
 import type { AppEnv } from './types.js';
 
@@ -43,6 +44,7 @@ export function createApp(services: Services) {
   app.route('/', sessionApiRoutes as never);
   app.route('/', templateRoutes as never);
   app.route('/', verifyRoutes());
+  app.route('/', robotRoutes);
 
   app.notFound((c) => {
     const body = { error: { code: 'NOT_FOUND' as const, message: `No route for ${c.req.method} ${c.req.path}.`, requestId: c.var.requestId } };

@@ -57,6 +57,12 @@ export const ZConfig = z
     UPLOAD_PARSE_MEMORY_MB: z.coerce.number().int().min(32).default(512),
     /** Sealed documents and their verification records outlive an uninstall: third parties rely on them. */
     RETENTION_YEARS: z.coerce.number().int().min(0).default(5),
+    /**
+     * CRM timeline reports wait this long after an envelope's latest event so that events close
+     * together (open, code, sign) reach Bitrix24 in one batch; never longer than TIMELINE_MAX_WAIT_MS.
+     */
+    TIMELINE_DEBOUNCE_MS: z.coerce.number().int().min(0).default(2000),
+    TIMELINE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
     /** Public verify door: checks per client IP per minute (uploads and id look-ups). */
     VERIFY_RATE_PER_MINUTE: z.coerce.number().int().positive().default(30),
   })

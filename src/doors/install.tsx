@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
-import { REQUIRED_SCOPES, registrationManifest } from '../bitrix24/manifest.js';
+import { REQUIRED_SCOPES } from '../bitrix24/manifest.js';
+import { manifestForPortal } from '../robots/template-sync.js';
 import { registerAll, RegistrationError, type RegistrationReport } from '../bitrix24/registration.js';
 import { catalogFor, pickLang } from '../i18n/index.js';
 import { checkEndpoint, constantTimeEqual, fetchProfile, oauthServerEndpoint, verifyTokenWithOAuthServer, type FrameUser, type TokenInfo } from '../http/b24-auth.js';
@@ -86,7 +87,8 @@ function missingScopes(granted: string[]): string[] {
 export async function registerPortal(services: Services, portal: Portal, authUserId: number): Promise<RegistrationReport> {
   const now = () => services.clock.now();
   try {
-    const report = await registerAll(services.bitrix24.forPortal(portal.id), registrationManifest, { publicUrl: services.config.publicUrl, authUserId });
+    // The robot's template list is this portal's own (src/robots/template-sync.ts).
+    const report = await registerAll(services.bitrix24.forPortal(portal.id), await manifestForPortal(services.db, portal.id), { publicUrl: services.config.publicUrl, authUserId });
     await setPortalLastError(services.db, { portalId: portal.id, error: null, now: now() });
     return report;
   } catch (e) {

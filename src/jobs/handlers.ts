@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { docgenFetchJob } from '../documents/docgen.js';
+import { ROBOT_JOBS } from '../robots/jobs.js';
 import type { Services } from '../services.js';
 import { defineJob, handlersFrom, type JobDefinition, type JobHandlers } from './queue.js';
 
@@ -11,7 +12,7 @@ export const noopJob = defineJob('noop', z.object({}).passthrough(), async () =>
  * `defineJob(kind, zodPayload, run)` (from ./queue.js, so domain modules never import this file),
  * enqueue it with `enqueueJob(db, def, payload, opts)`, and list it here.
  */
-export const JOB_DEFINITIONS: ReadonlyArray<JobDefinition<any, Services>> = [noopJob, docgenFetchJob];
+export const JOB_DEFINITIONS: ReadonlyArray<JobDefinition<any, Services>> = [noopJob, docgenFetchJob, ...ROBOT_JOBS];
 
 export function createJobHandlers(definitions: ReadonlyArray<JobDefinition<any, Services>> = JOB_DEFINITIONS): JobHandlers<Services> {
   return handlersFrom(definitions);

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { auditEvents, type AuditEvent, type AuditEventType } from '../db/schema/audit-events.js';
+import { queueTimelineReport } from '../timeline/hook.js';
 import { canonicalJson, sha256Hex } from './hashing.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -66,6 +67,9 @@ export async function appendAudit(
   };
   const hash = await auditHash(row);
   const [inserted] = await tx.insert(auditEvents).values({ ...row, portalId: p.portalId, hash }).returning();
+  // Hook for the CRM timeline and robot replies (issue 7): queued in this transaction, so a status
+  // change and its report commit together.
+  await queueTimelineReport(tx, { portalId: p.portalId, envelopeId: p.envelopeId, seq: row.seq, type: p.type, at });
   return inserted!;
 }
 

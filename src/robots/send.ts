@@ -1,0 +1,227 @@
+import { and, eq } from 'drizzle-orm';
+import { crmBatchCommands, mapCrmBatch, type CrmData, type CrmRecord } from '../documents/crm-data.js';
+import { getTemplate } from '../documents/templates/repo.js';
+import { isStarter, starterLayout } from '../documents/templates/starters/index.js';
+import { Bitrix24Error, type BatchCommand } from '../bitrix24/types.js';
+import { envelopes } from '../db/schema/envelopes.js';
+import { robotCalls, type RobotCall } from '../db/schema/robot-calls.js';
+import type { Template } from '../db/schema/templates.js';
+import { isAppError } from '../http/errors.js';
+import type { Lang } from '../i18n/index.js';
+import { defineJob } from '../jobs/queue.js';
+import type { Services } from '../services.js';
+import type { Actor } from '../signing/audit.js';
+import { createEnvelope, sendEnvelope, type RecipientInput } from '../signing/envelopes.js';
+import { findEnvelope } from '../signing/internal.js';
+import { isTransientCode } from '../timeline/flush.js';
+import { timelineTexts, type TimelineKey } from '../timeline/texts.js';
+import { ROBOT_SEND_KIND, ZRobotSendPayload } from './accept.js';
+import { documentFor } from './document.js';
+import { parseRobotSettings, type RobotSettings } from './properties.js';
+import { robotErrorReply } from './reply.js';
+
+/**
+ * The robot's work, off the request: one batched CRM read (the item's data plus the chosen signers),
+ * the document, the envelope, sent. From there the timeline outbox (src/timeline) writes
+ * "sent to …" into the workflow log and, when the envelope ends, the one bizproc.event.send.
+ *
+ * Bad settings or data never leave the workflow hanging: the robot is ended at once with a clear
+ * LOG_MESSAGE and status "error". Transient Bitrix24 trouble is thrown, and the queue retries.
+ * Safe to run twice: a call that has left `received` is done; an envelope already linked is reused.
+ */
+class RobotStop extends Error {
+  constructor(readonly key: TimelineKey, readonly vars: Record<string, string> = {}) {
+    super(key);
+  }
+}
+
+const PROPERTY_NAMES: Record<string, string> = {
+  template: 'Template',
+  company_signer: 'Signer for our company',
+  client_signer: 'Client signer',
+  wait: 'Wait until signed or declined',
+  deadline_days: 'Deadline, days',
+};
+
+const fullName = (r: CrmRecord | null | undefined) =>
+  r ? [r.NAME, r.SECOND_NAME, r.LAST_NAME].filter((x) => typeof x === 'string' && x.trim()).join(' ') : '';
+
+/** First e-mail of a CRM multi-field, or the plain EMAIL of a user. */
+function emailOf(r: CrmRecord | null | undefined): string | undefined {
+  const v = r?.EMAIL;
+  if (typeof v === 'string') return v.trim() || undefined;
+  if (Array.isArray(v)) {
+    for (const m of v) {
+      const s = m && typeof m === 'object' ? (m as CrmRecord).VALUE : undefined;
+      if (typeof s === 'string' && s.trim()) return s.trim();
+    }
+  }
+  return undefined;
+}
+
+const firstRow = (v: unknown): CrmRecord | null => (Array.isArray(v) ? ((v[0] as CrmRecord) ?? null) : v && typeof v === 'object' ? (v as CrmRecord) : null);
+
+/** A starter id in the robot's options stands for the built-in layout in the portal's (or English) language. */
+function starterTemplate(portalId: string, id: string, lang: Lang): Template | undefined {
+  const layout = starterLayout(id, lang);
+  if (!layout) return undefined;
+  const now = new Date(0);
+  return {
+    id,
+    portalId,
+    name: layout.name,
+    kind: layout.kind,
+    language: lang,
+    source: { type: 'builtin', layout: id },
+    fields: layout.fields,
+    createdByUserId: null,
+    lastUsedAt: null,
+    deletedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** `sales-contract` (English) or `sales-contract.ru`: a starter in one of our languages. */
+function starterRef(id: string): { id: string; lang: Lang } | undefined {
+  const m = /^([a-z][a-z0-9-]*)(?:\.(en|it|ru))?$/.exec(id);
+  return m && isStarter(m[1]!) ? { id: m[1]!, lang: (m[2] as Lang | undefined) ?? 'en' } : undefined;
+}
+
+async function loadTemplate(services: Services, call: RobotCall, settings: RobotSettings): Promise<Template> {
+  if (!settings.template) throw new RobotStop('robot.error.no_template');
+  const starter = starterRef(settings.template);
+  if (starter) return starterTemplate(call.portalId, starter.id, starter.lang)!;
+  try {
+    const t = await getTemplate(services.db, { portalId: call.portalId, id: settings.template });
+    if (t.source.type === 'docgen') throw new RobotStop('robot.error.document', { error: 'document-generator templates need their PDF made first; use a built-in or uploaded template' });
+    return t;
+  } catch (e) {
+    if (isAppError(e) && e.code === 'NOT_FOUND') throw new RobotStop('robot.error.template_missing', { template: settings.template });
+    throw e;
+  }
+}
+
+/** One batch: everything a document prints plus the signers the settings name. */
+async function readCrm(services: Services, call: RobotCall, settings: RobotSettings): Promise<{ crm: CrmData; signerUser: CrmRecord | null; signerContact: CrmRecord | null }> {
+  const ref = { entityTypeId: call.entityTypeId!, entityId: call.entityId! };
+  const commands: Record<string, BatchCommand> = crmBatchCommands(ref);
+  if (settings.companySigner.kind === 'user') commands.signerUser = ['user.get', { ID: settings.companySigner.id }];
+  if (settings.clientSigner.kind === 'contact') commands.signerContact = ['crm.contact.get', { id: settings.clientSigner.id }];
+  let res: Awaited<ReturnType<ReturnType<Services['bitrix24']['forPortal']>['batch']>>;
+  try {
+    res = await services.bitrix24.forPortal(call.portalId).batch(commands, { halt: false });
+  } catch (e) {
+    // Refused for good (rights, a removed app…): say so; rate limits and outages are retried by the queue.
+    if (e instanceof Bitrix24Error && !isTransientCode(e.code) && e.code !== 'NETWORK' && e.code !== 'TIMEOUT') throw new RobotStop('robot.error.crm', { error: e.code });
+    throw e;
+  }
+  const crm = mapCrmBatch(ref, res);
+  if (!crm.item) throw new RobotStop('robot.error.crm', { error: crm.errors.item ?? 'the record was not found' });
+  return { crm, signerUser: firstRow(res.result.signerUser), signerContact: firstRow(res.result.signerContact) };
+}
+
+function recipientsFor(settings: RobotSettings, data: Awaited<ReturnType<typeof readCrm>>): RecipientInput[] {
+  const { crm } = data;
+  const user = settings.companySigner.kind === 'user' ? data.signerUser : crm.responsible;
+  if (!user || !user.ID) throw new RobotStop('robot.error.no_user');
+  const userEmail = emailOf(user);
+  const userName = fullName(user) || String(user.EMAIL ?? user.ID);
+  if (!userEmail) throw new RobotStop('robot.error.user_no_email', { name: userName });
+
+  let client: RecipientInput;
+  const cs = settings.clientSigner;
+  if (cs.kind === 'email') {
+    const match = crm.contact && emailOf(crm.contact)?.toLowerCase() === cs.email ? crm.contact : null;
+    client = { party: 'client', name: fullName(match) || cs.email, email: cs.email, ...(match?.ID ? { crmContactId: Number(match.ID) } : {}) };
+  } else {
+    const contact = cs.kind === 'contact' ? data.signerContact : crm.ref.entityTypeId === 3 ? crm.item : crm.contact;
+    if (!contact || !contact.ID) throw new RobotStop('robot.error.no_contact');
+    const email = emailOf(contact);
+    const name = fullName(contact) || `#${contact.ID}`;
+    if (!email) throw new RobotStop('robot.error.contact_no_email', { name });
+    client = { party: 'client', name, email, crmContactId: Number(contact.ID) };
+  }
+  return [{ party: 'company', name: userName, email: userEmail, b24UserId: Number(user.ID), order: 1 }, { ...client, order: 2 }];
+}
+
+/** Ends the robot with an error the user can act on; the workflow gets status "error". */
+async function stop(services: Services, call: RobotCall, message: string): Promise<void> {
+  const reply = robotErrorReply(message);
+  if (call.subscribed === 'Y') {
+    try {
+      await services.bitrix24.forPortal(call.portalId).call('bizproc.event.send', { EVENT_TOKEN: call.eventToken, RETURN_VALUES: reply.returnValues, LOG_MESSAGE: reply.logMessage });
+    } catch (e) {
+      // The workflow no longer waits: nothing more to tell it. Anything else is retried by the queue.
+      if (!(e instanceof Bitrix24Error && e.code === 'ACCESS_DENIED')) throw e;
+      services.logger.warn({ portalId: call.portalId, callId: call.id }, 'robot error reply refused (ACCESS_DENIED)');
+    }
+  }
+  await services.db.update(robotCalls).set({ status: 'failed', error: message, updatedAt: services.clock.now() }).where(and(eq(robotCalls.portalId, call.portalId), eq(robotCalls.id, call.id)));
+}
+
+export async function runRobotCall(services: Services, p: { portalId: string; callId: string }): Promise<{ status: RobotCall['status']; envelopeId?: string }> {
+  const { db, clock } = services;
+  const [call] = await db.select().from(robotCalls).where(and(eq(robotCalls.portalId, p.portalId), eq(robotCalls.id, p.callId)));
+  if (!call) return { status: 'failed' };
+  if (call.status !== 'received') return { status: call.status, envelopeId: call.envelopeId ?? undefined };
+  const who: Actor = { actor: `robot:${call.workflowId}${call.userId ? ` (user:${call.userId})` : ''}` };
+
+  let envelopeId = call.envelopeId ?? undefined;
+  if (!envelopeId) {
+    const { settings, problems } = parseRobotSettings(call.properties);
+    let lang: Lang = 'en';
+    try {
+      if (problems.length) throw new RobotStop('robot.error.bad_property', { name: PROPERTY_NAMES[problems[0]!.property] ?? problems[0]!.property, value: problems[0]!.value.slice(0, 100) });
+      if (!call.entityTypeId || !call.entityId) throw new RobotStop('robot.error.unsupported', { type: call.documentId[2] ?? '?' });
+      const wait = settings.wait && call.subscribed === 'Y';
+      if ((wait ? 'Y' : 'N') !== call.wait) {
+        await db.update(robotCalls).set({ wait: wait ? 'Y' : 'N' }).where(and(eq(robotCalls.portalId, call.portalId), eq(robotCalls.id, call.id)));
+      }
+      const template = await loadTemplate(services, call, settings);
+      lang = template.language;
+      const data = await readCrm(services, call, settings);
+      const recipients = recipientsFor(settings, data);
+      const doc = await documentFor(services, template, data.crm, lang);
+      const itemTitle = typeof data.crm.item?.TITLE === 'string' && data.crm.item.TITLE.trim() ? data.crm.item.TITLE.trim() : fullName(data.crm.item);
+      const env = await createEnvelope(services, {
+        portalId: call.portalId,
+        ...(call.userId ? { userId: call.userId } : {}),
+        title: itemTitle ? `${template.name}: ${itemTitle}`.slice(0, 300) : template.name,
+        lang,
+        pdf: doc.pdf,
+        fields: doc.fields,
+        ...(starterRef(template.id) ? {} : { templateId: template.id }),
+        crm: { entityTypeId: call.entityTypeId, entityId: call.entityId },
+        recipients,
+        timers: settings.deadlineDays ? { expiryDays: settings.deadlineDays } : {},
+        who,
+      });
+      envelopeId = env.id;
+      await db.transaction(async (tx) => {
+        await tx.update(envelopes).set({ robotEventToken: call.eventToken, robotWorkflowId: call.workflowId }).where(and(eq(envelopes.portalId, call.portalId), eq(envelopes.id, env.id)));
+        await tx.update(robotCalls).set({ envelopeId: env.id, updatedAt: clock.now() }).where(and(eq(robotCalls.portalId, call.portalId), eq(robotCalls.id, call.id)));
+      });
+    } catch (e) {
+      if (e instanceof RobotStop) {
+        await stop(services, call, timelineTexts(lang)(e.key, e.vars));
+        return { status: 'failed' };
+      }
+      // A refused document (bad template data, PDF problems) will not get better by retrying.
+      if (isAppError(e) && e.status < 500) {
+        await stop(services, call, timelineTexts(lang)('robot.error.document', { error: e.message }));
+        return { status: 'failed' };
+      }
+      throw e;
+    }
+  }
+
+  const env = await findEnvelope(db, call.portalId, envelopeId);
+  if (env.status === 'draft') await sendEnvelope(services, { portalId: call.portalId, envelopeId, who });
+  await db.update(robotCalls).set({ status: 'sent', updatedAt: clock.now() }).where(and(eq(robotCalls.portalId, call.portalId), eq(robotCalls.id, call.id)));
+  return { status: 'sent', envelopeId };
+}
+
+export const robotSendJob = defineJob(ROBOT_SEND_KIND, ZRobotSendPayload, async (payload, job, ctx) => {
+  await runRobotCall(ctx.services, { portalId: job.portalId!, callId: payload.callId });
+});
