@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { readCrmData, type CrmRecord } from '../documents/crm-data.js';
+import { crmBatchCommands, mapCrmBatch, type CrmRecord } from '../documents/crm-data.js';
+import type { BatchCommand } from '../bitrix24/types.js';
 import { AppError } from '../http/errors.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
 import { getCardEnvelope, listItemEnvelopes, loadCardState, rememberLastUsed } from '../../placements/server/card-data.js';
@@ -61,6 +62,9 @@ async function json<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   return parsed.data;
 }
 
+/** Further contacts of a deal shown as candidates (the primary one comes with the CRM read). */
+const EXTRA_CONTACTS = 4;
+
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
 
 function toUser(u: CrmRecord): PortalUser {
@@ -99,21 +103,20 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     const client = services.bitrix24.forPortal(session.portalId);
     const template = body.templateId ? await loadTemplateFields(services, { portalId: session.portalId, templateId: body.templateId }) : null;
     if (body.templateId && !template) throw new AppError('NOT_FOUND', 'No such template on this portal.');
-    const data = await readCrmData(client, ref);
-    // A deal may have several contacts; the one batch reads the primary only, the rest come in one more.
-    const extraIds = data.contactIds.slice(1, 10);
     const slots: RecipientSlot[] = (body.slots as RecipientSlot[] | undefined) ?? DEFAULT_SLOTS;
     const userIds = [...new Set(slots.filter((s) => s.source === 'user' && s.userId).map((s) => s.userId!))];
-    let extraContacts: CrmRecord[] = [];
-    let users: PortalUser[] = [];
-    if (extraIds.length || userIds.length) {
-      const cmds: Record<string, [string, Record<string, unknown>]> = {};
-      extraIds.forEach((id, i) => (cmds[`c${i}`] = ['crm.contact.get', { id }]));
-      if (userIds.length) cmds.users = ['user.get', { FILTER: { ID: userIds } }];
-      const res = await client.batch(cmds, { halt: false });
-      extraContacts = extraIds.map((_, i) => res.result[`c${i}`]).filter((r): r is CrmRecord => !!r && typeof r === 'object');
-      users = Array.isArray(res.result.users) ? (res.result.users as CrmRecord[]).map(toUser) : [];
-    }
+    // One batch: the documents module's CRM read, plus a deal's further contacts (by reference to
+    // its contact list) and any fixed users the remembered set-up names.
+    const cmds: Record<string, BatchCommand> = { ...crmBatchCommands(ref) };
+    if (ref.entityTypeId === 2) for (let i = 1; i <= EXTRA_CONTACTS; i++) cmds[`xc${i}`] = ['crm.contact.get', { id: `$result[contactItems][${i}][CONTACT_ID]` }];
+    if (userIds.length) cmds.xusers = ['user.get', { FILTER: { ID: userIds } }];
+    const res = await client.batch(cmds, { halt: false });
+    const data = mapCrmBatch(ref, res);
+    // An unresolved reference may come back as some other record: keep only the contacts the deal lists.
+    const listed = new Set(data.contactIds.slice(1).map(String));
+    const extraContacts = Array.from({ length: EXTRA_CONTACTS }, (_, i) => res.result[`xc${i + 1}`])
+      .filter((r): r is CrmRecord => !!r && typeof r === 'object' && listed.has(str((r as CrmRecord).ID)));
+    const users: PortalUser[] = Array.isArray(res.result.xusers) ? (res.result.xusers as CrmRecord[]).map(toUser).filter((u) => userIds.includes(u.id)) : [];
     const people = peopleFrom(data, extraContacts);
     const recipients = proposeRecipients(people, slots, users);
     const today = services.clock.now();
