@@ -104,6 +104,47 @@ describe('enqueue', () => {
     expect(await db.select().from(jobs).where(eq(jobs.kind, kind))).toHaveLength(0);
   });
 
+  it('enqueuers of one order key take turns until commit, so id order is commit order (on PostgreSQL)', async () => {
+    // Needs concurrent transactions, which PGlite's single connection cannot have: on the PGlite run
+    // this test opens a PostgreSQL database of its own.
+    const own = testDb.url ? undefined : await createTestDb('postgres');
+    const db = own?.db ?? testDb.db;
+    try {
+      await turns(db);
+    } finally {
+      await own?.close();
+    }
+  });
+
+  async function turns(db: Database) {
+    const kind = freshKind('turns');
+    const key = `${kind}:env`;
+    const events: string[] = [];
+    let releaseFirst!: () => void;
+    const firstHolds = new Promise<void>((r) => (releaseFirst = r));
+    const first = db.transaction(async (tx) => {
+      const { job } = await enqueue(tx, { kind, orderKey: key });
+      events.push('first enqueued');
+      await firstHolds;
+      events.push('first commits');
+      return job;
+    });
+    await waitFor('the first enqueue', () => events.length === 1);
+    const second = db.transaction(async (tx) => {
+      const { job } = await enqueue(tx, { kind, orderKey: key });
+      events.push('second enqueued');
+      return job;
+    });
+    // Another key is not held up.
+    await enqueue(db, { kind, orderKey: `${kind}:other` });
+    await sleep(150);
+    expect(events).toEqual(['first enqueued']);
+    releaseFirst();
+    const [a, b] = await Promise.all([first, second]);
+    expect(events).toEqual(['first enqueued', 'first commits', 'second enqueued']);
+    expect(b.id).toBeGreaterThan(a.id);
+  }
+
   it('enqueueJob type-checks the payload; a payload that does not parse goes dead without retries', async () => {
     const kind = freshKind('typed');
     const seen: string[] = [];
@@ -289,6 +330,38 @@ describe('leases', () => {
     }
     expect(starts).toEqual(['slow-a']);
     expect((await reload(job.id)).attempts).toBe(1);
+  });
+
+  it('a runner whose job was taken over is told through ctx.signal and does not settle it', async () => {
+    const kind = freshKind('stolen');
+    let aborted = '';
+    const r = runner(
+      {
+        [kind]: async (_job, ctx) => {
+          await new Promise<void>((resolve) => {
+            const give = setTimeout(resolve, 5_000);
+            ctx.signal.addEventListener('abort', () => {
+              aborted = String((ctx.signal.reason as Error).message);
+              clearTimeout(give);
+              resolve();
+            });
+          });
+        },
+      },
+      { leaseMs: 600 },
+    );
+    const { job } = await enqueue(db, { kind });
+    r.start();
+    try {
+      await waitFor('the job to start', () => r.running() === 1);
+      // Another runner reclaimed it (as if our lease had lapsed during a long pause).
+      await db.update(jobs).set({ lockedBy: 'thief', attempts: 2 }).where(eq(jobs.id, job.id));
+      await waitFor('the abort', () => aborted !== '', 5_000);
+    } finally {
+      await r.stop();
+    }
+    expect(aborted).toMatch(/lease lost/);
+    expect(await reload(job.id)).toMatchObject({ status: 'running', lockedBy: 'thief' });
   });
 
   it('stop() waits for running jobs', async () => {
