@@ -39,8 +39,10 @@ function problemOf(e: unknown): { problem: InstallProblem; status: number; code:
     BAD_REQUEST: 'bad_request',
     PAYLOAD_TOO_LARGE: 'bad_request',
     UNSUPPORTED_MEDIA_TYPE: 'bad_request',
+    NOT_FOUND: 'bad_request',
   };
-  return { problem: map[err.code] ?? 'other', status: err.status, code: err.code, vars: { error: err.code } };
+  if (err.details?.reason === 'not_installed') return { problem: 'not_installed', status: err.status, code: err.code, vars: {} };
+  return { problem: map[err.code] ?? (err.status >= 500 ? 'internal' : 'bad_request'), status: err.status, code: err.code, vars: { error: err.code } };
 }
 
 /**

@@ -49,6 +49,11 @@ export const INSTALL_MESSAGES = {
     it: 'La registrazione di b24-sign in Bitrix24 non è riuscita ({error}). Riapri l’app per riprovare; se persiste, contatta l’assistenza indicando l’id della richiesta.',
     ru: 'Не удалось зарегистрировать b24-sign в Битрикс24 ({error}). Откройте приложение снова, чтобы повторить; если ошибка не исчезает, обратитесь в поддержку и укажите id запроса.',
   },
+  internal: {
+    en: 'Something went wrong on our side. Open the page again; if it persists, contact support and quote the request id.',
+    it: 'Si è verificato un errore da parte nostra. Riapri la pagina; se persiste, contatta l’assistenza indicando l’id della richiesta.',
+    ru: 'На нашей стороне произошла ошибка. Откройте страницу снова; если ошибка повторяется, обратитесь в поддержку и укажите id запроса.',
+  },
   requestId: { en: 'Request id', it: 'Id richiesta', ru: 'Id запроса' },
   errorCode: { en: 'Error code', it: 'Codice errore', ru: 'Код ошибки' },
   // Status page
@@ -90,4 +95,4 @@ export const INSTALL_MESSAGES = {
 } satisfies Messages;
 
 export type InstallKey = keyof typeof INSTALL_MESSAGES;
-export type InstallProblem = 'not_admin' | 'missing_scope' | 'unreachable' | 'unauthorized' | 'not_installed' | 'wrong_handler_url' | 'bad_request' | 'other';
+export type InstallProblem = 'not_admin' | 'missing_scope' | 'unreachable' | 'unauthorized' | 'not_installed' | 'wrong_handler_url' | 'bad_request' | 'internal' | 'other';

@@ -193,7 +193,7 @@ export interface VerifiedFrame {
 export async function verifyFramePost(services: Services, frame: FramePost): Promise<VerifiedFrame> {
   const portal = await findPortalByMemberId(services.db, frame.member_id);
   if (!portal || portal.status === 'uninstalled') {
-    throw new AppError('UNAUTHORIZED', 'b24-sign is not installed on this portal. Ask your Bitrix24 administrator to install it.');
+    throw new AppError('UNAUTHORIZED', 'b24-sign is not installed on this portal. Ask your Bitrix24 administrator to install it.', { reason: 'not_installed' });
   }
   let via: VerifiedFrame['via'];
   if (frame.APPLICATION_TOKEN && portal.applicationToken) {

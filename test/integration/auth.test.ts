@@ -161,8 +161,9 @@ describe('requests that claim to come from Bitrix24', () => {
     const html = await wrong.text();
     expect(html).toContain('UNAUTHORIZED');
     expect(html).toContain('Riapri'); // Italian, from LANG=it
-    const unknown = await app.request('/b24/placements/CRM_DEAL_DETAIL_TAB', { method: 'POST', headers: FORM, body: frame({ member_id: 'c'.repeat(32), APPLICATION_TOKEN: appToken }) });
+    const unknown = await app.request('/b24/placements/CRM_DEAL_DETAIL_TAB', { method: 'POST', headers: { ...FORM, accept: 'text/html' }, body: frame({ member_id: 'c'.repeat(32), APPLICATION_TOKEN: appToken }) });
     expect(unknown.status).toBe(401);
+    expect(await unknown.text()).toContain('administrator to install it');
     const app2 = await app.request('/b24/app', { method: 'POST', headers: FORM, body: frame({ APPLICATION_TOKEN: 'f'.repeat(32) }) });
     expect(app2.status).toBe(401);
   });
