@@ -57,7 +57,7 @@ describe('signing page in Chromium on a phone viewport', () => {
     await context.route('**/*', async (route: Route) => {
       const req = route.request();
       if (!req.url().startsWith(ORIGIN)) return route.abort();
-      const res = await http.app.fetch(new Request(req.url(), { method: req.method(), headers: req.headers(), body: req.postDataBuffer() ?? undefined }));
+      const res = await http.app.fetch(new Request(req.url(), { method: req.method(), headers: req.headers(), body: (req.postDataBuffer() as Uint8Array<ArrayBuffer> | null) ?? undefined }));
       await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
     });
     const page = await context.newPage();
