@@ -11,6 +11,7 @@ import { portalOrigin, setFrameHeaders } from '../http/frame-headers.js';
 import { findPortalByMemberId } from '../portals/store.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
+import { bx24ScriptUrl } from '../../placements/server/links.js';
 import { FramePage, jsonForScript } from './frame-page.js';
 import { frameProblemHandler } from './frame-problem.js';
 import { installFromWizard } from './install.js';
@@ -55,11 +56,12 @@ appPageRoutes.post('/b24/app', async (c) => {
   const t = catalogFor(INSTALL_MESSAGES, lang);
   const scopes = (fresh.scope ?? '').split(',').filter(Boolean);
   const missing = REQUIRED_SCOPES.filter((s) => !scopes.includes(s));
+  const recommended = RECOMMENDED_SCOPES.filter((s) => !scopes.includes(s));
   const mark = (ok: boolean) => <span class={ok ? 'ok' : 'bad'}>{ok ? `✓ ${t.yes}` : `✗ ${t.no}`}</span>;
 
   setFrameHeaders(c, portalOrigin(fresh.clientEndpoint));
   const page = (
-    <FramePage lang={lang} title={t.statusTitle} bx24>
+    <FramePage lang={lang} title={t.statusTitle} bx24={bx24ScriptUrl(services.config, fresh.domain)}>
       <h1>{t.statusTitle}</h1>
       <div class="panel">
         <table>
@@ -72,7 +74,7 @@ appPageRoutes.post('/b24/app', async (c) => {
               <td>
                 {scopes.join(', ') || '—'}
                 {missing.length ? <div class="bad">{format(t.missingScopes, { scopes: missing.join(', ') })}</div> : null}
-                <div class="muted">{RECOMMENDED_SCOPES.filter((s) => !scopes.includes(s)).join(', ')}</div>
+                {recommended.length ? <div class="muted">{format(t.recommendedScopes, { scopes: recommended.join(', ') })}</div> : null}
               </td>
             </tr>
             <tr><th>{t.lastError}</th><td class={fresh.lastError ? 'bad' : ''}>{fresh.lastError ?? t.none}</td></tr>

@@ -18,15 +18,13 @@ ol li,ul li{margin:4px 0}
 button{height:32px;padding:0 14px;border-radius:16px;border:1px solid #c6cdd3;background:#fff;font:inherit;font-weight:600;cursor:pointer}
 `;
 
-/** BX24 JS, the library that lets the frame talk to the portal (installFinish, fitWindow). */
-export const BX24_JS = 'https://api.bitrix24.com/api/v1/';
-
 /** JSON inside <script>: `</script>` and line separators must not end or break the element. */
 export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-export function FramePage(props: { lang: Lang; title: string; bx24?: boolean; children?: Child }) {
+/** `bx24`: URL of the BX24 JS library (BX24_JS_URL), which lets the frame talk to the portal (installFinish, fitWindow). */
+export function FramePage(props: { lang: Lang; title: string; bx24?: string; children?: Child }) {
   return (
     <html lang={props.lang}>
       <head>
@@ -34,7 +32,7 @@ export function FramePage(props: { lang: Lang; title: string; bx24?: boolean; ch
         <meta name="viewport" content="width=device-width,initial-scale=1" />
         <title>{props.title}</title>
         <style dangerouslySetInnerHTML={{ __html: FRAME_CSS }} />
-        {props.bx24 ? <script src={BX24_JS}></script> : null}
+        {props.bx24 ? <script src={props.bx24}></script> : null}
       </head>
       <body>
         <main role="main">{props.children}</main>

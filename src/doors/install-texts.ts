@@ -63,6 +63,11 @@ export const INSTALL_MESSAGES = {
   installedBy: { en: 'Installed by user', it: 'Installato dall’utente', ru: 'Установил пользователь' },
   scopes: { en: 'Permissions (scopes)', it: 'Permessi (scope)', ru: 'Права (scope)' },
   missingScopes: { en: 'missing: {scopes}', it: 'mancanti: {scopes}', ru: 'не хватает: {scopes}' },
+  recommendedScopes: {
+    en: 'recommended, not granted: {scopes} (messenger invitations, document-generator files)',
+    it: 'consigliati, non concessi: {scopes} (inviti via messenger, file del generatore di documenti)',
+    ru: 'рекомендуются, не выданы: {scopes} (приглашения в мессенджере, файлы генератора документов)',
+  },
   registered: { en: 'What is registered', it: 'Cosa è registrato', ru: 'Что зарегистрировано' },
   placements: { en: 'Placements', it: 'Posizionamenti', ru: 'Встраивания' },
   robots: { en: 'Automation rules', it: 'Regole di automazione', ru: 'Роботы' },

@@ -13,6 +13,7 @@ import type { Portal } from '../db/schema/index.js';
 import { findPortalByMemberId, setPortalLastError, upsertInstalledPortal } from '../portals/store.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
+import { bx24ScriptUrl } from '../../placements/server/links.js';
 import { FramePage, jsonForScript } from './frame-page.js';
 import { FrameProblem, frameProblemHandler } from './frame-problem.js';
 import { INSTALL_MESSAGES } from './install-texts.js';
@@ -43,7 +44,7 @@ installRoutes.post('/b24/install', async (c) => {
   const t = catalogFor(INSTALL_MESSAGES, lang);
   setFrameHeaders(c, portalOrigin(portal.clientEndpoint));
   const page = (
-    <FramePage lang={lang} title={t.installedTitle} bx24>
+    <FramePage lang={lang} title={t.installedTitle} bx24={bx24ScriptUrl(services.config, portal.domain)}>
       <h1>{t.installedTitle}</h1>
       <div class="panel">
         <p>{t.installedBody}</p>

@@ -9,6 +9,7 @@ import { parseForm, readBitrixForm } from '../http/form.js';
 import { portalOrigin, setFrameHeaders } from '../http/frame-headers.js';
 import type { Session } from '../http/session.js';
 import type { AppEnv } from '../types.js';
+import { bx24ScriptUrl } from '../../placements/server/links.js';
 import { FramePage, jsonForScript } from './frame-page.js';
 import { frameProblemHandler } from './frame-problem.js';
 import { INSTALL_MESSAGES } from './install-texts.js';
@@ -37,7 +38,7 @@ export const renderStartPage: PlacementRenderer = (c, ctx) => {
   const lang = ctx.session.lang;
   const t = catalogFor(INSTALL_MESSAGES, lang);
   const page = (
-    <FramePage lang={lang} title={t.startTitle} bx24>
+    <FramePage lang={lang} title={t.startTitle} bx24={bx24ScriptUrl(c.var.services.config, ctx.portalDomain)}>
       <h1>{t.startTitle}</h1>
       <div class="panel">
         <p>{format(t.startBody, { placement: ctx.placement })}</p>
