@@ -213,6 +213,7 @@ describe('every JSON route refuses missing sessions and cross-portal access', ()
     expect(doors.length).toBeGreaterThanOrEqual(1);
     const before = [await tenantRows(A.portalId), await tenantRows(B.portalId)];
     const jobsBefore = (await services.db.select().from(schema.jobs)).length;
+    const callsBefore = emu.control.calls().length;
     const [aRow] = await services.db.select().from(portals).where(eq(portals.id, A.portalId));
     const bodies: Record<string, string>[] = [
       { event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1', 'auth[member_id]': A.memberId, 'auth[application_token]': 'wrong-token' },
@@ -234,5 +235,7 @@ describe('every JSON route refuses missing sessions and cross-portal access', ()
     }
     expect([await tenantRows(A.portalId), await tenantRows(B.portalId)]).toEqual(before);
     expect((await services.db.select().from(schema.jobs)).length).toBe(jobsBefore);
+    // Nor did anything reach the portals.
+    expect(emu.control.calls().length).toBe(callsBefore);
   });
 });
