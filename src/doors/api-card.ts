@@ -145,9 +145,9 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     const { services, session } = c.var;
     const docId = Number(c.req.param('docId'));
     if (!Number.isInteger(docId) || docId <= 0) throw new AppError('BAD_REQUEST', 'Not a document id.');
-    const r = await fetchDocgenPdf(services, { portalId: session.portalId, ...item(c), documentId: docId });
+    const r = await fetchDocgenPdf(services, { portalId: session.portalId, ...item(c), documentId: docId, userId: session.userId });
     if (!r.ready) return c.json({ ready: false, retryAfterSeconds: r.retryAfterSeconds }, 202);
-    return c.body(r.pdf as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Cache-Control': 'no-store', ...(r.uploadId ? { 'X-Upload-Id': r.uploadId } : {}) });
+    return c.body(r.pdf as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Cache-Control': 'no-store', 'X-Upload-Id': r.uploadId });
   })
   .get('/api/card/users', async (c) => {
     const { services, session } = c.var;

@@ -6,6 +6,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { createJobHandlers } from '../../src/jobs/handlers.js';
+import { createJobRunner } from '../../src/jobs/runner.js';
 import { portals } from '../../src/db/schema/portals.js';
 import { issueSession } from '../../src/http/session.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
@@ -113,8 +115,14 @@ describe('document-generator documents', () => {
     const { documents } = (await res.json()) as { documents: { id: number; title: string; pdfReady: boolean }[] };
     expect(documents).toHaveLength(1);
     expect(documents[0]!.pdfReady).toBe(true);
+    // The first ask starts the documents module's fetch job; once it has run, the PDF is there.
+    const first = await post(`/api/card/items/2/2/documents/${documents[0]!.id}/pdf`, {});
+    expect(first.status).toBe(202);
+    const runner = createJobRunner({ db: services.db, handlers: createJobHandlers(), services, logger: services.logger, concurrency: 1, pollMs: 50, leaseMs: 10_000, workerId: 'card-crm' });
+    await runner.runUntilIdle();
     const pdf = await post(`/api/card/items/2/2/documents/${documents[0]!.id}/pdf`, {});
     expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('x-upload-id')).toMatch(/^upl_/);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
   });

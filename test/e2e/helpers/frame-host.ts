@@ -15,6 +15,8 @@
  */
 import { chromium, type Browser, type BrowserContext, type Page, type Frame, type Route } from 'playwright-core';
 import { createApp } from '../../../src/app.js';
+import { createJobHandlers } from '../../../src/jobs/handlers.js';
+import { createJobRunner } from '../../../src/jobs/runner.js';
 import type { Services } from '../../../src/services.js';
 import { phpParseQuery } from '../../../src/emulator/index.js';
 import { startEmulator, type StartedEmulator } from '../../helpers/emulator.js';
@@ -110,6 +112,10 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
   const [row] = await services.db.select({ id: portals.id }).from(portals).where(eq(portals.memberId, portal.memberId));
   if (!row) throw new Error('install did not store the portal');
 
+  // Jobs run as in production (document-generator PDF fetch, timeline writes), polled briskly.
+  const jobs = createJobRunner({ db: services.db, handlers: createJobHandlers(), services, logger: services.logger, concurrency: 2, pollMs: 100, leaseMs: 30_000, workerId: 'frame-host' });
+  jobs.start();
+
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
   const hostPages = new Map<string, string>();
@@ -180,6 +186,7 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
     },
     async close() {
       await browser.close();
+      await jobs.stop({ timeoutMs: 5000 });
       emu.close();
       await services.testDb.close();
     },
