@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { markTemplateUsed } from '../../src/documents/templates/repo.js';
 import { issueSession, type Session } from '../../src/http/session.js';
 import { createTestServices } from '../helpers/services.js';
 import { fakeCrmClient, sampleCrm } from '../helpers/fake-crm-client.js';
@@ -60,6 +61,13 @@ describe('templates API', () => {
     const bad = await call('a', 'PUT', `/api/templates/${template.id}/fields`, { fields: [{ key: 'x', type: 'text', party: 'sender', binding: 'deal.TITLE' }] });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.message).toMatch(/fields.0.binding: not a known CRM binding/);
+
+    // "Same as last time": a used template comes before a newer, never-used one.
+    const newer = (await (await call('a', 'POST', '/api/templates', { language: 'it', source: { type: 'builtin', layout: 'invoice' } })).json()).template;
+    await markTemplateUsed(services.db, { portalId: 'prt_a', id: template.id, at: new Date() });
+    const order = (await (await call('a', 'GET', '/api/templates')).json()).templates.map((t: { id: string }) => t.id);
+    expect(order).toEqual([template.id, newer.id]);
+    expect((await call('a', 'DELETE', `/api/templates/${newer.id}`)).status).toBe(204);
 
     expect((await call('a', 'DELETE', `/api/templates/${template.id}`)).status).toBe(204);
     expect((await (await call('a', 'GET', '/api/templates')).json()).templates).toEqual([]);

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, isNull } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { pdfFiles, templates, type PdfFile, type PdfFileOrigin, type Template } from '../../db/schema/templates.js';
 import { AppError } from '../../http/errors.js';
@@ -7,6 +7,7 @@ import type { Ids } from '../../lib/ids.js';
 import { ZFieldDefs, type FieldDef, type FieldDefInput } from '../fields.js';
 import type { PdfInfo } from '../upload.js';
 import type { TemplateKind, TemplateSource } from './model.js';
+import { templatesChanged } from '../../robots/template-sync.js';
 import { isStarter, starterLayout } from './starters/index.js';
 
 /** Template and PDF-file queries; every one is scoped by portal. */
@@ -27,7 +28,8 @@ export async function listTemplates(db: DbOrTx, p: { portalId: string; kind?: Te
     .select()
     .from(templates)
     .where(and(...where))
-    .orderBy(desc(templates.lastUsedAt), desc(templates.updatedAt));
+    // Most recently used first; never-used templates after them, newest first.
+    .orderBy(sql`${templates.lastUsedAt} desc nulls last`, desc(templates.updatedAt));
 }
 
 export async function getTemplate(db: DbOrTx, p: { portalId: string; id: string }): Promise<Template> {
@@ -92,6 +94,8 @@ export async function createTemplate(db: DbOrTx, ids: Ids, p: { portalId: string
       createdByUserId: p.userId,
     })
     .returning();
+  // The robot's "Template" select lists the portal's templates (issue 7): refresh it.
+  await templatesChanged(db, { portalId: p.portalId, at: row!.createdAt });
   return row!;
 }
 
@@ -114,6 +118,7 @@ export async function updateTemplate(
     .where(and(eq(templates.portalId, p.portalId), eq(templates.id, p.id), isNull(templates.deletedAt)))
     .returning();
   if (!row) throw new AppError('NOT_FOUND', 'No such template.');
+  if (row.name !== current.name) await templatesChanged(db, { portalId: p.portalId, at: p.now });
   return row;
 }
 
@@ -125,6 +130,7 @@ export async function deleteTemplate(db: DbOrTx, p: { portalId: string; id: stri
     .where(and(eq(templates.portalId, p.portalId), eq(templates.id, p.id), isNull(templates.deletedAt)))
     .returning({ id: templates.id });
   if (rows.length === 0) throw new AppError('NOT_FOUND', 'No such template.');
+  await templatesChanged(db, { portalId: p.portalId, at: p.now });
 }
 
 export async function markTemplateUsed(db: DbOrTx, p: { portalId: string; id: string; at: Date }): Promise<void> {
