@@ -44,7 +44,7 @@ export interface Overflow {
 
 export interface RenderWarning {
   key: string;
-  reason: 'missing_glyphs' | 'unknown_page';
+  reason: 'missing_glyphs' | 'unknown_page' | 'rotated_page';
   detail: string;
 }
 
@@ -128,6 +128,12 @@ export async function renderDocument(input: RenderInput): Promise<RenderResult> 
     if (!page) {
       warnings.push({ key: f.key, reason: 'unknown_page', detail: `page ${f.page + 1} of ${pages.length}` });
       continue;
+    }
+    const rotation = ((page.getRotation().angle % 360) + 360) % 360;
+    if (rotation) {
+      // Boxes are in the page's unrotated space and text is drawn upright in it; on a page shown
+      // rotated the value appears turned. Reported so the editor can warn.
+      warnings.push({ key: f.key, reason: 'rotated_page', detail: `page ${f.page + 1} is shown rotated by ${rotation}°` });
     }
     const box = toUserSpace(page, f.box);
     placements.push({ key: f.key, page: f.page, box });
