@@ -58,7 +58,7 @@ describe('rendering never crashes on random values', () => {
       }),
       { numRuns: 40 },
     );
-  });
+  }, 180_000);
 
   it('boxed fields on a PDF, any size and value: drawn inside the box or reported', async () => {
     const base = await PDFDocument.create();
@@ -91,7 +91,7 @@ describe('rendering never crashes on random values', () => {
       }),
       { numRuns: 60 },
     );
-  });
+  }, 180_000);
 });
 
 describe('fitInBox never overflows silently', () => {
@@ -124,5 +124,5 @@ describe('fitInBox never overflows silently', () => {
       ),
       { numRuns: 400 },
     );
-  });
+  }, 120_000);
 });
