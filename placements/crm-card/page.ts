@@ -71,3 +71,6 @@ app.addEventListener('click', (ev) => {
     }
   }
 });
+
+// The toolbar entry is an action ("Send for signing"): open straight on a new document; Cancel shows the list.
+if (/_DETAIL_TOOLBAR$/.test(boot.placement) && entity) void compose({ mode: 'template' });

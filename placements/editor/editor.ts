@@ -132,7 +132,7 @@ export async function mountEditor(root: HTMLElement, o: EditorOptions) {
   }
 
   function draw(f: PlacedField) {
-    const el = h('div', { role: 'option', tabindex: 0, 'aria-selected': 'false', 'data-field-key': f.key, 'data-ftype': f.type }, h('span', {}));
+    const el = h('div', { role: 'button', tabindex: 0, 'aria-pressed': 'false', 'data-field-key': f.key, 'data-ftype': f.type }, h('span', {}));
     const grip = h('span', { 'aria-hidden': 'true', style: 'position:absolute;right:0;bottom:0;width:10px;height:10px;cursor:nwse-resize;background:#2d86d9' });
     el.appendChild(grip);
     boxes.set(f, el);
@@ -197,7 +197,7 @@ export async function mountEditor(root: HTMLElement, o: EditorOptions) {
 
   function select(f: PlacedField | null) {
     selected = f;
-    for (const [g, el] of boxes) el.setAttribute('aria-selected', String(g === f));
+    for (const [g, el] of boxes) el.setAttribute('aria-pressed', String(g === f));
     renderProps();
   }
 

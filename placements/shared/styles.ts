@@ -85,7 +85,7 @@ input[aria-invalid=true],select[aria-invalid=true]{border-color:var(--danger);ba
 .fbox{position:absolute;border:1.5px solid #2d86d9;background:rgba(45,134,217,.12);border-radius:3px;font-size:11px;color:#174a85;
 padding:1px 3px;overflow:hidden;cursor:move;user-select:none;touch-action:none}
 .fbox.party-client{border-color:#b86e00;background:rgba(240,160,40,.14);color:#6b4000}
-.fbox[aria-selected=true]{box-shadow:0 0 0 2px #1f5fa6}
+.fbox[aria-pressed=true]{box-shadow:0 0 0 2px #1f5fa6}
 .editor{display:grid;grid-template-columns:170px 1fr 260px;gap:12px;align-items:start}
 @media (max-width:820px){.editor{grid-template-columns:1fr}}
 .palette{display:flex;flex-direction:column;gap:6px;position:sticky;top:8px}

@@ -97,3 +97,16 @@ describe('same as last time', () => {
     ]);
   });
 });
+
+describe('toolbar button', () => {
+  it('opens straight on a new document; Cancel shows the item’s list', async () => {
+    const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TOOLBAR', options: { ID: '4' }, lang: 'ru' });
+    await frame.locator('#compose label.tpl').first().waitFor();
+    expect(await frame.locator('#list').isHidden()).toBe(true);
+    expect(await frame.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    await shot(page, 'ru-16-toolbar-new');
+    await frame.locator('#compose .bar .btn').click();
+    await frame.locator('#list article.env').first().waitFor();
+    expect(await frame.locator('#compose').count()).toBe(0);
+  });
+});

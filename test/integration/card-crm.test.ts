@@ -84,6 +84,14 @@ describe('recipients from the CRM', () => {
     expect(p.bindingValues.today).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
+  it('on a contact card proposes that contact as the client', async () => {
+    const p = (await (await post('/api/card/items/3/3/proposal', {})).json()) as { recipients: { party: string; email: string; crmContactId?: number }[] };
+    const client = p.recipients.find((r) => r.party === 'client')!;
+    expect(client.email).toBe('contact3@example.com');
+    expect(client.crmContactId).toBe(3);
+    expect(p.recipients.find((r) => r.party === 'company')!.email).toMatch(/@example\.com$/);
+  });
+
   it('answers 404 for a template of another portal', async () => {
     expect((await post('/api/card/items/2/2/proposal', { templateId: 'tpl_not_here' })).status).toBe(404);
   });
