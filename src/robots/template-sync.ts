@@ -49,8 +49,9 @@ export async function manifestForPortal(db: DbOrTx, portalId: string): Promise<R
  * The hook for template changes (create, rename, delete): queue a sync. Jobs of one portal run one
  * at a time (order key) and each reads the list when it runs, so a burst of edits costs one update.
  */
-export async function templatesChanged(db: DbOrTx, p: { portalId: string; at: Date }): Promise<void> {
-  await enqueue(db, { kind: ROBOT_TEMPLATES_KIND, portalId: p.portalId, payload: {}, orderKey: `${ROBOT_TEMPLATES_KIND}:${p.portalId}`, runAt: p.at });
+export async function templatesChanged(db: DbOrTx, p: { portalId: string; at?: Date }): Promise<void> {
+  // Without the caller's clock the job is made due at once, whatever clock the runner keeps.
+  await enqueue(db, { kind: ROBOT_TEMPLATES_KIND, portalId: p.portalId, payload: {}, orderKey: `${ROBOT_TEMPLATES_KIND}:${p.portalId}`, runAt: p.at ?? new Date(0) });
 }
 
 export const robotTemplatesJob = defineJob(ROBOT_TEMPLATES_KIND, z.object({}).loose(), async (_payload, job, ctx) => {

@@ -6,6 +6,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { createApp } from '../../src/app.js';
 import { createBitrix24 } from '../../src/bitrix24/client.js';
 import { messages } from '../../src/db/schema/messages.js';
+import { portals } from '../../src/db/schema/portals.js';
 import { recipients } from '../../src/db/schema/recipients.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
 import { handlersFrom } from '../../src/jobs/queue.js';
@@ -56,6 +57,8 @@ export async function robotWorld(opts: { env?: Record<string, string>; emulator?
 
   const memberId = portal.memberId;
   const st = () => emu.control.portal(memberId);
+  const [row] = await services.db.select({ id: portals.id }).from(portals).where(eq(portals.memberId, memberId));
+  const portalId = row!.id;
 
   /** Runs due jobs; moves the clock past backoffs `rounds` times so retried jobs get their turn. */
   async function drain(rounds = 1, stepMs = 10 * 60_000) {
@@ -116,5 +119,5 @@ export async function robotWorld(opts: { env?: Record<string, string>; emulator?
     await services.testDb.close();
   }
 
-  return { services, clock, app, emu, memberId, st, runner, drain, act, recipientsOf, dealNotOn, close };
+  return { services, clock, app, emu, memberId, portalId, st, runner, drain, act, recipientsOf, dealNotOn, close };
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes } from '../../src/db/schema/envelopes.js';
 import { robotCalls } from '../../src/db/schema/robot-calls.js';
 import { jobs } from '../../src/db/schema/jobs.js';
+import { createTemplate, deleteTemplate, updateTemplate } from '../../src/documents/templates/repo.js';
 import { PUBLIC, ROBOT_CODE, robotWorld, type RobotWorld } from '../helpers/robot.js';
 
 /**
@@ -221,6 +222,31 @@ describe('robot "Send document for signing" against the emulator', () => {
     // No job is left retrying.
     const live = await w.services.db.select().from(jobs).where(eq(jobs.status, 'queued'));
     expect(live.filter((j) => j.kind !== 'signing.expire' && j.kind !== 'signing.remind')).toEqual([]);
+  });
+
+  it('keeps the template select in sync with the portal templates: create, rename and delete each push one bizproc.robot.update', async () => {
+    const { portalId } = w;
+    const updates = () => w.emu.control.calls({ memberId: w.memberId, method: 'bizproc.robot.update' }).length;
+    const options = () => w.emu.control.registrations(w.memberId).robots.find((r) => r.code === ROBOT_CODE)!.properties.template!.Options as Record<string, string>;
+    const before = updates();
+    const t = await createTemplate(w.services.db, w.services.ids, { portalId, input: { name: 'Rental agreement', language: 'en', source: { type: 'builtin', layout: 'sales-contract' } } });
+    await w.drain();
+    expect(options()[t.id]).toBe('Rental agreement');
+    expect(options()['nda.ru']).toBeTruthy();
+    expect(updates()).toBe(before + 1);
+    await updateTemplate(w.services.db, { portalId, id: t.id, patch: { name: 'Lease' }, now: w.clock.now() });
+    await updateTemplate(w.services.db, { portalId, id: t.id, patch: { kind: 'contract' }, now: w.clock.now() }); // not visible: no update
+    await w.drain();
+    expect(options()[t.id]).toBe('Lease');
+    expect(updates()).toBe(before + 2);
+    // The robot can use it at once.
+    const fired = await w.emu.control.fireRobot({ memberId: w.memberId, code: ROBOT_CODE, entity: { kind: 'deal', id: w.dealNotOn('X', used) }, properties: { template: t.id } });
+    await w.drain();
+    expect((await callOf(fired.eventToken)).status).toBe('sent');
+    await deleteTemplate(w.services.db, { portalId, id: t.id, now: w.clock.now() });
+    await w.drain();
+    expect(options()[t.id]).toBeUndefined();
+    expect(updates()).toBe(before + 3);
   });
 
   it('refuses a forged delivery (wrong application_token) with 401 and writes nothing', async () => {

@@ -95,7 +95,7 @@ export async function createTemplate(db: DbOrTx, ids: Ids, p: { portalId: string
     })
     .returning();
   // The robot's "Template" select lists the portal's templates (issue 7): refresh it.
-  await templatesChanged(db, { portalId: p.portalId, at: row!.createdAt });
+  await templatesChanged(db, { portalId: p.portalId });
   return row!;
 }
 
