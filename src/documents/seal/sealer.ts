@@ -107,7 +107,7 @@ export async function sealPdf(input: PDFDocument | Uint8Array, sealer: Sealer, o
   // objectsPerTick: Infinity — pdf-lib otherwise yields to the event loop (setTimeout 0, ≥1 ms) every
   // 50 objects; no object streams by default — pdf-lib deflates them in JS, costing 10+ ms for 50 pages.
   const saved = await doc.save({ updateFieldAppearances: false, addDefaultPage: false, useObjectStreams: opts.useObjectStreams ?? false, objectsPerTick: Infinity });
-  return sealSavedPdf(saved, sealer);
+  return sealSavedPdf(saved, sealer, { placeholderIsOurs: true });
 }
 
 /**
@@ -116,8 +116,8 @@ export async function sealPdf(input: PDFDocument | Uint8Array, sealer: Sealer, o
  * /Contents and the short tail after it (pdf-lib writes the signature dictionary last).
  * node:crypto's Hash.copy() is used for that fork; Workers provide it under nodejs_compat.
  */
-export async function sealSavedPdf(pdf: Uint8Array, sealer: Sealer): Promise<SealResult> {
-  const loc = locatePlaceholder(pdf);
+export async function sealSavedPdf(pdf: Uint8Array, sealer: Sealer, opts: { placeholderIsOurs?: boolean } = {}): Promise<SealResult> {
+  const loc = locatePlaceholder(pdf, { unique: !opts.placeholderIsOurs });
   const range = byteRangeFor(loc, pdf.length);
   writeByteRange(pdf, loc, range);
 

@@ -22,11 +22,15 @@ function asBuffer(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
-export function locatePlaceholder(pdf: Uint8Array): PlaceholderLocation {
+/**
+ * `unique` scans the rest of the file for a second marker; sealPdf skips it (it just wrote the only
+ * placeholder, and refuses documents that already had a signature), saving a pass over big files.
+ */
+export function locatePlaceholder(pdf: Uint8Array, opts: { unique?: boolean } = {}): PlaceholderLocation {
   const b = asBuffer(pdf);
   const markerAt = b.lastIndexOf(MARKER);
   if (markerAt < 0) throw new Error('No seal placeholder in the document');
-  if (b.lastIndexOf(MARKER, markerAt - 1) >= 0) throw new Error('More than one seal placeholder in the document');
+  if ((opts.unique ?? true) && markerAt > 0 && b.lastIndexOf(MARKER, markerAt - 1) >= 0) throw new Error('More than one seal placeholder in the document');
   const c = b.indexOf(CONTENTS, markerAt + MARKER.length);
   if (c < 0) throw new Error('The seal placeholder has no /Contents');
   const contentsStart = c + CONTENTS.length - 1;

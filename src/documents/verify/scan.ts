@@ -41,7 +41,10 @@ export function scanPdf(bytes: Uint8Array): ScanResult {
   const head = b.indexOf('%PDF-');
   const isPdf = head >= 0 && head < 1024;
   if (!isPdf) return { isPdf, encrypted: false, signatures: [], truncated: false };
-  const encrypted = b.indexOf('/Encrypt') >= 0;
+  // /Encrypt sits in the trailer (or xref-stream dictionary), which every revision repeats at the end;
+  // linearized files also have one near the start. Searching only there saves a pass over big files.
+  const edge = 1 << 20;
+  const encrypted = b.length <= 2 * edge ? b.indexOf('/Encrypt') >= 0 : b.subarray(0, edge).indexOf('/Encrypt') >= 0 || b.subarray(b.length - edge).indexOf('/Encrypt') >= 0;
 
   const signatures: ScannedSignature[] = [];
   const seen = new Set<string>();
