@@ -299,6 +299,9 @@ describe('other inputs', () => {
   it('refuses to re-save an already signed PDF (it would break that signature)', async () => {
     const { bytes } = await sealPdf(await contract(1), devSealer);
     await expect(sealPdf(bytes, devSealer)).rejects.toMatchObject({ code: 'PDF_ALREADY_SIGNED' });
+    // Third-party signed files too, including one whose signature field is found only by the byte scan.
+    await expect(sealPdf(new Uint8Array(readFileSync('test/fixtures/pdfs/qpdf--digitally-signed.pdf')), devSealer)).rejects.toMatchObject({ code: 'PDF_ALREADY_SIGNED' });
+    await expect(sealPdf(new Uint8Array(readFileSync('test/fixtures/pdfs/pyhanko--sig-with-ski-sid.pdf')), devSealer)).rejects.toMatchObject({ code: 'PDF_ALREADY_SIGNED' });
   });
 
   it('refuses encrypted and unreadable input with specific codes', async () => {

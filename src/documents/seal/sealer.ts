@@ -24,6 +24,7 @@ import { useBulkStreamCopy } from './bulk-streams.js';
 import { addSealPlaceholder } from './placeholder.js';
 import { byteRangeFor, locatePlaceholder, writeByteRange, writeContents } from './splice.js';
 import { requestTimestampToken } from './tsa.js';
+import { scanPdf } from '../verify/scan.js';
 
 export interface Sealer {
   readonly development: boolean;
@@ -91,8 +92,10 @@ export interface SealOptions {
 }
 
 export async function sealPdf(input: PDFDocument | Uint8Array, sealer: Sealer, opts: SealOptions = {}): Promise<SealResult> {
+  // Bytes can carry a signature that no AcroForm field points at any more; a byte scan finds it.
+  const signedBytes = !(input instanceof PDFDocument) && scanPdf(input).signatures.length > 0;
   const doc = input instanceof PDFDocument ? input : await loadForSealing(input);
-  if (hasSignedField(doc)) {
+  if (signedBytes || hasSignedField(doc)) {
     throw new AppError('PDF_ALREADY_SIGNED', 'This PDF already carries a digital signature; re-saving it would break that signature.');
   }
   if (sealer.development) await stampDevelopmentLabel(doc);
