@@ -272,6 +272,36 @@ describe('PKCS#12 seal with an RFC 3161 timestamp (B-T)', () => {
   });
 });
 
+describe('timestamp authority failures', () => {
+  const sealerWith = async (f: typeof fetch) => {
+    const id = await loadSealIdentity({ SEAL_P12_PATH: pki.rsaP12, SEAL_P12_PASSPHRASE: pki.passphrase }, { dataDir: work });
+    return createSealer(id, { tsaUrl: tsa.url, fetch: f, tsaTimeoutMs: 2000 });
+  };
+
+  it('an unreachable TSA, an HTTP error and a garbage reply fail the seal with TSA_UNAVAILABLE', async () => {
+    const down = await sealerWith(async () => {
+      throw new TypeError('fetch failed');
+    });
+    await expect(sealPdf(await contract(1), down)).rejects.toMatchObject({ code: 'TSA_UNAVAILABLE' });
+    const http500 = await sealerWith(async () => new Response('no', { status: 500 }));
+    await expect(sealPdf(await contract(1), http500)).rejects.toMatchObject({ code: 'TSA_UNAVAILABLE' });
+    const garbage = await sealerWith(async () => new Response(new Uint8Array([1, 2, 3]), { status: 200 }));
+    await expect(sealPdf(await contract(1), garbage)).rejects.toMatchObject({ code: 'TSA_UNAVAILABLE' });
+  });
+
+  it('a genuine token for a different request is refused (imprint and nonce are checked)', async () => {
+    // Forward a different query (another digest, no nonce) to the real TSA and hand its valid reply back.
+    const swapped = await sealerWith(async (url) => {
+      const q = join(work, `other-${Math.random().toString(36).slice(2)}.tsq`);
+      run('openssl', ['ts', '-query', '-digest', 'ab'.repeat(32), '-sha256', '-cert', '-no_nonce', '-out', q]);
+      return fetch(url as string, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: readFileSync(q) });
+    });
+    const err = await sealPdf(await contract(1), swapped).catch((e) => e);
+    expect(err).toMatchObject({ code: 'TSA_UNAVAILABLE' });
+    expect(err.message).toMatch(/different value|nonce/);
+  });
+});
+
 describe('other inputs', () => {
   it('seals with an ECDSA P-256 certificate', async () => {
     const id = await loadSealIdentity({ SEAL_P12_PATH: pki.ecP12, SEAL_P12_PASSPHRASE: pki.passphrase }, { dataDir: work });
