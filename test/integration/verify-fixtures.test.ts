@@ -62,6 +62,17 @@ describe('third-party fixtures', () => {
     expect((await verifyPdf(fixture('qpdf--V4-aes.pdf'), opts())).encrypted).toBe(true);
   });
 
+  it('where pdfsig and mutool fail (a signer identified by key id), we are right', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const path = join('test/fixtures/pdfs', 'pyhanko--sig-with-ski-sid.pdf');
+    const pdfsig = spawnSync('pdfsig', [path]).stdout.toString();
+    const mutool = spawnSync('mutool', ['sign', '-v', path]);
+    expect(pdfsig).toContain('Unknown Validation Failure');
+    expect(mutool.stdout.toString() + mutool.stderr.toString()).toContain('Digest error');
+    const ours = await verifyPdf(fixture('pyhanko--sig-with-ski-sid.pdf'), opts());
+    expect(ours.signatures[0]).toMatchObject({ intact: true, coversWholeFile: true });
+  });
+
   it('not a PDF', async () => {
     expect((await verifyPdf(new TextEncoder().encode('PK\u0003\u0004 a zip file'), opts())).verdict).toBe('not_a_pdf');
     expect((await verifyPdf(new Uint8Array(0), opts())).verdict).toBe('not_a_pdf');
