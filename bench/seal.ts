@@ -18,7 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CryptoKeySigner, PDF } from '@libpdf/core';
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
@@ -93,6 +93,8 @@ async function main() {
     const libpdfSigner = new CryptoKeySigner(identity.privateKey, certDer, 'RSA', 'RSASSA-PKCS1-v1_5');
 
     console.log('b24-sign seal bench — Node', process.version, `— ${N_SMALL} rounds (small), ${N_BIG} rounds (10 MB), medians in ms`);
+    // Timings scale with machine load: say what it was.
+    console.log(`cores ${availableParallelism()}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     const inputs = {
       '2page': await textDocument(2, 'Supply contract'),
       '50page': await textDocument(50, 'Framework agreement'),
@@ -153,6 +155,7 @@ async function main() {
     console.log('10 MB    ', r10);
 
     console.log('ours = sealPdf(pdf-lib document the flow rendered): placeholder + the one save + sign + SHA-256; peers start from the saved bytes.');
+    console.log(`load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     console.log(`speed-up vs @libpdf/core: 2p ×${round2(r2.libpdf! / r2.ours!)}, 50p ×${round2(r50.libpdf! / r50.ours!)}, 10MB ×${round2(r10.libpdf! / r10.ours!)}; vs P12Signer 2p ×${round2(r2.p12signer! / r2.ours!)}`);
     console.log(
       JSON.stringify({
