@@ -147,7 +147,8 @@ export async function renderDocument(input: RenderInput): Promise<RenderResult> 
 /** Renders and saves: for previews and for callers that add nothing afterwards. */
 export async function renderToBytes(input: RenderInput): Promise<{ bytes: Uint8Array; result: RenderResult }> {
   const result = await renderDocument(input);
-  const bytes = await result.doc.save({ useObjectStreams: true });
+  // One uninterrupted save: pdf-lib otherwise yields to the event loop with a timer every 50 objects.
+  const bytes = await result.doc.save({ useObjectStreams: true, objectsPerTick: Number.POSITIVE_INFINITY });
   return { bytes, result };
 }
 
