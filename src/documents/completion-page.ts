@@ -1,5 +1,5 @@
 import { PDFDocument, PDFPage, rgb, type PDFFont } from 'pdf-lib';
-import { fitText } from './stamp.js';
+import { fitText, wrap } from './stamp-text.js';
 import { formatInZone, STAMP_TEXT, stampLang } from './stamp-i18n.js';
 
 /**
@@ -135,29 +135,3 @@ export async function appendCompletionPages(doc: PDFDocument, input: CompletionI
   line(t.sealNote, { size: 8.5, color: MUTED });
   return pages;
 }
-
-/** Greedy word wrap; words longer than a line (hashes, user agents) are cut by characters. */
-export function wrap(s: string, font: PDFFont, size: number, width: number): string[] {
-  const out: string[] = [];
-  let cur = '';
-  const fits = (x: string) => font.widthOfTextAtSize(x, size) <= width;
-  for (const word of s.split(/\s+/).filter(Boolean)) {
-    const next = cur ? `${cur} ${word}` : word;
-    if (fits(next)) {
-      cur = next;
-      continue;
-    }
-    if (cur) out.push(cur);
-    cur = word;
-    while (!fits(cur)) {
-      let n = cur.length - 1;
-      while (n > 1 && !fits(cur.slice(0, n))) n--;
-      out.push(cur.slice(0, n));
-      cur = cur.slice(n);
-    }
-  }
-  if (cur || out.length === 0) out.push(cur);
-  return out;
-}
-
-export { fitText };

@@ -20,6 +20,7 @@ import QRCode from 'qrcode';
 import { appendCompletionPages, type CompletionInput } from './completion-page.js';
 import { embedFonts } from './fonts.js';
 import { STAMP_TEXT, stampLang, type StampLang } from './stamp-i18n.js';
+import { fitText } from './stamp-text.js';
 
 export type { CompletionEvent, CompletionParty } from './completion-page.js';
 export type StampInput = CompletionInput;
@@ -145,17 +146,4 @@ function addLink(doc: PDFDocument, page: PDFPage, rect: [number, number, number,
   const annots = page.node.Annots();
   if (annots) annots.push(link);
   else page.node.set(PDFName.of('Annots'), doc.context.obj([link]));
-}
-
-/** Cuts a line with an ellipsis so it never runs under the QR code. */
-export function fitText(s: string, font: PDFFont, size: number, maxWidth: number): string {
-  if (font.widthOfTextAtSize(s, size) <= maxWidth) return s;
-  let lo = 0;
-  let hi = s.length;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (font.widthOfTextAtSize(`${s.slice(0, mid)}…`, size) <= maxWidth) lo = mid;
-    else hi = mid - 1;
-  }
-  return `${s.slice(0, lo)}…`;
 }

@@ -1,7 +1,7 @@
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { wrap } from '../../src/documents/completion-page.js';
-import { documentFonts, fitText, stampAndAppendCertificate } from '../../src/documents/stamp.js';
+import { documentFonts, stampAndAppendCertificate } from '../../src/documents/stamp.js';
+import { fitText, wrap } from '../../src/documents/stamp-text.js';
 import { formatInZone, stampLang } from '../../src/documents/stamp-i18n.js';
 
 describe('stamp helpers', () => {

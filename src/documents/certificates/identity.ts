@@ -1,6 +1,6 @@
 import * as pkijs from 'pkijs';
 import { AppError } from '../../http/errors.js';
-import { OID, describeName, nameAttribute, parseCertificate, toArrayBuffer } from '../seal/der.js';
+import { OID, describeName, nameAttribute } from '../seal/der.js';
 
 /**
  * A seal identity: the private key (imported once, non-extractable) and its certificate chain.
@@ -121,9 +121,3 @@ function checkKeyFitness(leaf: pkijs.Certificate, cn: string) {
     }
   }
 }
-
-export function certificateFromDer(der: Uint8Array): pkijs.Certificate {
-  return parseCertificate(der);
-}
-
-export { toArrayBuffer };

@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import type * as pkijs from 'pkijs';
-import { parseCertificate, toHex } from '../seal/der.js';
+import { parseCertificate } from '../seal/der.js';
 import { chainTrusted, verifyCms, type SignerDetail, type TimestampCheck } from './cms-verify.js';
 import { parsePdfDate, scanPdf } from './scan.js';
 import type { SealedDocumentSummary } from './sealed-documents.js';
@@ -202,4 +202,3 @@ function safeParse(ders: readonly Uint8Array[]): pkijs.Certificate[] {
   return out;
 }
 
-export { toHex };
