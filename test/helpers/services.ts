@@ -5,6 +5,9 @@ import { realIds } from '../../src/lib/ids.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { Services } from '../../src/services.js';
 import { createTestDb, type TestDb } from './db.js';
+import { createJobHandlers } from '../../src/jobs/handlers.js';
+import type { JobHandlers } from '../../src/jobs/queue.js';
+import { createJobRunner } from '../../src/jobs/runner.js';
 import { mailerFromConfig } from '../../src/notify/mailer.js';
 import { testSealer } from './sealer.js';
 
@@ -41,6 +44,15 @@ export async function createTestServices(opts: { env?: Record<string, string>; c
     sealer: await testSealer(),
     testDb,
   };
+}
+
+/**
+ * Runs every due job with the app's handlers, as the Node entry's runner would, until none is due
+ * (advance a ManualClock to reach backoffs and later run_at). Pass `handlers` to run other kinds.
+ */
+export function drainJobs(services: Services, handlers: JobHandlers<Services> = createJobHandlers()): Promise<{ ran: number }> {
+  const runner = createJobRunner({ db: services.db, handlers, services, logger: services.logger, clock: services.clock, concurrency: 1, pollMs: 50, leaseMs: 60_000, workerId: 'test-drain' });
+  return runner.runUntilIdle();
 }
 
 export { ManualClock };

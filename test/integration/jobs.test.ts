@@ -22,7 +22,9 @@ import {
 import { createJobRunner, type JobRunnerOptions } from '../../src/jobs/runner.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { createLogger, silentLogger } from '../../src/lib/logger.js';
+import { createJobHandlers, noopJob } from '../../src/jobs/handlers.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { createTestServices, drainJobs } from '../helpers/services.js';
 
 type NoServices = Record<string, never>;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -161,6 +163,20 @@ describe('enqueue', () => {
     expect(dead.status).toBe('dead');
     expect(dead.attempts).toBe(1);
     expect(dead.lastError).toMatch(/invalid payload/);
+  });
+});
+
+describe('the app\'s handlers', () => {
+  it('drainJobs runs due jobs of the registered kinds with the app\'s services', async () => {
+    const services = await createTestServices();
+    try {
+      const { job } = await enqueue(services.db, { kind: noopJob.kind });
+      expect(createJobHandlers()).toHaveProperty(noopJob.kind);
+      expect(await drainJobs(services)).toEqual({ ran: 1 });
+      expect((await findJob(services.db, job.id))!.status).toBe('done');
+    } finally {
+      await services.testDb.close();
+    }
   });
 });
 
