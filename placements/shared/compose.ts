@@ -333,25 +333,30 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
 
   // ——— problems and send ———
 
-  function problems(): string[] {
-    const out: string[] = [];
+  /** What stops sending, each with the CRM card where it can be fixed when there is one. */
+  function problems(): { text: string; fixPath?: string }[] {
+    const out: { text: string; fixPath?: string }[] = [];
     const fields = state.proposal?.fields ?? [];
-    for (const f of fields) if (f.required && !state.values[f.key]?.trim()) out.push(t('missing.field', { field: f.label }));
-    if (!state.rows.some((r) => r.role === 'signer')) out.push(t('missing.noSigner'));
-    if (state.proposal && !state.rows.some((r) => r.party === 'client')) out.push(t('missing.noClient'));
+    for (const f of fields) if (f.required && !state.values[f.key]?.trim()) out.push({ text: t('missing.field', { field: f.label }), ...(f.fixPath ? { fixPath: f.fixPath } : {}) });
+    if (!state.rows.some((r) => r.role === 'signer')) out.push({ text: t('missing.noSigner') });
+    if (state.proposal && !state.rows.some((r) => r.party === 'client')) out.push({ text: t('missing.noClient') });
     for (const r of state.rows) {
-      if (!r.name.trim()) out.push(t('missing.recipientName'));
-      else if (!isEmail(r.email)) out.push(t('missing.email', { name: r.name }));
+      if (!r.name.trim()) out.push({ text: t('missing.recipientName') });
+      else if (!isEmail(r.email)) {
+        const fixPath = state.proposal?.people.find((p) => p.key === r.personKey)?.fixPath;
+        out.push({ text: t('missing.email', { name: r.name }), ...(fixPath ? { fixPath } : {}) });
+      }
     }
     if (start.mode !== 'template') {
       for (const r of state.rows.filter((x) => x.role === 'signer')) {
         if (!state.placed.some((f) => f.party === r.party && (f.type === 'signature' || f.type === 'stamp' || f.type === 'initials'))) {
-          out.push(t('missing.fieldsUnplaced'));
+          out.push({ text: t('missing.fieldsUnplaced') });
           break;
         }
       }
     }
-    return [...new Set(out)];
+    const seen = new Set<string>();
+    return out.filter((p) => !seen.has(p.text) && seen.add(p.text));
   }
 
   function check() {
@@ -359,7 +364,9 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     const ready = start.mode === 'template' ? Boolean(state.template && state.proposal) : Boolean(state.pdfBytes && state.proposal);
     sendBtn.disabled = state.sending || !ready || list.length > 0;
     if (list.length === 0 || !ready) clear(problemsBox);
-    else clear(problemsBox, h('div', { class: 'warn', id: 'problems' }, h('strong', {}, t('missing.heading')), h('ul', {}, list.map((p) => h('li', {}, p)))));
+    else
+      clear(problemsBox, h('div', { class: 'warn', id: 'problems' }, h('strong', {}, t('missing.heading')),
+        h('ul', {}, list.map((p) => h('li', {}, p.text, p.fixPath ? [' ', h('button', { type: 'button', class: 'btn btn-link btn-sm', onclick: () => openFix(p.fixPath!) }, t('action.openInCrm'))] : null)))));
   }
 
   async function send() {

@@ -42,7 +42,7 @@ export async function pickDocgenDocument(root: HTMLElement, o: DocgenPickOptions
       return h('li', {}, h('label', { for: id, 'data-document': String(d.id) },
         h('input', { type: 'radio', name: 'docgen', id, value: String(d.id), checked: chosen?.id === d.id, onchange: () => { chosen = d; go.disabled = false; } }),
         h('span', {}, h('strong', {}, d.title), ' ',
-          h('span', { class: 'muted' }, [d.number ? t('docgen.number', { number: d.number }) : '', d.createdAt ? fmt.format(new Date(d.createdAt)) : ''].filter(Boolean).join(' · ')))));
+          h('span', { class: 'muted' }, [d.number && !d.title.includes(d.number) ? t('docgen.number', { number: d.number }) : '', d.createdAt ? fmt.format(new Date(d.createdAt)) : ''].filter(Boolean).join(' · ')))));
     })),
     h('div', { class: 'row', style: 'margin-top:10px' }, go), status);
 

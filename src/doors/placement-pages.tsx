@@ -168,13 +168,12 @@ function SameAsLastTime(p: { t: T; last: NonNullable<CardState['lastUsed']> }) {
 function DocgenPage(p: { t: T; hasEntity: boolean }) {
   const { t } = p;
   if (!p.hasEntity) return <p class="panel err">{t('error.noEntity')}</p>;
+  // The compose screen that replaces the workspace carries the heading.
   return (
     <>
-      <div class="bar">
-        <h1>{t('docgen.heading')}</h1>
-      </div>
       <div id="workspace">
         <div class="panel">
+          <h1>{t('docgen.heading')}</h1>
           <p class="muted">
             <span class="spin" aria-hidden="true" /> {t('new.loading')}
           </p>

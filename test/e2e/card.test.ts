@@ -206,6 +206,9 @@ describe('missing data', () => {
     expect(await frame.locator('button[data-action="send"]').isDisabled()).toBe(true);
     expect(await frame.locator('.rrow input[data-k="email"]').nth(1).getAttribute('aria-invalid')).toBe('true');
     await shot(page, 'en-6-missing-data');
+    // The fix is one click away: the contact's card opens in the portal's slider.
+    await frame.locator('#problems li', { hasText: 'has no e-mail' }).locator('button').click();
+    await expect.poll(async () => (await host.bx24Calls(page)).filter((c) => c.cmd === 'openPath').map((c) => c.params.path)).toContain('/crm/contact/details/3/');
     await frame.locator('.rrow input[data-k="email"]').nth(1).fill('pavel@client.test');
     await expect.poll(async () => (await frame.locator('#problems').textContent()) ?? '').not.toContain('no e-mail');
   });
