@@ -9,6 +9,7 @@ import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes } from '../../src/db/schema/envelopes.js';
 import { recipients } from '../../src/db/schema/recipients.js';
+import { templates } from '../../src/db/schema/templates.js';
 import { seedEnvelope } from './helpers/card-seed.js';
 import { startFrameHost, type FrameHost } from './helpers/frame-host.js';
 import type { Frame, Page } from 'playwright-core';
@@ -168,6 +169,9 @@ describe.each(['en', 'ru'] as const)('your own document (%s)', (lang) => {
     await shot(page, `${lang}-4-own-pdf-fields`);
 
     await frame.locator('input#' + (await frame.locator('label', { hasText: lang === 'ru' ? 'Название документа' : 'Document title' }).getAttribute('for'))).fill(`Service agreement (${lang})`);
+    // Keep the layout for next time.
+    await frame.locator('label', { hasText: lang === 'ru' ? 'Сохранить как шаблон' : 'Save as a template' }).click();
+    await frame.locator(`input[placeholder="${lang === 'ru' ? 'Название шаблона' : 'Template name'}"]`).fill(`Service agreement template (${lang})`);
     const send = frame.locator('button[data-action="send"]');
     await expect.poll(() => send.isEnabled()).toBe(true);
     await send.click();
@@ -187,6 +191,10 @@ describe.each(['en', 'ru'] as const)('your own document (%s)', (lang) => {
       ['client', 2, 'contact3@example.com'],
       ['company', 1, 'user12@example.com'],
     ]);
+    const [tpl] = await host.services.db.select().from(templates).where(and(eq(templates.portalId, host.portalId), eq(templates.name, `Service agreement template (${lang})`)));
+    expect(tpl!.source.type).toBe('upload');
+    expect(tpl!.fields.map((f) => f.type).sort()).toEqual(['signature', 'signature', 'text']);
+    expect(tpl!.fields.find((f) => f.type === 'text')!.binding).toBe('item.TITLE');
   });
 });
 
