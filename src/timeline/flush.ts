@@ -48,10 +48,11 @@ interface Due {
 }
 
 /** Links shown in the activity and returned to the robot. */
-export async function envelopeLinks(services: Services, env: EnvelopeView & { publicId: string }) {
+export async function envelopeLinks(services: Services, env: EnvelopeView & { sealedAt?: Date | null }) {
   const base = services.config.publicUrl;
+  // Issued "at" the seal time, so every flush builds the same link and an unchanged layout stays unsent.
   const pdfUrl = env.status === 'completed' && env.sealedSha256
-    ? `${base}/s/final/${await issueFinalToken(services.config.sessionSecret, { portalId: env.portalId, envelopeId: env.id, recipientId: 'crm' }, services.clock.now())}`
+    ? `${base}/s/final/${await issueFinalToken(services.config.sessionSecret, { portalId: env.portalId, envelopeId: env.id, recipientId: 'crm' }, env.sealedAt ?? new Date(0))}`
     : undefined;
   return {
     openPath: appDeepLinkPath(services.config, { envelopeId: env.id }),
@@ -92,6 +93,7 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
       crmEntityTypeId: envelopes.crmEntityTypeId,
       crmEntityId: envelopes.crmEntityId,
       sealedSha256: envelopes.sealedSha256,
+      sealedAt: envelopes.sealedAt,
       createdByUserId: envelopes.createdByUserId,
     })
     .from(envelopes)
@@ -122,11 +124,16 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
     const state = states.find((s) => s.envelopeId === env.id);
     const cursor = state?.reportedSeq ?? 0;
     const fresh = events.filter((e) => e.envelopeId === env.id && e.seq > cursor) as (Pick<AuditEvent, 'seq' | 'type' | 'recipientId' | 'data' | 'at'>)[];
-    // Debounce: events close together (open, code, sign) go out in one batch.
+    // Debounce: events close together go out in one batch. Two events announce the next one, so
+    // they are held longer (never past TIMELINE_MAX_WAIT_MS from the oldest): "opened" (the signer
+    // is reading; "signed" usually follows) and "completed" before the seal (the sealing job is
+    // running; the comment with the PDF and the robot's reply follow).
     if (fresh.length && config.TIMELINE_DEBOUNCE_MS > 0) {
       const newest = Math.max(...fresh.map((e) => e.at.getTime()));
       const oldest = Math.min(...fresh.map((e) => e.at.getTime()));
-      const until = Math.min(newest + config.TIMELINE_DEBOUNCE_MS, oldest + config.TIMELINE_MAX_WAIT_MS);
+      const last = fresh[fresh.length - 1]!.type;
+      const announcing = last === 'opened' || (last === 'completed' && !env.sealedSha256);
+      const until = announcing ? oldest + config.TIMELINE_MAX_WAIT_MS : Math.min(newest + config.TIMELINE_DEBOUNCE_MS, oldest + config.TIMELINE_MAX_WAIT_MS);
       if (until > now.getTime()) {
         if (!deferredUntil || until < deferredUntil.getTime()) deferredUntil = new Date(until);
         continue;
@@ -174,7 +181,12 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
       .onConflictDoNothing();
   };
 
+  const retryAlone: Due[] = [];
   const settle = async (d: Due, outcome: { ok: true; result: unknown } | { ok: false; error: string; description: string }) => {
+    if (!outcome.ok && outcome.error === 'ERROR_BATCH_METHOD_NOT_ALLOWED' && !d.write.alone) {
+      retryAlone.push({ env: d.env, write: { ...d.write, alone: true } });
+      return;
+    }
     if (outcome.ok) return record(d, 'done', typeof outcome.result === 'object' || typeof outcome.result === 'number' || typeof outcome.result === 'boolean' ? outcome.result : String(outcome.result));
     if (isTransientCode(outcome.error)) {
       transient.add(d.env.id);
@@ -228,6 +240,7 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
   };
 
   await run(due);
+  if (retryAlone.length && !failure) await run(retryAlone);
   if (stale.length && !failure) {
     await run(stale.filter((env) => !written.some((w) => w.envelopeId === env.id && w.key === 'robot:stale')).map((env) => ({ env, write: staleRobotNote(env, env.status) })));
   }

@@ -71,6 +71,9 @@ export function commentEntityType(entityTypeId: number): string {
 
 const FINAL = new Set(['completed', 'declined', 'expired', 'voided']);
 
+/** Base64 characters of a sealed PDF that may travel inside a batch command (larger: its own call). */
+export const COMMENT_IN_BATCH_MAX = 2_000_000;
+
 /** The envelope has ended and everything its end produces is available (a completed one is also sealed). */
 export function isSettled(env: Pick<EnvelopeView, 'status' | 'sealedSha256'>): boolean {
   return FINAL.has(env.status) && (env.status !== 'completed' || Boolean(env.sealedSha256));
@@ -163,16 +166,18 @@ export function planEnvelope(input: PlanInput): Plan {
   // 5. The sealed PDF as a comment, once.
   if (env.status === 'completed' && env.sealedSha256 && !written.has('comment:sealed') && input.sealedPdf) {
     const names = recipients.filter((r) => r.status === 'signed' || r.status === 'approved').map((r) => r.name).join(', ');
+    const base64 = Buffer.from(input.sealedPdf).toString('base64');
     writes.push({
       key: 'comment:sealed',
       method: 'crm.timeline.comment.add',
-      alone: true,
+      // Rides in the last batch; a large file goes alone (flush.ts also retries it alone if a portal refuses it in batch).
+      alone: base64.length > COMMENT_IN_BATCH_MAX,
       params: {
         fields: {
           ENTITY_ID: owner.id,
           ENTITY_TYPE: commentEntityType(owner.typeId),
           COMMENT: t('comment.sealed', { title: env.title, names, verify: links.verifyUrl }),
-          FILES: [[`${env.publicId}.pdf`, Buffer.from(input.sealedPdf).toString('base64')]],
+          FILES: [[`${env.publicId}.pdf`, base64]],
         },
       },
     });

@@ -14,6 +14,7 @@ import { createJobRunner, type JobRunner } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { ROBOT_JOBS } from '../../src/robots/jobs.js';
 import { SIGNING_JOBS } from '../../src/signing/jobs.js';
+import type { Clock } from '../../src/lib/clock.js';
 import { startEmulator, type StartedEmulator } from './emulator.js';
 import { createTestServices, ManualClock } from './services.js';
 import { codeFromBody, TINY_PNG_B64, tokenFromBody } from './signing.js';
@@ -24,8 +25,10 @@ export const ROBOT_CODE = 'b24sign_send_for_signing';
 
 export type RobotWorld = Awaited<ReturnType<typeof robotWorld>>;
 
-export async function robotWorld(opts: { env?: Record<string, string>; emulator?: EmulatorOptions; retryBaseMs?: number } = {}) {
-  const clock = new ManualClock(new Date());
+export async function robotWorld(opts: { env?: Record<string, string>; emulator?: EmulatorOptions; retryBaseMs?: number; realTime?: boolean; concurrency?: number } = {}) {
+  // Tests move a manual clock past backoffs; the bench runs in real time.
+  const manual = new ManualClock(new Date());
+  const clock: Clock & { advance(ms: number): void } = opts.realTime ? { now: () => new Date(), advance: () => {} } : manual;
   const services = await createTestServices({
     clock,
     env: {
@@ -41,15 +44,21 @@ export async function robotWorld(opts: { env?: Record<string, string>; emulator?
   services.bitrix24 = createBitrix24({ db: services.db, fetch: services.fetch, clock, logger: services.logger, config: services.config, options: { retryBaseMs: opts.retryBaseMs ?? 2 } });
   const app = createApp(services);
   const emu: StartedEmulator = await startEmulator({ rateLimit: false, ...opts.emulator, appFetch: async (req) => app.request(req) });
-  const portal = await emu.control.createPortal({});
-  await emu.control.installApp({ memberId: portal.memberId, ...CLIENT, installUrl: `${PUBLIC}/b24/install`, handlerBase: PUBLIC, flavour: 'event' });
+  /** A portal with the app installed (ONAPPINSTALL through our install door). */
+  async function addPortal() {
+    const p = await emu.control.createPortal({});
+    await emu.control.installApp({ memberId: p.memberId, ...CLIENT, installUrl: `${PUBLIC}/b24/install`, handlerBase: PUBLIC, flavour: 'event' });
+    const [r] = await services.db.select({ id: portals.id }).from(portals).where(eq(portals.memberId, p.memberId));
+    return { memberId: p.memberId, portalId: r!.id };
+  }
+  const portal = await addPortal();
   const runner: JobRunner = createJobRunner({
     db: services.db,
     handlers: handlersFrom([...SIGNING_JOBS, ...ROBOT_JOBS]),
     services,
     logger: silentLogger(),
     clock,
-    concurrency: 4,
+    concurrency: opts.concurrency ?? 4,
     pollMs: 20,
     leaseMs: 60_000,
     workerId: 'test-runner',
@@ -57,8 +66,7 @@ export async function robotWorld(opts: { env?: Record<string, string>; emulator?
 
   const memberId = portal.memberId;
   const st = () => emu.control.portal(memberId);
-  const [row] = await services.db.select({ id: portals.id }).from(portals).where(eq(portals.memberId, memberId));
-  const portalId = row!.id;
+  const portalId = portal.portalId;
 
   /** Runs due jobs; moves the clock past backoffs `rounds` times so retried jobs get their turn. */
   async function drain(rounds = 1, stepMs = 10 * 60_000) {
@@ -105,8 +113,8 @@ export async function robotWorld(opts: { env?: Record<string, string>; emulator?
   }
 
   /** A category-0 deal not yet on `stageId`. */
-  function dealNotOn(stageId: string, skip: Set<string> = new Set()): string {
-    for (const d of st().deals.values()) {
+  function dealNotOn(stageId: string, skip: Set<string> = new Set(), member = memberId): string {
+    for (const d of emu.control.portal(member).deals.values()) {
       const id = String(d.ID);
       if (String(d.CATEGORY_ID) === '0' && d.STAGE_ID !== stageId && !skip.has(id)) return id;
     }
@@ -119,5 +127,5 @@ export async function robotWorld(opts: { env?: Record<string, string>; emulator?
     await services.testDb.close();
   }
 
-  return { services, clock, app, emu, memberId, portalId, st, runner, drain, act, recipientsOf, dealNotOn, close };
+  return { services, clock, app, emu, memberId, portalId, addPortal, st, runner, drain, act, recipientsOf, dealNotOn, close };
 }
