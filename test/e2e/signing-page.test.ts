@@ -62,6 +62,10 @@ describe('signing page in Chromium on a phone viewport', () => {
     });
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(String(e)));
+    // The page runs under a strict CSP: anything it refuses would show up here.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) errors.push(m.text());
+    });
     await page.goto(link);
     await expect.poll(() => page.locator('#pages canvas').count(), { timeout: 20_000 }).toBe(2);
     await expect.poll(() => page.locator('.fbox').count()).toBe(2);

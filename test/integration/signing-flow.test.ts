@@ -80,6 +80,8 @@ describe('signing flow through the HTTP routes', () => {
     const page = await http.req('GET', `/s/${companyLink}`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.data).toContain('Company signature');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('cache-control')).toBe('no-store');
     expect(page.data).not.toContain('Client VAT number');
 
     const r1 = await sign(companyLink, company!.id, { signature: { method: 'typed', text: 'Anna Rossi' } });
