@@ -380,9 +380,11 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
         ...(phone ? { phone } : {}), ...(b24UserId ? { b24UserId } : {}), ...(crmContactId ? { crmContactId } : {}),
       }));
       const title = titleInput.value.trim() || state.template?.name || t('own.heading');
+      let remember: { id: string; name: string; kind: string } | null = state.template;
       if (start.mode !== 'template' && saveTpl.checked && state.pdfBytes) {
         const uploaded = await ep.uploadPdf(new Blob([state.pdfBytes], { type: 'application/pdf' }), `${title}.pdf`);
-        await ep.saveTemplate({ name: saveTplName.value.trim() || title, kind: 'other', language: deps.boot.lang, source: { type: 'upload', fileId: uploaded.file.id }, fields: state.placed });
+        const saved = await ep.saveTemplate({ name: saveTplName.value.trim() || title, kind: 'other', language: deps.boot.lang, source: { type: 'upload', fileId: uploaded.file.id }, fields: state.placed });
+        remember = saved.template;
       }
       let fields: EnvelopeFieldInput[] | undefined;
       if (state.pdfBytes) {
@@ -405,14 +407,14 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
         recipients,
         send: true,
       });
-      if (state.template) {
+      if (remember) {
         const slots: RecipientSlot[] = state.rows.map((r) => ({
           role: r.role, party: r.party, order: r.order, source: r.source,
           ...(r.source === 'user' && r.b24UserId ? { userId: r.b24UserId } : {}),
           ...(r.source === 'manual' ? { name: r.name, email: r.email, ...(r.phone ? { phone: r.phone } : {}) } : {}),
         }));
         // Remembering is a convenience: a failure here must not turn a sent document into an error.
-        await ep.rememberLastUsed({ kind: state.template.kind, templateId: state.template.id, templateName: state.template.name, entityTypeId: entity.entityTypeId, slots, recipientNames: state.rows.map((r) => r.name) }).catch(() => undefined);
+        await ep.rememberLastUsed({ kind: remember.kind, templateId: remember.id, templateName: remember.name, entityTypeId: entity.entityTypeId, slots, recipientNames: state.rows.map((r) => r.name) }).catch(() => undefined);
       }
       toast(t('toast.sent'));
       deps.onDone(res.envelope.id);
