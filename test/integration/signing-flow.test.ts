@@ -145,6 +145,26 @@ describe('signing flow through the HTTP routes', () => {
     expect(env!.status).toBe('completed');
   });
 
+  it('an approver approves without a signature, then the signer signs', async () => {
+    const { envelope, recipients: rs } = await createAndSend([
+      { party: 'client', role: 'approver', name: 'Legal Dept', email: 'legal@buyer.example', order: 1 },
+      { ...CLIENT, order: 2 },
+    ]);
+    const [approver, signer] = rs;
+    expect([approver!.status, signer!.status]).toEqual(['invited', 'waiting']);
+    const link = await linkOf(approver!.id);
+    const page = await http.req('GET', `/s/${link}`, { headers: { accept: 'text/html' } });
+    expect(page.data).toContain('Approve the document');
+    expect(page.data).not.toContain('id="sig-pad"');
+    // The approver owns no fields (client_vat belongs to the party's first signer) and signs nothing.
+    const ok = await sign(link, approver!.id, {});
+    expect(ok.status, JSON.stringify(ok.data)).toBe(200);
+    const mid = await http.req('GET', `/api/envelopes/${envelope.id}`, { bearer: await fresh() });
+    expect(mid.data.recipients.map((r: { status: string }) => r.status)).toEqual(['approved', 'invited']);
+    const done = await sign(await linkOf(signer!.id), signer!.id, { values: { client_vat: 'V-9' }, signature: { method: 'typed', text: 'Ivan Petrov' } });
+    expect(done.data.envelopeStatus).toBe('completed');
+  });
+
   it('out of turn: a valid link for a later recipient is refused by the server', async () => {
     const { envelope, recipients: rs } = await createAndSend([COMPANY, CLIENT]);
     const cli = rs[1]!;
