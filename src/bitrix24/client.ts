@@ -7,8 +7,11 @@ import { assertSafeEndpoint, DEFAULT_OAUTH_HOSTS, methodUrl, restEndpointFromLoc
 import { refreshPortalTokens, statusError } from './oauth.js';
 import { loadPortalCredentials, markPortalNeedsReauth, updatePortalEndpoint, type PortalCredentials } from './portal-store.js';
 import { buildQuery } from './query-string.js';
-import { acquireUnit, markBucketFull, pauseMethod, type RateLimitSettings } from './rate-limit.js';
+import { acquireUnit, DbClockOffset, markBucketFull, pauseMethod, type RateLimitSettings } from './rate-limit.js';
 import { Bitrix24Error, type BatchCommand, type BatchResult, type Bitrix24Client, type Bitrix24ClientFactory } from './types.js';
+
+/** A queued caller that wakes this long after its slot takes a new one rather than joining a burst. */
+const STALE_SLOT_MS = 150;
 
 /** Bitrix24 rejects more than 50 commands in one batch (ERROR_BATCH_LENGTH_EXCEEDED). */
 export const BATCH_LIMIT = 50;
@@ -76,6 +79,9 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
   const inflight = new Map<string, { version: number; promise: Promise<PortalCredentials> }>();
   /** `time.operating_reset_at` of the last good response per portal+method: when a 429 pause ends. */
   const operatingResetAt = new Map<string, number>();
+  const dbClock = new DbClockOffset();
+  /** Per portal: when this process last let a queued request go (performance.now()). */
+  const lastRelease = new Map<string, number>();
 
   const nowMs = () => clock.now().getTime();
   const remember = (creds: PortalCredentials) => cache.set(creds.portalId, { creds, at: nowMs() });
@@ -121,6 +127,18 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
     }
   }
 
+  /**
+   * Queued callers leave this process at least 1/rate apart, never before `earliest`
+   * (performance.now() time): after a stalled event loop or a refresh their timers fire together,
+   * and without this they would reach Bitrix24 as one burst.
+   */
+  async function paceUntil(portalId: string, earliest: number): Promise<number> {
+    const slot = Math.max(earliest, (lastRelease.get(portalId) ?? 0) + 1000 / limits.ratePerSecond);
+    lastRelease.set(portalId, slot);
+    for (let now = performance.now(); slot - now > 0; now = performance.now()) await opts.sleep(Math.ceil(slot - now));
+    return performance.now() - slot;
+  }
+
   function backoff(attempt: number): number {
     const jitter = 0.9 + Math.random() * 0.2;
     return Math.round(opts.retryBaseMs * 2 ** attempt * jitter);
@@ -149,8 +167,21 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
     let limitRetries = 0;
     let transientRetries = 0;
     let redirects = 0;
+    let staleSlots = 0;
+
+    /** True (and `creds` replaced) when this process knows or is fetching a newer token than ours. */
+    const awaitNewerToken = async (): Promise<boolean> => {
+      const running = inflight.get(portalId);
+      if (running && running.version === creds.tokenVersion) creds = await refresh(portalId, creds.tokenVersion, method);
+      const hit = cache.get(portalId);
+      if (hit && hit.creds.tokenVersion > creds.tokenVersion) creds = hit.creds;
+      return creds.tokenVersion !== seenVersion ? ((seenVersion = creds.tokenVersion), true) : false;
+    };
+    let seenVersion = creds.tokenVersion;
 
     for (;;) {
+      // A refresh of our token is running: wait for it before reserving a slot.
+      await awaitNewerToken();
       if (creds.status !== 'installed') throw statusError(creds.status, method);
       let endpoint: URL;
       try {
@@ -161,8 +192,19 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
       if (!creds.accessToken) throw new Bitrix24Error('PORTAL_NEEDS_REAUTH', 'no access token stored', method);
 
       const unit = await acquireUnit(db, { portalId, method, limits });
+      const received = performance.now();
+      dbClock.observe(unit.dbNowMs, received);
       if (unit.kind === 'paused') throw pausedError(method, unit.until);
-      if (unit.waitMs > 0) await opts.sleep(unit.waitMs);
+      if (unit.waitMs > 0) {
+        const late = await paceUntil(portalId, received + Math.min(unit.waitMs, dbClock.delayUntil(unit.goAtMs, received)));
+        // Woken far past our slot (a stalled event loop, a starved machine): everyone else's slots
+        // slipped too, and going now would land on top of them. Queue again instead.
+        if (late > STALE_SLOT_MS && staleSlots++ < 3) continue;
+        // While we waited, our token was superseded or is being refreshed. Sending it would only earn
+        // a 401; waiting for the refresh would make our slot stale. Take the new token and a new slot
+        // (the unused one drains from the shared bucket on its own).
+        if (await awaitNewerToken()) continue;
+      }
 
       const url = methodUrl(endpoint, method);
       const started = performance.now();
@@ -235,6 +277,7 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
         }
         if (authRetries++ >= 2) throw new Bitrix24Error(code, description, method, 401, { retryable: false });
         creds = await refresh(portalId, creds.tokenVersion, method);
+        seenVersion = creds.tokenVersion;
         continue;
       }
 

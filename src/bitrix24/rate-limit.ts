@@ -18,16 +18,19 @@ export interface RateLimitSettings {
 
 /**
  * We fill to a little under Bitrix24's bucket: arrival jitter (one request delayed, the next one
- * on time) can otherwise push the real bucket one or two units past ours.
+ * on time) can otherwise push the real bucket past ours. The headroom is 4 % of the burst and at
+ * least a quarter second of draining, so a request may arrive up to ~250 ms late without harm.
  */
-export function effectiveCapacity(burst: number): number {
-  return Math.max(1, burst - Math.max(1, Math.ceil(burst * 0.04)));
+export function effectiveCapacity(burst: number, ratePerSecond = 0): number {
+  const headroom = Math.max(1, Math.ceil(burst * 0.04), Math.ceil(ratePerSecond * 0.25));
+  return Math.max(1, burst - headroom);
 }
 
 export type Acquired =
-  | { kind: 'go'; waitMs: number; level: number }
+  /** `goAtMs`: when the unit may be spent, on the database clock (`waitMs` after the acquire). */
+  | { kind: 'go'; waitMs: number; goAtMs: number; dbNowMs: number; level: number }
   /** The method is paused after OPERATION_TIME_LIMIT; no unit was taken. */
-  | { kind: 'paused'; until: Date };
+  | { kind: 'paused'; until: Date; dbNowMs: number };
 
 export async function acquireUnit(db: Database, p: { portalId: string; method: string; limits: RateLimitSettings }): Promise<Acquired> {
   const rate = p.limits.ratePerSecond;
@@ -47,9 +50,31 @@ export async function acquireUnit(db: Database, p: { portalId: string; method: s
   const level = Number(row.level);
   const nowMs = Number(row.now_ms);
   const pausedMs = row.paused_ms === null ? null : Number(row.paused_ms);
-  if (pausedMs !== null && pausedMs > nowMs) return { kind: 'paused', until: new Date(pausedMs) };
-  const excess = level - effectiveCapacity(p.limits.burst);
-  return { kind: 'go', level, waitMs: excess > 0 ? Math.ceil((excess / rate) * 1000) : 0 };
+  if (pausedMs !== null && pausedMs > nowMs) return { kind: 'paused', until: new Date(pausedMs), dbNowMs: nowMs };
+  const excess = level - effectiveCapacity(p.limits.burst, rate);
+  const waitMs = excess > 0 ? Math.ceil((excess / rate) * 1000) : 0;
+  return { kind: 'go', level, waitMs, goAtMs: nowMs + waitMs, dbNowMs: nowMs };
+}
+
+/**
+ * Maps the database clock onto this process's monotonic clock, so a caller sleeps until its slot
+ * rather than for `waitMs` after the answer arrived: an answer that comes back late (a busy event
+ * loop, a slow connection) must not push the request into the next caller's slot. Every answer
+ * bounds the offset from below (db time − local receive time = skew − latency); the largest recent
+ * bound is the closest to the true skew.
+ */
+export class DbClockOffset {
+  private samples: number[] = [];
+  observe(dbNowMs: number, localNowMs: number): void {
+    this.samples.push(dbNowMs - localNowMs);
+    if (this.samples.length > 64) this.samples.shift();
+  }
+  /** Milliseconds from `localNowMs` until `dbTimeMs`, never negative. */
+  delayUntil(dbTimeMs: number, localNowMs: number): number {
+    if (!this.samples.length) return 0;
+    const offset = Math.max(...this.samples);
+    return Math.max(0, Math.ceil(dbTimeMs - offset - localNowMs));
+  }
 }
 
 /**

@@ -92,5 +92,8 @@ describe('bucket headroom', () => {
     expect(effectiveCapacity(250)).toBe(240);
     expect(effectiveCapacity(5)).toBe(4);
     expect(effectiveCapacity(1)).toBe(1);
+    expect(effectiveCapacity(50, 2)).toBe(48);
+    expect(effectiveCapacity(250, 5)).toBe(240);
+    expect(effectiveCapacity(10, 20)).toBe(5);
   });
 });
