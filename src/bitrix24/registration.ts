@@ -267,13 +267,16 @@ export function compareWithManifest(m: RegistrationManifest, current: CurrentReg
     })),
     events: m.events.map((e) => ({ event: e.event, registered: current.events.some((b) => b.event === e.event && b.handler === handlerUrl(publicUrl, e.path)) })),
     robots: m.robots.map((r) => ({ code: r.code, registered: current.robots.includes(r.code) })),
+    triggers: (m.triggers ?? []).map((t) => ({ code: t.code, registered: Boolean(current.triggers?.some((x) => x.code === t.code)) })),
     extraPlacements: current.placements.filter((b) => !m.placements.some((p) => p.code === b.placement && b.handler === handlerUrl(publicUrl, p.path))).length,
   };
 }
 
 /** One batch that reads what is registered (status page). */
-export async function readRegistrations(client: Bitrix24Client): Promise<CurrentRegistrations> {
-  const read = await client.batch({ placements: ['placement.get'], events: ['event.get'], robots: ['bizproc.robot.list'] }, { halt: false });
+export async function readRegistrations(client: Bitrix24Client, m?: RegistrationManifest): Promise<CurrentRegistrations> {
+  const reads: Record<string, BatchCommand> = { placements: ['placement.get'], events: ['event.get'], robots: ['bizproc.robot.list'] };
+  if (m?.triggers?.length) reads.triggers = ['crm.automation.trigger.list'];
+  const read = await client.batch(reads, { halt: false });
   const errs = Object.values(read.errors);
   if (errs.length) throw new RegistrationError(classify(errs), { items: [], batches: 1, ok: false }, errs.map((e) => e.error).join(', '));
   return readCurrent(read.result);

@@ -29,7 +29,7 @@ type Status = { ok: true; view: ReturnType<typeof compareWithManifest> } | { ok:
 
 async function liveStatus(services: Services, portal: Portal): Promise<Status> {
   try {
-    const current = await readRegistrations(services.bitrix24.forPortal(portal.id));
+    const current = await readRegistrations(services.bitrix24.forPortal(portal.id), registrationManifest);
     return { ok: true, view: compareWithManifest(registrationManifest, current, services.config.publicUrl) };
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message.slice(0, 300) : 'unknown error' };
@@ -91,6 +91,9 @@ appPageRoutes.post('/b24/app', async (c) => {
               ))}
               {status.view.robots.map((r) => (
                 <tr data-kind="robot" data-registered={String(r.registered)}><td>{t.robots}</td><td><code>{r.code}</code></td><td>{mark(r.registered)}</td></tr>
+              ))}
+              {status.view.triggers.map((x) => (
+                <tr data-kind="trigger" data-registered={String(x.registered)}><td>{t.triggers}</td><td><code>{x.code}</code></td><td>{mark(x.registered)}</td></tr>
               ))}
               {status.view.events.map((e) => (
                 <tr data-kind="event" data-registered={String(e.registered)}><td>{t.events}</td><td><code>{e.event}</code></td><td>{mark(e.registered)}</td></tr>

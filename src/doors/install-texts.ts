@@ -71,6 +71,7 @@ export const INSTALL_MESSAGES = {
   registered: { en: 'What is registered', it: 'Cosa è registrato', ru: 'Что зарегистрировано' },
   placements: { en: 'Placements', it: 'Posizionamenti', ru: 'Встраивания' },
   robots: { en: 'Automation rules', it: 'Regole di automazione', ru: 'Роботы' },
+  triggers: { en: 'Automation triggers', it: 'Trigger di automazione', ru: 'Триггеры' },
   events: { en: 'Event handlers', it: 'Gestori di eventi', ru: 'Обработчики событий' },
   yes: { en: 'registered', it: 'registrato', ru: 'зарегистрировано' },
   no: { en: 'missing', it: 'mancante', ru: 'отсутствует' },

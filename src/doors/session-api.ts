@@ -32,7 +32,7 @@ export const sessionApiRoutes = new Hono<SessionEnv>()
     const { services, session } = c.var;
     const portal = await findPortal(services.db, session.portalId);
     if (!portal || portal.status === 'uninstalled') throw new AppError('UNAUTHORIZED', 'The app is no longer installed on this portal.');
-    const current = await readRegistrations(services.bitrix24.forPortal(portal.id));
+    const current = await readRegistrations(services.bitrix24.forPortal(portal.id), registrationManifest);
     return c.json({ portal: { id: portal.id, domain: portal.domain }, ...compareWithManifest(registrationManifest, current, services.config.publicUrl) });
   })
   .post('/api/portal/registrations', async (c) => {

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { SIGN_PLACEMENTS } from '../../src/bitrix24/manifest.js';
+import { registrationManifest, SIGN_PLACEMENTS } from '../../src/bitrix24/manifest.js';
 import { portals } from '../../src/db/schema/index.js';
 import { verifySession } from '../../src/http/session.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
@@ -196,7 +196,7 @@ describe('install, update and uninstall against the emulated portal', () => {
     const d = await emu.control.openApp({ memberId: portal.memberId, format: 'current' });
     expect(d.status, d.body).toBe(200);
     expect(d.body).toContain(portal.domain);
-    expect(d.body.match(/data-registered="true"/g)).toHaveLength(SIGN_PLACEMENTS.length + 3);
+    expect(d.body.match(/data-registered="true"/g)).toHaveLength(SIGN_PLACEMENTS.length + 3 + (registrationManifest.triggers?.length ?? 0));
     expect(d.body).not.toContain('data-registered="false"');
     expect(d.body).toContain('crm, bizproc, placement, user_brief');
     // An admin's "register again" goes through the session API.
