@@ -2,6 +2,7 @@
  * New document from a template on one screen, then "same as last time" on another deal in two
  * clicks; in Chromium through the Bitrix24-like frame host. Screenshots in test-artifacts/card/.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,9 @@ describe.each([
     const [env] = await envelopesOf(deal);
     expect(env!.status).toBe('sent');
     expect(env!.templateId).toMatch(/^tpl_/);
+    // The sender's edit is in the document recipients get, not only the CRM's value.
+    const text = execFileSync('pdftotext', ['-', '-'], { input: Buffer.from(env!.sourcePdf!) }).toString('utf8').replace(/\s+/g, ' ');
+    expect(text).toContain('(pilot)');
     const rs = await host.services.db.select().from(recipients).where(eq(recipients.envelopeId, env!.id));
     expect(rs).toHaveLength(2);
     expect(rs.find((r) => r.party === 'company')!.signOrder).toBe(1);
