@@ -15,6 +15,7 @@ import { sessionApiRoutes } from './doors/session-api.js';
 import { templateRoutes } from './doors/api-templates.js';
 import { verifyRoutes } from './doors/verify.js';
 import { robotRoutes } from './doors/robots.js';
+import { sandboxRoutes } from './doors/sandbox.js';
 import type { Services } from './services.js';
 import type { AppEnv } from './types.js';
 
@@ -45,6 +46,8 @@ export function createApp(services: Services) {
   app.route('/', templateRoutes as never);
   app.route('/', verifyRoutes());
   app.route('/', robotRoutes);
+  // Dev only: mounted when the entry started a sandbox portal (never in production, never with credentials).
+  if (services.sandbox && services.config.sandboxEnabled) app.route('/', sandboxRoutes(services.sandbox));
 
   app.notFound((c) => {
     const body = { error: { code: 'NOT_FOUND' as const, message: `No route for ${c.req.method} ${c.req.path}.`, requestId: c.var.requestId } };

@@ -7,6 +7,7 @@ import type { Logger } from './lib/logger.js';
 import type { Sealer } from './documents/seal/sealer.js';
 import type { SealedDocumentLookup } from './documents/verify/sealed-documents.js';
 import type { Mailer } from './notify/mailer.js';
+import type { SandboxHandle } from './sandbox/handle.js';
 
 /**
  * Everything a request or a job may touch, built once by an entry (Node or Workers) and injected
@@ -29,4 +30,6 @@ export interface Services {
   sealer: Sealer;
   /** Sealed-document records for the verify door; absent means the DB-backed lookup over `sealed_documents`. */
   sealedDocuments?: SealedDocumentLookup;
+  /** The sandbox portal (emulator in-process); present only when config.sandboxEnabled (src/sandbox/). */
+  sandbox?: SandboxHandle;
 }

@@ -98,14 +98,16 @@ export function createControl(st: EmulatorState) {
 
   const control = {
     /** A new portal seeded from the sample dataset; with `app`, that app is installed too (see installApp). */
-    async createPortal(opts: { name?: string; plan?: 'basic' | 'enterprise'; languageId?: string; app?: Omit<InstallAppOptions, 'memberId'> } = {}): Promise<PortalInfo> {
+    async createPortal(opts: { name?: string; memberId?: string; plan?: 'basic' | 'enterprise'; languageId?: string; app?: Omit<InstallAppOptions, 'memberId'> } = {}): Promise<PortalInfo> {
       portalCount++;
       const name = (opts.name ?? `portal${portalCount}-${hex(2)}`).toLowerCase();
       const domain = `${name}.bitrix24.test`;
       if (st.byDomain.has(domain)) throw new Error(`emulator: domain ${domain} is taken`);
+      // A fixed member_id lets a host recreate "the same" portal after a restart (the sandbox does).
+      if (opts.memberId && st.portals.has(opts.memberId)) throw new Error(`emulator: member_id ${opts.memberId} is taken`);
       const seed = seedPortal(st.now());
       const p: Portal = {
-        memberId: hex(16), name, domain, previousDomains: [], plan: opts.plan ?? 'basic', license: opts.plan === 'enterprise' ? 'ru_ent250' : 'ru_project',
+        memberId: opts.memberId ?? hex(16), name, domain, previousDomains: [], plan: opts.plan ?? 'basic', license: opts.plan === 'enterprise' ? 'ru_ent250' : 'ru_project',
         adminUserId: '1', languageId: opts.languageId ?? 'ru', apps: new Map(), uninstalledApps: new Map(), ...seed,
         placements: [], events: [], robots: [], robotAttachments: [], workflows: new Map(), triggers: [], triggerAttachments: [], triggerExecutions: [],
         timeline: [], eventSends: [], notifications: [], bucket: { level: 0, at: st.now() }, operating: new Map(), seq: 1000,
@@ -162,6 +164,16 @@ export function createControl(st: EmulatorState) {
 
     /** A user opens a placement: the frame POST goes to the bound HANDLER; returns the app's answer. */
     async openPlacement(o: OpenPlacementOptions): Promise<Delivery> {
+      const f = control.placementFrame(o);
+      return deliver(st, st.portal(o.memberId), f.kind, f.handler, f.body, f.query);
+    },
+
+    /**
+     * The frame POST openPlacement would send, built but not delivered: the handler URL, its query
+     * (DOMAIN, PROTOCOL, LANG, APP_SID) and the form body. A host page that frames the app in a real
+     * browser (the sandbox) posts exactly this into an iframe. Fresh tokens are issued for the user.
+     */
+    placementFrame(o: OpenPlacementOptions): { kind: 'frame' | 'placement'; handler: string; query: Record<string, string>; body: Record<string, string> } {
       const p = st.portal(o.memberId);
       const app = pickApp(p, o.clientId);
       const code = o.placement.toUpperCase();
@@ -177,7 +189,7 @@ export function createControl(st: EmulatorState) {
       if (!handler) throw new Error('emulator: no handler URL for the app page');
       const tokens = issueTokens(st, p, app, o.userId ?? p.adminUserId);
       const f = framePayload(st, p, app, tokens, code, o.options ?? {}, o.format ?? 'current', o.lang ?? 'en');
-      return deliver(st, p, code === 'DEFAULT' ? 'frame' : 'placement', handler, f.body, f.query);
+      return { kind: code === 'DEFAULT' ? 'frame' : 'placement', handler, query: f.query, body: f.body };
     },
 
     /** The app's main page (PLACEMENT=DEFAULT), e.g. the install wizard before installFinish. */

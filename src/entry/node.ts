@@ -18,6 +18,7 @@ import { createJobHandlers } from '../jobs/handlers.js';
 import { createJobRunner } from '../jobs/runner.js';
 import type { Services } from '../services.js';
 import { mailerFromConfig } from '../notify/mailer.js';
+import { createSandbox } from '../sandbox/bootstrap.js';
 
 async function openDatabase(config: Config): Promise<DbHandle> {
   if (config.DATABASE_URL) {
@@ -59,7 +60,11 @@ async function main() {
   }
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const dbHandle = await openDatabase(config);
-  const outbound = globalThis.fetch.bind(globalThis);
+  const network = globalThis.fetch.bind(globalThis);
+  // Without Bitrix24 credentials (never in production) the sandbox portal runs in-process.
+  const sandbox = config.sandboxEnabled ? createSandbox(config, network) : undefined;
+  if (sandbox) config = sandbox.config;
+  const outbound = sandbox?.fetch ?? network;
   // The seal key is imported once (non-extractable) and reused for every seal.
   const sealIdentity = await loadSealIdentity(config, { dataDir: config.DATA_DIR });
   if (sealIdentity.development) logger.warn({ certificate: sealIdentity.subject }, 'sealing with a generated development certificate: set SEAL_P12_PATH for real documents');
@@ -75,8 +80,16 @@ async function main() {
     bitrix24: createBitrix24({ db: dbHandle.db, fetch: outbound, clock: systemClock, logger, config }),
     mailer: mailerFromConfig(config),
     sealer,
+    ...(sandbox ? { sandbox: sandbox.handle } : {}),
   };
   const app = createApp(services);
+  const sandboxStart = sandbox
+    ? await sandbox.start(services, (req) => app.fetch(req)).catch((e: unknown) => {
+        logger.error({ err: e }, 'the sandbox portal did not start; /sandbox explains why');
+        sandbox.handle.startError = e instanceof Error ? e.message : String(e);
+        return undefined;
+      })
+    : undefined;
   // Started after migrations (openDatabase ran them); any number of instances may run side by side.
   const jobRunner =
     config.JOBS_CONCURRENCY > 0
@@ -94,6 +107,7 @@ async function main() {
   jobRunner?.start();
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, database: dbHandle.kind }, `b24-sign listening on ${config.publicUrl}`);
+    if (sandboxStart) console.log(`\n  Sandbox portal (no Bitrix24 account needed): ${sandboxStart.url}\n`);
   });
 
   let stopping = false;
