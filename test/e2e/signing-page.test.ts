@@ -107,4 +107,47 @@ describe('signing page in Chromium on a phone viewport', () => {
     expect(r!.signedUserAgent).toContain('Mobile');
     await context.close();
   });
+
+  it('switches to Italian and declines with a mandatory reason', async () => {
+    const http = client(services);
+    const created = await http.req('POST', '/api/envelopes', {
+      bearer: await sessionFor(services),
+      body: {
+        title: 'NDA',
+        lang: 'en',
+        pdfBase64: Buffer.from(await samplePdf()).toString('base64'),
+        fields: [],
+        recipients: [{ party: 'client', name: 'Giulia Verdi', email: 'giulia@cliente.example' }],
+        send: true,
+      },
+    });
+    expect(created.status).toBe(201);
+    const invitation = await peer.waitFor((m) => toAddress(m) === 'giulia@cliente.example');
+    const link = `${ORIGIN}/s/${tokenFromBody(invitation.text ?? '')!}`;
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    await context.route('**/*', async (route: Route) => {
+      const req = route.request();
+      if (!req.url().startsWith(ORIGIN)) return route.abort();
+      const res = await http.app.fetch(new Request(req.url(), { method: req.method(), headers: req.headers(), body: (req.postDataBuffer() as Uint8Array<ArrayBuffer> | null) ?? undefined }));
+      await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
+    });
+    const page = await context.newPage();
+    await page.goto(link);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.click('nav.lang a[lang=it]');
+    await page.waitForURL(/lang=it/);
+    expect(await page.getAttribute('html', 'lang')).toBe('it');
+    await page.click('#decline-open');
+    await page.click('#decline-confirm');
+    expect(await page.textContent('#decline-msg')).toContain('Indichi un motivo');
+    await page.fill('#decline-reason', 'Il prezzo non è quello concordato.');
+    await page.click('#decline-confirm');
+    await expect.poll(() => page.locator('section.state h2').textContent().catch(() => '')).toBe('Ha rifiutato il documento');
+    await page.screenshot({ path: 'test-artifacts/signing-page-phone-declined-it.png' });
+    // Reloading the link now shows the outcome, not the document.
+    await page.reload();
+    expect(await page.locator('section.state h2').textContent()).toBe('Il documento è stato rifiutato');
+    expect(await page.locator('#pages').count()).toBe(0);
+    await context.close();
+  });
 });

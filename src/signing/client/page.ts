@@ -31,6 +31,21 @@ async function call<T>(path: string, body?: unknown, headers: Record<string, str
 }
 function explain(e: unknown): string {
   const err = e as { code?: string; message?: string; details?: Record<string, unknown> };
+  // Field-level refusals come back with the field's key: say it in the page's language.
+  const field = typeof err.details?.field === 'string' ? err.details.field : undefined;
+  if (err.code === 'VALIDATION_FAILED' && field) {
+    if (field === 'signature') return T['error.signature']!;
+    if (field === 'stamp') return T['error.stamp']!;
+    if (field === 'acceptTerms') return T['error.terms']!;
+    if (field === 'reason') return T['error.reason']!;
+    const f = model.fields.find((x) => x.key === field);
+    if (f) {
+      focusField(f);
+      return fmt(T['error.field']!, { label: f.label });
+    }
+  }
+  if (err.code === 'PAYLOAD_TOO_LARGE' || err.code === 'UNSUPPORTED_MEDIA_TYPE') return T['error.image']!;
+  if (err.code === 'NOT_YOUR_TURN') return T['state.not_your_turn.text']!;
   const key = `error.${err.code}`;
   if (err.code && T[key]) return fmt(T[key]!, { n: String(err.details?.attemptsLeft ?? '') });
   return err.message ?? T['error.generic']!;
