@@ -95,7 +95,8 @@ export async function buildIdentity(
   }
   return {
     privateKey,
-    chain: chain.map((c) => new Uint8Array(c.toSchema(true).toBER(false))),
+    // toSchema() without re-encoding: the certificates stay byte-for-byte as issued.
+    chain: chain.map((c) => new Uint8Array(c.toSchema().toBER(false))),
     development: opts.development ?? false,
     source: opts.source,
     subject: describeName(leaf.subject),

@@ -68,7 +68,7 @@ export function createCmsBuilder(identity: CmsIdentity): CmsBuilder {
     ).toSchema(),
   );
   const sid = der(new pkijs.IssuerAndSerialNumber({ issuer: leaf.issuer, serialNumber: leaf.serialNumber }).toSchema());
-  const certs = concat(identity.certificates.map((c) => der(c.toSchema(true))));
+  const certs = concat(identity.certificates.map((c) => der(c.toSchema())));
   const contentTypeAttr = tlv(SEQ, oid(OID.contentType), tlv(SET, oid(OID.data)));
   // SigningCertificateV2 { certs: SEQUENCE OF ESSCertIDv2 { certHash } }; hashAlgorithm omitted = SHA-256 (RFC 5035).
   const signingCertAttr = tlv(SEQ, oid(OID.signingCertificateV2), tlv(SET, tlv(SEQ, tlv(SEQ, tlv(SEQ, tlv(OCTETS, identity.leafSha256))))));

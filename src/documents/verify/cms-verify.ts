@@ -46,20 +46,59 @@ export interface CmsCheck {
 
 const empty = (problem: string): CmsCheck => ({ valid: false, problem, certificates: [], signedAttributes: { signingCertificateV2: false, signingTime: false } });
 
-function parseSignedData(der: Uint8Array): pkijs.SignedData | string {
-  const asn = asn1js.fromBER(toArrayBuffer(der));
-  if (asn.offset === -1) return 'the signature is not valid DER';
+/**
+ * SignedData from its parsed ASN.1, field by field. pkijs' own `new SignedData({ schema })` matches
+ * the whole structure against one big schema, which costs ~3× more than parsing the parts; for a
+ * structure this path does not expect, the caller falls back to pkijs.
+ */
+function signedDataFromParts(content: asn1js.AsnType): pkijs.SignedData {
+  const parts = (content as asn1js.Sequence).valueBlock.value;
+  let i = 0;
+  const version = (parts[i++] as asn1js.Integer).valueBlock.valueDec;
+  const digestAlgorithms = (parts[i++] as asn1js.Set).valueBlock.value.map((a) => new pkijs.AlgorithmIdentifier({ schema: a }));
+  const encapContentInfo = new pkijs.EncapsulatedContentInfo({ schema: parts[i++] });
+  let certificates: pkijs.Certificate[] | undefined;
+  if (parts[i]?.idBlock.tagClass === 3 && parts[i]!.idBlock.tagNumber === 0) {
+    const items = (parts[i++] as asn1js.Constructed).valueBlock.value;
+    if (items.length > MAX_CERTIFICATES) throw new Error('too many certificates');
+    // Only X.509 certificates (universal SEQUENCE); attribute and other certificate formats are skipped.
+    certificates = items.filter((c) => c.idBlock.tagClass === 1 && c.idBlock.tagNumber === 16).map((c) => new pkijs.Certificate({ schema: c }));
+  }
+  if (parts[i]?.idBlock.tagClass === 3 && parts[i]!.idBlock.tagNumber === 1) i++; // CRLs: not used
+  const signerInfos = (parts[i++] as asn1js.Set).valueBlock.value.map((si) => new pkijs.SignerInfo({ schema: si }));
+  if (i !== parts.length || !Array.isArray(signerInfos)) throw new Error('unexpected SignedData layout');
+  return new pkijs.SignedData({ version, digestAlgorithms, encapContentInfo, certificates, signerInfos });
+}
+
+/** ContentInfo(SignedData) → SignedData; a string says why not. */
+export function signedDataOf(contentInfo: asn1js.AsnType): pkijs.SignedData | string {
+  let ci: pkijs.ContentInfo;
   try {
-    const ci = new pkijs.ContentInfo({ schema: asn.result });
-    if (ci.contentType !== OID.signedData) return 'the signature is not CMS SignedData';
-    return new pkijs.SignedData({ schema: ci.content });
+    ci = new pkijs.ContentInfo({ schema: contentInfo });
   } catch {
     return 'the signature is not well-formed CMS';
   }
+  if (ci.contentType !== OID.signedData) return 'the signature is not CMS SignedData';
+  try {
+    return signedDataFromParts(ci.content);
+  } catch (e) {
+    if ((e as Error)?.message === 'too many certificates') return 'the signature carries an implausible number of certificates';
+    try {
+      return new pkijs.SignedData({ schema: ci.content });
+    } catch {
+      return 'the signature is not well-formed CMS';
+    }
+  }
+}
+
+function parseSignedData(der: Uint8Array): pkijs.SignedData | string {
+  const asn = asn1js.fromBER(toArrayBuffer(der));
+  if (asn.offset === -1) return 'the signature is not valid DER';
+  return signedDataOf(asn.result);
 }
 
 export async function certificateDetail(cert: pkijs.Certificate): Promise<SignerDetail> {
-  const der = new Uint8Array(cert.toSchema(true).toBER(false));
+  const der = new Uint8Array(cert.toSchema().toBER(false));
   return {
     subject: describeName(cert.subject),
     commonName: nameAttribute(cert.subject, OID.commonName) ?? null,
@@ -154,8 +193,8 @@ export async function verifyCms(contents: Uint8Array, content: SignedContent, ki
   const tokenAttr = si.unsignedAttrs?.attributes.find((a) => a.type === OID.signatureTimeStampToken);
   if (tokenAttr?.values[0]) {
     try {
-      const ci = new pkijs.ContentInfo({ schema: tokenAttr.values[0] });
-      const token = new pkijs.SignedData({ schema: ci.content });
+      const token = signedDataOf(tokenAttr.values[0]);
+      if (typeof token === 'string') throw new Error(token);
       base.timestampToken = token;
       base.timestamp = await readTimestampToken(token, toArrayBuffer(new Uint8Array(si.signature.valueBlock.valueHexView)));
     } catch {
@@ -188,8 +227,8 @@ async function readTimestampToken(token: pkijs.SignedData, stamped: ArrayBuffer)
 export async function chainTrusted(cert: pkijs.Certificate, intermediates: pkijs.Certificate[], roots: pkijs.Certificate[], at: Date): Promise<{ trusted: boolean; problem?: string }> {
   if (roots.length === 0) return { trusted: false, problem: 'no trust roots configured' };
   // A configured self-signed signing certificate is trusted directly (pkijs only accepts CA anchors).
-  const der = new Uint8Array(cert.toSchema(true).toBER(false));
-  const direct = roots.some((r) => Buffer.from(r.toSchema(true).toBER(false)).equals(der));
+  const der = new Uint8Array(cert.toSchema().toBER(false));
+  const direct = roots.some((r) => Buffer.from(r.toSchema().toBER(false)).equals(der));
   if (direct) {
     const valid = at >= cert.notBefore.value && at <= cert.notAfter.value;
     return valid ? { trusted: true } : { trusted: false, problem: 'the certificate was not valid at the signing time' };
