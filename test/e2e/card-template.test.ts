@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { envelopes } from '../../src/db/schema/envelopes.js';
 import { recipients } from '../../src/db/schema/recipients.js';
+import { issueSession } from '../../src/http/session.js';
 import { startFrameHost, type FrameHost } from './helpers/frame-host.js';
 
 const SHOTS = 'test-artifacts/card';
@@ -76,11 +77,24 @@ describe.each([
 
 describe('same as last time', () => {
   it('offers the last template on another deal and sends it in two clicks, recipients from that deal', async () => {
+    // What an earlier send on some other deal left behind: a portal template and its recipient set-up.
+    const token = await issueSession(host.services.config.sessionSecret, { portalId: host.portalId, userId: 1, isAdmin: true, placement: 'CRM_DEAL_DETAIL_TAB', lang: 'en' });
+    const api = (method: string, path: string, body: unknown) =>
+      host.app.request(path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const { template } = (await (await api('POST', '/api/templates', { name: 'Supply contract (last time)', language: 'en', source: { type: 'builtin', layout: 'sales-contract' } })).json()) as { template: { id: string } };
+    const remembered = await api('PUT', '/api/card/last-used', {
+      kind: 'contract', templateId: template.id, templateName: 'Supply contract (last time)', entityTypeId: 2,
+      slots: [{ role: 'signer', party: 'company', order: 1, source: 'responsible' }, { role: 'signer', party: 'client', order: 2, source: 'contact' }],
+      recipientNames: ['Ольга Новиков', 'Дмитрий Соколова'],
+    });
+    expect(remembered.status).toBe(204);
+
     const deal = 8; // responsible: user 15 (user15@example.com); contact 22 (contact22@example.com)
     const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(deal) }, lang: 'en' });
     const suggestion = frame.locator('#same');
     await suggestion.waitFor();
     expect(await suggestion.textContent()).toContain('Use this template anyway');
+    expect(await suggestion.textContent()).toContain('Supply contract (last time)');
     await shot(page, 'en-13-same-as-last-time');
 
     await frame.locator('button[data-action="same"]').click(); // click 1
@@ -92,8 +106,7 @@ describe('same as last time', () => {
 
     const [env] = await envelopesOf(deal);
     expect(env!.status).toBe('sent');
-    const previous = (await envelopesOf(6))[0]!;
-    expect(env!.templateId).toBe(previous.templateId);
+    expect(env!.templateId).toBe(template.id);
     const rs = await host.services.db.select().from(recipients).where(eq(recipients.envelopeId, env!.id));
     expect(rs.map((r) => [r.party, r.signOrder, r.email]).sort()).toEqual([
       ['client', 2, 'contact22@example.com'],

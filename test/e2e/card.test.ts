@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes } from '../../src/db/schema/envelopes.js';
 import { recipients } from '../../src/db/schema/recipients.js';
 import { templates } from '../../src/db/schema/templates.js';
+import { issueSession } from '../../src/http/session.js';
 import { seedEnvelope } from './helpers/card-seed.js';
 import { startFrameHost, type FrameHost } from './helpers/frame-host.js';
 import type { Frame, Page } from 'playwright-core';
@@ -85,7 +86,9 @@ async function samplePdf(): Promise<Buffer> {
 describe.each(['en', 'ru'] as const)('card tab (%s)', (lang) => {
   it('lists the deal’s documents with per-recipient progress, fits the frame, and localises', async () => {
     const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(DEAL) }, lang });
-    await expect.poll(() => frame.locator('article.env').count()).toBe(3);
+    for (const title of ['Supply contract No. 1041', 'Licence renewal — addendum 2', 'Price list acknowledgement']) {
+      await frame.locator('article.env', { hasText: title }).waitFor();
+    }
     const heading = await frame.locator('h1').first().textContent();
     expect(heading).toBe(lang === 'ru' ? 'Документы на подпись' : 'Documents for signing');
     const declined = frame.locator('article.env', { hasText: 'Price list acknowledgement' });
@@ -253,15 +256,33 @@ describe('sign an existing CRM document', () => {
 
 describe('deep link and per-recipient actions', () => {
   it('opens an envelope through REST_APP_URI, shows its history, resends and fixes an e-mail there', async () => {
-    const [env] = await host.services.db.select().from(envelopes).where(and(eq(envelopes.portalId, host.portalId), eq(envelopes.title, 'Service agreement (en)')));
+    // An envelope of its own, sent through the envelopes API as the card would.
+    const token = await issueSession(host.services.config.sessionSecret, { portalId: host.portalId, userId: 1, isAdmin: true, placement: 'CRM_DEAL_DETAIL_TAB', lang: 'en' });
+    const created = await host.app.request('/api/envelopes', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Service agreement (deep link)', lang: 'en', crm: { entityTypeId: 2, entityId: DEAL }, pdfBase64: (await samplePdf()).toString('base64'), send: true,
+        fields: [
+          { key: 'company_sig', type: 'signature', page: 1, box: { x: 60, y: 100, w: 160, h: 44 }, party: 'company', required: true },
+          { key: 'client_sig', type: 'signature', page: 1, box: { x: 320, y: 100, w: 160, h: 44 }, party: 'client', required: true },
+        ],
+        recipients: [
+          { role: 'signer', party: 'company', order: 1, name: 'Сергей Морозова', email: 'user12@example.com', b24UserId: 12 },
+          { role: 'signer', party: 'client', order: 2, name: 'Павел Зайцев', email: 'contact3@example.com', crmContactId: 3 },
+        ],
+      }),
+    });
+    expect(created.status).toBe(201);
+    const env = ((await created.json()) as { envelope: { id: string } }).envelope;
     // "Open" in the card asks the portal to open the app's deep link in a slider.
     const card = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(DEAL) }, lang: 'en' });
-    await card.frame.locator(`article[data-envelope="${env!.id}"] [data-action="open"]`).click();
+    await card.frame.locator(`article[data-envelope="${env.id}"] [data-action="open"]`).click();
     await expect
       .poll(async () => (await host.bx24Calls(card.page)).find((c) => c.cmd === 'openPath')?.params.path)
-      .toBe(`/marketplace/view/local.b24sign.card/?params%5BenvelopeId%5D=${env!.id}`);
+      .toBe(`/marketplace/view/local.b24sign.card/?params%5BenvelopeId%5D=${env.id}`);
 
-    const { page, frame } = await host.open({ placement: 'REST_APP_URI', options: { envelopeId: env!.id }, lang: 'en' });
+    const { page, frame } = await host.open({ placement: 'REST_APP_URI', options: { envelopeId: env.id }, lang: 'en' });
     await frame.locator('[data-history] li').first().waitFor();
     const history = await frame.locator('[data-history]').textContent();
     expect(history).toContain('Created');
