@@ -68,6 +68,8 @@ CREATE TABLE "envelopes" (
 	"ended_at" timestamp with time zone,
 	"end_reason" text,
 	"reminders_sent" integer DEFAULT 0 NOT NULL,
+	"audit_head" text,
+	"audit_count" integer DEFAULT 0 NOT NULL,
 	"created_by_user_id" integer,
 	"robot_event_token" text,
 	"robot_workflow_id" text,

@@ -157,9 +157,10 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
     return c.json(await full(c, c.req.param('id')));
   })
   .get('/api/envelopes/:id/audit', async (c) => {
-    const rows = await listAudit(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
-    if (!rows.length) await getEnvelope(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
-    return c.json({ chain: await verifyChainRows(rows), events: rows.map(({ portalId: _p, ...r }) => r) });
+    const { envelope } = await getEnvelope(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
+    const rows = await listAudit(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: envelope.id });
+    const chain = await verifyChainRows(rows, { head: envelope.auditHead, count: envelope.auditCount });
+    return c.json({ chain, events: rows.map(({ portalId: _p, ...r }) => r) });
   })
   .get('/api/envelopes/:id/sealed.pdf', async (c) => {
     const { services, session } = c.var;

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { auditEvents, type AuditEvent, type AuditEventType } from '../db/schema/audit-events.js';
+import { envelopes } from '../db/schema/envelopes.js';
 import { queueTimelineReport } from '../timeline/hook.js';
 import { canonicalJson, sha256Hex } from './hashing.js';
 
@@ -67,6 +68,10 @@ export async function appendAudit(
   };
   const hash = await auditHash(row);
   const [inserted] = await tx.insert(auditEvents).values({ ...row, portalId: p.portalId, hash }).returning();
+  await tx
+    .update(envelopes)
+    .set({ auditHead: hash, auditCount: row.seq })
+    .where(and(eq(envelopes.portalId, p.portalId), eq(envelopes.id, p.envelopeId)));
   // Hook for the CRM timeline and robot replies (issue 7): queued in this transaction, so a status
   // change and its report commit together.
   await queueTimelineReport(tx, { portalId: p.portalId, envelopeId: p.envelopeId, seq: row.seq, type: p.type, at });
@@ -83,10 +88,13 @@ export async function listAudit(db: DbOrTx, p: { portalId: string; envelopeId: s
 
 export type ChainVerdict =
   | { ok: true; count: number; head: string }
-  | { ok: false; count: number; firstBadSeq: number; reason: 'hash_mismatch' | 'broken_link' | 'gap' };
+  | { ok: false; count: number; firstBadSeq: number; reason: 'hash_mismatch' | 'broken_link' | 'gap' | 'truncated' };
 
-/** Pure check of a chain already read: the first row whose hash, link or sequence is off. */
-export async function verifyChainRows(rows: AuditEvent[]): Promise<ChainVerdict> {
+/**
+ * Pure check of a chain already read: the first row whose hash, link or sequence is off. With the
+ * head the envelope recorded, rows missing from the end are caught too.
+ */
+export async function verifyChainRows(rows: AuditEvent[], expected?: { head: string | null; count: number }): Promise<ChainVerdict> {
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   for (const r of rows) {
@@ -96,10 +104,17 @@ export async function verifyChainRows(rows: AuditEvent[]): Promise<ChainVerdict>
     prev = r.hash;
     expectedSeq++;
   }
+  if (expected && (expected.count > rows.length || (expected.count === rows.length && expected.head !== null && expected.head !== prev))) {
+    return { ok: false, count: rows.length, firstBadSeq: rows.length + 1, reason: 'truncated' };
+  }
   return { ok: true, count: rows.length, head: prev };
 }
 
 /** Reads an envelope's events and verifies the chain; finds the first tampered (or missing) row. */
 export async function verifyAuditChain(db: DbOrTx, p: { portalId: string; envelopeId: string }): Promise<ChainVerdict> {
-  return verifyChainRows(await listAudit(db, p));
+  const [env] = await db
+    .select({ head: envelopes.auditHead, count: envelopes.auditCount })
+    .from(envelopes)
+    .where(and(eq(envelopes.portalId, p.portalId), eq(envelopes.id, p.envelopeId)));
+  return verifyChainRows(await listAudit(db, p), env);
 }

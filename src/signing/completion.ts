@@ -14,7 +14,7 @@ import { recordSealedDocument, retentionUntil } from '../documents/verify/sealed
 import { defineJob, JobPermanentFailure } from '../jobs/queue.js';
 import { deliver } from '../notify/deliver.js';
 import type { Services } from '../services.js';
-import { appendAudit, listAudit, SYSTEM, verifyChainRows } from './audit.js';
+import { appendAudit, listAudit, SYSTEM, verifyAuditChain } from './audit.js';
 import { fieldOwner } from './envelopes.js';
 import { imageKind } from './flow.js';
 import { findEnvelope, isDone, listRecipients, lockEnvelope } from './internal.js';
@@ -126,8 +126,7 @@ export async function runCompletion(services: Services, p: { portalId: string; e
   let sealedNow = false;
 
   if (!env.sealedSha256) {
-    const chain = verifyChainRows(await listAudit(services.db, p));
-    const verdict = await chain;
+    const verdict = await verifyAuditChain(services.db, p);
     // Never seal over a broken record: the certificate would vouch for tampered history.
     if (!verdict.ok) throw new JobPermanentFailure(`audit chain of ${env.id} is broken at seq ${verdict.firstBadSeq}`);
     const doc = await buildFinalDocument(services, env, rs, verdict.head);

@@ -349,6 +349,12 @@ describe('signing flow through the HTTP routes', () => {
     await services.db.execute(sql`update audit_events set ip = '198.51.100.1' where envelope_id = ${envelope.id} and seq = 2`);
     const v = await verifyAuditChain(services.db, { portalId: 'prt_test', envelopeId: envelope.id });
     expect(v).toMatchObject({ ok: false, firstBadSeq: 2, reason: 'hash_mismatch' });
+    // Deleting the newest rows leaves an intact-looking chain; the head kept on the envelope catches it.
+    const { envelope: other } = await createAndSend([CLIENT]);
+    const before = await verifyAuditChain(services.db, { portalId: 'prt_test', envelopeId: other.id });
+    expect(before.ok).toBe(true);
+    await services.db.execute(sql`delete from audit_events where envelope_id = ${other.id} and seq = ${before.count}`);
+    expect(await verifyAuditChain(services.db, { portalId: 'prt_test', envelopeId: other.id })).toMatchObject({ ok: false, firstBadSeq: before.count, reason: 'truncated' });
   });
 
   it('another portal cannot see or touch the envelope', async () => {

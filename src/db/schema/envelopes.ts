@@ -66,6 +66,9 @@ export const envelopes = pgTable(
     /** Void reason, or the decliner's reason copied here for reports. */
     endReason: text('end_reason'),
     remindersSent: integer('reminders_sent').notNull().default(0),
+    /** Hash and seq of the last audit event: a verifier notices rows deleted from the end of the chain. */
+    auditHead: text('audit_head'),
+    auditCount: integer('audit_count').notNull().default(0),
     createdByUserId: integer('created_by_user_id'),
     /** Robot binding (issue 7): the workflow waiting for this envelope's outcome. */
     robotEventToken: text('robot_event_token'),
