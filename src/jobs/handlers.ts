@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { docgenFetchJob } from '../documents/docgen.js';
 import { ROBOT_JOBS } from '../robots/jobs.js';
+import { SIGNING_JOBS } from '../signing/jobs.js';
 import type { Services } from '../services.js';
 import { defineJob, handlersFrom, type JobDefinition, type JobHandlers } from './queue.js';
 
@@ -12,7 +13,7 @@ export const noopJob = defineJob('noop', z.object({}).passthrough(), async () =>
  * `defineJob(kind, zodPayload, run)` (from ./queue.js, so domain modules never import this file),
  * enqueue it with `enqueueJob(db, def, payload, opts)`, and list it here.
  */
-export const JOB_DEFINITIONS: ReadonlyArray<JobDefinition<any, Services>> = [noopJob, docgenFetchJob, ...ROBOT_JOBS];
+export const JOB_DEFINITIONS: ReadonlyArray<JobDefinition<any, Services>> = [noopJob, docgenFetchJob, ...ROBOT_JOBS, ...SIGNING_JOBS];
 
 export function createJobHandlers(definitions: ReadonlyArray<JobDefinition<any, Services>> = JOB_DEFINITIONS): JobHandlers<Services> {
   return handlersFrom(definitions);
