@@ -12,6 +12,7 @@
  *
  *   npm run bench:robot            (PostgreSQL on 127.0.0.1; TEST_DB=pglite for embedded)
  */
+import { cpus, loadavg } from 'node:os';
 import { and, eq, inArray } from 'drizzle-orm';
 import { jobs } from '../src/db/schema/jobs.js';
 import { robotCalls } from '../src/db/schema/robot-calls.js';
@@ -48,6 +49,7 @@ try {
   // ---------------------------------------------------------------- 1. acknowledgement latency
   let ackP50 = NaN;
   let ackP99 = NaN;
+  let ackCpuMs = NaN;
   if (!ONLY || ONLY === '1') {
     const ackPortal = await w.addPortal();
     // Bitrix24's side first: the robot payloads are built by the emulator and captured, so the
@@ -64,6 +66,8 @@ try {
     w.emu.setAppFetch(async (req) => w.app.request(req));
     const post = (c: { url: string; body: string }) => w.app.request(c.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: c.body });
     await (await post(captured.pop()!)).text(); // warm-up (first queries, lazy modules), not counted
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
     const acks = await Promise.all(
       captured.map(async (c) => {
         const t0 = performance.now();
@@ -73,6 +77,9 @@ try {
         return performance.now() - t0;
       }),
     );
+    const wallAll = performance.now() - wall0;
+    const cpu = process.cpuUsage(cpu0);
+    ackCpuMs = (cpu.user + cpu.system) / 1000 / acks.length;
     // A single delivery on an idle server, for comparison.
     const idle: number[] = [];
     for (const c of captured.slice(0, 20)) {
@@ -84,7 +91,7 @@ try {
     await w.services.db.delete(jobs).where(and(eq(jobs.portalId, ackPortal.portalId), eq(jobs.kind, 'robot.send')));
     ackP50 = pct(acks, 50);
     ackP99 = pct(acks, 99);
-    console.log(`ack: ${acks.length} robot deliveries at once: p50 ${r1(ackP50)} ms, p99 ${r1(ackP99)} ms, max ${r1(Math.max(...acks))} ms; one at a time (replay): p50 ${r1(pct(idle, 50))} ms (${w.services.dbHandle.kind})`);
+    console.log(`ack: ${acks.length} robot deliveries at once: p50 ${r1(ackP50)} ms, p99 ${r1(ackP99)} ms, max ${r1(Math.max(...acks))} ms, all answered in ${r1(wallAll)} ms; this process spent ${r1(ackCpuMs)} ms CPU per delivery (app + database client); one at a time (replay): p50 ${r1(pct(idle, 50))} ms (${w.services.dbHandle.kind}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs)`);
   }
 
   w.runner.start();
@@ -166,6 +173,7 @@ try {
     JSON.stringify({
       ack_p50_ms: r1(ackP50),
       ack_p99_ms: r1(ackP99),
+      ack_cpu_ms_per_delivery: r1(ackCpuMs),
       rest_calls_per_envelope: restPerEnvelope,
       rest_calls_per_envelope_robot_timeline: restPerEnvelope - messenger,
       stage_100_deals_s: r1(stageSeconds),

@@ -7,7 +7,11 @@ import type { Services } from '../services.js';
 import { entityTypeOf } from './properties.js';
 
 export const ROBOT_SEND_KIND = 'robot.send';
-export const ZRobotSendPayload = z.object({ callId: z.string().min(1) });
+/** `crm`: this call's CRM read, done by another robot job in a shared batch (send.ts). */
+export const ZRobotSendPayload = z.object({
+  callId: z.string().min(1),
+  crm: z.object({ at: z.string(), result: z.object({ result: z.record(z.string(), z.unknown()), errors: z.record(z.string(), z.any()), total: z.record(z.string(), z.number()), next: z.record(z.string(), z.number()) }) }).optional(),
+});
 
 /**
  * The robot handler's whole synchronous work: remember the delivery under its event_token and queue

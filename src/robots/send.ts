@@ -1,8 +1,10 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { BATCH_LIMIT } from '../bitrix24/client.js';
+import { jobs } from '../db/schema/jobs.js';
 import { crmBatchCommands, mapCrmBatch, type CrmData, type CrmRecord } from '../documents/crm-data.js';
 import { getTemplate } from '../documents/templates/repo.js';
 import { isStarter, starterLayout } from '../documents/templates/starters/index.js';
-import { Bitrix24Error, type BatchCommand } from '../bitrix24/types.js';
+import { Bitrix24Error, type BatchCommand, type BatchResult } from '../bitrix24/types.js';
 import { envelopes } from '../db/schema/envelopes.js';
 import { robotCalls, type RobotCall } from '../db/schema/robot-calls.js';
 import type { Template } from '../db/schema/templates.js';
@@ -102,19 +104,80 @@ async function loadTemplate(services: Services, call: RobotCall, settings: Robot
   }
 }
 
-/** One batch: everything a document prints plus the signers the settings name. */
-async function readCrm(services: Services, call: RobotCall, settings: RobotSettings): Promise<{ crm: CrmData; signerUser: CrmRecord | null; signerContact: CrmRecord | null }> {
-  const ref = { entityTypeId: call.entityTypeId!, entityId: call.entityId! };
-  const commands: Record<string, BatchCommand> = crmBatchCommands(ref);
+/** The CRM read of one robot call: everything a document prints plus the signers its settings name. */
+function crmCommands(call: Pick<RobotCall, 'entityTypeId' | 'entityId'>, settings: RobotSettings): Record<string, BatchCommand> {
+  const commands: Record<string, BatchCommand> = crmBatchCommands({ entityTypeId: call.entityTypeId!, entityId: call.entityId! });
   if (settings.companySigner.kind === 'user') commands.signerUser = ['user.get', { ID: settings.companySigner.id }];
   if (settings.clientSigner.kind === 'contact') commands.signerContact = ['crm.contact.get', { id: settings.clientSigner.id }];
-  let res: Awaited<ReturnType<ReturnType<Services['bitrix24']['forPortal']>['batch']>>;
-  try {
-    res = await services.bitrix24.forPortal(call.portalId).batch(commands, { halt: false });
-  } catch (e) {
-    // Refused for good (rights, a removed app…): say so; rate limits and outages are retried by the queue.
-    if (e instanceof Bitrix24Error && !isTransientCode(e.code) && e.code !== 'NETWORK' && e.code !== 'TIMEOUT') throw new RobotStop('robot.error.crm', { error: e.code });
-    throw e;
+  return commands;
+}
+
+/** `key` → `p_key`, and every `$result[key]` reference inside the parameters with it. */
+function prefixed(prefix: string, commands: Record<string, BatchCommand>): Record<string, BatchCommand> {
+  const rename = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? v.replace(/\$result\[([^\]]+)\]/g, (_m, k: string) => `$result[${prefix}_${k}]`)
+      : Array.isArray(v)
+        ? v.map(rename)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rename(x)]))
+          : v;
+  return Object.fromEntries(Object.entries(commands).map(([k, [m, params]]) => [`${prefix}_${k}`, [m, params ? (rename(params) as Record<string, unknown>) : params] as BatchCommand]));
+}
+
+function unprefixed(prefix: string, res: BatchResult): BatchResult {
+  const pick = <T>(o: Record<string, T>) => Object.fromEntries(Object.entries(o).filter(([k]) => k.startsWith(`${prefix}_`)).map(([k, v]) => [k.slice(prefix.length + 1), v]));
+  return { result: pick(res.result), errors: pick(res.errors), total: pick(res.total), next: pick(res.next) };
+}
+
+/** A read shared from another call's batch is used if it is this recent. */
+const SHARED_READ_MAX_AGE_MS = 5 * 60_000;
+
+/**
+ * One batch per robot call, and often less: when other deliveries of the portal are waiting for their
+ * job (a stage move of many deals), their reads ride in the same request while there is room (50
+ * commands), and each result is handed to the waiting job through its payload. A job already
+ * running misses the hand-over and simply reads for itself.
+ */
+async function readCrm(services: Services, call: RobotCall, settings: RobotSettings, shared?: { at: string; result: BatchResult }) {
+  const ref = { entityTypeId: call.entityTypeId!, entityId: call.entityId! };
+  let res: BatchResult;
+  if (shared && services.clock.now().getTime() - Date.parse(shared.at) < SHARED_READ_MAX_AGE_MS) {
+    res = shared.result;
+  } else {
+    const own = crmCommands(call, settings);
+    let commands = prefixed('a', own);
+    const riders: { jobId: number; prefix: string }[] = [];
+    const waiting = await services.db
+      .select({ jobId: jobs.id, call: robotCalls })
+      .from(jobs)
+      .innerJoin(robotCalls, and(eq(robotCalls.portalId, jobs.portalId), eq(robotCalls.id, sql<string>`${jobs.payload}->>'callId'`)))
+      .where(and(eq(jobs.portalId, call.portalId), eq(jobs.kind, ROBOT_SEND_KIND), eq(jobs.status, 'queued'), sql`not (${jobs.payload} ? 'crm')`, ne(robotCalls.id, call.id), eq(robotCalls.status, 'received'), isNull(robotCalls.envelopeId)))
+      .orderBy(asc(jobs.id))
+      .limit(4);
+    for (const w of waiting) {
+      const parsed = parseRobotSettings(w.call.properties);
+      if (parsed.problems.length || !w.call.entityTypeId || !w.call.entityId) continue;
+      const theirs = crmCommands(w.call, parsed.settings);
+      if (Object.keys(commands).length + Object.keys(theirs).length > BATCH_LIMIT) break;
+      const prefix = `r${riders.length}`;
+      commands = { ...commands, ...prefixed(prefix, theirs) };
+      riders.push({ jobId: w.jobId, prefix });
+    }
+    let raw: BatchResult;
+    try {
+      raw = await services.bitrix24.forPortal(call.portalId).batch(commands, { halt: false });
+    } catch (e) {
+      // Refused for good (rights, a removed app…): say so; rate limits and outages are retried by the queue.
+      if (e instanceof Bitrix24Error && !isTransientCode(e.code) && e.code !== 'NETWORK' && e.code !== 'TIMEOUT') throw new RobotStop('robot.error.crm', { error: e.code });
+      throw e;
+    }
+    res = unprefixed('a', raw);
+    const at = services.clock.now().toISOString();
+    for (const r of riders) {
+      const hand = JSON.stringify({ at, result: unprefixed(r.prefix, raw) });
+      await services.db.execute(sql`update jobs set payload = payload || jsonb_build_object('crm', ${hand}::jsonb) where id = ${r.jobId} and status = 'queued'`);
+    }
   }
   const crm = mapCrmBatch(ref, res);
   if (!crm.item) throw new RobotStop('robot.error.crm', { error: crm.errors.item ?? 'the record was not found' });
@@ -160,7 +223,7 @@ async function stop(services: Services, call: RobotCall, message: string): Promi
   await services.db.update(robotCalls).set({ status: 'failed', error: message, updatedAt: services.clock.now() }).where(and(eq(robotCalls.portalId, call.portalId), eq(robotCalls.id, call.id)));
 }
 
-export async function runRobotCall(services: Services, p: { portalId: string; callId: string }): Promise<{ status: RobotCall['status']; envelopeId?: string }> {
+export async function runRobotCall(services: Services, p: { portalId: string; callId: string; crm?: { at: string; result: BatchResult } }): Promise<{ status: RobotCall['status']; envelopeId?: string }> {
   const { db, clock } = services;
   const [call] = await db.select().from(robotCalls).where(and(eq(robotCalls.portalId, p.portalId), eq(robotCalls.id, p.callId)));
   if (!call) return { status: 'failed' };
@@ -180,7 +243,7 @@ export async function runRobotCall(services: Services, p: { portalId: string; ca
       }
       const template = await loadTemplate(services, call, settings);
       lang = template.language;
-      const data = await readCrm(services, call, settings);
+      const data = await readCrm(services, call, settings, p.crm);
       const recipients = recipientsFor(settings, data);
       const doc = await documentFor(services, template, data.crm, lang);
       const itemTitle = typeof data.crm.item?.TITLE === 'string' && data.crm.item.TITLE.trim() ? data.crm.item.TITLE.trim() : fullName(data.crm.item);
@@ -223,5 +286,5 @@ export async function runRobotCall(services: Services, p: { portalId: string; ca
 }
 
 export const robotSendJob = defineJob(ROBOT_SEND_KIND, ZRobotSendPayload, async (payload, job, ctx) => {
-  await runRobotCall(ctx.services, { portalId: job.portalId!, callId: payload.callId });
+  await runRobotCall(ctx.services, { portalId: job.portalId!, callId: payload.callId, ...(payload.crm ? { crm: payload.crm as { at: string; result: BatchResult } } : {}) });
 });

@@ -260,3 +260,34 @@ describe('robot "Send document for signing" against the emulator', () => {
     expect((await w.services.db.select().from(robotCalls)).length).toBe(before);
   });
 });
+
+describe('robot: a stage move of several deals at once', () => {
+  let w: RobotWorld;
+  beforeAll(async () => {
+    w = await robotWorld({ concurrency: 1 });
+  });
+  afterAll(() => w?.close());
+
+  it('shares CRM reads between waiting deliveries (two per batch) and still gives every deal its own data', async () => {
+    w.emu.control.attachRobot({ memberId: w.memberId, code: ROBOT_CODE, stageId: 'PREPARATION', properties: { template: 'sales-contract' } });
+    const deals = [...w.st().deals.values()].filter((d) => String(d.CATEGORY_ID) === '0' && d.STAGE_ID !== 'PREPARATION').slice(0, 3).map((d) => String(d.ID));
+    const moves = await Promise.all(deals.map((dealId) => w.emu.control.moveDeal({ memberId: w.memberId, dealId, stageId: 'PREPARATION' })));
+    const before = w.emu.control.calls({ memberId: w.memberId, includeBatchParts: false }).length;
+    await w.drain();
+    const reads = w.emu.control.calls({ memberId: w.memberId, includeBatchParts: true }).slice(before).filter((c) => c.method === 'crm.deal.get');
+    expect(reads).toHaveLength(3);
+    const crmBatches = w.emu.control.calls({ memberId: w.memberId, method: 'batch' }).filter((c) => JSON.stringify(c.params).includes('crm.deal.get'));
+    expect(crmBatches).toHaveLength(2);
+    for (const [i, m] of moves.entries()) {
+      const call = (await w.services.db.select().from(robotCalls).where(eq(robotCalls.eventToken, m.robots[0]!.eventToken)))[0]!;
+      expect(call.status).toBe('sent');
+      const [env] = await w.services.db.select().from(envelopes).where(eq(envelopes.id, call.envelopeId!));
+      expect(env!.crmEntityId).toBe(Number(deals[i]));
+      const deal = w.st().deals.get(deals[i]!)!;
+      const contact = w.st().contacts.get(String(deal.CONTACT_ID))!;
+      const rs = await w.recipientsOf(env!.id);
+      expect(rs.map((r) => r.email)).toEqual([`user${deal.ASSIGNED_BY_ID}@example.com`, (contact.EMAIL as { VALUE: string }[])[0]!.VALUE]);
+      expect(env!.title).toContain(String(deal.TITLE));
+    }
+  });
+});
