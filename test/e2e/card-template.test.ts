@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
 import { envelopes } from '../../src/db/schema/envelopes.js';
 import { recipients } from '../../src/db/schema/recipients.js';
@@ -13,6 +13,10 @@ import { issueSession } from '../../src/http/session.js';
 import { startFrameHost, type FrameHost } from './helpers/frame-host.js';
 
 const SHOTS = 'test-artifacts/card';
+
+// Chromium shares the CI machine's two CPUs with the rest of the suite: wait generously, fail on wrong results.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000, interval: 100 });
 mkdirSync(SHOTS, { recursive: true });
 
 let host: FrameHost;
@@ -50,17 +54,17 @@ describe.each([
     await subject.waitFor();
     expect(await subject.inputValue()).toMatch(/ООО/);
     await subject.fill(`${await subject.inputValue()} (pilot)`);
-    await expect.poll(() => frame.locator('.rrow').count()).toBe(2);
+    await poll(() => frame.locator('.rrow').count()).toBe(2);
     const parties = await frame.locator('.rrow select').nth(1).evaluate((s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent);
     expect(parties).toBeTruthy();
     await frame.locator('button[data-action="preview"]').click();
-    await frame.locator('[data-preview] canvas').first().waitFor({ timeout: 20_000 });
+    await frame.locator('[data-preview] canvas').first().waitFor({ timeout: 45_000 });
     await shot(page, `${lang}-11-template-compose`);
 
     const send = frame.locator('button[data-action="send"]');
-    await expect.poll(() => send.isEnabled(), { timeout: 10_000 }).toBe(true);
+    await poll(() => send.isEnabled()).toBe(true);
     await send.click();
-    await frame.locator('article.env').first().waitFor({ timeout: 20_000 });
+    await frame.locator('article.env').first().waitFor({ timeout: 45_000 });
     await shot(page, `${lang}-12-template-sent`);
 
     const [env] = await envelopesOf(deal);
@@ -99,10 +103,10 @@ describe('same as last time', () => {
 
     await frame.locator('button[data-action="same"]').click(); // click 1
     const send = frame.locator('button[data-action="send"]');
-    await expect.poll(() => send.isEnabled(), { timeout: 15_000 }).toBe(true);
+    await poll(() => send.isEnabled()).toBe(true);
     await shot(page, 'en-14-same-review');
     await send.click(); // click 2
-    await frame.locator('article.env').first().waitFor({ timeout: 20_000 });
+    await frame.locator('article.env').first().waitFor({ timeout: 45_000 });
 
     const [env] = await envelopesOf(deal);
     expect(env!.status).toBe('sent');

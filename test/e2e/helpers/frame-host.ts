@@ -178,7 +178,7 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
       const page = await context.newPage();
       await page.goto(`https://${portal.domain}${path}`);
       const frame = await waitForFrame(page);
-      await frame.waitForSelector('html[data-ready]', { state: 'attached', timeout: 15_000 });
+      await frame.waitForSelector('html[data-ready]', { state: 'attached', timeout: 60_000 });
       return { page, frame };
     },
     async bx24Calls(page) {
@@ -195,7 +195,7 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
 }
 
 async function waitForFrame(page: Page): Promise<Frame> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     const f = page.frames().find((x) => x.name() === 'b24frame' && x.url().startsWith(APP_ORIGIN));
     if (f) return f;
     await page.waitForTimeout(50);
