@@ -224,6 +224,19 @@ describe('robot "Send document for signing" against the emulator', () => {
     expect(live.filter((j) => j.kind !== 'signing.expire' && j.kind !== 'signing.remind')).toEqual([]);
   });
 
+  it('an envelope that expires answers the workflow with status "expired" and says so on the timeline', async () => {
+    const { dealId, robot } = await fire('PREPARATION', { template: 'nda', deadline_days: '1' });
+    await w.drain();
+    expect(sendsFor(robot.eventToken)).toHaveLength(0);
+    w.clock.advance(2 * 86_400_000);
+    await w.drain();
+    const sends = sendsFor(robot.eventToken);
+    expect(sends).toHaveLength(1);
+    expect(sends[0]!.returnValues).toMatchObject({ status: 'expired', signed_pdf_url: '', decline_reason: '' });
+    expect(timelineOf(dealId).filter((e) => e.kind === 'logmessage').map((e) => String(e.fields.text)).some((t) => t.includes('expired before everyone signed'))).toBe(true);
+    expect(w.emu.control.triggerExecutions(w.memberId).filter((t) => t.ownerId === dealId)).toEqual([]);
+  });
+
   it('keeps the template select in sync with the portal templates: create, rename and delete each push one bizproc.robot.update', async () => {
     const { portalId } = w;
     const updates = () => w.emu.control.calls({ memberId: w.memberId, method: 'bizproc.robot.update' }).length;
