@@ -119,6 +119,7 @@ async function main() {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     // Let running jobs finish; past the timeout they are abandoned and another instance reclaims them.
     await jobRunner?.stop({ timeoutMs: 25_000 });
+    sandbox?.stop();
     await dbHandle.close();
     process.exit(0);
   };

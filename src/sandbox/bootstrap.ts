@@ -6,6 +6,8 @@ import type { Services } from '../services.js';
 import { SANDBOX, sandboxConfig, sandboxUrls } from './config.js';
 import { sandboxFetch } from './fetch.js';
 import type { SandboxHandle } from './handle.js';
+import { persistPortal, readSnapshot, restoreSnapshot } from './persist.js';
+import { join } from 'node:path';
 
 export interface Sandbox {
   /** The configuration to build services with (sandbox app credentials, BX24 stand-in…). */
@@ -20,6 +22,8 @@ export interface Sandbox {
    * emulator and would be refused.
    */
   start(services: Services, appFetch: (req: Request) => Response | Promise<Response>): Promise<{ portalId: string; url: string }>;
+  /** Writes the portal's history to DATA_DIR one last time (shutdown). */
+  stop(): void;
 }
 
 export function createSandbox(config: Config, outbound: typeof fetch): Sandbox {
@@ -30,6 +34,8 @@ export function createSandbox(config: Config, outbound: typeof fetch): Sandbox {
   // Rate limits stay on: the sandbox shows the app living within Bitrix24's budget.
   const emulator = createEmulator({ baseUrl: urls.emulatorBase, appFetch: (req) => appFetch(req), pdfDelayMs: SANDBOX.pdfDelayMs });
   const domain = `${SANDBOX.portalName}.bitrix24.test`;
+  const snapshotFile = join(config.DATA_DIR, 'sandbox-portal.json');
+  let persisted: ReturnType<typeof persistPortal> | undefined;
   const handle: SandboxHandle = {
     emulator, memberId: SANDBOX.memberId, domain, tourDealId: SANDBOX.tourDealId, robotStageId: SANDBOX.robotStageId, origin: urls.origin,
   };
@@ -42,6 +48,9 @@ export function createSandbox(config: Config, outbound: typeof fetch): Sandbox {
       const { control } = emulator;
       // Same member_id and domain every run: the stored portal row is found again by member_id.
       await control.createPortal({ name: SANDBOX.portalName, memberId: SANDBOX.memberId, languageId: 'en' });
+      // The portal's history from the last run (timeline, stages, waiting robots) comes back first.
+      const snapshot = readSnapshot(snapshotFile);
+      if (snapshot) restoreSnapshot(control.portal(SANDBOX.memberId), snapshot);
       const install = await control.installApp({
         memberId: SANDBOX.memberId,
         clientId: SANDBOX.clientId,
@@ -65,7 +74,12 @@ export function createSandbox(config: Config, outbound: typeof fetch): Sandbox {
         stageId: SANDBOX.robotStageId,
         properties: { template: SANDBOX.robotTemplate, wait: 'Y' },
       });
+      persisted = persistPortal(() => control.portal(SANDBOX.memberId), snapshotFile);
       return { portalId: portal.id, url: urls.home };
+    },
+    stop() {
+      persisted?.stop();
+      persisted = undefined;
     },
   };
 }

@@ -1,0 +1,98 @@
+/**
+ * The sandbox without a browser: when it is on and off, the install at start through the real
+ * /b24/install, the robot fired by a stage move through the real handler, and a restart over the
+ * same database and DATA_DIR (same portal row, fresh tokens, the portal's timeline back).
+ */
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { envelopes } from '../../src/db/schema/envelopes.js';
+import { portals } from '../../src/db/schema/portals.js';
+import { SANDBOX } from '../../src/sandbox/config.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { createTestServices, testConfig } from '../helpers/services.js';
+import { freePort, startSandboxServer } from './helpers/sandbox-server.js';
+
+describe('sandbox switch', () => {
+  it('is on only without credentials, with SANDBOX≠0 and outside production', () => {
+    expect(testConfig().sandboxEnabled).toBe(true);
+    expect(testConfig({ SANDBOX: '0' }).sandboxEnabled).toBe(false);
+    expect(testConfig({ BITRIX24_CLIENT_ID: 'local.x', BITRIX24_CLIENT_SECRET: 's' }).sandboxEnabled).toBe(false);
+    expect(testConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://sign.example.com' }).sandboxEnabled).toBe(false);
+  });
+
+  it('mounts no /sandbox route when the entry started no sandbox', async () => {
+    const services = await createTestServices({ env: { BITRIX24_CLIENT_ID: 'local.x', BITRIX24_CLIENT_SECRET: 's' } });
+    try {
+      const app = createApp(services);
+      for (const path of ['/sandbox', '/sandbox/mail', '/sandbox/deal/15', '/sandbox/bx24.js']) {
+        expect((await app.request(path)).status, path).toBe(404);
+      }
+    } finally {
+      await services.testDb.close();
+    }
+  });
+});
+
+describe('sandbox start, robot and restart', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await createTestDb();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('installs through /b24/install, fires the robot on a stage move, and survives a restart', async () => {
+    const port = await freePort();
+    const first = await startSandboxServer(db, { port, listen: false });
+    const h = first.services.sandbox!;
+    const emu = h.emulator.control;
+    // The install went through the real door: ONAPPINSTALL delivered, everything registered.
+    expect(emu.deliveries(h.memberId).filter((d) => d.kind === 'install').map((d) => [new URL(d.url).pathname, d.status])).toEqual([['/b24/install', 200]]);
+    const reg = emu.registrations(h.memberId);
+    expect(reg.placements.map((p) => p.placement)).toContain('CRM_DEAL_DETAIL_TAB');
+    expect(reg.robots.map((r) => r.code)).toEqual(['b24sign_send_for_signing']);
+    expect(reg.robotAttachments.map((a) => a.stageId)).toEqual([SANDBOX.robotStageId]);
+    const [row] = await db.db.select().from(portals).where(eq(portals.memberId, SANDBOX.memberId));
+    expect(row!.status).toBe('installed');
+    expect(row!.clientEndpoint).toBe(`${first.origin}/rest/`);
+
+    // The pages render; a placement frame posted from the deal page is accepted by the real door.
+    expect((await first.app.request(`${first.origin}/sandbox`)).status).toBe(200);
+    const deal = await (await first.app.request(`${first.origin}/sandbox/deal/17?tab=CRM_DEAL_DETAIL_TAB`)).text();
+    const action = /<form id="b24form"[^>]*action="([^"]+)"/.exec(deal)![1]!.replace(/&amp;/g, '&');
+    const fields = [...deal.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map(([, k, v]) => [k!, v!.replace(/&quot;/g, '"').replace(/&amp;/g, '&')]);
+    const framed = await first.app.request(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+    expect(framed.status).toBe(200);
+    expect(framed.headers.get('content-security-policy')).toBe(`frame-ancestors ${first.origin}`);
+
+    // Moving deal 17 to the robot's stage runs the robot through the app's handler; the app sends a contract.
+    const moved = await first.app.request(`${first.origin}/sandbox/deal/17/stage`, { method: 'POST', body: new URLSearchParams({ stage: SANDBOX.robotStageId }) });
+    expect(moved.status).toBe(303);
+    expect(moved.headers.get('location')).toContain('robot=200');
+    expect(emu.deliveries(h.memberId).filter((d) => d.kind === 'robot').map((d) => new URL(d.url).pathname)).toEqual(['/b24/robots/send-for-signing']);
+    await expect
+      .poll(async () => (await db.db.select({ status: envelopes.status }).from(envelopes).where(and(eq(envelopes.portalId, h.portalId!), eq(envelopes.crmEntityId, 17))))[0]?.status, { timeout: 30_000, interval: 200 })
+      .toBe('sent');
+    await expect.poll(() => emu.timeline(h.memberId, { entityTypeId: 2, entityId: 17, kind: 'activity' }).length, { timeout: 20_000, interval: 200 }).toBe(1);
+    const activityId = emu.timeline(h.memberId, { entityTypeId: 2, entityId: 17, kind: 'activity' })[0]!.id;
+    await first.stop();
+
+    // Restart: a new emulator, the same portal (member_id, row), fresh tokens, the history back.
+    const second = await startSandboxServer(db, { port, dataDir: first.dataDir, listen: false });
+    const h2 = second.services.sandbox!;
+    expect(h2.portalId).toBe(h.portalId);
+    const rows = await db.db.select().from(portals).where(eq(portals.memberId, SANDBOX.memberId));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.accessToken).not.toBe(row!.accessToken);
+    const emu2 = h2.emulator.control;
+    expect(emu2.portal(h2.memberId).deals.get('17')!.STAGE_ID).toBe(SANDBOX.robotStageId);
+    expect(emu2.timeline(h2.memberId, { entityTypeId: 2, entityId: 17, kind: 'activity' }).map((e) => e.id)).toEqual([activityId]);
+    // The app reaches the recreated portal with the new tokens.
+    const profile = await second.services.bitrix24.forPortal(h2.portalId!).call<{ ID: string }>('profile');
+    expect(profile.ID).toBe('1');
+    expect((await second.app.request(`${second.origin}/sandbox/deal/17`)).status).toBe(200);
+    await second.stop();
+  }, 120_000);
+});
