@@ -10,8 +10,8 @@
  *    learns it from a 401). Refresh tokens are single-use: exactly one refresh may reach the OAuth server.
  *
  * Database: DATABASE_URL if set; otherwise a throwaway database on the local PostgreSQL
- * (TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres); otherwise PGlite, which has one
- * connection, so the instances share it (reported as `db: "pglite"`).
+ * (TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres); otherwise, or with
+ * BENCH_DB=pglite, PGlite, which has one connection, so the instances share it (`db: "pglite"`).
  * Ends with one JSON line of figures.
  */
 import { createBitrix24 } from '../src/bitrix24/client.js';
@@ -45,6 +45,7 @@ interface Databases {
 }
 
 async function openDatabases(): Promise<Databases> {
+  if (process.env.BENCH_DB === 'pglite') return openPglite();
   if (process.env.DATABASE_URL) {
     const url = process.env.DATABASE_URL;
     const migrator = createPostgresDb(url, { max: 1 });
@@ -65,10 +66,14 @@ async function openDatabases(): Promise<Databases> {
       },
     };
   } catch {
-    const h = await createPgliteDb();
-    await migrate(h.db);
-    return { kind: 'pglite', perInstance: Array.from({ length: INSTANCES }, () => h.db), close: () => h.close() };
+    return openPglite();
   }
+}
+
+async function openPglite(): Promise<Databases> {
+  const h = await createPgliteDb();
+  await migrate(h.db);
+  return { kind: 'pglite', perInstance: Array.from({ length: INSTANCES }, () => h.db), close: () => h.close() };
 }
 
 async function storePortal(db: Database, info: PortalInfo, tag: string): Promise<string> {

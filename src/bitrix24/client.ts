@@ -76,6 +76,7 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
   const clientSecret = opts.clientSecret ?? deps.config.BITRIX24_CLIENT_SECRET;
 
   const cache = new Map<string, { creds: PortalCredentials; at: number }>();
+  const loading = new Map<string, Promise<PortalCredentials | undefined>>();
   const inflight = new Map<string, { version: number; promise: Promise<PortalCredentials> }>();
   /** `time.operating_reset_at` of the last good response per portal+method: when a 429 pause ends. */
   const operatingResetAt = new Map<string, number>();
@@ -89,7 +90,13 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
   async function credentials(portalId: string, method: string, fresh = false): Promise<PortalCredentials> {
     const hit = cache.get(portalId);
     if (hit && !fresh && nowMs() - hit.at < opts.credentialsTtlMs) return hit.creds;
-    const row = await loadPortalCredentials(db, portalId);
+    // Concurrent first calls share one read of the row.
+    let pending = loading.get(portalId);
+    if (!pending) {
+      pending = loadPortalCredentials(db, portalId).finally(() => loading.delete(portalId));
+      loading.set(portalId, pending);
+    }
+    const row = await pending;
     if (!row) {
       cache.delete(portalId);
       throw new Bitrix24Error('PORTAL_NOT_FOUND', 'portal is not stored', method);
@@ -135,7 +142,8 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
   async function paceUntil(portalId: string, earliest: number): Promise<number> {
     const slot = Math.max(earliest, (lastRelease.get(portalId) ?? 0) + 1000 / limits.ratePerSecond);
     lastRelease.set(portalId, slot);
-    for (let now = performance.now(); slot - now > 0; now = performance.now()) await opts.sleep(Math.ceil(slot - now));
+    const wait = slot - performance.now();
+    if (wait > 0) await opts.sleep(Math.ceil(wait));
     return performance.now() - slot;
   }
 
