@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { Bitrix24Error } from '../bitrix24/types.js';
 
 /**
  * The closed set of error codes the service answers with. Each maps to one HTTP status; the
@@ -77,10 +78,28 @@ export function errorBody(err: AppError, requestId?: string): ErrorBody {
 /** Turns anything thrown into an AppError; unknown errors become a generic INTERNAL that echoes nothing. */
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
+  if (err instanceof Bitrix24Error) return fromBitrix24Error(err);
   const status = (err as { status?: number } | null)?.status;
   if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
   if (err instanceof SyntaxError) return new AppError('BAD_REQUEST', 'The request body could not be parsed.');
   return new AppError('INTERNAL', 'Something went wrong on our side. Please try again; if it persists, quote the request id.', undefined, { cause: err });
+}
+
+const BITRIX24_UNAVAILABLE = new Set(['NETWORK', 'TIMEOUT', 'QUERY_LIMIT_EXCEEDED', 'OPERATION_TIME_LIMIT', 'OVERLOAD_LIMIT', 'OAUTH_UNAVAILABLE']);
+
+/**
+ * A Bitrix24 failure that reached a door: lost authorization is for the portal's admin to fix;
+ * limits and outages are "try again later"; anything else is Bitrix24 refusing the request.
+ */
+export function fromBitrix24Error(err: Bitrix24Error): AppError {
+  const details = { bitrix24: err.code, method: err.method };
+  if (err.code === 'PORTAL_NEEDS_REAUTH' || err.code === 'PORTAL_UNINSTALLED') {
+    return new AppError('PORTAL_NEEDS_REAUTH', 'Bitrix24 no longer accepts this app: a portal administrator must open or reinstall it.', details, { cause: err });
+  }
+  if (BITRIX24_UNAVAILABLE.has(err.code) || (err.httpStatus ?? 0) >= 500) {
+    return new AppError('BITRIX24_UNREACHABLE', 'Bitrix24 is not answering right now. Please try again in a minute.', details, { cause: err });
+  }
+  return new AppError('BITRIX24_ERROR', `Bitrix24 refused the request (${err.code}).`, details, { cause: err });
 }
 
 /** True when the client asked for a page rather than JSON: HTML doors render a friendly error page. */

@@ -4,6 +4,8 @@ import { resolveReferences } from '../../src/bitrix24/client.js';
 import { assertSafeEndpoint, DEFAULT_OAUTH_HOSTS, methodUrl, restEndpointFromLocation, tokenUrlFor } from '../../src/bitrix24/endpoints.js';
 import { buildQuery } from '../../src/bitrix24/query-string.js';
 import { effectiveCapacity } from '../../src/bitrix24/rate-limit.js';
+import { Bitrix24Error } from '../../src/bitrix24/types.js';
+import { toAppError } from '../../src/http/errors.js';
 
 describe('read methods (the only ones repeated after a network error or 5xx)', () => {
   it.each(['crm.deal.get', 'crm.deal.list', 'crm.item.list', 'crm.deal.fields', 'user.current', 'app.info', 'profile', 'placement.get', 'bizproc.robot.list', 'crm.deal.contact.items.get', 'CRM.DEAL.GET', 'crm.deal.get.json'])(
@@ -95,5 +97,16 @@ describe('bucket headroom', () => {
     expect(effectiveCapacity(50, 2)).toBe(48);
     expect(effectiveCapacity(250, 5)).toBe(240);
     expect(effectiveCapacity(10, 20)).toBe(5);
+  });
+});
+
+describe('Bitrix24 errors at the doors', () => {
+  it('maps lost authorization, outages and refusals to AppError codes', () => {
+    expect(toAppError(new Bitrix24Error('PORTAL_NEEDS_REAUTH', 'invalid_grant', 'profile')).code).toBe('PORTAL_NEEDS_REAUTH');
+    expect(toAppError(new Bitrix24Error('QUERY_LIMIT_EXCEEDED', '', 'profile', 503)).code).toBe('BITRIX24_UNREACHABLE');
+    expect(toAppError(new Bitrix24Error('INTERNAL_SERVER_ERROR', '', 'profile', 500)).code).toBe('BITRIX24_UNREACHABLE');
+    const refused = toAppError(new Bitrix24Error('ACCESS_DENIED', 'Access denied!', 'crm.deal.get', 403));
+    expect(refused.code).toBe('BITRIX24_ERROR');
+    expect(refused.details).toEqual({ bitrix24: 'ACCESS_DENIED', method: 'crm.deal.get' });
   });
 });
