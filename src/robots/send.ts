@@ -1,6 +1,6 @@
-import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { rowsOf } from '../db/client.js';
 import { BATCH_LIMIT } from '../bitrix24/client.js';
-import { jobs } from '../db/schema/jobs.js';
 import { crmBatchCommands, mapCrmBatch, type CrmData, type CrmRecord } from '../documents/crm-data.js';
 import { getTemplate } from '../documents/templates/repo.js';
 import { isStarter, starterLayout } from '../documents/templates/starters/index.js';
@@ -148,13 +148,29 @@ async function readCrm(services: Services, call: RobotCall, settings: RobotSetti
     const own = crmCommands(call, settings);
     let commands = prefixed('a', own);
     const riders: { jobId: number; prefix: string }[] = [];
-    const waiting = await services.db
-      .select({ jobId: jobs.id, call: robotCalls })
-      .from(jobs)
-      .innerJoin(robotCalls, and(eq(robotCalls.portalId, jobs.portalId), eq(robotCalls.id, sql<string>`${jobs.payload}->>'callId'`)))
-      .where(and(eq(jobs.portalId, call.portalId), eq(jobs.kind, ROBOT_SEND_KIND), eq(jobs.status, 'queued'), sql`not (${jobs.payload} ? 'crm')`, ne(robotCalls.id, call.id), eq(robotCalls.status, 'received'), isNull(robotCalls.envelopeId)))
-      .orderBy(asc(jobs.id))
-      .limit(4);
+    // Reserve as many waiting deliveries as reads of our size fit beside ours (SKIP LOCKED, marked in their payload), so jobs
+    // running side by side never read the same rider twice. A rider whose hand-over never comes
+    // (our batch failed, or it did not fit) simply reads for itself when its job runs.
+    const reserved = rowsOf<{ id: number; call_id: string }>(
+      await services.db.execute(sql`
+        update jobs set payload = payload || jsonb_build_object('crmBy', ${call.id}::text)
+        where id in (
+          select j.id from jobs j
+          join robot_calls c on c.portal_id = j.portal_id and c.id = j.payload->>'callId'
+          where j.portal_id = ${call.portalId} and j.kind = ${ROBOT_SEND_KIND} and j.status = 'queued'
+            and not (j.payload ? 'crmBy') and c.id <> ${call.id} and c.status = 'received' and c.envelope_id is null
+          order by j.id
+          limit ${Math.max(0, Math.floor((BATCH_LIMIT - Object.keys(own).length) / Object.keys(own).length))}
+          for update of j skip locked)
+        returning id, payload->>'callId' as call_id`),
+    );
+    const riderCalls = reserved.length
+      ? await services.db.select().from(robotCalls).where(and(eq(robotCalls.portalId, call.portalId), inArray(robotCalls.id, reserved.map((r) => r.call_id))))
+      : [];
+    const waiting = reserved.flatMap((r) => {
+      const c = riderCalls.find((x) => x.id === r.call_id);
+      return c ? [{ jobId: Number(r.id), call: c }] : [];
+    });
     for (const w of waiting) {
       const parsed = parseRobotSettings(w.call.properties);
       if (parsed.problems.length || !w.call.entityTypeId || !w.call.entityId) continue;
