@@ -64,9 +64,10 @@ export function money(amount: unknown, currency: unknown, lang: string): string 
   }
 }
 
-/** The deal's timeline as the app wrote it, newest first. */
+/** The deal's timeline as the app wrote it: activities pinned on top (as Bitrix24 does), then newest first. */
 export function dealTimeline(p: Portal, dealId: number): TimelineEntry[] {
-  return p.timeline.filter((e) => e.entityTypeId === 2 && e.entityId === dealId).sort((a, b) => b.created - a.created || b.id - a.id);
+  const pinned = (e: TimelineEntry) => (e.kind === 'activity' ? 1 : 0);
+  return p.timeline.filter((e) => e.entityTypeId === 2 && e.entityId === dealId).sort((a, b) => pinned(b) - pinned(a) || b.created - a.created || b.id - a.id);
 }
 
 export async function sandboxMessages(db: Database, portalId: string): Promise<Message[]> {

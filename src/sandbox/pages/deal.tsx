@@ -127,10 +127,10 @@ function TimelineItem(props: { e: TimelineEntry; t: SandboxT; lang: Lang; pdfByF
             {t('tl.file')}:{' '}
             {href ? (
               <a href={href} data-file={f.name} target="_blank" rel="noopener">
-                📄 {f.name}
+                {f.name}
               </a>
             ) : (
-              <span>📄 {f.name}</span>
+              <span>{f.name}</span>
             )}{' '}
             <span class="muted">({Math.round(f.bytes / 1024)} KB)</span>
           </div>
@@ -173,8 +173,8 @@ export function DealPage(props: DealPageProps & { timeline: TimelineEntry[] }) {
         {props.toolbar.length ? (
           <div role="group" aria-label={t('deal.toolbar')} style="display:flex;gap:8px">
             {props.toolbar.map((b) => (
-              <a class="btn primary" href={`${base}?slider=${b.code}`} data-placement={b.code}>
-                {b.title}
+              <a class={`btn ${b.code.endsWith('DOCUMENTGENERATOR_BUTTON') ? '' : 'primary'}`} href={`${base}?slider=${b.code}`} data-placement={b.code}>
+                {b.code.endsWith('DOCUMENTGENERATOR_BUTTON') ? `${t('deal.docgen')} › ${b.title}` : b.title}
               </a>
             ))}
           </div>

@@ -48,7 +48,7 @@ export function MailPage(props: { lang: Lang; t: SandboxT; messages: Message[]; 
                     <span class="subj">{m.subject}</span>
                     <span class="meta">
                       {to(m)} · {fmt(m.createdAt)}
-                      <span class={`chip ${m.template}`}>{m.template}</span>
+                      <span class={`chip ${m.template}`}>{t(`tpl.${m.template}`)}</span>
                       <span class="chip">{m.channel === 'im' ? t('mail.kind.im') : t('mail.kind.email')}</span>
                     </span>
                   </a>
