@@ -84,6 +84,8 @@ async function main() {
     const { bytes, result } = await renderToBytes({ layout: contract, values: twoPage, lang: 'ru' });
     return { pages: result.pageCount, bytes: bytes.byteLength };
   });
+  const rss2 = process.resourceUsage().maxRSS / 1024;
+  console.log(`peak RSS after the 2-page runs: ${rss2.toFixed(1)} MB`);
   const layout50 = await fiftyPageLayout();
   const render50 = await time('render 50-page document', 15, 3, async () => {
     const { bytes, result } = await renderToBytes({ layout: layout50, values: twoPage, lang: 'ru' });
@@ -108,6 +110,7 @@ async function main() {
       render_2page_cpu_ms: round(render2.cpu),
       render_50page_cpu_ms: round(render50.cpu),
       peak_rss_mb: round(peakRssMb),
+      peak_rss_2page_mb: round(rss2),
       fields_2page: filled,
       load_avg_1m: round(load),
     }),
