@@ -195,7 +195,11 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
     if (ROBOT_METHODS.has(d.write.method) && outcome.error === 'ACCESS_DENIED') {
       // The workflow stopped waiting (timeout, cancelled, deleted): it will never take the reply.
       logger.warn({ portalId, envelopeId: d.env.id, key: d.write.key }, 'robot token refused (ACCESS_DENIED); reporting to the timeline instead');
-      if (d.write.key === 'robot:reply') stale.push(d.env);
+      if (d.write.key === 'robot:reply') {
+        stale.push(d.env);
+        // Remembered apart, so a retried flush still writes the timeline note if this one cannot.
+        await db.insert(timelineWrites).values({ portalId, envelopeId: d.env.id, key: 'robot:reply-refused', method: d.write.method, status: 'failed', result: null, at: clock.now() }).onConflictDoNothing();
+      }
       await db.update(robotCalls).set({ error: `${d.write.method}: ACCESS_DENIED (workflow no longer waiting)`, updatedAt: clock.now() }).where(and(eq(robotCalls.portalId, portalId), eq(robotCalls.envelopeId, d.env.id)));
     } else {
       logger.warn({ portalId, envelopeId: d.env.id, method: d.write.method, code: outcome.error, description: outcome.description }, 'timeline write refused; not retried');

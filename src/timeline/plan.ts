@@ -19,6 +19,7 @@ import { timelineTexts } from './texts.js';
  *   robot:reply      bizproc.event.send (exactly one per robot call)
  *   trigger:<code>   crm.automation.trigger.execute
  *   robot:stale      the timeline note written when the workflow no longer accepts the reply
+ *   robot:reply-refused  marker: the reply was refused (ACCESS_DENIED); the note above is due
  */
 export type EnvelopeView = Pick<
   Envelope,
@@ -154,6 +155,9 @@ export function planEnvelope(input: PlanInput): Plan {
       writes.push({ key: 'robot:reply', method: 'bizproc.event.send', params: { EVENT_TOKEN: robot.eventToken, RETURN_VALUES: reply.returnValues, LOG_MESSAGE: reply.logMessage } });
     }
   }
+
+  // A reply the workflow refused (it stopped waiting) and whose timeline note did not go out yet.
+  if (written.has('robot:reply-refused') && !written.has('robot:stale')) writes.push(staleRobotNote(env, env.status));
 
   // 4. App triggers, so a portal can move the deal on the outcome.
   if (isSettled(env)) {
