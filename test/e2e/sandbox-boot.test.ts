@@ -76,6 +76,9 @@ describe('sandbox start, robot and restart', () => {
       .poll(async () => (await db.db.select({ status: envelopes.status }).from(envelopes).where(and(eq(envelopes.portalId, h.portalId!), eq(envelopes.crmEntityId, 17))))[0]?.status, { timeout: 30_000, interval: 200 })
       .toBe('sent');
     await expect.poll(() => emu.timeline(h.memberId, { entityTypeId: 2, entityId: 17, kind: 'activity' }).length, { timeout: 20_000, interval: 200 }).toBe(1);
+    // The deal card shows the robot's run waiting for the app's answer, with the app's log line.
+    const card = await (await first.app.request(`${first.origin}/sandbox/deal/17`)).text();
+    expect(card).toContain('data-workflow="running"');
     const activityId = emu.timeline(h.memberId, { entityTypeId: 2, entityId: 17, kind: 'activity' })[0]!.id;
     await first.stop();
 
@@ -92,7 +95,13 @@ describe('sandbox start, robot and restart', () => {
     // The app reaches the recreated portal with the new tokens.
     const profile = await second.services.bitrix24.forPortal(h2.portalId!).call<{ ID: string }>('profile');
     expect(profile.ID).toBe('1');
-    expect((await second.app.request(`${second.origin}/sandbox/deal/17`)).status).toBe(200);
+    const after = await second.app.request(`${second.origin}/sandbox/deal/17`);
+    expect(after.status).toBe(200);
+    // The robot run is still waiting after the restart: the app can still answer it.
+    expect(await after.text()).toContain('data-workflow="running"');
+    const [robotEnv] = await db.db.select({ token: envelopes.robotEventToken }).from(envelopes).where(and(eq(envelopes.portalId, h2.portalId!), eq(envelopes.crmEntityId, 17)));
+    await second.services.bitrix24.forPortal(h2.portalId!).call('bizproc.event.send', { EVENT_TOKEN: robotEnv!.token, RETURN_VALUES: { status: 'test' } });
+    expect(emu2.workflow(h2.memberId, robotEnv!.token!)!.status).toBe('completed');
     await second.stop();
   }, 120_000);
 });

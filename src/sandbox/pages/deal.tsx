@@ -166,6 +166,12 @@ export function DealPage(props: DealPageProps & { timeline: TimelineEntry[] }) {
   const base = `/sandbox/deal/${id}`;
   const docs = [...p.documents.values()].filter((x) => x.entityTypeId === 2 && x.entityId === Number(id));
   const pdfByFile = pdfLinksByFile(props.timeline);
+  // Robot runs on this deal (the workflow Bitrix24 keeps waiting until the app answers with bizproc.event.send).
+  const runs = [...p.workflows.values()].filter((w) => w.documentId[2] === `DEAL_${id}`).sort((a, b) => b.startedAt - a.startedAt);
+  const robotName = (code: string) => {
+    const n = p.robots.find((r) => r.code === code)?.name as Record<string, string> | string | undefined;
+    return typeof n === 'string' ? n : (n?.[lang] ?? n?.en ?? code);
+  };
   return (
     <Layout lang={lang} t={t} title={str(d.TITLE)} section="deals" back={props.back}>
       <div style="display:flex;gap:12px;align-items:center;flex-wrap:wrap">
@@ -229,6 +235,30 @@ export function DealPage(props: DealPageProps & { timeline: TimelineEntry[] }) {
                 <dd>{userName(p, d.ASSIGNED_BY_ID)}</dd>
               </dl>
             </section>
+            {runs.length ? (
+              <section class="card" aria-labelledby="wf-h" id="automation">
+                <h2 id="wf-h">{t('deal.automation')}</h2>
+                {runs.map((w) => (
+                  <div data-workflow={w.status} style="margin-bottom:10px">
+                    <strong>⚙ {robotName(w.code)}</strong> <span class={`tag ${w.status === 'completed' ? 'success' : w.status === 'running' ? 'warning' : 'secondary'}`}>{t(`wf.${w.status}`)}</span>
+                    <ul class="small" style="margin:4px 0 0;padding-left:18px">
+                      {w.logs.map((l) => (
+                        <li>{l.message}</li>
+                      ))}
+                    </ul>
+                    {w.returnValues ? (
+                      <div class="small muted">
+                        {t('wf.returned')}:{' '}
+                        {Object.entries(w.returnValues)
+                          .filter(([, v]) => v !== '' && v !== null && v !== undefined)
+                          .map(([k, v]) => `${k} = ${String(v)}`)
+                          .join(' · ')}
+                      </div>
+                    ) : null}
+                  </div>
+                ))}
+              </section>
+            ) : null}
             {docs.length ? (
               <section class="card" aria-labelledby="docs-h">
                 <h2 id="docs-h">{t('deal.documents')}</h2>

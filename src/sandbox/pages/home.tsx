@@ -40,7 +40,9 @@ export function HomePage(props: { lang: Lang; t: SandboxT; portal: Portal; tour:
             </li>
           ))}
         </ol>
-        <p class="small muted">{t('tour.robot', { stage: robotStage?.name ?? SANDBOX.robotStageId })}</p>
+        <p class="small muted">
+          {t('tour.robot', { stage: robotStage?.name ?? SANDBOX.robotStageId, pipeline: String(p.categories.find((x) => String(x.id) === '0')?.name ?? '0') })}
+        </p>
       </section>
 
       <section class="card" id="deals" aria-labelledby="deals-h">
