@@ -189,4 +189,29 @@ describe('sandbox guided tour in Chromium', () => {
     expect(await page.locator('.tour li.done').count()).toBe(5);
     expect(errors).toEqual([]);
   }, 300_000);
+
+  it('fires the robot from the stage bar and opens the toolbar button in a slider', async () => {
+    const page = watch(await context.newPage());
+    await page.goto(`${srv.origin}/sandbox/deal/17`);
+    await page.click('button[data-stage="PREPARATION"]');
+    await page.waitForURL(/moved=PREPARATION&robot=200/);
+    expect(await page.locator('.flash').count()).toBe(2);
+    expect(await page.locator('[data-workflow="running"]').count()).toBe(1);
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return page.locator('#timeline li[data-kind="activity"]').count();
+      }, { timeout: 30_000, interval: 1000 })
+      .toBe(1);
+    await shot(page, '10-robot-fired', false);
+
+    await page.click('a[data-placement="CRM_DEAL_DETAIL_TOOLBAR"]');
+    const frame = await placementFrame(page);
+    await frame.locator('#compose label.tpl').first().waitFor();
+    expect(await page.locator('.slider[role=dialog]').count()).toBe(1);
+    await shot(page, '11-toolbar-slider', false);
+    await page.click('[data-close-slider]');
+    await page.waitForURL(/\/sandbox\/deal\/17$/);
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

@@ -56,7 +56,7 @@ dl{margin:0}dt{font-size:12px;color:#80868e;margin-top:8px}dd{margin:0}
 .tl .head{display:flex;gap:8px;align-items:center;flex-wrap:wrap}
 .tl .kind{font-size:11px;text-transform:uppercase;color:#80868e;font-weight:700}
 .tl .when{font-size:11px;color:#9aa1a9;margin-left:auto}
-.tl .tag{font-size:11px;border-radius:9px;padding:1px 8px;font-weight:700}
+.tag{font-size:11px;border-radius:9px;padding:1px 8px;font-weight:700}
 .tag.primary{background:#e5f6fd;color:#0c7bb3}.tag.success{background:#eaf7dc;color:#3d7a06}.tag.warning{background:#fff3d6;color:#9a6400}
 .tag.failure{background:#fde8e6;color:#b3261e}.tag.secondary{background:#eef1f4;color:#59626e}
 .tl .blocks{margin:6px 0 0}.tl .blocks div{font-size:13px}
