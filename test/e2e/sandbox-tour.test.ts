@@ -49,7 +49,7 @@ function watch(page: Page) {
 }
 
 async function placementFrame(page: Page): Promise<Frame> {
-  await expect.poll(() => page.frames().some((f) => f.name() === 'b24frame' && f.url().includes('/b24/placements/')), { timeout: 15_000 }).toBe(true);
+  await expect.poll(() => page.frames().some((f) => f.name() === 'b24frame' && /\/b24\/(placements|app)/.test(f.url())), { timeout: 15_000 }).toBe(true);
   const frame = page.frames().find((f) => f.name() === 'b24frame')!;
   await frame.waitForSelector('html[data-ready="framed"]', { state: 'attached', timeout: 15_000 });
   return frame;
@@ -204,6 +204,14 @@ describe('sandbox guided tour in Chromium', () => {
       }, { timeout: 30_000, interval: 1000 })
       .toBe(1);
     await shot(page, '10-robot-fired', false);
+
+    // The activity's Open button is a REST_APP_URI deep link: the sandbox opens the app framed on that envelope.
+    await page.locator('#timeline li[data-kind="activity"] a.btn.primary').click();
+    await page.waitForURL(/\/sandbox\/app\?placement=REST_APP_URI&envelopeId=env_/);
+    const app = await placementFrame(page);
+    await app.locator('article.env').first().waitFor({ timeout: 15_000 });
+    await shot(page, '10b-deep-link', false);
+    await page.goto(`${srv.origin}/sandbox/deal/17`);
 
     await page.click('a[data-placement="CRM_DEAL_DETAIL_TOOLBAR"]');
     const frame = await placementFrame(page);
