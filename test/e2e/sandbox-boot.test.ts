@@ -60,6 +60,15 @@ describe('sandbox start, robot and restart', () => {
 
     // The pages render; a placement frame posted from the deal page is accepted by the real door.
     expect((await first.app.request(`${first.origin}/sandbox`)).status).toBe(200);
+    for (const [lang, words] of [['ru', 'Экскурсия'], ['it', 'Visita guidata'], ['en', 'Guided tour']] as const) {
+      const html = await (await first.app.request(`${first.origin}/sandbox?lang=${lang}`)).text();
+      expect(html).toContain(`<html lang="${lang}"`);
+      expect(html).toContain(words);
+    }
+    // Another address of the same server is sent to PUBLIC_URL: the frames only allow that origin.
+    const other = await first.app.request(`http://localhost:${port}/sandbox/mail`);
+    expect(other.status).toBe(302);
+    expect(other.headers.get('location')).toBe(`${first.origin}/sandbox/mail`);
     const deal = await (await first.app.request(`${first.origin}/sandbox/deal/17?tab=CRM_DEAL_DETAIL_TAB`)).text();
     const action = /<form id="b24form"[^>]*action="([^"]+)"/.exec(deal)![1]!.replace(/&amp;/g, '&');
     const fields = [...deal.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map(([, k, v]) => [k!, v!.replace(/&quot;/g, '"').replace(/&amp;/g, '&')]);
