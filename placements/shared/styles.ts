@@ -32,6 +32,7 @@ background:#fff;color:#333;font:inherit;font-weight:600;cursor:pointer;text-deco
 .btn-link{border:0;background:none;color:var(--link);padding:0 4px;height:auto;font-weight:500}
 .btn-link:hover{background:none;text-decoration:underline}
 :focus-visible{outline:2px solid var(--focus);outline-offset:2px}
+[tabindex="-1"]:focus{outline:none}
 .panel{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:14px 16px;margin-bottom:12px}
 .suggest{display:flex;gap:12px;align-items:center;flex-wrap:wrap;background:#f2fbe0;border-color:#cfe9a0}
 .suggest p{margin:0;flex:1 1 280px}
