@@ -16,6 +16,7 @@ const M = {
   'nav.verify': { en: 'Verify a PDF', it: 'Verifica un PDF', ru: 'Проверить PDF' },
   'nav.app': { en: 'App status', it: 'Stato dell’app', ru: 'Статус приложения' },
   'lang': { en: 'Language', it: 'Lingua', ru: 'Язык' },
+  'lang.apply': { en: 'Switch', it: 'Cambia', ru: 'Сменить' },
   'tour.title': { en: 'Guided tour: a contract from deal to verified PDF', it: 'Visita guidata: un contratto dalla trattativa al PDF verificato', ru: 'Экскурсия: договор от сделки до проверенного PDF' },
   'tour.intro': {
     en: 'You play all three parts in this browser: the sales manager who sends, our company’s signer and the client.',

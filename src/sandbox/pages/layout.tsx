@@ -12,7 +12,8 @@ a{color:#2067b0}a:hover{color:#0b66c3}
 .top .logo{font-weight:700;font-size:19px;letter-spacing:.2px;color:#fff;text-decoration:none}
 .top .logo span{opacity:.85;font-weight:400}
 .top .note{font-size:12px;opacity:.95;flex:1;max-width:60rem}
-.top form{margin:0}.top select{height:28px;border-radius:14px;border:0;padding:0 8px}
+.top form{margin:0;display:flex;align-items:center;gap:4px}.top select{height:28px;border-radius:14px;border:0;padding:0 8px}
+.top .go{height:28px;border-radius:14px;border:1px solid rgba(255,255,255,.7);background:transparent;color:#fff;font:inherit;font-size:12px;font-weight:600;padding:0 10px;cursor:pointer}
 .top label{font-size:12px;margin-right:4px}
 .shell{display:flex;min-height:calc(100vh - 56px)}
 nav.side{width:200px;flex:none;background:#223a52;padding:12px 0}
@@ -113,7 +114,7 @@ export function Layout(props: { lang: Lang; t: SandboxT; title: string; section?
           <span class="note">{t('brand.note')}</span>
           <form method="get" action="/sandbox/lang">
             <label for="lang-switch">{t('lang')}</label>
-            <select id="lang-switch" name="lang" onchange="this.form.submit()">
+            <select id="lang-switch" name="lang">
               {LANGS.map((l) => (
                 <option value={l} selected={l === props.lang}>
                   {l === 'en' ? 'English' : l === 'it' ? 'Italiano' : 'Русский'}
@@ -121,9 +122,8 @@ export function Layout(props: { lang: Lang; t: SandboxT; title: string; section?
               ))}
             </select>
             <input type="hidden" name="back" value={props.back} />
-            <noscript>
-              <button type="submit">OK</button>
-            </noscript>
+            {/* An explicit button: changing a select must not navigate by itself (WCAG 3.2.2). */}
+            <button type="submit" class="go">{t('lang.apply')}</button>
           </form>
         </header>
         <div class="shell">
