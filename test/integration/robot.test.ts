@@ -237,6 +237,25 @@ describe('robot "Send document for signing" against the emulator', () => {
     expect(w.emu.control.triggerExecutions(w.memberId).filter((t) => t.ownerId === dealId)).toEqual([]);
   });
 
+  it('works on leads and contacts too (workflow robots): the envelope and its activity are bound to that record', async () => {
+    const lead = [...w.st().leads.values()][0]!;
+    const onLead = await w.emu.control.fireRobot({ memberId: w.memberId, code: ROBOT_CODE, entity: { kind: 'lead', id: String(lead.ID) }, properties: { template: 'nda', client_signer: 'Buyer <buyer@lead.example>' } });
+    const contact = [...w.st().contacts.values()].find((c) => Array.isArray(c.EMAIL) && (c.EMAIL as unknown[]).length)!;
+    const onContact = await w.emu.control.fireRobot({ memberId: w.memberId, code: ROBOT_CODE, entity: { kind: 'contact', id: String(contact.ID) }, properties: { template: 'nda' } });
+    await w.drain();
+    for (const [fired, typeId, id] of [[onLead, 1, Number(lead.ID)], [onContact, 3, Number(contact.ID)]] as const) {
+      const call = await callOf(fired.eventToken);
+      expect(call.status, String(call.error)).toBe('sent');
+      const [env] = await w.services.db.select().from(envelopes).where(eq(envelopes.id, call.envelopeId!));
+      expect([env!.crmEntityTypeId, env!.crmEntityId]).toEqual([typeId, id]);
+      expect(w.emu.control.timeline(w.memberId, { entityTypeId: typeId, entityId: id }).filter((e) => e.kind === 'activity')).toHaveLength(1);
+    }
+    const leadSigners = await w.recipientsOf((await callOf(onLead.eventToken)).envelopeId!);
+    expect(leadSigners[1]).toMatchObject({ party: 'client', email: 'buyer@lead.example' });
+    const contactSigners = await w.recipientsOf((await callOf(onContact.eventToken)).envelopeId!);
+    expect(contactSigners[1]).toMatchObject({ party: 'client', crmContactId: Number(contact.ID) });
+  });
+
   it('keeps the template select in sync with the portal templates: create, rename and delete each push one bizproc.robot.update', async () => {
     const { portalId } = w;
     const updates = () => w.emu.control.calls({ memberId: w.memberId, method: 'bizproc.robot.update' }).length;
