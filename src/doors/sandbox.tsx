@@ -48,7 +48,8 @@ export function sandboxRoutes(h: SandboxHandle) {
   app.use('/sandbox/*', sameOrigin);
   async function sameOrigin(c: Context<AppEnv>, next: () => Promise<void>) {
     const u = new URL(c.req.url);
-    if (c.req.method === 'GET' && u.origin !== h.origin && !u.pathname.endsWith('.js')) return c.redirect(`${h.origin}${u.pathname}${u.search}`, 302);
+    // Only once started: a sandbox that failed to start explains why wherever it is asked.
+    if (h.portalId && c.req.method === 'GET' && u.origin !== h.origin && !u.pathname.endsWith('.js')) return c.redirect(`${h.origin}${u.pathname}${u.search}`, 302);
     c.header('Cache-Control', 'no-store');
     await next();
   }
