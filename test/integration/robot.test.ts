@@ -4,6 +4,7 @@ import { envelopes } from '../../src/db/schema/envelopes.js';
 import { robotCalls } from '../../src/db/schema/robot-calls.js';
 import { jobs } from '../../src/db/schema/jobs.js';
 import { createTemplate, deleteTemplate, updateTemplate } from '../../src/documents/templates/repo.js';
+import { voidEnvelope } from '../../src/signing/envelopes.js';
 import { PUBLIC, ROBOT_CODE, robotWorld, type RobotWorld } from '../helpers/robot.js';
 
 /**
@@ -235,6 +236,21 @@ describe('robot "Send document for signing" against the emulator', () => {
     expect(sends[0]!.returnValues).toMatchObject({ status: 'expired', signed_pdf_url: '', decline_reason: '' });
     expect(timelineOf(dealId).filter((e) => e.kind === 'logmessage').map((e) => String(e.fields.text)).some((t) => t.includes('expired before everyone signed'))).toBe(true);
     expect(w.emu.control.triggerExecutions(w.memberId).filter((t) => t.ownerId === dealId)).toEqual([]);
+  });
+
+  it('a voided envelope answers the workflow with status "voided" and the reason goes on the timeline', async () => {
+    const { dealId, robot } = await fire('PREPAYMENT_INVOICE', { template: 'invoice' });
+    await w.drain();
+    const call = await callOf(robot.eventToken);
+    await voidEnvelope(w.services, { portalId: call.portalId, envelopeId: call.envelopeId!, reason: 'Wrong price list', who: { actor: 'user:1' } });
+    await w.drain();
+    const sends = sendsFor(robot.eventToken);
+    expect(sends).toHaveLength(1);
+    expect(sends[0]!.returnValues).toMatchObject({ status: 'voided', decline_reason: '' });
+    expect(sends[0]!.logMessage).toContain('Wrong price list');
+    const tl = timelineOf(dealId);
+    expect(tl.filter((e) => e.kind === 'logmessage').some((e) => String(e.fields.text).includes('was voided: Wrong price list'))).toBe(true);
+    expect((tl.find((e) => e.kind === 'activity')!.layout as any).header.tags.status.title).toBe('Voided');
   });
 
   it('works on leads and contacts too (workflow robots): the envelope and its activity are bound to that record', async () => {
