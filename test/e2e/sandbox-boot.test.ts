@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { envelopes } from '../../src/db/schema/envelopes.js';
 import { portals } from '../../src/db/schema/portals.js';
-import { SANDBOX } from '../../src/sandbox/config.js';
+import { SANDBOX, sandboxConfig } from '../../src/sandbox/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { createTestServices, testConfig } from '../helpers/services.js';
 import { freePort, startSandboxServer } from './helpers/sandbox-server.js';
@@ -19,6 +19,15 @@ describe('sandbox switch', () => {
     expect(testConfig({ SANDBOX: '0' }).sandboxEnabled).toBe(false);
     expect(testConfig({ BITRIX24_CLIENT_ID: 'local.x', BITRIX24_CLIENT_SECRET: 's' }).sandboxEnabled).toBe(false);
     expect(testConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://sign.example.com' }).sandboxEnabled).toBe(false);
+  });
+
+  it('runs the app with the sandbox credentials, the BX24 stand-in and a live timeline, leaving explicit settings alone', () => {
+    const c = sandboxConfig(testConfig({ PUBLIC_URL: 'http://localhost:3000', BITRIX24_ALLOW_INSECURE_ENDPOINTS: '0' }));
+    expect([c.BITRIX24_CLIENT_ID, c.BITRIX24_CLIENT_SECRET, c.BITRIX24_ALLOW_INSECURE_ENDPOINTS]).toEqual([SANDBOX.clientId, SANDBOX.clientSecret, true]);
+    expect(c.BX24_JS_URL).toBe('http://localhost:3000/sandbox/bx24.js');
+    expect(c.BITRIX24_OAUTH_HOSTS).toContain('localhost');
+    expect([c.TIMELINE_DEBOUNCE_MS, c.TIMELINE_MAX_WAIT_MS]).toEqual([300, 3000]);
+    expect(sandboxConfig(testConfig({ TIMELINE_DEBOUNCE_MS: '5000' })).TIMELINE_DEBOUNCE_MS).toBe(5000);
   });
 
   it('mounts no /sandbox route when the entry started no sandbox', async () => {
