@@ -39,7 +39,8 @@ background:#fff;color:#333;font:inherit;font-weight:600;cursor:pointer;text-deco
 .empty{text-align:center;padding:28px 16px}
 .empty .icon{font-size:34px;line-height:1;margin-bottom:8px}
 .empty .actions{display:flex;gap:8px;justify-content:center;flex-wrap:wrap;margin-top:12px}
-.env{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:12px 14px;margin-bottom:8px}
+.env{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:12px 14px;margin-bottom:8px;
+content-visibility:auto;contain-intrinsic-size:auto 118px}
 .env-head{display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}
 .env-title{font-weight:600;font-size:15px;margin:0;flex:1 1 220px;overflow-wrap:anywhere}
 .env-meta{color:var(--muted);font-size:12.5px}
