@@ -20,11 +20,11 @@ import type { Database, DbHandle } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPgliteDb } from '../src/db/pglite.js';
 import { createPostgresDb } from '../src/db/postgres.js';
-import { portals } from '../src/db/schema/index.js';
 import { createEmulator, type PortalInfo } from '../src/emulator/index.js';
 import { systemClock } from '../src/lib/clock.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { createTestDb } from '../test/helpers/db.js';
+import { storeEmulatedPortal } from '../test/helpers/emulated-portal.js';
 
 const num = (name: string, fallback: number) => {
   const v = Number(process.env[name]);
@@ -76,22 +76,8 @@ async function openPglite(): Promise<Databases> {
   return { kind: 'pglite', perInstance: Array.from({ length: INSTANCES }, () => h.db), close: () => h.close() };
 }
 
-async function storePortal(db: Database, info: PortalInfo, tag: string): Promise<string> {
-  const app = info.app!;
-  const id = `prt_bench_${tag}_${info.memberId.slice(0, 8)}`;
-  await db.insert(portals).values({
-    id,
-    memberId: info.memberId,
-    domain: info.domain,
-    clientEndpoint: info.clientEndpoint,
-    serverEndpoint: info.serverEndpoint,
-    applicationToken: app.applicationToken,
-    accessToken: app.accessToken,
-    refreshToken: app.refreshToken,
-    expiresAt: new Date(app.tokens.expires * 1000),
-  });
-  return id;
-}
+const storePortal = (db: Database, info: PortalInfo, tag: string) =>
+  storeEmulatedPortal(db, info, { id: `prt_bench_${tag}_${info.memberId.slice(0, 8)}` });
 
 async function main() {
   const dbs = await openDatabases();

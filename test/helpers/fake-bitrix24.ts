@@ -6,6 +6,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.js';
 import { portals } from '../../src/db/schema/index.js';
+import { Bitrix24Error } from '../../src/bitrix24/types.js';
 
 export interface FakeRequest {
   url: URL;
@@ -166,3 +167,14 @@ export async function portalRow(db: Database, id: string) {
 }
 
 export const json = (body: unknown, status = 200) => Response.json(body, { status });
+
+/** The Bitrix24Error a call rejects with; fails if it resolves or rejects with anything else. */
+export async function errorOf(p: Promise<unknown>): Promise<Bitrix24Error> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof Bitrix24Error) return e;
+    throw e;
+  }
+  throw new Error('expected a Bitrix24Error');
+}

@@ -7,13 +7,13 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBitrix24, type Bitrix24Options } from '../../src/bitrix24/client.js';
-import { Bitrix24Error, type BatchCommand } from '../../src/bitrix24/types.js';
+import type { BatchCommand } from '../../src/bitrix24/types.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 import type { Database, DbHandle } from '../../src/db/client.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { REDACT_PATHS, silentLogger, type Logger } from '../../src/lib/logger.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { FakeBitrix24, json, portalRow, seedPortal } from '../helpers/fake-bitrix24.js';
+import { errorOf, FakeBitrix24, json, portalRow, seedPortal } from '../helpers/fake-bitrix24.js';
 import { testConfig } from '../helpers/services.js';
 
 let testDb: TestDb;
@@ -47,16 +47,6 @@ function client(
     ...p.env,
   });
   return createBitrix24({ db, fetch: fake.fetch, clock: systemClock, logger: p.logger ?? silentLogger(), config, options: { retryBaseMs: 5, ...p.options } });
-}
-
-async function errorOf(p: Promise<unknown>): Promise<Bitrix24Error> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof Bitrix24Error) return e;
-    throw e;
-  }
-  throw new Error('expected a Bitrix24Error');
 }
 
 describe('calls and envelopes', () => {

@@ -4,16 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBitrix24, type Bitrix24Options } from '../../src/bitrix24/client.js';
-import { Bitrix24Error, type BatchCommand } from '../../src/bitrix24/types.js';
+import type { BatchCommand } from '../../src/bitrix24/types.js';
 import type { Database, DbHandle } from '../../src/db/client.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
-import { portals } from '../../src/db/schema/index.js';
 import type { PortalInfo } from '../../src/emulator/index.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createTestDb, TEST_DB_KIND, type TestDb } from '../helpers/db.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
-import { portalRow } from '../helpers/fake-bitrix24.js';
+import { storeEmulatedPortal } from '../helpers/emulated-portal.js';
+import { errorOf, portalRow } from '../helpers/fake-bitrix24.js';
 import { testConfig } from '../helpers/services.js';
 
 const APP = { clientId: 'local.b24sign.test', clientSecret: 'emulator-app-secret' };
@@ -51,30 +51,7 @@ function factory(db: Database, env: Record<string, string> = {}, options: Partia
 /** A new emulated portal with our app installed, stored the way the install flow stores it. */
 async function newPortal(): Promise<{ id: string; info: PortalInfo }> {
   const info = await emu.control.createPortal({ app: APP });
-  const app = info.app!;
-  const id = `prt_${info.memberId.slice(0, 12)}`;
-  await testDb.db.insert(portals).values({
-    id,
-    memberId: info.memberId,
-    domain: info.domain,
-    clientEndpoint: info.clientEndpoint,
-    serverEndpoint: info.serverEndpoint,
-    applicationToken: app.applicationToken,
-    accessToken: app.accessToken,
-    refreshToken: app.refreshToken,
-    expiresAt: new Date(app.tokens.expires * 1000),
-  });
-  return { id, info };
-}
-
-async function errorOf(p: Promise<unknown>): Promise<Bitrix24Error> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof Bitrix24Error) return e;
-    throw e;
-  }
-  throw new Error('expected a Bitrix24Error');
+  return { id: await storeEmulatedPortal(testDb.db, info), info };
 }
 
 describe('against the emulator', () => {

@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { pdfFiles, portals } from '../../src/db/schema/index.js';
+import { pdfFiles } from '../../src/db/schema/index.js';
 import { readCrmData } from '../../src/documents/crm-data.js';
 import { DOCGEN_MAX_WAIT_MS, fetchDocgenPdf, requestDocgenPdf } from '../../src/documents/docgen.js';
 import { issueSession } from '../../src/http/session.js';
@@ -14,6 +14,7 @@ import { JobRetryLater } from '../../src/jobs/queue.js';
 import { JOB_DEFINITIONS } from '../../src/jobs/handlers.js';
 import { jobs } from '../../src/db/schema/jobs.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
+import { storeEmulatedPortal } from '../helpers/emulated-portal.js';
 import { pdfText } from '../helpers/render-diff.js';
 import { createTestServices, ManualClock } from '../helpers/services.js';
 
@@ -30,20 +31,8 @@ beforeAll(async () => {
   emu = await startEmulator({ clock, pdfDelayMs: 35_000, strictDownloadHeaders: true, rateLimit: { perSecond: 50, burst: 50 } });
   services = await createTestServices({ clock, env: { BITRIX24_CLIENT_ID: APP.clientId, BITRIX24_CLIENT_SECRET: APP.clientSecret } });
   const info = await emu.control.createPortal({ app: APP });
-  const app = info.app!;
   memberId = info.memberId;
-  portalId = `prt_${info.memberId.slice(0, 12)}`;
-  await services.db.insert(portals).values({
-    id: portalId,
-    memberId: info.memberId,
-    domain: info.domain,
-    clientEndpoint: info.clientEndpoint,
-    serverEndpoint: info.serverEndpoint,
-    applicationToken: app.applicationToken,
-    accessToken: app.accessToken,
-    refreshToken: app.refreshToken,
-    expiresAt: new Date(app.tokens.expires * 1000),
-  });
+  portalId = await storeEmulatedPortal(services.db, info);
 });
 afterAll(async () => {
   emu.close();

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes } from '../../src/db/schema/envelopes.js';
-import { portals } from '../../src/db/schema/portals.js';
 import { handlersFrom } from '../../src/jobs/queue.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { SIGNING_JOBS } from '../../src/signing/jobs.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
+import { storeEmulatedPortal } from '../helpers/emulated-portal.js';
 import { createTestServices } from '../helpers/services.js';
 import { client, codeFromBody, lastMessage, sessionFor, tokenFromBody } from '../helpers/signing.js';
 
@@ -31,20 +31,7 @@ describe('envelope from a template and a CRM deal', () => {
     services = await createTestServices({ env: { BITRIX24_CLIENT_ID: APP.clientId, BITRIX24_CLIENT_SECRET: APP.clientSecret } });
     const info = await emu.control.createPortal({ app: APP });
     memberId = info.memberId;
-    portalId = `prt_${info.memberId.slice(0, 12)}`;
-    const app = info.app!;
-    await services.db.insert(portals).values({
-      id: portalId,
-      memberId: info.memberId,
-      domain: info.domain,
-      clientEndpoint: info.clientEndpoint,
-      serverEndpoint: info.serverEndpoint,
-      applicationToken: app.applicationToken,
-      accessToken: app.accessToken,
-      refreshToken: app.refreshToken,
-      expiresAt: new Date(app.tokens.expires * 1000),
-      settings: { reminderFirstDays: 2 },
-    });
+    portalId = await storeEmulatedPortal(services.db, info, { settings: { reminderFirstDays: 2 } });
   });
   afterAll(async () => {
     emu.close();
