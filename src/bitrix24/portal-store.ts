@@ -54,25 +54,29 @@ export interface NewTokens {
   domain?: string;
 }
 
+/** The columns every token write sets: the pair, what Bitrix24 sent along with it, and a version bump. */
+function tokenWrite(t: NewTokens, now: Date) {
+  return {
+    accessToken: t.accessToken,
+    refreshToken: t.refreshToken,
+    expiresAt: t.expiresAt,
+    ...(t.scope ? { scope: t.scope } : {}),
+    ...(t.clientEndpoint ? { clientEndpoint: t.clientEndpoint } : {}),
+    ...(t.domain ? { domain: t.domain } : {}),
+    tokenVersion: sql`${portals.tokenVersion} + 1`,
+    lastError: null,
+    updatedAt: now,
+  };
+}
+
 /**
  * Stores a new token pair only if nobody else has since the caller read `expectedVersion`
  * (compare-and-swap); returns the new version, or undefined when the swap lost.
  */
 export async function swapTokens(db: DbOrTx, p: { portalId: string; expectedVersion: number; tokens: NewTokens; now: Date }): Promise<number | undefined> {
-  const t = p.tokens;
   const rows = await db
     .update(portals)
-    .set({
-      accessToken: t.accessToken,
-      refreshToken: t.refreshToken,
-      expiresAt: t.expiresAt,
-      ...(t.scope ? { scope: t.scope } : {}),
-      ...(t.clientEndpoint ? { clientEndpoint: t.clientEndpoint } : {}),
-      ...(t.domain ? { domain: t.domain } : {}),
-      tokenVersion: sql`${portals.tokenVersion} + 1`,
-      lastError: null,
-      updatedAt: p.now,
-    })
+    .set(tokenWrite(p.tokens, p.now))
     .where(and(eq(portals.id, p.portalId), eq(portals.tokenVersion, p.expectedVersion)))
     .returning({ tokenVersion: portals.tokenVersion });
   return rows[0]?.tokenVersion;
@@ -84,21 +88,9 @@ export async function swapTokens(db: DbOrTx, p: { portalId: string; expectedVers
  * that its cached token is stale (their next 401 re-reads the row instead of refreshing).
  */
 export async function storePortalTokens(db: DbOrTx, p: { portalId: string; tokens: NewTokens; now: Date }): Promise<number | undefined> {
-  const t = p.tokens;
   const rows = await db
     .update(portals)
-    .set({
-      accessToken: t.accessToken,
-      refreshToken: t.refreshToken,
-      expiresAt: t.expiresAt,
-      ...(t.scope ? { scope: t.scope } : {}),
-      ...(t.clientEndpoint ? { clientEndpoint: t.clientEndpoint } : {}),
-      ...(t.domain ? { domain: t.domain } : {}),
-      tokenVersion: sql`${portals.tokenVersion} + 1`,
-      status: 'installed',
-      lastError: null,
-      updatedAt: p.now,
-    })
+    .set({ ...tokenWrite(p.tokens, p.now), status: 'installed' })
     .where(eq(portals.id, p.portalId))
     .returning({ tokenVersion: portals.tokenVersion });
   return rows[0]?.tokenVersion;

@@ -34,45 +34,38 @@ export async function deliver(services: Services, p: DeliverParams): Promise<Mes
 
 /** Undefined when the message was already sent once (unique key on the final-copy message). */
 async function deliverEmail(services: Services, p: DeliverParams, to: string): Promise<Message | undefined> {
-  const { db, ids, clock, logger } = services;
   const mail = renderMail(p.lang, p.template, p.vars);
   const mailer = services.mailer;
   // Codes are stored only while the recorded row is the sole delivery (sandbox); sent mail keeps a masked copy.
   const masked = p.vars.code && mailer ? renderMail(p.lang, p.template, { ...p.vars, code: '••••••' }) : mail;
-  const [row] = await db
-    .insert(messages)
-    .values({
-      id: ids.newId('msg'),
-      portalId: p.portalId,
-      envelopeId: p.envelopeId,
-      recipientId: p.recipientId,
-      channel: 'email',
-      template: p.template,
-      to,
-      subject: masked.subject,
-      body: masked.text,
-      html: masked.html,
-      status: 'recorded',
-      createdAt: clock.now(),
-    })
-    .onConflictDoNothing()
-    .returning();
+  const row = await record(services, p, { channel: 'email', to, subject: masked.subject, body: masked.text, html: masked.html });
   if (!row) return undefined;
   if (!mailer) return row;
-  try {
+  return settle(services, row, 'e-mail delivery failed', async () => {
     const r = await mailer.send({ to, subject: mail.subject, text: mail.text, html: mail.html });
-    const [u] = await db.update(messages).set({ status: 'sent', providerId: r.messageId ?? null, sentAt: clock.now() }).where(eq(messages.id, row!.id)).returning();
-    return u!;
-  } catch (e) {
-    logger.warn({ err: e, messageId: row!.id }, 'e-mail delivery failed');
-    const [u] = await db.update(messages).set({ status: 'failed', error: String((e as Error).message ?? e).slice(0, 500) }).where(eq(messages.id, row!.id)).returning();
-    return u!;
-  }
+    return { providerId: r.messageId ?? null };
+  });
 }
 
 async function deliverIm(services: Services, p: DeliverParams, userId: number): Promise<Message | undefined> {
-  const { db, ids, clock, logger } = services;
   const text = renderIm(p.lang, p.template, p.vars);
+  const subject = renderMail(p.lang, p.template, p.vars).subject;
+  const row = await record(services, p, { channel: 'im', to: `b24user:${userId}`, subject, body: text });
+  if (!row) return undefined;
+  const b24 = b24Of(services);
+  if (!b24) return row;
+  return settle(services, row, 'messenger delivery failed', async () => {
+    await b24.forPortal(p.portalId).call('im.notify.personal.add', { USER_ID: userId, MESSAGE: text, TAG: p.envelopeId ? `b24sign|${p.envelopeId}|${p.template}` : undefined });
+    return {};
+  });
+}
+
+/** The `recorded` row, written before any send; undefined when the unique key says it exists already. */
+async function record(
+  { db, ids, clock }: Services,
+  p: DeliverParams,
+  m: Pick<typeof messages.$inferInsert, 'channel' | 'to' | 'subject' | 'body' | 'html'>,
+): Promise<Message | undefined> {
   const [row] = await db
     .insert(messages)
     .values({
@@ -80,26 +73,30 @@ async function deliverIm(services: Services, p: DeliverParams, userId: number): 
       portalId: p.portalId,
       envelopeId: p.envelopeId,
       recipientId: p.recipientId,
-      channel: 'im',
       template: p.template,
-      to: `b24user:${userId}`,
-      subject: renderMail(p.lang, p.template, p.vars).subject,
-      body: text,
+      ...m,
       status: 'recorded',
       createdAt: clock.now(),
     })
     .onConflictDoNothing()
     .returning();
-  if (!row) return undefined;
-  const b24 = b24Of(services);
-  if (!b24) return row;
+  return row;
+}
+
+/** Runs the send and marks the row `sent` (plus what the provider returned) or `failed` with the reason. */
+async function settle(
+  { db, clock, logger }: Services,
+  row: Message,
+  failure: string,
+  send: () => Promise<{ providerId?: string | null }>,
+): Promise<Message> {
   try {
-    await b24.forPortal(p.portalId).call('im.notify.personal.add', { USER_ID: userId, MESSAGE: text, TAG: p.envelopeId ? `b24sign|${p.envelopeId}|${p.template}` : undefined });
-    const [u] = await db.update(messages).set({ status: 'sent', sentAt: clock.now() }).where(eq(messages.id, row!.id)).returning();
+    const extra = await send();
+    const [u] = await db.update(messages).set({ status: 'sent', ...extra, sentAt: clock.now() }).where(eq(messages.id, row.id)).returning();
     return u!;
   } catch (e) {
-    logger.warn({ err: e, messageId: row!.id }, 'messenger delivery failed');
-    const [u] = await db.update(messages).set({ status: 'failed', error: String((e as Error).message ?? e).slice(0, 500) }).where(eq(messages.id, row!.id)).returning();
+    logger.warn({ err: e, messageId: row.id }, failure);
+    const [u] = await db.update(messages).set({ status: 'failed', error: String((e as Error).message ?? e).slice(0, 500) }).where(eq(messages.id, row.id)).returning();
     return u!;
   }
 }
