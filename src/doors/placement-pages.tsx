@@ -130,12 +130,7 @@ function CardPage(p: { t: T; lang: Lang; state: CardState | null; hasEntity: boo
     <>
       <div class="bar">
         <h1>{t('list.heading')}</h1>
-        <button type="button" class="btn btn-primary" data-action="new">
-          {t('action.new')}
-        </button>
-        <button type="button" class="btn" data-action="own">
-          {t('action.ownPdf')}
-        </button>
+        <StartButtons t={t} />
         <button type="button" class="btn" data-action="from-crm">
           {t('action.fromCrm')}
         </button>
@@ -145,6 +140,20 @@ function CardPage(p: { t: T; lang: Lang; state: CardState | null; hasEntity: boo
       <section id="list" aria-label={t('list.heading')}>
         <EnvelopeList t={t} lang={p.lang} envelopes={p.state.envelopes} />
       </section>
+    </>
+  );
+}
+
+/** The two ways to start an envelope, on the card's bar and in its empty list. */
+function StartButtons({ t }: { t: T }) {
+  return (
+    <>
+      <button type="button" class="btn btn-primary" data-action="new">
+        {t('action.new')}
+      </button>
+      <button type="button" class="btn" data-action="own">
+        {t('action.ownPdf')}
+      </button>
     </>
   );
 }
@@ -238,12 +247,7 @@ export function EnvelopeList(p: { t: T; lang: Lang; envelopes: CardEnvelope[]; d
         <h2>{t('list.empty.title')}</h2>
         <p class="muted">{t('list.empty.text')}</p>
         <div class="actions">
-          <button type="button" class="btn btn-primary" data-action="new">
-            {t('action.new')}
-          </button>
-          <button type="button" class="btn" data-action="own">
-            {t('action.ownPdf')}
-          </button>
+          <StartButtons t={t} />
         </div>
       </div>
     );

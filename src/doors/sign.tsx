@@ -147,6 +147,16 @@ async function pageModel(services: Services, ctx: SignerContext, lang: EnvelopeL
   };
 }
 
+/** The signature tabs; the first is selected when the page opens. */
+const SIG_TABS = [
+  ['typed', 'sig.type'],
+  ['drawn', 'sig.draw'],
+  ['uploaded', 'sig.upload'],
+] as const;
+
+/** A line the page script fills with the outcome of an action, read out by screen readers. */
+const Status = ({ id }: { id: string }) => <p id={id} class="msg" role="status" aria-live="polite"></p>;
+
 function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeof pageModel>> }) {
   const t = props.model.texts;
   const isSigner = props.model.recipient.role === 'signer';
@@ -212,22 +222,18 @@ function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeo
             {t['code.verify']}
           </button>
         </div>
-        <p id="code-msg" class="msg" role="status" aria-live="polite"></p>
+        <Status id="code-msg" />
       </section>
       <section class="card" aria-labelledby="sig-h">
         <h2 id="sig-h">{isSigner ? t['sig.heading'] : t['sig.approveHeading']}</h2>
         {isSigner ? (
           <div id="sig">
             <div class="tabs" role="tablist">
-              <button type="button" class="secondary" role="tab" id="tab-typed" aria-controls="panel-typed" aria-selected="true">
-                {t['sig.type']}
-              </button>
-              <button type="button" class="secondary" role="tab" id="tab-drawn" aria-controls="panel-drawn" aria-selected="false">
-                {t['sig.draw']}
-              </button>
-              <button type="button" class="secondary" role="tab" id="tab-uploaded" aria-controls="panel-uploaded" aria-selected="false">
-                {t['sig.upload']}
-              </button>
+              {SIG_TABS.map(([kind, key], i) => (
+                <button type="button" class="secondary" role="tab" id={`tab-${kind}`} aria-controls={`panel-${kind}`} aria-selected={i === 0 ? 'true' : 'false'}>
+                  {t[key]}
+                </button>
+              ))}
             </div>
             <div role="tabpanel" id="panel-typed" aria-labelledby="tab-typed">
               <label for="sig-text">{t['sig.typeLabel']}</label>
@@ -268,7 +274,7 @@ function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeo
             {t['action.decline']}
           </button>
         </div>
-        <p id="submit-msg" class="msg" role="status" aria-live="polite"></p>
+        <Status id="submit-msg" />
       </section>
       <dialog id="decline-dialog" aria-labelledby="decline-h">
         <h2 id="decline-h">{t['decline.heading']}</h2>
