@@ -1,7 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
-import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
-import { schema, type Database, type DbHandle } from './client.js';
+import { pingDb, schema, type Database, type DbHandle } from './client.js';
 
 /** Node-only embedded PostgreSQL; `dataDir` undefined means in memory (tests). */
 export async function createPgliteDb(dataDir?: string): Promise<DbHandle> {
@@ -11,14 +10,7 @@ export async function createPgliteDb(dataDir?: string): Promise<DbHandle> {
   return {
     db,
     kind: 'pglite',
-    ping: async () => {
-      try {
-        await db.execute(sql`select 1`);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ping: () => pingDb(db),
     close: () => client.close(),
   };
 }

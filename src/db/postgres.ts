@@ -1,7 +1,6 @@
-import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { schema, type Database, type DbHandle } from './client.js';
+import { pingDb, schema, type Database, type DbHandle } from './client.js';
 
 export function createPostgresDb(url: string, opts: { max?: number } = {}): DbHandle {
   // onnotice silenced: "relation already exists, skipping" from migrations is noise, not news.
@@ -10,14 +9,7 @@ export function createPostgresDb(url: string, opts: { max?: number } = {}): DbHa
   return {
     db,
     kind: 'postgres',
-    ping: async () => {
-      try {
-        await db.execute(sql`select 1`);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ping: () => pingDb(db),
     close: () => client.end({ timeout: 5 }),
   };
 }
