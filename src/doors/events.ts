@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
-import type { Portal } from '../db/schema/index.js';
 import { oauthServerEndpoint, requireAppToken, verifyTokenWithOAuthServer } from '../http/b24-auth.js';
 import { ZAppUninstallEvent, ZAppUpdateEvent } from '../http/b24-payloads.js';
 import { AppError } from '../http/errors.js';
 import { parseForm, readBitrixForm, type FormObject } from '../http/form.js';
-import { findPortalByMemberId, replaceApplicationToken, replacePortalTokens } from '../portals/store.js';
+import { findPortalByMemberId, replaceApplicationToken, replacePortalTokens, type AppTokenPortal } from '../portals/store.js';
 import { uninstallPortal } from '../portals/uninstall.js';
 import type { Services } from '../services.js';
 import type { AppEnv, AppContext } from '../types.js';
@@ -15,7 +14,7 @@ import { registerPortal } from './install.js';
  * form (a forged call gets 401 whatever its shape), then the event's own schema (400), then the
  * handler. Features add handlers to `eventHandlers`; unknown events are acknowledged and ignored.
  */
-export type EventHandler = (services: Services, portal: Portal, form: FormObject, c: AppContext) => Promise<Record<string, unknown>>;
+export type EventHandler = (services: Services, portal: AppTokenPortal, form: FormObject, c: AppContext) => Promise<Record<string, unknown>>;
 
 const expiry = (now: Date, expires?: number, expiresIn?: number) =>
   expires && expires > 1_000_000_000 ? new Date(expires * 1000) : expiresIn ? new Date(now.getTime() + expiresIn * 1000) : null;
@@ -61,7 +60,7 @@ export const eventHandlers: Record<string, EventHandler> = {
  * ONAPPUPDATE may carry a *new* application_token, which cannot match the stored one. It is then
  * accepted only if its access token is confirmed by the portal's own OAuth server.
  */
-async function authenticateUpdate(services: Services, form: FormObject): Promise<Portal> {
+async function authenticateUpdate(services: Services, form: FormObject): Promise<AppTokenPortal> {
   try {
     return await requireAppToken(services, form);
   } catch (e) {

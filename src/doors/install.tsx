@@ -85,7 +85,7 @@ function missingScopes(granted: string[]): string[] {
  * Registers everything as the installing admin (whose tokens are now the portal's) and records
  * the outcome as the portal's last error, which the status page shows.
  */
-export async function registerPortal(services: Services, portal: Portal, authUserId: number): Promise<RegistrationReport> {
+export async function registerPortal(services: Services, portal: Pick<Portal, 'id'>, authUserId: number): Promise<RegistrationReport> {
   const now = () => services.clock.now();
   try {
     // The robot's template list is this portal's own (src/robots/template-sync.ts).

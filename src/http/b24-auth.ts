@@ -9,7 +9,7 @@
 import { assertSafeEndpoint, isLoopbackHost } from '../bitrix24/endpoints.js';
 import type { Config } from '../config.js';
 import type { Portal } from '../db/schema/index.js';
-import { findPortalByMemberId, setApplicationTokenIfMissing } from '../portals/store.js';
+import { findAppTokenPortal, findPortalByMemberId, setApplicationTokenIfMissing, type AppTokenPortal } from '../portals/store.js';
 import type { Services } from '../services.js';
 import type { FramePost } from './b24-payloads.js';
 import { AppError } from './errors.js';
@@ -43,12 +43,12 @@ function formString(v: unknown, max = 256): string | undefined {
  * time. Unknown portal, uninstalled portal, mismatch or missing fields → 401, before any write.
  * Runs on the raw form so a forged body is refused as unauthenticated, not as malformed.
  */
-export async function requireAppToken(services: Pick<Services, 'db'>, form: FormObject): Promise<Portal> {
+export async function requireAppToken(services: Pick<Services, 'db'>, form: FormObject): Promise<AppTokenPortal> {
   const auth = form.auth;
   const memberId = auth && typeof auth === 'object' && !Array.isArray(auth) ? formString(auth.member_id, 64) : undefined;
   const token = auth && typeof auth === 'object' && !Array.isArray(auth) ? formString(auth.application_token) : undefined;
   if (!memberId || !token) throw unauthorized();
-  const portal = await findPortalByMemberId(services.db, memberId);
+  const portal = await findAppTokenPortal(services.db, memberId);
   // Compare even when there is nothing to compare against, so an unknown member_id costs the same.
   const stored = portal?.status !== 'uninstalled' ? portal?.applicationToken : undefined;
   const same = await constantTimeEqual(token, stored ?? '\u0000no-token');

@@ -9,6 +9,28 @@ export async function findPortalByMemberId(db: DbOrTx, memberId: string): Promis
   return row;
 }
 
+/**
+ * What the event and robot doors need of the calling portal, looked up on every delivery: the
+ * columns to authenticate it and act for it, not its OAuth tokens or settings.
+ */
+export type AppTokenPortal = Pick<Portal, 'id' | 'memberId' | 'status' | 'applicationToken' | 'serverEndpoint' | 'installedByUserId'>;
+
+export async function findAppTokenPortal(db: DbOrTx, memberId: string): Promise<AppTokenPortal | undefined> {
+  const [row] = await db
+    .select({
+      id: portals.id,
+      memberId: portals.memberId,
+      status: portals.status,
+      applicationToken: portals.applicationToken,
+      serverEndpoint: portals.serverEndpoint,
+      installedByUserId: portals.installedByUserId,
+    })
+    .from(portals)
+    .where(eq(portals.memberId, memberId))
+    .limit(1);
+  return row;
+}
+
 export async function findPortal(db: DbOrTx, portalId: string): Promise<Portal | undefined> {
   const [row] = await db.select().from(portals).where(eq(portals.id, portalId)).limit(1);
   return row;

@@ -20,7 +20,7 @@ export const ZRobotSendPayload = z.object({
  * statement (a data-modifying CTE), one round trip. A replayed delivery hits the unique
  * (portal, event_token) key, inserts nothing, and so queues nothing.
  */
-export async function acceptRobotCall(services: Pick<Services, 'db' | 'ids' | 'clock'>, portal: Portal, call: RobotPayload): Promise<{ created: boolean; callId?: string }> {
+export async function acceptRobotCall(services: Pick<Services, 'db' | 'ids' | 'clock'>, portal: Pick<Portal, 'id'>, call: RobotPayload): Promise<{ created: boolean; callId?: string }> {
   const doc = crmDocument(call.document_id);
   const entityTypeId = doc ? entityTypeOf(doc.type) : undefined;
   const subscribed = call.use_subscription === false ? 'N' : 'Y';
