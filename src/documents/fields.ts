@@ -100,6 +100,19 @@ export interface Money {
 export type FieldValue = string | number | boolean | Date | Money | null | undefined;
 export type FieldValues = Record<string, FieldValue>;
 
+/**
+ * Printed when the envelope is made rather than left for a recipient: the sender's fields, and on a
+ * built-in layout any text it sets inline (without a page and box, nobody could fill it later).
+ */
+export const printedAtSend = (f: FieldDef, onLayout: boolean) => f.party === 'sender' || (onLayout && !isMarkField(f.type) && !(f.page !== undefined && f.box));
+
+/** The values to render into the PDF at send time (see printedAtSend). */
+export function valuesPrintedAtSend(fields: FieldDef[], values: FieldValues, onLayout: boolean): FieldValues {
+  const out: FieldValues = {};
+  for (const f of fields) if (printedAtSend(f, onLayout) && values[f.key] !== undefined) out[f.key] = values[f.key];
+  return out;
+}
+
 /** The canonical string of a typed value (what goes into field_values.value). */
 export function toCanonical(type: FieldType, v: FieldValue): string | null {
   if (v === null || v === undefined) return null;

@@ -1,7 +1,6 @@
 import type { EnvelopeField } from '../db/schema/envelopes.js';
-import type { CrmData } from '../documents/crm-data.js';
-import { valuesFromCrm } from '../documents/crm-data.js';
-import { isMarkField, toCanonical, type FieldDef, type FieldValues } from '../documents/fields.js';
+import { valuesFromCrm, type CrmData } from '../documents/crm-data.js';
+import { printedAtSend, toCanonical, valuesPrintedAtSend, type FieldDef } from '../documents/fields.js';
 import { renderDocument } from '../documents/render.js';
 import { renderInputFor } from '../documents/templates/prepare.js';
 import type { Template } from '../db/schema/templates.js';
@@ -22,9 +21,8 @@ export async function documentFor(
 ): Promise<{ pdf: Uint8Array; fields: EnvelopeField[] }> {
   const values = valuesFromCrm(template.fields, crm, { today: services.clock.now(), lang });
   const input = await renderInputFor(services, template, { lang });
-  const inline = (f: FieldDef) => f.party === 'sender' || (Boolean(input.layout) && !isMarkField(f.type) && !(f.page !== undefined && f.box));
-  const printed: FieldValues = {};
-  for (const f of template.fields) if (inline(f) && values[f.key] !== undefined) printed[f.key] = values[f.key];
+  const inline = (f: FieldDef) => printedAtSend(f, Boolean(input.layout));
+  const printed = valuesPrintedAtSend(template.fields, values, Boolean(input.layout));
   const rendered = await renderDocument({ ...input, fields: template.fields, values: printed, lang });
 
   const fields: EnvelopeField[] = [];

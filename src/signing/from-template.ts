@@ -1,9 +1,8 @@
 import type { Envelope, EnvelopeField, EnvelopeLang } from '../db/schema/envelopes.js';
 import { getTemplate, markTemplateUsed } from '../documents/templates/repo.js';
 import { renderInputFor } from '../documents/templates/prepare.js';
-import { readCrmData } from '../documents/crm-data.js';
-import { isMarkField, toCanonical, type FieldDef, type FieldValues } from '../documents/fields.js';
-import { valuesFromCrm } from '../documents/crm-data.js';
+import { readCrmData, valuesFromCrm } from '../documents/crm-data.js';
+import { toCanonical, valuesPrintedAtSend, type FieldDef, type FieldValues } from '../documents/fields.js';
 import { renderDocument } from '../documents/render.js';
 import { starterLayout } from '../documents/templates/starters/index.js';
 import type { Layout } from '../documents/templates/layout.js';
@@ -55,11 +54,8 @@ export async function createEnvelopeFromTemplate(services: Services, p: FromTemp
   const merged: FieldValues = { ...fromCrm };
   for (const [k, v] of Object.entries(p.values ?? {})) if (src.fields.some((f) => f.key === k)) merged[k] = v;
 
-  // The sender's fields are printed now, and so is text a layout sets inline (it has no box a
-  // recipient could fill later); recipients' boxed fields stay blank until completion.
-  const printNow = (f: FieldDef) => f.party === 'sender' || (Boolean(src.layout) && !isMarkField(f.type) && !(f.page !== undefined && f.box));
-  const senderValues: FieldValues = {};
-  for (const f of src.fields) if (printNow(f) && merged[f.key] !== undefined) senderValues[f.key] = merged[f.key];
+  // Recipients' boxed fields stay blank until completion.
+  const senderValues = valuesPrintedAtSend(src.fields, merged, Boolean(src.layout));
   const rendered = await renderDocument({ ...(src.layout ? { layout: src.layout } : { pdf: src.pdf! }), fields: src.fields, values: senderValues, lang: src.lang });
 
   // Freeze every field where the render put it; a field placed several times (initials on every
