@@ -107,8 +107,7 @@ templateRoutes.post('/api/templates/uploads', bodyLimitFor(), async (c) => {
   const { bytes, filename } = await readPdfBody(c);
   const info = await inspectUpload(bytes, uploadLimitsFrom(services.config));
   const file = await storePdfFile(services.db, services.ids, { portalId: session.portalId, origin: 'upload', filename, bytes, info, userId: session.userId });
-  const { bytes: _b, ...meta } = file;
-  return c.json({ file: publicPdfFile(meta) }, 201);
+  return c.json({ file: publicPdfFile(file) }, 201);
 });
 
 templateRoutes.get('/api/templates/uploads/:fileId', async (c) => {
@@ -137,8 +136,7 @@ templateRoutes.post('/api/templates/docgen/documents/:docId/pdf', async (c) => {
   const documentId = c.req.param('docId');
   if (!/^\d{1,12}$/.test(documentId)) throw new AppError('VALIDATION_FAILED', 'documentId: a number');
   const row = await requestDocgenPdf(services.db, services.ids, { portalId: session.portalId, documentId, userId: session.userId, now: services.clock.now() });
-  const { bytes: _b, ...meta } = row;
-  return c.json({ file: publicPdfFile(meta) }, row.status === 'ready' ? 200 : 202);
+  return c.json({ file: publicPdfFile(row) }, row.status === 'ready' ? 200 : 202);
 });
 
 templateRoutes.post('/api/templates', async (c) => {

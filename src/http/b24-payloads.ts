@@ -10,6 +10,8 @@ import { z } from 'zod';
 /** A non-empty string; numbers are accepted and stringified (doc samples print `expires_in: 3600`). */
 const str = z.union([z.string(), z.number()]).transform(String).pipe(z.string().min(1).max(4096));
 const optStr = z.preprocess((v) => (v === '' ? undefined : v), str.optional());
+/** The `event` field: Bitrix24 sends event names in any case. */
+const zEventName = <N extends string>(name: N) => z.string().transform((s) => s.toUpperCase()).pipe(z.literal(name));
 
 /** Y/N, 1/0, true/false → boolean. b24jssdk types say ACTIVE is '0'|'1' while portals send 'Y'. */
 export const zYesNo = z.union([z.string(), z.number(), z.boolean()]).transform((v, ctx) => {
@@ -59,7 +61,7 @@ export type EventAuth = z.output<typeof ZEventAuth>;
 
 /** ONAPPINSTALL: the only event that reliably brings a refresh token. */
 export const ZAppInstallEvent = z.object({
-  event: z.string().transform((s) => s.toUpperCase()).pipe(z.literal('ONAPPINSTALL')),
+  event: zEventName('ONAPPINSTALL'),
   event_handler_id: optStr,
   data: z.object({
     VERSION: optStr,
@@ -74,7 +76,7 @@ export type AppInstallEvent = z.output<typeof ZAppInstallEvent>;
 
 /** ONAPPUPDATE: full auth; a changed application_token replaces the stored one. */
 export const ZAppUpdateEvent = z.object({
-  event: z.string().transform((s) => s.toUpperCase()).pipe(z.literal('ONAPPUPDATE')),
+  event: zEventName('ONAPPUPDATE'),
   event_handler_id: optStr,
   data: z.object({ VERSION: optStr, PREVIOUS_VERSION: optStr, LANGUAGE_ID: optStr }).optional().default({}),
   ts: optInt,
@@ -84,7 +86,7 @@ export type AppUpdateEvent = z.output<typeof ZAppUpdateEvent>;
 
 /** ONAPPUNINSTALL: no tokens (API access is already revoked); CLEAN says "delete app data". */
 export const ZAppUninstallEvent = z.object({
-  event: z.string().transform((s) => s.toUpperCase()).pipe(z.literal('ONAPPUNINSTALL')),
+  event: zEventName('ONAPPUNINSTALL'),
   event_handler_id: optStr,
   data: z.object({ CLEAN: zYesNo.optional().default(false), LANGUAGE_ID: optStr }).optional().default({ CLEAN: false }),
   ts: optInt,
