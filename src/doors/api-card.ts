@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { crmBatchCommands, mapCrmBatch, type CrmRecord } from '../documents/crm-data.js';
 import type { BatchCommand } from '../bitrix24/types.js';
 import { AppError } from '../http/errors.js';
+import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
 import { getCardEnvelope, listItemEnvelopes, loadCardState, rememberLastUsed } from '../../placements/server/card-data.js';
 import { readDocgenDocuments, fetchDocgenPdf } from '../../placements/server/docgen-bridge.js';
@@ -53,15 +54,6 @@ function item(c: Context<SessionEnv>) {
   return { entityTypeId: p.data.et, entityId: p.data.id };
 }
 
-async function json<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  const raw = await c.req.json().catch(() => {
-    throw new AppError('BAD_REQUEST', 'Send a JSON body.');
-  });
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  return parsed.data;
-}
-
 /** Further contacts of a deal shown as candidates (the primary one comes with the CRM read). */
 const EXTRA_CONTACTS = 4;
 
@@ -99,7 +91,7 @@ export const apiCardRoutes = new Hono<SessionEnv>()
   .post('/api/card/items/:et/:id/proposal', async (c) => {
     const { services, session } = c.var;
     const ref = item(c);
-    const body = await json(c, ZProposalBody);
+    const body = await jsonBody(c, ZProposalBody);
     const client = services.bitrix24.forPortal(session.portalId);
     const template = body.templateId ? await loadTemplateFields(services, { portalId: session.portalId, templateId: body.templateId }) : null;
     if (body.templateId && !template) throw new AppError('NOT_FOUND', 'No such template on this portal.');
@@ -161,7 +153,7 @@ export const apiCardRoutes = new Hono<SessionEnv>()
   })
   .put('/api/card/last-used', async (c) => {
     const { services, session } = c.var;
-    const b = await json(c, ZLastUsed);
+    const b = await jsonBody(c, ZLastUsed);
     await rememberLastUsed(services.db, {
       portalId: session.portalId,
       kind: b.kind,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { envelopes, type Envelope } from '../db/schema/envelopes.js';
 import type { Recipient } from '../db/schema/recipients.js';
 import { AppError } from '../http/errors.js';
+import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
 import { listAudit, verifyChainRows, type Actor } from '../signing/audit.js';
 import {
@@ -41,15 +42,6 @@ const ZCreate = z
     send: z.boolean().default(false),
   })
   .refine((b) => Boolean(b.templateId) !== Boolean(b.pdfBase64), { message: 'give either templateId (with crm) or pdfBase64' });
-
-async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  const raw = await c.req.json().catch(() => {
-    throw new AppError('BAD_REQUEST', 'Send a JSON body.');
-  });
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  return parsed.data;
-}
 
 const actorOf = (c: Context<SessionEnv>): Actor => {
   const m = requestMeta(c);
@@ -116,7 +108,7 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
     return c.json({ envelopes: list.map((e) => ({ ...e, recipients: e.recipients.map(publicRecipient) })) });
   })
   .post('/api/envelopes', async (c) => {
-    const b = await body(c, ZCreate);
+    const b = await jsonBody(c, ZCreate);
     const { services, session } = c.var;
     const who = actorOf(c);
     let env: Envelope;
@@ -134,7 +126,7 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
   })
   .get('/api/envelopes/:id', async (c) => c.json(await full(c, c.req.param('id'))))
   .put('/api/envelopes/:id/recipients', async (c) => {
-    const b = await body(c, z.object({ recipients: z.array(ZRecipientInput).min(1).max(50) }));
+    const b = await jsonBody(c, z.object({ recipients: z.array(ZRecipientInput).min(1).max(50) }));
     await setRecipients(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), recipients: b.recipients, who: actorOf(c) });
     return c.json(await full(c, c.req.param('id')));
   })
@@ -147,12 +139,12 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
     return c.json(await full(c, c.req.param('id')));
   })
   .post('/api/envelopes/:id/recipients/:rid/email', async (c) => {
-    const b = await body(c, z.object({ email: z.email().max(320) }));
+    const b = await jsonBody(c, z.object({ email: z.email().max(320) }));
     await changeRecipientEmail(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), recipientId: c.req.param('rid'), email: b.email, who: actorOf(c) });
     return c.json(await full(c, c.req.param('id')));
   })
   .post('/api/envelopes/:id/void', async (c) => {
-    const b = await body(c, z.object({ reason: z.string().max(2000) }));
+    const b = await jsonBody(c, z.object({ reason: z.string().max(2000) }));
     await voidEnvelope(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), reason: b.reason, who: actorOf(c) });
     return c.json(await full(c, c.req.param('id')));
   })

@@ -20,6 +20,7 @@ import {
 import { listStarters, starterLayout } from '../documents/templates/starters/index.js';
 import { inspectUpload, uploadLimitsFrom } from '../documents/upload.js';
 import { AppError } from '../http/errors.js';
+import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
 
 /**
@@ -43,15 +44,6 @@ const ZPatch = z.object({
   fields: z.array(z.unknown()).max(500).optional(),
 });
 const ZPreview = z.object({ crm: ZCrm.optional(), values: ZValues.optional(), lang: ZTemplateLang.optional(), pdfFileId: z.string().max(64).optional() });
-
-async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  const raw = await c.req.json().catch(() => {
-    throw new AppError('BAD_REQUEST', 'Send a JSON body.');
-  });
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  return parsed.data;
-}
 
 /** Field arrays are validated by the domain (ZFieldDefs) so messages name the field; here only the shape. */
 const asFields = (v: unknown[] | undefined) => v as z.input<typeof ZFieldDefs> | undefined;
