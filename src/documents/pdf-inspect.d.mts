@@ -6,6 +6,6 @@ export type PdfAnalysis =
       formFields: number;
       signedFields: number;
     }
-  | { ok: false; code: 'encrypted' | 'invalid' | 'too_many_pages'; detail?: string; pageCount?: number };
+  | { ok: false; code: 'encrypted' | 'invalid' | 'too_many_pages' | 'too_complex'; detail?: string; pageCount?: number };
 
 export function analysePdf(bytes: Uint8Array, opts: { maxPages: number; trialSave?: boolean }): Promise<PdfAnalysis>;

@@ -1,6 +1,15 @@
 // Plain JavaScript on purpose: this module also runs inside a worker thread, which starts without the
 // TypeScript loader (tsx, vitest). Types: pdf-inspect.d.mts.
+import { inflateSync } from 'node:zlib';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib';
+
+/**
+ * pdf-lib inflates every object stream while it parses, with no size bound, and the renderer parses
+ * the file again later on the main thread. So a small upload whose object streams inflate to
+ * gigabytes must be refused here, by size rather than by the clock: zlib's maxOutputLength stops the
+ * inflate natively at the budget instead of decoding it all.
+ */
+const OBJSTM_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads a PDF with pdf-lib and reports what an upload needs to know, or why it cannot be used.
@@ -9,6 +18,7 @@ import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib';
  * @param {{ maxPages: number, trialSave?: boolean }} opts
  */
 export async function analysePdf(bytes, opts) {
+  if (!objectStreamsWithinBudget(bytes)) return { ok: false, code: 'too_complex', detail: 'object streams inflate beyond the budget' };
   let doc;
   try {
     doc = await PDFDocument.load(bytes, { updateMetadata: false });
@@ -34,6 +44,34 @@ export async function analysePdf(bytes, opts) {
   } catch (e) {
     return { ok: false, code: 'invalid', detail: short(e) };
   }
+}
+
+/**
+ * Inflates each FlateDecode object stream found in the raw bytes, capped at what is left of the
+ * budget. Streams that do not inflate (other filters, damage) are left for pdf-lib to judge.
+ * @param {Uint8Array} bytes
+ */
+function objectStreamsWithinBudget(bytes) {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const marker = /\/Type\s*\/ObjStm\b/g;
+  let left = OBJSTM_BUDGET_BYTES;
+  for (let m = marker.exec(text); m; m = marker.exec(text)) {
+    const keyword = text.indexOf('stream', m.index);
+    if (keyword < 0) break;
+    let start = keyword + 6;
+    if (text[start] === '\r') start++;
+    if (text[start] === '\n') start++;
+    const end = text.indexOf('endstream', start);
+    if (end < 0) break;
+    try {
+      left -= inflateSync(bytes.subarray(start, end), { maxOutputLength: Math.max(1, left), finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a missing end */ }).length;
+    } catch (e) {
+      if (e && e.code === 'ERR_BUFFER_TOO_LARGE') return false;
+    }
+    if (left <= 0) return false;
+    marker.lastIndex = end;
+  }
+  return true;
 }
 
 /** Counts AcroForm fields and signature fields that carry a value (a signature dictionary). */

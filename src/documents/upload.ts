@@ -107,6 +107,7 @@ export async function inspectUpload(bytes: Uint8Array, limits: UploadLimits): Pr
   const analysis = await analyseInWorker(bytes, limits);
   if (!analysis.ok) {
     if (analysis.code === 'encrypted') throw encryptedError();
+    if (analysis.code === 'too_complex') throw tooComplex('its compressed objects expand to more than 64 MB');
     if (analysis.code === 'too_many_pages') {
       throw new AppError('PDF_TOO_MANY_PAGES', `The document has ${analysis.pageCount} pages; the limit is ${limits.maxPages}.`, { pages: analysis.pageCount, limit: limits.maxPages });
     }
