@@ -8,12 +8,34 @@ export function field(lang: Lang, def: Omit<FieldDef, 'label' | 'required'> & { 
   return { ...def, label: def.label[lang], required: def.required ?? false };
 }
 
+/** `field` with the language bound: what every starter's field list is written with. */
+export const fieldMaker = (lang: Lang) => (def: Parameters<typeof field>[1]) => field(lang, def);
+
+/** Numbered clauses: a heading then its paragraph, for each [heading, paragraph] pair of texts. */
+export function sections(lang: Lang, pairs: Array<[heading: L, paragraph: L]>) {
+  return pairs.flatMap(([h, p]) => [
+    { kind: 'heading' as const, text: h[lang] },
+    { kind: 'paragraph' as const, text: p[lang] },
+  ]);
+}
+
+/** The closing signature block of a two-party document: our company, then the client. */
+export function partySignatures(lang: Lang, headings: { seller: L; buyer: L }, opts: { clientStamp?: boolean } = {}) {
+  return {
+    kind: 'signatures' as const,
+    parties: [
+      { heading: headings.seller[lang], lines: ['{{seller_name}}', '{{seller_signatory}}'], signature: 'company_signature', stamp: 'company_stamp' },
+      { heading: headings.buyer[lang], lines: ['{{buyer_name}}', '{{buyer_signatory}}'], signature: 'client_signature', ...(opts.clientStamp ? { stamp: 'client_stamp' } : {}) },
+    ],
+  };
+}
+
 /**
  * Party details shared by every starter: our company ("seller"/"discloser") from the MC_* requisite
  * link, the client from the item's company requisite, falling back to the contact for private persons.
  */
 export function partyFields(lang: Lang): FieldDef[] {
-  const f = (def: Parameters<typeof field>[1]) => field(lang, def);
+  const f = fieldMaker(lang);
   return [
     f({ key: 'seller_name', type: 'text', party: 'sender', required: true, binding: 'myCompany.requisite.RQ_COMPANY_FULL_NAME|myCompany.requisite.RQ_COMPANY_NAME|myCompany.TITLE', label: { en: 'Our company', it: 'La nostra società', ru: 'Наша компания' } }),
     f({ key: 'seller_tax_id', type: 'text', party: 'sender', binding: 'myCompany.requisite.RQ_VAT_ID|myCompany.requisite.RQ_INN', label: { en: 'Our VAT / tax id', it: 'Nostra partita IVA', ru: 'Наш ИНН' } }),
@@ -33,7 +55,7 @@ export function partyFields(lang: Lang): FieldDef[] {
 }
 
 export function markFields(lang: Lang, opts: { clientStamp?: boolean; initials?: boolean; clientSigns?: boolean } = {}): FieldDef[] {
-  const f = (def: Parameters<typeof field>[1]) => field(lang, def);
+  const f = fieldMaker(lang);
   const out = [
     f({ key: 'company_signature', type: 'signature', party: 'company', required: true, label: { en: 'Our signature', it: 'Nostra firma', ru: 'Подпись с нашей стороны' } }),
     f({ key: 'company_stamp', type: 'stamp', party: 'company', label: { en: 'Our stamp', it: 'Nostro timbro', ru: 'Печать с нашей стороны' } }),

@@ -1,6 +1,6 @@
 import type { Lang } from '../../../i18n/index.js';
 import type { Layout } from '../layout.js';
-import { field, markFields, partyFields, type L } from './common.js';
+import { fieldMaker, markFields, partyFields, type L } from './common.js';
 
 /** Starter: an invoice for the item's amount, signed (and stamped) by our company only. */
 const T = {
@@ -27,7 +27,7 @@ const T = {
 } satisfies Record<string, L>;
 
 export function invoice(lang: Lang): Layout {
-  const f = (def: Parameters<typeof field>[1]) => field(lang, def);
+  const f = fieldMaker(lang);
   return {
     id: 'invoice',
     kind: 'invoice',

@@ -1,6 +1,6 @@
 import type { Lang } from '../../../i18n/index.js';
 import type { Layout } from '../layout.js';
-import { field, markFields, partyColumns, partyFields, type L } from './common.js';
+import { fieldMaker, markFields, partyColumns, partyFields, partySignatures, sections, type L } from './common.js';
 
 /** Starter: a sales contract between our company (seller) and the client (buyer). */
 const T = {
@@ -50,7 +50,7 @@ const T = {
 } satisfies Record<string, L>;
 
 export function salesContract(lang: Lang): Layout {
-  const f = (def: Parameters<typeof field>[1]) => field(lang, def);
+  const f = fieldMaker(lang);
   return {
     id: 'sales-contract',
     kind: 'contract',
@@ -73,27 +73,13 @@ export function salesContract(lang: Lang): Layout {
       { kind: 'title', text: T.title[lang] },
       { kind: 'subtitle', text: T.place[lang] },
       { kind: 'paragraph', text: T.intro[lang] },
-      { kind: 'heading', text: T.h1[lang] },
-      { kind: 'paragraph', text: T.p1[lang] },
-      { kind: 'heading', text: T.h2[lang] },
-      { kind: 'paragraph', text: T.p2[lang] },
-      { kind: 'heading', text: T.h3[lang] },
-      { kind: 'paragraph', text: T.p3[lang] },
-      { kind: 'heading', text: T.h4[lang] },
-      { kind: 'paragraph', text: T.p4[lang] },
+      ...sections(lang, [[T.h1, T.p1], [T.h2, T.p2], [T.h3, T.p3], [T.h4, T.p4]]),
       { kind: 'heading', text: T.h5[lang] },
       { kind: 'paragraph', text: '{{special_terms}}' },
-      { kind: 'heading', text: T.h6[lang] },
-      { kind: 'paragraph', text: T.p6[lang] },
+      ...sections(lang, [[T.h6, T.p6]]),
       { kind: 'heading', text: T.h7[lang] },
       partyColumns(lang, { seller: T.seller, buyer: T.buyer }),
-      {
-        kind: 'signatures',
-        parties: [
-          { heading: T.seller[lang], lines: ['{{seller_name}}', '{{seller_signatory}}'], signature: 'company_signature', stamp: 'company_stamp' },
-          { heading: T.buyer[lang], lines: ['{{buyer_name}}', '{{buyer_signatory}}'], signature: 'client_signature', stamp: 'client_stamp' },
-        ],
-      },
+      partySignatures(lang, { seller: T.seller, buyer: T.buyer }, { clientStamp: true }),
     ],
     footer: { text: T.footer[lang], initials: ['company_initials', 'client_initials'] },
   };
