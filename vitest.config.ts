@@ -8,5 +8,7 @@ export default defineConfig({
     // Two cores: files run in parallel forks, each on its own database.
     pool: 'forks',
     env: { LOG_LEVEL: 'silent' },
+    // Stops at once, in one line, when the independent checkers or Chromium are missing.
+    globalSetup: ['scripts/vitest-global-setup.mjs'],
   },
 });

@@ -7,6 +7,11 @@ import { randomToken } from '../../src/lib/ids.js';
 
 /** The server the suite talks to; `TEST_DB=pglite` runs the same tests on embedded PGlite. */
 export const TEST_DB_KIND: 'postgres' | 'pglite' = process.env.TEST_DB === 'pglite' ? 'pglite' : 'postgres';
+/**
+ * False when `npm test` found no PostgreSQL server and fell back to PGlite: the few tests that need a
+ * server of their own whatever TEST_DB says (several connection pools, concurrent transactions) skip.
+ */
+export const POSTGRES_REACHABLE = process.env.TEST_POSTGRES !== 'unreachable';
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDb extends DbHandle {

@@ -23,7 +23,7 @@ import { createJobRunner, type JobRunnerOptions } from '../../src/jobs/runner.js
 import { ManualClock } from '../../src/lib/clock.js';
 import { createLogger, silentLogger } from '../../src/lib/logger.js';
 import { createJobHandlers, noopJob } from '../../src/jobs/handlers.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
+import { createTestDb, POSTGRES_REACHABLE, type TestDb } from '../helpers/db.js';
 import { createTestServices, drainJobs } from '../helpers/services.js';
 
 type NoServices = Record<string, never>;
@@ -106,7 +106,7 @@ describe('enqueue', () => {
     expect(await db.select().from(jobs).where(eq(jobs.kind, kind))).toHaveLength(0);
   });
 
-  it('enqueuers of one order key take turns until commit, so id order is commit order (on PostgreSQL)', async () => {
+  it.runIf(POSTGRES_REACHABLE)('enqueuers of one order key take turns until commit, so id order is commit order (on PostgreSQL)', async () => {
     // Needs concurrent transactions, which PGlite's single connection cannot have: on the PGlite run
     // this test opens a PostgreSQL database of its own.
     const own = testDb.url ? undefined : await createTestDb('postgres');
