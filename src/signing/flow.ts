@@ -9,7 +9,7 @@ import { appendAudit, type Actor } from './audit.js';
 import { fieldOwner } from './envelopes.js';
 import { advance, findEnvelope, isDone, isTheirTurn, listRecipients, lockEnvelope, moveEnvelope, moveRecipient, revokeAllLinks } from './internal.js';
 import { notifyEnded, sendInvitations } from './invitations.js';
-import { generateOtp, hashOtp, OTP, otpMatches } from './otp.js';
+import { failuresSoFar, generateOtp, hashOtp, lockAfter, OTP, otpMatches } from './otp.js';
 import { isEnvelopeFinal } from './states.js';
 import { issueActionToken, verifyActionToken, verifySignerToken, type SignerClaims } from './tokens.js';
 
@@ -123,10 +123,9 @@ export async function requestCode(services: Services, token: string, meta: Reque
   const { r, env } = await services.db.transaction(async (tx) => {
     const c = await recheck(tx, ctx);
     const r = c.recipient;
-    if (r.status === 'verified') throw new AppError('CONFLICT', 'You have already confirmed your identity.');
-    if (r.otpLockedUntil && r.otpLockedUntil > now) {
-      throw new AppError('CODE_LOCKED', 'Too many wrong codes. Try again later.', { retryAfterSeconds: Math.ceil((r.otpLockedUntil.getTime() - now.getTime()) / 1000) });
-    }
+    // A verified recipient may ask again (a reloaded page has lost its action token); the new code
+    // is checked like any other, and the lock below still holds.
+    if (r.otpLockedUntil && r.otpLockedUntil > now) throw lockedError(r.otpLockedUntil, now);
     if (r.otpSentAt && now.getTime() - r.otpSentAt.getTime() < OTP.resendCooldownMs) {
       throw new AppError('RATE_LIMITED', 'A code was sent a moment ago; wait before asking for another.', {
         retryAfterSeconds: Math.ceil((OTP.resendCooldownMs - (now.getTime() - r.otpSentAt.getTime())) / 1000),
@@ -134,7 +133,8 @@ export async function requestCode(services: Services, token: string, meta: Reque
     }
     const [u] = await tx
       .update(recipients)
-      .set({ otpHash: await hashOtp(services.config.sessionSecret, r.id, code), otpExpiresAt: new Date(now.getTime() + OTP.ttlMs), otpSentAt: now, otpAttempts: 0, otpLockedUntil: null })
+      // The wrong-code count is left alone: a new code must not buy new guesses.
+      .set({ otpHash: await hashOtp(services.config.sessionSecret, r.id, code), otpExpiresAt: new Date(now.getTime() + OTP.ttlMs), otpSentAt: now })
       .where(and(eq(recipients.portalId, r.portalId), eq(recipients.id, r.id)))
       .returning();
     await appendAudit(tx, { portalId: r.portalId, envelopeId: r.envelopeId, type: 'code_sent', who: actorOf(r, meta), at: now, data: { channel: 'email' } });
@@ -159,6 +159,14 @@ export function maskEmail(e: string): string {
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: AppError };
 
+const lockedError = (until: Date, now: Date) =>
+  new AppError('CODE_LOCKED', 'Too many wrong codes. Ask for a new code later.', { retryAfterSeconds: Math.ceil((until.getTime() - now.getTime()) / 1000) });
+
+/**
+ * Checks a code, whatever the recipient's status: a verified recipient gets a new action token only
+ * with a right code. Every attempt lands in the audit chain: `code_verified`, or `code_failed` with
+ * why (wrong, expired, none sent, locked) and, for wrong codes, `code_locked` when a lock starts.
+ */
 export async function verifyCode(services: Services, token: string, code: string, meta: RequestMeta): Promise<{ actionToken: string }> {
   const ctx = await resolveSigner(services, token);
   requireActive(ctx);
@@ -168,28 +176,33 @@ export async function verifyCode(services: Services, token: string, code: string
   const outcome: Outcome<Recipient> = await services.db.transaction(async (tx) => {
     const c = await recheck(tx, ctx);
     const r = c.recipient;
-    const who = actorOf(r, meta);
-    const base = { portalId: r.portalId, envelopeId: r.envelopeId, who, at: now };
-    if (r.otpLockedUntil && r.otpLockedUntil > now) return { ok: false, error: new AppError('CODE_LOCKED', 'Too many wrong codes. Ask for a new code later.') };
-    if (r.status === 'verified') return { ok: true, value: r };
-    if (!r.otpHash || !r.otpExpiresAt || r.otpExpiresAt <= now) return { ok: false, error: new AppError('CODE_EXPIRED', 'The code has expired. Ask for a new one.') };
+    const base = { portalId: r.portalId, envelopeId: r.envelopeId, who: actorOf(r, meta), at: now };
+    const refuse = async (reason: string, error: AppError): Promise<Outcome<Recipient>> => {
+      await appendAudit(tx, { ...base, type: 'code_failed', data: { reason } });
+      return { ok: false, error };
+    };
+    if (r.otpLockedUntil && r.otpLockedUntil > now) return refuse('locked', lockedError(r.otpLockedUntil, now));
+    if (!r.otpHash) return refuse('no_code', new AppError('CODE_EXPIRED', 'Ask for a code first.'));
+    if (!r.otpExpiresAt || r.otpExpiresAt <= now) return refuse('expired', new AppError('CODE_EXPIRED', 'The code has expired. Ask for a new one.'));
+    const where = and(eq(recipients.portalId, r.portalId), eq(recipients.id, r.id));
     if (await otpMatches(secret, r.id, code, r.otpHash)) {
-      const v = await moveRecipient(tx, r, 'verified', { verifiedAt: now, otpHash: null, otpExpiresAt: null, otpAttempts: 0 });
-      await appendAudit(tx, { ...base, type: 'code_verified' });
+      // Single use: the code is gone once it has been accepted.
+      const cleared = { otpHash: null, otpExpiresAt: null, otpAttempts: 0, otpLastFailedAt: null, otpLockedUntil: null };
+      const v = r.status === 'verified' ? (await tx.update(recipients).set(cleared).where(where).returning())[0]! : await moveRecipient(tx, r, 'verified', { verifiedAt: now, ...cleared });
+      await appendAudit(tx, { ...base, type: 'code_verified', data: r.status === 'verified' ? { again: true } : {} });
       return { ok: true, value: v };
     }
-    const attempts = r.otpAttempts + 1;
-    if (attempts >= OTP.maxAttempts) {
-      await tx
-        .update(recipients)
-        .set({ otpAttempts: attempts, otpHash: null, otpExpiresAt: null, otpLockedUntil: new Date(now.getTime() + OTP.lockMs) })
-        .where(and(eq(recipients.portalId, r.portalId), eq(recipients.id, r.id)));
-      await appendAudit(tx, { ...base, type: 'code_locked', data: { attempts } });
-      return { ok: false, error: new AppError('CODE_LOCKED', 'Too many wrong codes. Ask for a new code later.', { retryAfterSeconds: OTP.lockMs / 1000 }) };
+    const attempts = failuresSoFar(r, now) + 1;
+    const lockMs = lockAfter(attempts);
+    if (lockMs !== undefined) {
+      const until = new Date(now.getTime() + lockMs);
+      await tx.update(recipients).set({ otpAttempts: attempts, otpLastFailedAt: now, otpHash: null, otpExpiresAt: null, otpLockedUntil: until }).where(where);
+      await appendAudit(tx, { ...base, type: 'code_locked', data: { attempts, lockedSeconds: lockMs / 1000 } });
+      return { ok: false, error: lockedError(until, now) };
     }
-    await tx.update(recipients).set({ otpAttempts: attempts }).where(and(eq(recipients.portalId, r.portalId), eq(recipients.id, r.id)));
-    await appendAudit(tx, { ...base, type: 'code_failed', data: { attempts } });
-    return { ok: false, error: new AppError('CODE_INVALID', 'That code is not right.', { attemptsLeft: OTP.maxAttempts - attempts }) };
+    await tx.update(recipients).set({ otpAttempts: attempts, otpLastFailedAt: now }).where(where);
+    await appendAudit(tx, { ...base, type: 'code_failed', data: { reason: 'wrong', attempts } });
+    return { ok: false, error: new AppError('CODE_INVALID', 'That code is not right.', { attemptsLeft: OTP.maxAttempts - (attempts % OTP.maxAttempts) }) };
   });
   if (!outcome.ok) throw outcome.error;
   return { actionToken: await issueActionToken(secret, ctx.claims, now) };

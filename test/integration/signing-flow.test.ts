@@ -93,8 +93,15 @@ describe('signing flow through the HTTP routes', () => {
     const missing = await sign(clientLink, cli!.id, { signature: { method: 'drawn', image: `data:image/png;base64,${TINY_PNG_B64}` } });
     expect(missing.status).toBe(400);
     expect(missing.data.error.details.field).toBe('client_vat');
-    const action = (await http.req('POST', `/api/sign/${clientLink}/verify`, { body: { code: '000000' } })).data;
-    expect(action.actionToken).toBeTruthy(); // already verified: the code is not asked again
+    // Already verified, yet a code is still checked: the used one is gone, and a made-up one earns nothing.
+    const madeUp = await http.req('POST', `/api/sign/${clientLink}/verify`, { body: { code: '000000' } });
+    expect(madeUp.data.error.code).toBe('CODE_EXPIRED');
+    expect(madeUp.data.actionToken).toBeUndefined();
+    clock.advance(61_000); // the resend cooldown
+    expect((await http.req('POST', `/api/sign/${clientLink}/code`)).status).toBe(200);
+    const again = codeFromBody((await lastMessage(services, cli!.id, 'code'))!.body)!;
+    const action = (await http.req('POST', `/api/sign/${clientLink}/verify`, { body: { code: again } })).data;
+    expect(action.actionToken).toBeTruthy();
     const r2 = await http.req('POST', `/api/sign/${clientLink}/sign`, {
       body: { acceptTerms: true, values: { client_vat: 'RU7701234567' }, signature: { method: 'drawn', image: `data:image/png;base64,${TINY_PNG_B64}` } },
       headers: { 'x-sign-action': action.actionToken },
@@ -277,7 +284,9 @@ describe('signing flow through the HTTP routes', () => {
     const code3 = codeFromBody((await lastMessage(services, r.id, 'code'))!.body)!;
     expect((await http.req('POST', `/api/sign/${link}/verify`, { body: { code: code3 } })).status).toBe(200);
     const types = (await services.db.select().from(auditEvents).where(eq(auditEvents.recipientId, r.id))).map((e) => e.type);
-    expect(types.filter((t) => t === 'code_failed')).toHaveLength(4);
+    // Every attempt is in the chain: 4 wrong codes, the 5th (code_locked), the expired one and the one made while locked.
+    const failed = (await services.db.select().from(auditEvents).where(eq(auditEvents.recipientId, r.id))).filter((e) => e.type === 'code_failed').map((e) => (e.data as { reason: string }).reason);
+    expect(failed.sort()).toEqual(['expired', 'locked', 'wrong', 'wrong', 'wrong', 'wrong']);
     expect(types).toContain('code_locked');
     expect(types).toContain('code_verified');
   });

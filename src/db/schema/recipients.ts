@@ -45,8 +45,10 @@ export const recipients = pgTable(
     otpHash: text('otp_hash'),
     otpExpiresAt: timestamp('otp_expires_at', { withTimezone: true, mode: 'date' }),
     otpSentAt: timestamp('otp_sent_at', { withTimezone: true, mode: 'date' }),
+    /** Wrong codes since the counter was last idle for a day; a new code does not reset it (src/signing/otp.ts). */
     otpAttempts: integer('otp_attempts').notNull().default(0),
     otpLockedUntil: timestamp('otp_locked_until', { withTimezone: true, mode: 'date' }),
+    otpLastFailedAt: timestamp('otp_last_failed_at', { withTimezone: true, mode: 'date' }),
     ...timestamps,
   },
   (t) => [index('recipients_portal_idx').on(t.portalId), index('recipients_envelope_idx').on(t.envelopeId, t.signOrder)],

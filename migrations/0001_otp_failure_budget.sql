@@ -1,0 +1,1 @@
+ALTER TABLE "recipients" ADD COLUMN "otp_last_failed_at" timestamp with time zone;
