@@ -4,7 +4,8 @@ import { timestamps } from './columns.js';
 
 /**
  * queued → running → done | dead; a failed attempt goes back to queued with a later run_at.
- * A running row whose locked_until has passed belongs to a runner that died: it is claimable again.
+ * A running row whose heartbeat_at is stale, or whose locked_until has passed, belongs to a runner
+ * that died or lost touch: it is claimable again.
  */
 export type JobStatus = 'queued' | 'running' | 'done' | 'dead';
 
@@ -26,6 +27,12 @@ export const jobs = pgTable(
     maxAttempts: integer('max_attempts').notNull().default(10),
     lockedBy: text('locked_by'),
     lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date' }),
+    /**
+     * When the holder last proved it is alive, by the database's clock (one clock for every host).
+     * Renewed every couple of seconds; a running job whose heartbeat is older than the takeover
+     * window is claimable even though its lease has not lapsed. Null when nobody holds the job.
+     */
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, mode: 'date' }),
     lastError: text('last_error'),
     doneAt: timestamp('done_at', { withTimezone: true, mode: 'date' }),
     ...timestamps,
