@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidr } from './lib/ip.js';
 
 /** Empty strings in the environment mean "unset", as they do in most shells and CI systems. */
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -65,6 +66,11 @@ export const ZConfig = z
     TIMELINE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
     /** Public verify door: checks per client IP per minute (uploads and id look-ups). */
     VERIFY_RATE_PER_MINUTE: z.coerce.number().int().positive().default(30),
+    /** Proxies whose X-Forwarded-For is believed (IPs or CIDR ranges, comma-separated); none by default (src/http/client-ip.ts). */
+    TRUSTED_PROXIES: z.preprocess(
+      (v) => (v === undefined || v === '' ? [] : String(v).split(',').map((s) => s.trim()).filter(Boolean)),
+      z.array(z.string().refine((s) => parseCidr(s) !== undefined, { message: 'each entry must be an IP address or a CIDR range (e.g. 10.0.0.0/8)' })),
+    ),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {

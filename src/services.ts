@@ -1,6 +1,7 @@
 import type { Bitrix24ClientFactory } from './bitrix24/types.js';
 import type { Config } from './config.js';
 import type { Database, DbHandle } from './db/client.js';
+import type { PeerAddress } from './http/client-ip.js';
 import type { Clock } from './lib/clock.js';
 import type { Ids } from './lib/ids.js';
 import type { Logger } from './lib/logger.js';
@@ -32,4 +33,6 @@ export interface Services {
   sealedDocuments?: SealedDocumentLookup;
   /** The sandbox portal (emulator in-process); present only when config.sandboxEnabled (src/sandbox/). */
   sandbox?: SandboxHandle;
+  /** The TCP peer of a request; absent means the Node adapter's socket. A Workers entry passes CF-Connecting-IP. */
+  peerAddress?: PeerAddress;
 }

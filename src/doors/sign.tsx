@@ -8,6 +8,7 @@ import type { EnvelopeLang } from '../db/schema/envelopes.js';
 import { envelopes } from '../db/schema/envelopes.js';
 import { fieldValues } from '../db/schema/field-values.js';
 import { fontBytes } from '../documents/fonts.js';
+import { clientIp } from '../http/client-ip.js';
 import { AppError, isAppError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
@@ -18,11 +19,9 @@ import { verifyFinalToken } from '../signing/tokens.js';
 const LANGS: EnvelopeLang[] = ['en', 'it', 'ru'];
 const LANG_NAMES: Record<EnvelopeLang, string> = { en: 'English', it: 'Italiano', ru: 'Русский' };
 
-/** The caller's address as the proxy in front of us reports it, else the socket's (Node). */
-export function requestMeta(c: Context): RequestMeta {
-  const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-  const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
-  return { ip: fwd || c.req.header('x-real-ip') || socket || null, userAgent: c.req.header('user-agent')?.slice(0, 400) ?? null };
+/** Who acts, for the audit and the certificate: the real client (X-Forwarded-For only through TRUSTED_PROXIES). */
+export function requestMeta<E extends AppEnv>(c: Context<E>): RequestMeta {
+  return { ip: clientIp(c) ?? null, userAgent: c.req.header('user-agent')?.slice(0, 400) ?? null };
 }
 
 const pickLang = (q: string | undefined, fallback: EnvelopeLang): EnvelopeLang => (LANGS.includes(q as EnvelopeLang) ? (q as EnvelopeLang) : fallback);

@@ -10,6 +10,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { FC, PropsWithChildren } from 'hono/jsx';
+import { clientIp } from '../http/client-ip.js';
 import { AppError } from '../http/errors.js';
 import { format, pickLang, type Lang } from '../i18n/index.js';
 import { publicDocument, publicVerifyResult, type PublicVerifyResult } from '../documents/verify/projection.js';
@@ -21,16 +22,6 @@ import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
 
 const MULTIPART_OVERHEAD = 64 * 1024;
-
-/** Loopback and private addresses are our own proxies: then the client is the last hop they append. */
-const isProxyAddress = (ip: string) => /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|::1$|fc|fd|::ffff:127\.|::ffff:10\.|::ffff:192\.168\.)/i.test(ip);
-
-export function clientIp(c: Context): string {
-  const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
-  const forwarded = c.req.header('x-forwarded-for')?.split(',').map((s) => s.trim()).filter(Boolean);
-  if ((!socket || isProxyAddress(socket)) && forwarded?.length) return forwarded[forwarded.length - 1]!;
-  return socket ?? c.req.header('cf-connecting-ip') ?? 'unknown';
-}
 
 function langOf(c: Context, fallback?: string): Lang {
   const q = c.req.query('lang');
@@ -88,7 +79,7 @@ export function verifyRoutes() {
   const rateLimit = async (c: Context<AppEnv>, next: () => Promise<void>) => {
     const s = c.var.services;
     limiter ??= new RateLimiter(s.config.VERIFY_RATE_PER_MINUTE);
-    const wait = limiter.take(clientIp(c), s.clock.now().getTime());
+    const wait = limiter.take(clientIp(c) ?? 'unknown', s.clock.now().getTime());
     if (wait > 0) {
       c.header('Retry-After', String(wait));
       throw new AppError('RATE_LIMITED', `Too many checks from your address; try again in ${wait} s.`);

@@ -4,6 +4,7 @@ import { createApp } from '../../src/app.js';
 import { messages } from '../../src/db/schema/messages.js';
 import { issueSession } from '../../src/http/session.js';
 import type { Services } from '../../src/services.js';
+import { fromPeer } from './peer.js';
 
 /** A two-page A4 PDF to sign, made here so the suite needs no fixture file. */
 export async function samplePdf(title = 'Sales contract'): Promise<Uint8Array> {
@@ -35,18 +36,22 @@ export async function sessionFor(services: Services, portalId = 'prt_test', user
 /** Thin JSON client over app.request, as the CRM page and the signing page use the routes. */
 export function client(services: Services) {
   const app = createApp(services);
-  const req = async (method: string, path: string, opts: { body?: unknown; bearer?: string; headers?: Record<string, string> } = {}) => {
-    const res = await app.request(path, {
-      method,
-      headers: {
-        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(opts.bearer ? { authorization: `Bearer ${opts.bearer}` } : {}),
-        'user-agent': 'vitest',
-        'x-forwarded-for': '203.0.113.7',
-        ...opts.headers,
+  // Requests come straight from 203.0.113.7 (no proxy) unless a test says otherwise.
+  const req = async (method: string, path: string, opts: { body?: unknown; bearer?: string; headers?: Record<string, string>; peer?: string } = {}) => {
+    const res = await app.request(
+      path,
+      {
+        method,
+        headers: {
+          ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(opts.bearer ? { authorization: `Bearer ${opts.bearer}` } : {}),
+          'user-agent': 'vitest',
+          ...opts.headers,
+        },
+        body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
       },
-      body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-    });
+      fromPeer(opts.peer ?? '203.0.113.7'),
+    );
     const type = res.headers.get('content-type') ?? '';
     const data = type.includes('json') ? await res.json() : type.includes('pdf') ? new Uint8Array(await res.arrayBuffer()) : await res.text();
     return { status: res.status, data: data as any, headers: res.headers };

@@ -5,6 +5,7 @@ import { createApp } from '../../src/app.js';
 import { sealPdf } from '../../src/documents/seal/sealer.js';
 import { stampAndAppendCertificate } from '../../src/documents/stamp.js';
 import { recordSealedDocument, retentionUntil } from '../../src/documents/verify/sealed-documents.js';
+import { fromPeer } from '../helpers/peer.js';
 import { createTestServices } from '../helpers/services.js';
 import { appendIncrementalUpdate, flipByte } from '../helpers/seal-pki.js';
 
@@ -171,7 +172,7 @@ describe('rate limit', () => {
     const limited = await createTestServices({ env: { VERIFY_RATE_PER_MINUTE: '3' } });
     try {
       const a = createApp(limited);
-      const from = (ip: string) => a.request('/v/B24S-NOPE-NOPE-NOPE', { headers: { 'x-forwarded-for': ip } });
+      const from = (ip: string) => a.request('/v/B24S-NOPE-NOPE-NOPE', {}, fromPeer(ip));
       for (let i = 0; i < 3; i++) expect((await from('192.0.2.10')).status).toBe(404);
       const blocked = await from('192.0.2.10');
       expect(blocked.status).toBe(429);
