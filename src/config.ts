@@ -66,6 +66,9 @@ export const ZConfig = z
     TIMELINE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
     /** Public verify door: checks per client IP per minute (uploads and id look-ups). */
     VERIFY_RATE_PER_MINUTE: z.coerce.number().int().positive().default(30),
+    /** A public verification runs in a worker thread bounded by this time and heap (PDF_TOO_COMPLEX beyond). */
+    VERIFY_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    VERIFY_MEMORY_MB: z.coerce.number().int().min(32).default(256),
     /** Proxies whose X-Forwarded-For is believed (IPs or CIDR ranges, comma-separated); none by default (src/http/client-ip.ts). */
     TRUSTED_PROXIES: z.preprocess(
       (v) => (v === undefined || v === '' ? [] : String(v).split(',').map((s) => s.trim()).filter(Boolean)),

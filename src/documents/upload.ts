@@ -1,4 +1,5 @@
 import { AppError } from '../http/errors.js';
+import { runWorkerTask } from '../lib/worker-task.js';
 import type { PdfAnalysis } from './pdf-inspect.mjs';
 
 /**
@@ -140,40 +141,16 @@ const signedError = (n: number) =>
 
 const tooComplex = (why: string) => new AppError('PDF_TOO_COMPLEX', `This PDF is too complex to process safely (${why}). Re-export or simplify it and upload it again.`);
 
-/**
- * Runs pdf-inspect in a worker thread: killed after `timeoutMs`, heap capped at `memoryMb`, a small
- * stack so pathological nesting fails fast. The main thread only waits.
- */
+/** pdf-inspect in a worker thread (src/lib/worker-task.ts): the main thread only waits. */
 async function analyseInWorker(bytes: Uint8Array, limits: UploadLimits): Promise<PdfAnalysis> {
-  const { Worker } = await import('node:worker_threads');
-  return new Promise<PdfAnalysis>((resolve, reject) => {
-    const worker = new Worker(new URL('./pdf-inspect-worker.mjs', import.meta.url), {
-      workerData: { bytes: new Uint8Array(bytes), maxPages: limits.maxPages, trialSave: true },
-      // The worker runs plain JS; inheriting a TypeScript loader would only slow its start.
-      execArgv: [],
-      resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, limits.memoryMb / 8)), stackSizeMb: 4 },
-    });
-    let settled = false;
-    const done = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      fn();
-      void worker.terminate();
-    };
-    const timer = setTimeout(() => done(() => reject(tooComplex(`reading it took longer than ${Math.round(limits.timeoutMs / 1000)} s`))), limits.timeoutMs);
-    worker.once('message', (m: PdfAnalysis) => done(() => resolve(m)));
-    worker.once('error', (e: Error & { code?: string }) =>
-      done(() =>
-        e.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? reject(tooComplex(`reading it needed more than ${limits.memoryMb} MB of memory`))
-          : e instanceof RangeError
-            ? reject(tooComplex('its structure is nested too deeply'))
-            : resolve({ ok: false, code: 'invalid', detail: String(e.message).slice(0, 200) }),
-      ),
-    );
-    worker.once('exit', (code) => done(() => reject(tooComplex(`the reader stopped unexpectedly (exit ${code})`))));
-  });
+  const data = { bytes: new Uint8Array(bytes), maxPages: limits.maxPages, trialSave: true };
+  const out = await runWorkerTask<PdfAnalysis>(new URL('./pdf-inspect-worker.mjs', import.meta.url), data, { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb });
+  if (out.ok) return out.value;
+  if (out.reason === 'timeout') throw tooComplex(`reading it took longer than ${Math.round(limits.timeoutMs / 1000)} s`);
+  if (out.reason === 'memory') throw tooComplex(`reading it needed more than ${limits.memoryMb} MB of memory`);
+  if (out.reason === 'stack') throw tooComplex('its structure is nested too deeply');
+  if (out.reason === 'error') return { ok: false, code: 'invalid', detail: out.detail };
+  throw tooComplex(`the reader stopped unexpectedly (${out.detail})`);
 }
 
 export function uploadLimitsFrom(config: { UPLOAD_MAX_BYTES: number; UPLOAD_MAX_PAGES: number; UPLOAD_PARSE_TIMEOUT_MS: number; UPLOAD_PARSE_MEMORY_MB: number }): UploadLimits {

@@ -5,7 +5,8 @@
  *   GET  /v/:publicId    the sealed document's public summary, with the upload form to compare a copy
  *   POST /api/verify     multipart `file` or a raw application/pdf body → the same verdict as JSON
  * Minimal projection only (projection.ts); uploads capped at UPLOAD_MAX_BYTES; per-IP rate limit;
- * verification work is bounded (verify/scan.ts), and nothing uploaded is stored.
+ * verification runs in a worker thread bounded by time and heap (verify/off-thread.ts) and its work
+ * is linear in the file (verify/scan.ts); nothing uploaded is stored.
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -17,7 +18,8 @@ import { publicDocument, publicVerifyResult, type PublicVerifyResult } from '../
 import { RateLimiter } from '../documents/verify/rate-limit.js';
 import { createSealedDocumentLookup, type SealedDocumentLookup } from '../documents/verify/sealed-documents.js';
 import { VERDICT_TEXTS, VERIFY_TEXTS, type VerifyTextKey } from '../documents/verify/texts.js';
-import { verifyPdf } from '../documents/verify/verifier.js';
+import { verifyPdfOffThread, verifyWorkers } from '../documents/verify/off-thread.js';
+import type { WorkerPool } from '../lib/worker-task.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
 
@@ -58,15 +60,16 @@ async function readUpload(c: Context, maxBytes: number): Promise<Uint8Array> {
   return bytes;
 }
 
-async function verifyUpload(c: Context<AppEnv>): Promise<PublicVerifyResult> {
+async function verifyUpload(c: Context<AppEnv>, workers: () => WorkerPool): Promise<PublicVerifyResult> {
   const s = c.var.services;
   const bytes = await readUpload(c, s.config.UPLOAD_MAX_BYTES);
   const lookup = lookupOf(s);
-  const result = await verifyPdf(bytes, {
+  const result = await verifyPdfOffThread(bytes, {
     trustRoots: s.sealer.trustRoots,
     ownCertificates: [s.sealer.certificates[0]!],
     lookupBySha256: (sha) => lookup.bySha256(sha),
     now: s.clock.now(),
+    pool: workers(),
   });
   return publicVerifyResult(result);
 }
@@ -74,6 +77,9 @@ async function verifyUpload(c: Context<AppEnv>): Promise<PublicVerifyResult> {
 export function verifyRoutes() {
   // One limiter per app instance (not per module): tests and instances do not share buckets.
   let limiter: RateLimiter | undefined;
+  // Workers per app instance too, started on the first check.
+  let pool: WorkerPool | undefined;
+  const workers = (s: Services) => (pool ??= verifyWorkers({ timeoutMs: s.config.VERIFY_TIMEOUT_MS, memoryMb: s.config.VERIFY_MEMORY_MB }));
   const app = new Hono<AppEnv>();
 
   const rateLimit = async (c: Context<AppEnv>, next: () => Promise<void>) => {
@@ -110,7 +116,7 @@ export function verifyRoutes() {
 
   app.post('/v', rateLimit, limitBody, async (c) => {
     const lang = langOf(c);
-    const result = await verifyUpload(c);
+    const result = await verifyUpload(c, () => workers(c.var.services));
     return c.html(
       <Page lang={lang} title={t(lang, 'resultTitle')}>
         <VerdictView lang={lang} result={result} />
@@ -152,7 +158,7 @@ export function verifyRoutes() {
     );
   });
 
-  app.post('/api/verify', rateLimit, limitBody, async (c) => c.json(await verifyUpload(c)));
+  app.post('/api/verify', rateLimit, limitBody, async (c) => c.json(await verifyUpload(c, () => workers(c.var.services))));
 
   return app;
 }

@@ -1,13 +1,22 @@
 /**
  * Finds signature dictionaries in raw PDF bytes, without a PDF parser: a signature's /ByteRange
  * and /Contents must be literal bytes in the file (never inside an object stream), so scanning
- * is both enough and safe for hostile input. Everything is bounded: at most MAX_SIGNATURES,
- * a window of WINDOW bytes around each, and no regular expression runs over the whole file.
+ * is both enough and safe for hostile input.
+ *
+ * Linear in the file and capped per file, whatever the bytes: the native `indexOf` walks the file
+ * forward once; every lookup around a hit is confined to a window of WINDOW bytes (never a search
+ * back to the start or on to the end of the file); every `/ByteRange` key counts towards
+ * MAX_KEYS, duplicates and placeholders included, so a file made of the same key repeated costs
+ * MAX_KEYS small windows and is reported as truncated. No regular expression runs over the file.
  */
 export const MAX_SIGNATURES = 32;
+/** `/ByteRange` keys looked at per file (re-written copies in later revisions and placeholders count too). */
+export const MAX_KEYS = 1024;
 /** Larger /Contents than this is not a plausible CMS; treated as broken, never decoded. */
 export const MAX_CONTENTS_HEX = 1 << 20;
 const WINDOW = 64 * 1024;
+/** `/ByteRange [...]`: the array must start and end this close to the key. */
+const ARRAY_REACH = 256;
 
 export interface ScannedSignature {
   /** Offset of the /ByteRange key. */
@@ -36,48 +45,74 @@ const latin1 = (b: Buffer, from: number, to: number) => b.toString('latin1', Mat
 const isWs = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x0c || c === 0x00;
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
+/** `needle` within b[from, to) (clamped to the file), or -1: a bounded search, never the rest of the file. */
+function indexIn(b: Buffer, needle: string, from: number, to: number): number {
+  const lo = Math.max(0, from);
+  const i = b.subarray(lo, Math.max(lo, Math.min(b.length, to))).indexOf(needle, 0, 'latin1');
+  return i < 0 ? -1 : lo + i;
+}
+function lastIndexIn(b: Buffer, needle: string, from: number, to: number): number {
+  const lo = Math.max(0, from);
+  const part = b.subarray(lo, Math.max(lo, Math.min(b.length, to)));
+  const i = part.lastIndexOf(needle, part.length, 'latin1');
+  return i < 0 ? -1 : lo + i;
+}
+
 export function scanPdf(bytes: Uint8Array): ScanResult {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const head = b.indexOf('%PDF-');
-  const isPdf = head >= 0 && head < 1024;
+  const isPdf = indexIn(b, '%PDF-', 0, 1024 + 4) >= 0;
   if (!isPdf) return { isPdf, encrypted: false, signatures: [], truncated: false };
   // /Encrypt sits in the trailer (or xref-stream dictionary), which every revision repeats at the end;
   // linearized files also have one near the start. Searching only there saves a pass over big files.
   const edge = 1 << 20;
-  const encrypted = b.length <= 2 * edge ? b.indexOf('/Encrypt') >= 0 : b.subarray(0, edge).indexOf('/Encrypt') >= 0 || b.subarray(b.length - edge).indexOf('/Encrypt') >= 0;
+  const encrypted = b.length <= 2 * edge ? b.indexOf('/Encrypt') >= 0 : indexIn(b, '/Encrypt', 0, edge) >= 0 || indexIn(b, '/Encrypt', b.length - edge, b.length) >= 0;
 
   const signatures: ScannedSignature[] = [];
   const seen = new Set<string>();
   let from = 0;
+  let keys = 0;
   let truncated = false;
   for (;;) {
-    const at = b.indexOf('/ByteRange', from);
+    const at = b.indexOf('/ByteRange', from, 'latin1');
     if (at < 0) break;
     from = at + 10;
-    const sig = readSignature(b, at);
-    if (!sig) continue; // an unsigned placeholder
-    const key = sig.byteRange ? sig.byteRange.join(',') : `@${at}`;
+    // Counted before anything else, so no kind of repetition escapes the cap.
+    if (++keys > MAX_KEYS) {
+      truncated = true;
+      break;
+    }
+    const range = readByteRange(b, at);
+    if (range === 'placeholder') continue; // "/**********": not signed yet
+    const key = 'byteRange' in range ? range.byteRange.join(',') : `@${at}`;
     if (seen.has(key)) continue; // the same dictionary re-written in a later revision
     seen.add(key);
     if (signatures.length === MAX_SIGNATURES) {
       truncated = true;
       break;
     }
-    signatures.push(sig);
+    signatures.push(readSignature(b, at, range));
   }
   return { isPdf, encrypted, signatures, truncated };
 }
 
-function readSignature(b: Buffer, at: number): ScannedSignature | null {
-  const open = b.indexOf('[', at + 10);
-  const close = open < 0 ? -1 : b.indexOf(']', open);
-  if (open < 0 || close < 0 || close - at > 256) return { at, byteRange: null, problem: 'ByteRange is not a short array' };
+type ByteRangeRead = 'placeholder' | { byteRange: [number, number, number, number] } | { problem: string; withMeta: boolean };
+
+/** The array after a /ByteRange key, read from at most ARRAY_REACH bytes. */
+function readByteRange(b: Buffer, at: number): ByteRangeRead {
+  const open = indexIn(b, '[', at + 10, at + ARRAY_REACH);
+  const close = open < 0 ? -1 : indexIn(b, ']', open, at + ARRAY_REACH);
+  if (open < 0 || close < 0) return { problem: 'ByteRange is not a short array', withMeta: false };
   const items = latin1(b, open + 1, close).trim().split(/\s+/);
-  if (items.some((x) => x.startsWith('/'))) return null; // "/**********" placeholders: not signed yet
+  if (items.some((x) => x.startsWith('/'))) return 'placeholder';
   const nums = items.map((x) => (/^\d{1,15}$/.test(x) ? Number(x) : NaN));
+  if (nums.length !== 4 || nums.some((n) => !Number.isSafeInteger(n))) return { problem: 'ByteRange is not four non-negative integers', withMeta: true };
+  return { byteRange: nums as [number, number, number, number] };
+}
+
+function readSignature(b: Buffer, at: number, range: Exclude<ByteRangeRead, 'placeholder'>): ScannedSignature {
+  if ('problem' in range) return { at, byteRange: null, problem: range.problem, ...(range.withMeta ? readMeta(b, at) : {}) };
+  const br = range.byteRange;
   const meta = readMeta(b, at);
-  if (nums.length !== 4 || nums.some((n) => !Number.isSafeInteger(n))) return { at, byteRange: null, problem: 'ByteRange is not four non-negative integers', ...meta };
-  const br = nums as [number, number, number, number];
   const [a, len1, start2, len2] = br;
   if (a !== 0) return { at, byteRange: br, problem: 'ByteRange does not start at the beginning of the file', ...meta };
   if (len1 <= 0 || start2 <= len1 || start2 + len2 > b.length) return { at, byteRange: br, problem: 'ByteRange points outside the file or overlaps itself', ...meta };
@@ -93,11 +128,12 @@ function readSignature(b: Buffer, at: number): ScannedSignature | null {
     if (!isHex(b[i]!)) return { at, byteRange: br, problem: 'the unsigned gap holds more than the /Contents hex string', ...meta };
   }
   let k = gapStart - 1;
-  while (k > 0 && isWs(b[k])) k--;
+  const stop = Math.max(0, gapStart - WINDOW);
+  while (k > stop && isWs(b[k])) k--;
   if (latin1(b, k - 8, k + 1) !== '/Contents') return { at, byteRange: br, problem: 'the unsigned gap is not preceded by /Contents', ...meta };
-  // /ByteRange and /Contents must sit in the same object.
-  const between = gapStart < at ? latin1(b, gapEnd, at) : latin1(b, at, gapStart);
-  if (between.length > WINDOW || /\bendobj\b|\bobj\b/.test(between)) return { at, byteRange: br, problem: '/Contents and /ByteRange belong to different objects', ...meta };
+  // /ByteRange and /Contents must sit in the same object (measured before any text is made of it).
+  const [from, to] = gapStart < at ? [gapEnd, at] : [at, gapStart];
+  if (to - from > WINDOW || /\bendobj\b|\bobj\b/.test(latin1(b, from, to))) return { at, byteRange: br, problem: '/Contents and /ByteRange belong to different objects', ...meta };
 
   const contents = new Uint8Array(Buffer.from(latin1(b, gapStart + 1, gapEnd - 1), 'hex'));
   return { at, byteRange: br, contents, ...meta };
@@ -105,9 +141,9 @@ function readSignature(b: Buffer, at: number): ScannedSignature | null {
 
 /** /SubFilter, /Type, /M and the field name near the dictionary (best effort, for display only). */
 function readMeta(b: Buffer, at: number): Pick<ScannedSignature, 'subFilter' | 'type' | 'claimedTime'> {
-  const objStart = Math.max(0, b.lastIndexOf(' obj', at), at - WINDOW);
-  let objEnd = b.indexOf('endobj', at);
-  if (objEnd < 0 || objEnd - at > WINDOW) objEnd = Math.min(b.length, at + WINDOW);
+  const objStart = Math.max(0, lastIndexIn(b, ' obj', at - WINDOW, at), at - WINDOW);
+  let objEnd = indexIn(b, 'endobj', at, at + WINDOW);
+  if (objEnd < 0) objEnd = Math.min(b.length, at + WINDOW);
   // Drop the (possibly long) hex gap before matching.
   const text = latin1(b, objStart, objEnd).replace(/<[0-9A-Fa-f\s]{64,}>/g, '<>');
   const name = (key: string) => new RegExp(`/${key}\\s*/([A-Za-z0-9.#_-]{1,64})`).exec(text)?.[1];

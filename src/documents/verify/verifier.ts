@@ -65,12 +65,40 @@ export interface VerifyOptions {
   now?: Date;
 }
 
+/**
+ * What the bytes alone say: the scan and every signature's cryptographic check. Needs no database,
+ * and its result is plain data, so it runs in a worker thread (verify-worker.mjs) for public uploads.
+ */
+export interface SignatureAnalysis {
+  isPdf: boolean;
+  sha256: string;
+  size: number;
+  encrypted: boolean;
+  /** More signature keys than the scan looks at (scan.ts). */
+  truncated: boolean;
+  signatures: SignatureReport[];
+}
+
+export type AnalyseOptions = Omit<VerifyOptions, 'lookupBySha256'>;
+
 export async function verifyPdf(input: Uint8Array, opts: VerifyOptions): Promise<VerifyResult> {
+  const analysis = await analyseSignatures(input, opts);
+  const record = analysis.isPdf && opts.lookupBySha256 ? await opts.lookupBySha256(analysis.sha256) : null;
+  return verdictOf(analysis, record);
+}
+
+/** The verdict from an analysis and the sealed-document record for its SHA-256 (if any). */
+export function verdictOf(a: SignatureAnalysis, record: SealedDocumentSummary | null): VerifyResult {
+  if (!a.isPdf) return { sha256: a.sha256, size: a.size, record: null, signatures: [], verdict: 'not_a_pdf', encrypted: false, notes: ['The file does not start like a PDF.'] };
+  return { sha256: a.sha256, size: a.size, record, encrypted: a.encrypted, signatures: a.signatures, ...decide(a.signatures, record, a.truncated, a.encrypted) };
+}
+
+export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions): Promise<SignatureAnalysis> {
   const bytes = input;
   const scan = scanPdf(bytes);
   if (!scan.isPdf) {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    return { sha256, size: bytes.length, record: null, signatures: [], verdict: 'not_a_pdf', encrypted: false, notes: ['The file does not start like a PDF.'] };
+    return { isPdf: false, sha256, size: bytes.length, encrypted: false, truncated: false, signatures: [] };
   }
   // The SHA-256 of the whole file shares its first (and by far largest) range with the digest of a
   // signature that reaches EOF: hashed once, forked (see content() below).
@@ -163,8 +191,7 @@ export async function verifyPdf(input: Uint8Array, opts: VerifyOptions): Promise
     }
   }
   const sha256 = fileSha256 ?? createHash('sha256').update(bytes).digest('hex');
-  const record = opts.lookupBySha256 ? await opts.lookupBySha256(sha256) : null;
-  return { sha256, size: bytes.length, record, encrypted: scan.encrypted, signatures: reports, ...decide(reports, record, scan.truncated, scan.encrypted) };
+  return { isPdf: true, sha256, size: bytes.length, encrypted: scan.encrypted, truncated: scan.truncated, signatures: reports };
 }
 
 function decide(reports: SignatureReport[], record: SealedDocumentSummary | null, truncated: boolean, encrypted: boolean): { verdict: Verdict; notes: string[] } {

@@ -1,0 +1,9 @@
+// Worker-thread entry for public verification (see off-thread.ts): a pooled worker that answers each
+// message (one file) with its analysis (plain data). From source it runs under tsx's loader; a bundle
+// bundles it with the verifier. A failure is thrown, which ends this worker; the pool replaces it.
+import { parentPort } from 'node:worker_threads';
+import { analyseSignatures } from './verifier.js';
+
+parentPort.on('message', async ({ bytes, trustRoots, ownCertificates, now }) => {
+  parentPort.postMessage(await analyseSignatures(bytes, { trustRoots, ownCertificates, now }));
+});
