@@ -6,18 +6,34 @@ const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string(
 const flag = (fallback: boolean) =>
   z.preprocess((v) => (v === undefined || v === '' ? fallback : ['1', 'true', 'yes', 'on'].includes(String(v).toLowerCase())), z.boolean());
 
+/** What reaching the database needs: all `npm run db:migrate` reads, so migrating never asks for the seal or OAuth keys. */
+const databaseFields = {
+  DATABASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  ),
+  DATA_DIR: z.string().default('./.data'),
+  /** The SQL migrations; by default the `migrations/` found above the running code (src/ or dist/). */
+  MIGRATIONS_DIR: optionalString,
+};
+
+/** Unset in production, each of these stops start-up (exit 78) with one line saying what to set. */
+const REQUIRED_IN_PRODUCTION = {
+  PUBLIC_URL: 'the https:// address where Bitrix24 and signers reach this service',
+  SESSION_SECRET: 'at least 32 random characters (e.g. `openssl rand -base64 48`)',
+  BITRIX24_CLIENT_ID: "the application's client id (Bitrix24 developer resources or Vendor Partner dashboard)",
+  BITRIX24_CLIENT_SECRET: "the application's client secret, issued with BITRIX24_CLIENT_ID",
+  SEAL_P12_PATH: 'the PKCS#12 file with the seal certificate and key; the generated development certificate is never used in production',
+} as const;
+
 export const ZConfig = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
     /** Where Bitrix24, signers and auditors reach this service; used in every link we hand out. */
-    PUBLIC_URL: z.url().optional(),
-    DATABASE_URL: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-    ),
-    DATA_DIR: z.string().default('./.data'),
+    PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+    ...databaseFields,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOG_PRETTY: flag(false),
     BITRIX24_CLIENT_ID: optionalString,
@@ -76,13 +92,12 @@ export const ZConfig = z
     ),
   })
   .superRefine((c, ctx) => {
-    if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {
-      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required in production' });
-    }
-    if (c.NODE_ENV === 'production' && !c.SESSION_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
-    }
-    if (Boolean(c.BITRIX24_CLIENT_ID) !== Boolean(c.BITRIX24_CLIENT_SECRET)) {
+    if (c.NODE_ENV === 'production') {
+      // Production never falls back to a development stand-in (sandbox, generated secret or seal).
+      for (const [name, why] of Object.entries(REQUIRED_IN_PRODUCTION)) {
+        if (!c[name as keyof typeof REQUIRED_IN_PRODUCTION]) ctx.addIssue({ code: 'custom', path: [name], message: `is required in production (${why})` });
+      }
+    } else if (Boolean(c.BITRIX24_CLIENT_ID) !== Boolean(c.BITRIX24_CLIENT_SECRET)) {
       ctx.addIssue({ code: 'custom', path: ['BITRIX24_CLIENT_SECRET'], message: 'BITRIX24_CLIENT_ID and BITRIX24_CLIENT_SECRET go together' });
     }
   });
@@ -102,13 +117,17 @@ export class ConfigError extends Error {
   }
 }
 
-/** Pure: parses a raw environment once; the only place that knows variable names. */
-export function parseConfig(raw: Record<string, string | undefined>, fallbackSecret?: () => string): Config {
-  const parsed = ZConfig.safeParse(raw);
+function parseOrThrow<T>(schema: z.ZodType<T>, raw: Record<string, string | undefined>): T {
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
-  const c = parsed.data;
+  return parsed.data;
+}
+
+/** Pure: parses a raw environment once; the only place that knows variable names. */
+export function parseConfig(raw: Record<string, string | undefined>, fallbackSecret?: () => string): Config {
+  const c = parseOrThrow(ZConfig, raw);
   const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
   return {
     ...c,
@@ -116,4 +135,11 @@ export function parseConfig(raw: Record<string, string | undefined>, fallbackSec
     sessionSecret: c.SESSION_SECRET ?? fallbackSecret?.() ?? '',
     sandboxEnabled: c.SANDBOX && c.NODE_ENV !== 'production' && !c.BITRIX24_CLIENT_ID,
   };
+}
+
+export type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'MIGRATIONS_DIR'>;
+
+/** Only the database settings (`npm run db:migrate`), with the same rules as parseConfig. */
+export function parseDatabaseConfig(raw: Record<string, string | undefined>): DatabaseConfig {
+  return parseOrThrow(z.object(databaseFields), raw);
 }

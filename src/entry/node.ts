@@ -6,11 +6,8 @@ import { createApp } from '../app.js';
 import { loadSealIdentity } from '../documents/certificates/load.js';
 import { createSealer } from '../documents/seal/sealer.js';
 import { createBitrix24 } from '../bitrix24/client.js';
-import { ConfigError, parseConfig, type Config } from '../config.js';
-import type { DbHandle } from '../db/client.js';
-import { migrate } from '../db/migrate.js';
-import { createPgliteDb } from '../db/pglite.js';
-import { createPostgresDb } from '../db/postgres.js';
+import { parseConfig, type Config } from '../config.js';
+import { openMigratedDatabase } from '../db/open.js';
 import { systemClock } from '../lib/clock.js';
 import { randomToken, realIds } from '../lib/ids.js';
 import { createLogger } from '../lib/logger.js';
@@ -19,23 +16,7 @@ import { createJobRunner } from '../jobs/runner.js';
 import type { Services } from '../services.js';
 import { mailerFromConfig } from '../notify/mailer.js';
 import { createSandbox } from '../sandbox/bootstrap.js';
-
-async function openDatabase(config: Config): Promise<DbHandle> {
-  if (config.DATABASE_URL) {
-    // Migrate over one dedicated connection: the advisory lock is per session.
-    const migrator = createPostgresDb(config.DATABASE_URL, { max: 1 });
-    try {
-      await migrate(migrator.db);
-    } finally {
-      await migrator.close();
-    }
-    return createPostgresDb(config.DATABASE_URL);
-  }
-  mkdirSync(config.DATA_DIR, { recursive: true });
-  const handle = await createPgliteDb(`${config.DATA_DIR}/pglite`);
-  await migrate(handle.db);
-  return handle;
-}
+import { exitIfConfigProblem } from './startup-errors.js';
 
 /** Without SESSION_SECRET (development only: production requires it) a random one is kept in DATA_DIR. */
 function developmentSecret(dataDir: string): string {
@@ -49,24 +30,23 @@ function developmentSecret(dataDir: string): string {
 
 async function main() {
   let config: Config;
+  let sealIdentity: Awaited<ReturnType<typeof loadSealIdentity>>;
   try {
     config = parseConfig(process.env, () => developmentSecret(process.env.DATA_DIR || './.data'));
+    // The seal key is imported once (non-extractable) and reused for every seal. Loaded before the
+    // database is touched, so a missing or unfit certificate stops start-up like any other setting.
+    sealIdentity = await loadSealIdentity(config, { dataDir: config.DATA_DIR });
   } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw e;
+    exitIfConfigProblem(e);
   }
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
-  const dbHandle = await openDatabase(config);
+  const { handle: dbHandle, migrations } = await openMigratedDatabase(config);
+  if (migrations.applied.length) logger.info({ applied: migrations.applied }, 'database migrated');
   const network = globalThis.fetch.bind(globalThis);
   // Without Bitrix24 credentials (never in production) the sandbox portal runs in-process.
   const sandbox = config.sandboxEnabled ? createSandbox(config, network) : undefined;
   if (sandbox) config = sandbox.config;
   const outbound = sandbox?.fetch ?? network;
-  // The seal key is imported once (non-extractable) and reused for every seal.
-  const sealIdentity = await loadSealIdentity(config, { dataDir: config.DATA_DIR });
   if (sealIdentity.development) logger.warn({ certificate: sealIdentity.subject }, 'sealing with a generated development certificate: set SEAL_P12_PATH for real documents');
   const sealer = await createSealer(sealIdentity, { tsaUrl: config.TSA_URL, fetch: outbound });
   const services: Services = {
@@ -90,7 +70,7 @@ async function main() {
         return undefined;
       })
     : undefined;
-  // Started after migrations (openDatabase ran them); any number of instances may run side by side.
+  // Started after migrations (openMigratedDatabase ran them); any number of instances may run side by side.
   const jobRunner =
     config.JOBS_CONCURRENCY > 0
       ? createJobRunner({

@@ -159,20 +159,35 @@ export function enqueueJob<P extends Record<string, unknown>>(
  * Claiming and settling (used by the runner; plain functions so tests can drive them)
  * ---------------------------------------------------------------------------------------------- */
 
+/** How often a runner proves it is alive while it holds jobs. */
+export const DEFAULT_HEARTBEAT_MS = 2_000;
+/**
+ * How long a holder may stay silent before its jobs may be taken over: four heartbeats, so a runner
+ * whose event loop stalls for up to about 6 s (GC, a CPU-heavy render) keeps its jobs, while a
+ * killed one loses them within 8 s (plus the taker's poll interval).
+ */
+export const DEFAULT_TAKEOVER_MS = 8_000;
+
 export interface ClaimParams {
   workerId: string;
   limit: number;
   kinds: string[];
   now: Date;
   leaseMs: number;
+  /** A running job whose heartbeat (database clock) is older than this is taken over, lease or not. */
+  takeoverMs?: number;
   /** Ids this worker is still running (a lapsed lease of our own must not start a second copy here). */
   exclude?: number[];
 }
 
+/** True for a running row whose holder has been silent longer than `takeoverMs` (database clock). */
+const silentFor = (takeoverMs: number) => sql`${jobs.heartbeatAt} < now() - ${Math.round(takeoverMs)}::int * interval '1 millisecond'`;
+
 /**
- * Claims up to `limit` due jobs in one statement: queued with run_at ≤ now, or running with a lapsed
- * lease (its runner died). A job with an order key is eligible only when no earlier job of that key
- * is still queued or running, so the key runs strictly in id order; dead and done jobs do not block.
+ * Claims up to `limit` due jobs in one statement: queued with run_at ≤ now, or running with a holder
+ * that has been silent for `takeoverMs` or let its lease lapse (it died, stalled or lost the database).
+ * A job with an order key is eligible only when no earlier job of that key is still queued or
+ * running, so the key runs strictly in id order; dead and done jobs do not block.
  * `FOR UPDATE SKIP LOCKED` lets many runners claim side by side without waiting or double-claiming;
  * a row another runner changed meanwhile is re-checked by PostgreSQL against the new version.
  * Each claim counts an attempt, so a job that kills its runner still runs out of attempts.
@@ -180,9 +195,10 @@ export interface ClaimParams {
 export async function claimJobs(db: Database, p: ClaimParams): Promise<Job[]> {
   if (p.limit <= 0 || p.kinds.length === 0) return [];
   const earlier = alias(jobs, 'earlier');
+  const stale = silentFor(p.takeoverMs ?? DEFAULT_TAKEOVER_MS);
   const due = or(
     and(eq(jobs.status, 'queued'), lte(jobs.runAt, p.now)),
-    and(eq(jobs.status, 'running'), lt(jobs.lockedUntil, p.now)),
+    and(eq(jobs.status, 'running'), or(lt(jobs.lockedUntil, p.now), stale)),
   );
   const headOfItsKey = or(
     isNull(jobs.orderKey),
@@ -208,9 +224,13 @@ export async function claimJobs(db: Database, p: ClaimParams): Promise<Job[]> {
       status: 'running',
       lockedBy: p.workerId,
       lockedUntil: new Date(p.now.getTime() + p.leaseMs),
+      // The claim is the first heartbeat; stamped by the database so every host compares one clock.
+      heartbeatAt: sql`now()`,
       attempts: sql`${jobs.attempts} + 1`,
       // A reclaimed job says why it ran again; SET sees the row as it was before this update.
-      lastError: sql`case when ${jobs.status} = 'running' then 'lease expired (runner ' || coalesce(${jobs.lockedBy}, '?') || ' stopped heartbeating)' else ${jobs.lastError} end`,
+      lastError: sql`case when ${jobs.status} <> 'running' then ${jobs.lastError}
+        when ${stale} then 'heartbeat missed (runner ' || coalesce(${jobs.lockedBy}, '?') || ' silent for ' || round(extract(epoch from now() - ${jobs.heartbeatAt})::numeric, 1) || ' s)'
+        else 'lease expired (runner ' || coalesce(${jobs.lockedBy}, '?') || ' stopped heartbeating)' end`,
       updatedAt: p.now,
     })
     .where(inArray(jobs.id, candidates))
@@ -221,7 +241,7 @@ export async function claimJobs(db: Database, p: ClaimParams): Promise<Job[]> {
 const heldBy = (job: Pick<Job, 'id' | 'attempts'>, workerId: string) =>
   and(eq(jobs.id, job.id), eq(jobs.status, 'running'), eq(jobs.lockedBy, workerId), eq(jobs.attempts, job.attempts));
 
-const released = { lockedBy: null, lockedUntil: null } as const;
+const released = { lockedBy: null, lockedUntil: null, heartbeatAt: null } as const;
 
 /** Returns false when the lease was lost (another runner owns the job now). */
 export async function markDone(db: Database, job: Job, workerId: string, now: Date): Promise<boolean> {
@@ -264,16 +284,32 @@ export async function markDead(db: Database, job: Job, workerId: string, p: { er
   return rows.length === 1;
 }
 
-/** Heartbeat: pushes the leases of the jobs this worker still holds; returns the ones it still holds. */
-export async function extendLeases(db: Database, workerId: string, held: Job[], until: Date): Promise<Array<{ id: number; attempts: number }>> {
+/**
+ * Heartbeat: stamps `heartbeat_at` (database clock) and pushes the leases of the jobs this worker
+ * still holds; returns the ones it still holds (a job taken over meanwhile is missing).
+ */
+export async function heartbeatJobs(db: Database, workerId: string, held: Job[], until: Date): Promise<Array<{ id: number; attempts: number }>> {
   if (held.length === 0) return [];
   const rows = await db
     .update(jobs)
-    .set({ lockedUntil: until })
+    .set({ lockedUntil: until, heartbeatAt: sql`now()` })
     .where(and(inArray(jobs.id, held.map((j) => j.id)), eq(jobs.status, 'running'), eq(jobs.lockedBy, workerId)))
     .returning({ id: jobs.id, attempts: jobs.attempts });
   const attemptsById = new Map(held.map((j) => [j.id, j.attempts]));
   return rows.filter((r) => attemptsById.get(r.id) === r.attempts);
+}
+
+/**
+ * The runner gave up recording this attempt's outcome: make the job claimable at once instead of
+ * after the takeover window (its lease is set in the past; the claim then counts a new attempt).
+ */
+export async function disownJob(db: Database, job: Job, workerId: string, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(jobs)
+    .set({ lockedUntil: new Date(0), heartbeatAt: null, updatedAt: now })
+    .where(heldBy(job, workerId))
+    .returning({ id: jobs.id });
+  return rows.length === 1;
 }
 
 /** Operator action: put a dead job back in the queue with a fresh set of attempts. */
@@ -312,8 +348,11 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BA
   return Math.round(d / 2 + random() * (d / 2));
 }
 
-/** last_error keeps the name and message (not the stack: it may carry paths and payload snippets). */
+/**
+ * last_error keeps the name and message (not the stack: it may carry paths and payload snippets).
+ * NUL characters are dropped: PostgreSQL text cannot hold them, and the outcome write would fail.
+ */
 export function describeError(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const text = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).replaceAll('\u0000', '');
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }

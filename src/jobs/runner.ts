@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../db/client.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -6,8 +7,11 @@ import {
   backoffDelay,
   claimJobs,
   DEFAULT_BACKOFF,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_TAKEOVER_MS,
   describeError,
-  extendLeases,
+  disownJob,
+  heartbeatJobs,
   JobPermanentFailure,
   JobRetryLater,
   markDead,
@@ -29,8 +33,20 @@ export interface JobRunnerOptions<S = Services> {
   concurrency: number;
   /** How long to sleep when nothing is due (a finished job wakes the loop early). */
   pollMs: number;
-  /** How long a claim lasts without a heartbeat; the heartbeat renews it every leaseMs/3. */
+  /**
+   * How long a claim lasts without renewal: the backstop for rows whose holder never stamps a heartbeat.
+   * Renewed with every heartbeat (at least every leaseMs/3).
+   */
   leaseMs: number;
+  /** How often the runner stamps `heartbeat_at` on the jobs it holds (default 2 s), from a timer. */
+  heartbeatMs?: number;
+  /**
+   * A job whose holder has been silent this long is taken over by this runner's claims (default 8 s);
+   * it must leave room for a few missed heartbeats, or a live runner with a stalled event loop loses its jobs.
+   */
+  takeoverMs?: number;
+  /** How long to keep retrying a failed outcome write before giving the job up to be taken over (default: takeoverMs). */
+  settleRetryMs?: number;
   /** Recorded in locked_by; unique per process (host:pid:random). */
   workerId: string;
   backoff?: BackoffPolicy;
@@ -43,8 +59,8 @@ export interface JobRunner {
   start(): void;
   /**
    * Stops claiming and waits for running jobs. With `timeoutMs`, gives up waiting after that long:
-   * the jobs still running are abandoned (their signal aborts, their leases stop being renewed, and
-   * another runner reclaims them once the lease lapses).
+   * the jobs still running are abandoned (their signal aborts, their heartbeats stop, and another
+   * runner takes them over once the takeover window has passed).
    */
   stop(opts?: { timeoutMs?: number }): Promise<void>;
   /** Claims and runs due jobs until none are due and none are running (tests, Workers' scheduled()). */
@@ -58,13 +74,31 @@ interface InFlight {
   controller: AbortController;
   /** Our own view of the lease end: if heartbeats keep failing past it, we stop believing we own the job. */
   leaseUntil: number;
-  /** Set once the handler returned and its outcome is being written: heartbeats leave it alone. */
+  /**
+   * performance.now() after which another runner may have taken the job over: takeoverMs after the
+   * last heartbeat that succeeded was *sent* (the database stamped it no earlier than that).
+   */
+  aliveUntil: number;
+  /** Set once the handler returned and its outcome is being written: heartbeats keep it held but abort nothing. */
   settling: boolean;
+  /** A heartbeat found the job taken over: recording the outcome is pointless (it would be refused). */
+  lost: boolean;
   done: Promise<void>;
+}
+
+interface Outcome {
+  write(now: Date): Promise<boolean>;
+  report(): void;
 }
 
 export function createJobRunner<S = Services>(opts: JobRunnerOptions<S>): JobRunner {
   const { db, handlers, services, logger, workerId, leaseMs, pollMs } = opts;
+  const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const takeoverMs = opts.takeoverMs ?? DEFAULT_TAKEOVER_MS;
+  const settleRetryMs = opts.settleRetryMs ?? takeoverMs;
+  if (takeoverMs < 2 * heartbeatMs) {
+    throw new Error(`job takeover window (${takeoverMs} ms) must be at least two heartbeats (${heartbeatMs} ms): live runners would lose their jobs`);
+  }
   const clock = opts.clock ?? systemClock;
   const concurrency = Math.max(1, opts.concurrency);
   const policy = opts.backoff ?? DEFAULT_BACKOFF;
@@ -104,7 +138,8 @@ export function createJobRunner<S = Services>(opts: JobRunnerOptions<S>): JobRun
 
   const startHeartbeat = () => {
     if (heartbeat) return;
-    heartbeat = setInterval(() => void beat(), Math.max(20, Math.floor(leaseMs / 3)));
+    // A timer, not the handlers, drives it: a busy handler cannot forget to beat, only a stalled event loop delays it.
+    heartbeat = setInterval(() => void beat(), Math.max(20, Math.min(heartbeatMs, Math.floor(leaseMs / 3))));
     heartbeat.unref?.();
   };
   const stopHeartbeat = () => {
@@ -114,27 +149,35 @@ export function createJobRunner<S = Services>(opts: JobRunnerOptions<S>): JobRun
 
   async function beat() {
     if (beating) return;
-    const entries = [...inFlight.values()].filter((e) => !e.settling);
+    // Jobs being settled are beaten too: they stay ours while their outcome write is retried.
+    const entries = [...inFlight.values()].filter((e) => !e.lost);
     if (entries.length === 0) return;
     beating = true;
+    const sentAt = performance.now();
     try {
       const until = clock.now().getTime() + leaseMs;
-      const kept = new Set((await extendLeases(db, workerId, entries.map((e) => e.job), new Date(until))).map((r) => r.id));
+      const kept = new Set((await heartbeatJobs(db, workerId, entries.map((e) => e.job), new Date(until))).map((r) => r.id));
       for (const e of entries) {
-        if (kept.has(e.job.id)) e.leaseUntil = until;
-        else if (!e.settling && inFlight.get(e.job.id) === e) loseLease(e, 'lease lost: the job was reclaimed by another runner');
+        if (kept.has(e.job.id)) {
+          e.leaseUntil = until;
+          e.aliveUntil = sentAt + takeoverMs;
+        } else if (inFlight.get(e.job.id) === e) loseLease(e, 'lease lost: the job was taken over by another runner');
       }
     } catch (err) {
       logger.warn({ err }, 'job heartbeat failed');
       const now = clock.now().getTime();
-      for (const e of entries) if (now > e.leaseUntil && !e.settling) loseLease(e, 'lease lapsed: heartbeats failed');
+      const mono = performance.now();
+      for (const e of entries) {
+        if (!e.settling && (now > e.leaseUntil || mono > e.aliveUntil)) loseLease(e, 'lease lapsed: heartbeats failed for longer than the takeover window');
+      }
     } finally {
       beating = false;
     }
   }
 
   function loseLease(e: InFlight, why: string) {
-    if (e.controller.signal.aborted) return;
+    e.lost = true;
+    if (e.settling || e.controller.signal.aborted) return;
     logger.warn({ jobId: e.job.id, kind: e.job.kind }, why);
     e.controller.abort(new Error(why));
   }
@@ -144,20 +187,24 @@ export function createJobRunner<S = Services>(opts: JobRunnerOptions<S>): JobRun
     const next = claiming.then(async () => {
       const free = concurrency - inFlight.size;
       if (free <= 0) return 0;
-      const claimed = await claimJobs(db, { workerId, limit: free, kinds, now: clock.now(), leaseMs, exclude: [...inFlight.keys()] });
-      for (const job of claimed) launch(job);
+      const sentAt = performance.now();
+      const claimed = await claimJobs(db, { workerId, limit: free, kinds, now: clock.now(), leaseMs, takeoverMs, exclude: [...inFlight.keys()] });
+      for (const job of claimed) launch(job, sentAt);
       return claimed.length;
     });
     claiming = next.catch(() => undefined);
     return next;
   }
 
-  function launch(job: Job) {
+  function launch(job: Job, claimSentAt: number) {
     const entry: InFlight = {
       job,
       controller: new AbortController(),
       leaseUntil: job.lockedUntil?.getTime() ?? 0,
+      // The claim stamped the first heartbeat, no earlier than it was sent.
+      aliveUntil: claimSentAt + takeoverMs,
       settling: false,
+      lost: false,
       done: Promise.resolve(),
     };
     inFlight.set(job.id, entry);
@@ -173,45 +220,75 @@ export function createJobRunner<S = Services>(opts: JobRunnerOptions<S>): JobRun
   async function execute(entry: InFlight): Promise<void> {
     const { job } = entry;
     const log = logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
-    try {
-      // Reclaimed after its runner died on the last allowed attempt: do not run it again.
-      if (job.attempts > job.maxAttempts) {
-        entry.settling = true;
-        await markDead(db, job, workerId, { error: job.lastError ?? 'out of attempts', now: clock.now() });
-        log.error({ lastError: job.lastError }, 'job dead: its last attempt never finished');
-        return;
-      }
-      let failure: unknown;
-      let failed = false;
+    let outcome: Outcome;
+    if (job.attempts > job.maxAttempts) {
+      // Taken over after its runner died on the last allowed attempt: do not run it again.
+      const error = job.lastError ?? 'out of attempts';
+      outcome = { write: (now) => markDead(db, job, workerId, { error, now }), report: () => log.error({ lastError: error }, 'job dead: its last attempt never finished') };
+    } else {
+      let failure: { error: unknown } | undefined;
       try {
         const handler = handlers[job.kind];
         if (!handler) throw new JobPermanentFailure(`no handler for job kind ${job.kind}`);
         await handler(job, { services, db, logger: log, clock, signal: entry.controller.signal, workerId });
+      } catch (error) {
+        failure = { error };
+      }
+      outcome = outcomeOf(job, failure, log);
+    }
+    entry.settling = true;
+    const held = await record(entry, log, outcome.write);
+    if (held === true) outcome.report();
+    else if (held === false) log.warn('job finished after it was taken over; another runner owns it now');
+  }
+
+  /** What to write once the handler returned, and what to log once it is written. */
+  function outcomeOf(job: Job, failure: { error: unknown } | undefined, log: Logger): Outcome {
+    if (!failure) return { write: (now) => markDone(db, job, workerId, now), report: () => log.debug('job done') };
+    const err = failure.error;
+    const error = describeError(err);
+    if (err instanceof JobRetryLater) {
+      return {
+        write: (now) => markRetry(db, job, workerId, { runAt: err.at, error, countAttempt: false, now }),
+        report: () => log.info({ runAt: err.at.toISOString(), reason: err.message }, 'job deferred'),
+      };
+    }
+    if (err instanceof JobPermanentFailure || job.attempts >= job.maxAttempts) {
+      return { write: (now) => markDead(db, job, workerId, { error, now }), report: () => log.error({ err }, 'job dead') };
+    }
+    let runAt = new Date(0);
+    return {
+      write: (now) => {
+        runAt = new Date(now.getTime() + backoffDelay(job.attempts, policy, random));
+        return markRetry(db, job, workerId, { runAt, error, countAttempt: true, now });
+      },
+      report: () => log.warn({ err, runAt: runAt.toISOString() }, 'job failed; will retry'),
+    };
+  }
+
+  /**
+   * Writes an outcome, retrying a failed write (a dropped connection, a restarting database) with a
+   * short backoff for up to settleRetryMs; the heartbeat keeps the job ours meanwhile. Returns whether
+   * we still held the job, or undefined when we gave up: the job is then disowned (claimable at once)
+   * or, if even that write fails, left to be taken over once its heartbeat is stale — seconds either way,
+   * never the full lease.
+   */
+  async function record(entry: InFlight, log: Logger, write: (now: Date) => Promise<boolean>): Promise<boolean | undefined> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write(clock.now());
       } catch (err) {
-        failed = true;
-        failure = err;
+        if (entry.lost) return false;
+        const wait = Math.min(2_000, 100 * 2 ** attempt);
+        if (performance.now() - started + wait > settleRetryMs) {
+          log.error({ err }, 'could not record job outcome; giving the job up to be run again');
+          await disownJob(db, entry.job, workerId, clock.now()).catch(() => false);
+          return undefined;
+        }
+        log.warn({ err, retryInMs: wait }, 'recording job outcome failed; retrying');
+        await sleep(wait);
       }
-      entry.settling = true;
-      const now = clock.now();
-      let held: boolean;
-      if (!failed) {
-        held = await markDone(db, job, workerId, now);
-        if (held) log.debug('job done');
-      } else if (failure instanceof JobRetryLater) {
-        held = await markRetry(db, job, workerId, { runAt: failure.at, error: describeError(failure), countAttempt: false, now });
-        if (held) log.info({ runAt: failure.at.toISOString(), reason: failure.message }, 'job deferred');
-      } else if (failure instanceof JobPermanentFailure || job.attempts >= job.maxAttempts) {
-        held = await markDead(db, job, workerId, { error: describeError(failure), now });
-        if (held) log.error({ err: failure }, 'job dead');
-      } else {
-        const runAt = new Date(now.getTime() + backoffDelay(job.attempts, policy, random));
-        held = await markRetry(db, job, workerId, { runAt, error: describeError(failure), countAttempt: true, now });
-        if (held) log.warn({ err: failure, runAt: runAt.toISOString() }, 'job failed; will retry');
-      }
-      if (!held) log.warn('job finished after its lease was lost; another runner owns it now');
-    } catch (err) {
-      // The database failed while settling: the lease will lapse and the job will run again.
-      log.error({ err }, 'could not record job outcome');
     }
   }
 

@@ -18,7 +18,9 @@ describe('sandbox switch', () => {
     expect(testConfig().sandboxEnabled).toBe(true);
     expect(testConfig({ SANDBOX: '0' }).sandboxEnabled).toBe(false);
     expect(testConfig({ BITRIX24_CLIENT_ID: 'local.x', BITRIX24_CLIENT_SECRET: 's' }).sandboxEnabled).toBe(false);
-    expect(testConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://sign.example.com' }).sandboxEnabled).toBe(false);
+    // Production takes no credentials-free path at all: complete settings, and still no sandbox.
+    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://sign.example.com', SEAL_P12_PATH: '/etc/seal.p12' };
+    expect(testConfig({ ...production, BITRIX24_CLIENT_ID: 'local.x', BITRIX24_CLIENT_SECRET: 's', SANDBOX: '1' }).sandboxEnabled).toBe(false);
   });
 
   it('runs the app with the sandbox credentials, the BX24 stand-in and a live timeline, leaving explicit settings alone', () => {

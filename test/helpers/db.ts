@@ -22,11 +22,15 @@ export interface TestDb extends DbHandle {
 /**
  * A fresh, migrated database per call: a new PostgreSQL database on the real server (dropped on
  * close) or an in-memory PGlite. Tests never share rows, so they never depend on order.
+ * `migrations`: another folder (e.g. the baseline alone), or null for an empty database.
  */
-export async function createTestDb(kind: 'postgres' | 'pglite' = TEST_DB_KIND): Promise<TestDb> {
+export async function createTestDb(kind: 'postgres' | 'pglite' = TEST_DB_KIND, opts: { migrations?: string | null } = {}): Promise<TestDb> {
+  const migrateIfAsked = async (db: TestDb['db']) => {
+    if (opts.migrations !== null) await migrate(db, opts.migrations);
+  };
   if (kind === 'pglite') {
     const h = await createPgliteDb();
-    await migrate(h.db);
+    await migrateIfAsked(h.db);
     return h;
   }
   const name = `b24sign_test_${randomToken(10).toLowerCase()}`;
@@ -34,7 +38,7 @@ export async function createTestDb(kind: 'postgres' | 'pglite' = TEST_DB_KIND): 
   await admin.unsafe(`create database "${name}"`);
   const url = ADMIN_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
   const migrator = createPostgresDb(url, { max: 1 });
-  await migrate(migrator.db);
+  await migrateIfAsked(migrator.db);
   await migrator.close();
   const h = createPostgresDb(url, { max: 5 });
   return {

@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf, type DbHandle } from '../../src/db/client.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
-import { enqueue, type Job, type JobContext } from '../../src/jobs/queue.js';
+import { enqueue, findJob, type Job, type JobContext } from '../../src/jobs/queue.js';
 import { createJobRunner, type JobRunner } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createTestDb, POSTGRES_REACHABLE, type TestDb } from '../helpers/db.js';
@@ -127,7 +129,6 @@ describe.runIf(POSTGRES_REACHABLE)('two runners, one dies mid-job', () => {
     expect(restarted.sort()).toEqual([...abandoned].sort());
     expect(finishes.filter((f) => f.by === 'runner-a').length).toBeGreaterThanOrEqual(40);
 
-    console.log('DIAG', { abandoned, a: finishes.filter((f) => f.by === 'runner-a').length, b: finishes.filter((f) => f.by === 'runner-b').length });
     // The rows agree: all done, the abandoned ones on their second attempt, saying why.
     const rows = rowsOf<{ id: number | string; attempts: number; last_error: string | null; locked_by: string | null }>(
       await testDb.db.execute(sql`select id, attempts, last_error, locked_by from jobs where status = 'done' order by id`),
@@ -153,6 +154,150 @@ describe.runIf(POSTGRES_REACHABLE)('two runners, one dies mid-job', () => {
     for (const id of abandoned) {
       const retake = startsOf(id).find((s) => s.by === 'runner-b')!;
       expect(retake.at - crashedAt).toBeGreaterThanOrEqual(LEASE_MS / 2);
+    }
+  });
+});
+
+/**
+ * The same promise across a real process boundary: a runner in a child process (production
+ * defaults: heartbeat 2 s, takeover 8 s, lease 60 s) is killed with SIGKILL while it holds a job.
+ */
+const CHILD = fileURLToPath(new URL('../fixtures/jobs/runner-process.ts', import.meta.url));
+
+interface ChildRunner {
+  lines: string[];
+  kill(signal: NodeJS.Signals): void;
+  exited: Promise<unknown>;
+  waitForLine(line: string, timeoutMs?: number): Promise<void>;
+}
+
+function spawnRunner(url: string): ChildRunner {
+  // The test's own Node (22) with tsx's loader: the fixture is TypeScript, like the code it runs.
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let pending = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
+      lines.push(pending.slice(0, i));
+      pending = pending.slice(i + 1);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    lines,
+    kill: (signal) => void child.kill(signal),
+    exited,
+    async waitForLine(line, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!lines.includes(line)) {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`runner process exited before "${line}": ${stderr}`);
+        if (Date.now() > deadline) throw new Error(`runner process never said "${line}" (said ${JSON.stringify(lines)}): ${stderr}`);
+        await sleep(20);
+      }
+    },
+  };
+}
+
+describe.runIf(POSTGRES_REACHABLE)('a runner process killed with -9', () => {
+  let own: TestDb;
+  let survivorPool: DbHandle;
+  let child: ChildRunner | undefined;
+  let survivor: JobRunner | undefined;
+  beforeAll(async () => {
+    own = await createTestDb('postgres');
+    survivorPool = createPostgresDb(own.url!, { max: 3 });
+  });
+  afterAll(async () => {
+    await survivorPool?.close();
+    await own?.close();
+  });
+
+  async function stopBoth() {
+    child?.kill('SIGKILL');
+    await child?.exited;
+    await survivor?.stop({ timeoutMs: 2_000 });
+    child = undefined;
+    survivor = undefined;
+  }
+
+  /** A runner in this process with the production timings, recording what it ran and when. */
+  function startSurvivor(ran: Array<{ id: number; at: number }>, pollMs: number): JobRunner {
+    const record = async (job: Job) => void ran.push({ id: job.id, at: Date.now() });
+    const r = createJobRunner<NoServices>({
+      db: survivorPool.db,
+      handlers: { block: record, stall: record, step: record },
+      services: {},
+      logger: silentLogger(),
+      concurrency: 2,
+      pollMs,
+      leaseMs: 60_000,
+      workerId: 'survivor',
+    });
+    r.start();
+    return r;
+  }
+
+  it('its job is taken over within 10 s by its missed heartbeat, exactly once, and the rest of its key follows at once', { timeout: 60_000 }, async () => {
+    const key = 'env-killed';
+    const { job: held } = await enqueue(own.db, { kind: 'block', orderKey: key });
+    const later: number[] = [];
+    for (let n = 0; n < 3; n++) later.push((await enqueue(own.db, { kind: 'step', orderKey: key, payload: { n } })).job.id);
+    const ran: Array<{ id: number; at: number }> = [];
+    try {
+      child = spawnRunner(own.url!);
+      await child.waitForLine(`started ${held.id} 1`);
+      // The production poll interval (JOBS_POLL_MS): the takeover bound includes one poll.
+      survivor = startSurvivor(ran, 1_000);
+      await sleep(1_500);
+      expect(ran, 'nothing moves while the holder is alive').toEqual([]);
+
+      child.kill('SIGKILL');
+      await child.exited;
+      const killedAt = Date.now();
+      const deadline = killedAt + 20_000;
+      while ((await findJob(own.db, later.at(-1)!))!.status !== 'done') {
+        if (Date.now() > deadline) throw new Error(`the key did not finish 20 s after the kill: ${JSON.stringify(ran)}`);
+        await sleep(25);
+      }
+      const takenAt = ran.find((r) => r.id === held.id)!.at;
+      console.log(`takeover ${takenAt - killedAt} ms after kill -9; rest of the key ${ran.at(-1)!.at - takenAt} ms later`);
+      expect(takenAt - killedAt).toBeLessThan(10_000);
+      // By the heartbeat, not the lease (60 s) and not at once: the last heartbeat was at most 2 s old.
+      expect(takenAt - killedAt).toBeGreaterThan(5_000);
+      // The rest of the key right after, in order, each once.
+      expect(ran.map((r) => r.id)).toEqual([held.id, ...later]);
+      expect(ran.at(-1)!.at - takenAt).toBeLessThan(1_500);
+    } finally {
+      await stopBoth();
+    }
+    const row = (await findJob(own.db, held.id))!;
+    expect(row).toMatchObject({ status: 'done', attempts: 2, lockedBy: null, heartbeatAt: null });
+    expect(row.lastError).toMatch(/^heartbeat missed \(runner child:\d+ silent for \d+(\.\d)? s\)$/);
+    for (const id of later) expect((await findJob(own.db, id))!.attempts).toBe(1);
+  });
+
+  it('a live runner whose event loop stalls for 5 s keeps its job: no second run', { timeout: 60_000 }, async () => {
+    const ran: Array<{ id: number; at: number }> = [];
+    try {
+      child = spawnRunner(own.url!);
+      await child.waitForLine('ready');
+      const { job } = await enqueue(own.db, { kind: 'stall', payload: { stallMs: 5_000 } });
+      await child.waitForLine(`started ${job.id} 1`);
+      // An eager neighbour polling every 100 ms: it would take the job if silence alone were enough.
+      survivor = startSurvivor(ran, 100);
+      await child.waitForLine(`finished ${job.id}`, 20_000);
+      const deadline = Date.now() + 5_000;
+      while ((await findJob(own.db, job.id))!.status !== 'done') {
+        if (Date.now() > deadline) throw new Error('the stalled runner never recorded its outcome');
+        await sleep(25);
+      }
+      expect(ran).toEqual([]);
+      expect(await findJob(own.db, job.id)).toMatchObject({ status: 'done', attempts: 1, lastError: null });
+    } finally {
+      await stopBoth();
     }
   });
 });

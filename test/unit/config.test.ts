@@ -1,5 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { ConfigError, parseConfig, parseDatabaseConfig } from '../../src/config.js';
+
+/** Everything production insists on; each test removes one piece. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  PUBLIC_URL: 'https://sign.example.com',
+  SESSION_SECRET: 'x'.repeat(32),
+  BITRIX24_CLIENT_ID: 'app.123',
+  BITRIX24_CLIENT_SECRET: 'secret',
+  SEAL_P12_PATH: '/etc/b24-sign/seal.p12',
+};
+const problemsOf = (raw: Record<string, string>): string[] => {
+  try {
+    parseConfig(raw);
+    return [];
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return e.problems;
+  }
+};
 
 describe('parseConfig', () => {
   it('has embedded defaults: PGlite in ./.data, sandbox on, port 3000', () => {
@@ -25,12 +44,39 @@ describe('parseConfig', () => {
   it('turns the sandbox off with credentials, SANDBOX=0 or in production', () => {
     expect(parseConfig({ BITRIX24_CLIENT_ID: 'a', BITRIX24_CLIENT_SECRET: 'b' }).sandboxEnabled).toBe(false);
     expect(parseConfig({ SANDBOX: '0' }).sandboxEnabled).toBe(false);
-    expect(
-      parseConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://x.example', SESSION_SECRET: 'x'.repeat(32) }).sandboxEnabled,
-    ).toBe(false);
+    expect(parseConfig(PRODUCTION).sandboxEnabled).toBe(false);
   });
 
-  it('requires PUBLIC_URL and SESSION_SECRET in production', () => {
-    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/PUBLIC_URL[\s\S]*SESSION_SECRET/);
+  it('production: complete settings parse', () => {
+    expect(problemsOf(PRODUCTION)).toEqual([]);
+  });
+
+  it.each(['PUBLIC_URL', 'SESSION_SECRET', 'BITRIX24_CLIENT_ID', 'BITRIX24_CLIENT_SECRET', 'SEAL_P12_PATH'] as const)(
+    'production without %s: exactly one problem, naming it',
+    (name) => {
+      const { [name]: _left, ...rest } = PRODUCTION;
+      expect(problemsOf(rest)).toEqual([expect.stringMatching(new RegExp(`^${name}: is required in production \\(.+\\)$`))]);
+      // An empty value is unset, as in most shells and CI systems.
+      expect(problemsOf({ ...PRODUCTION, [name]: '' })).toHaveLength(1);
+    },
+  );
+
+  it('production with nothing set lists every missing piece, one line each', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['PUBLIC_URL', 'SESSION_SECRET', 'BITRIX24_CLIENT_ID', 'BITRIX24_CLIENT_SECRET', 'SEAL_P12_PATH']);
+    expect(problems.every((p) => !p.includes('\n'))).toBe(true);
+  });
+
+  it('outside production the same settings stay optional (sandbox, generated secret and seal)', () => {
+    expect(problemsOf({ NODE_ENV: 'development' })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'test' })).toEqual([]);
+  });
+});
+
+describe('parseDatabaseConfig', () => {
+  it('reads only the database settings, so migrating needs no seal or OAuth keys', () => {
+    expect(parseDatabaseConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/sign' })).toEqual({ DATABASE_URL: 'postgres://db/sign', DATA_DIR: './.data', MIGRATIONS_DIR: undefined });
+    expect(parseDatabaseConfig({ DATABASE_URL: '', MIGRATIONS_DIR: '/opt/b24-sign/migrations' })).toMatchObject({ DATABASE_URL: undefined, MIGRATIONS_DIR: '/opt/b24-sign/migrations' });
+    expect(() => parseDatabaseConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 });

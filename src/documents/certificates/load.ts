@@ -9,10 +9,10 @@ import { loadPkcs12 } from './pkcs12.js';
 /**
  * Node entry point for the platform seal identity (file system access lives here only):
  * SEAL_P12_PATH (+ SEAL_P12_PASSPHRASE) when configured, else the development seal generated once
- * into `<dataDir>/seal/development-seal.json` and reused on every start.
+ * into `<dataDir>/seal/development-seal.json` and reused on every start — never in production.
  */
 export async function loadSealIdentity(
-  config: Pick<Config, 'SEAL_P12_PATH' | 'SEAL_P12_PASSPHRASE'>,
+  config: Pick<Config, 'SEAL_P12_PATH' | 'SEAL_P12_PASSPHRASE'> & Partial<Pick<Config, 'NODE_ENV'>>,
   opts: { dataDir: string; now?: Date },
 ): Promise<SealIdentity> {
   const now = opts.now ?? new Date();
@@ -24,6 +24,11 @@ export async function loadSealIdentity(
       throw new AppError('CERTIFICATE_INVALID', `SEAL_P12_PATH cannot be read: ${(e as NodeJS.ErrnoException).code ?? 'error'}.`, undefined, { cause: e });
     }
     return loadPkcs12(bytes, config.SEAL_P12_PASSPHRASE ?? '', { now, source: 'config' });
+  }
+  // Config already requires SEAL_P12_PATH in production; this is the second lock on the same door,
+  // so no code path can ever seal real documents with a self-made certificate.
+  if (config.NODE_ENV === 'production') {
+    throw new AppError('CERTIFICATE_INVALID', 'No seal certificate: production needs a PKCS#12 file in SEAL_P12_PATH; the generated development certificate exists only in development.');
   }
   return developmentIdentity(await loadOrCreateDevelopmentSeal(opts.dataDir, now), now);
 }
