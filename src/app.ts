@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { errorBody, toAppError, wantsHtml } from './http/errors.js';
 import { renderErrorPage } from './http/error-page.js';
+import { securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './doors/health.js';
 import { signRoutes } from './doors/sign.js';
 import { apiEnvelopeRoutes } from './doors/api-envelopes.js';
@@ -22,6 +23,8 @@ import type { AppEnv } from './types.js';
 export function createApp(services: Services) {
   const app = new Hono<AppEnv>();
 
+  // Outermost, so error pages and 404s get the headers too.
+  app.use(securityHeaders(services.config));
   app.use(requestId({ generator: () => services.ids.newId('req') }));
   app.use(async (c, next) => {
     const log = services.logger.child({ requestId: c.var.requestId });

@@ -7,6 +7,8 @@ export type AppEnv = {
     requestId: string;
     logger: Logger;
     services: Services;
+    /** This response's CSP nonce: inline scripts must carry it (src/http/security-headers.ts). */
+    cspNonce: string;
   };
 };
 

@@ -110,6 +110,7 @@ appPageRoutes.post('/b24/app', async (c) => {
         </p>
       ) : null}
       <script
+        nonce={c.var.cspNonce}
         dangerouslySetInnerHTML={{
           __html: `(function(){var boot=${jsonForScript({ token, done: t.repairDone, failed: t.repairFailed })};
 if(window.BX24&&BX24.init){BX24.init(function(){BX24.fitWindow&&BX24.fitWindow();});}

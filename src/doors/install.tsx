@@ -50,6 +50,7 @@ installRoutes.post('/b24/install', async (c) => {
         <p>{t.installedBody}</p>
       </div>
       <script
+        nonce={c.var.cspNonce}
         dangerouslySetInnerHTML={{
           // installFinish exactly once, after BX24 has its init data (reference §1.2, §13.1).
           __html: `(function(){var done=false;function fin(){if(done)return;done=true;BX24.installFinish();}

@@ -51,6 +51,7 @@ export const renderStartPage: PlacementRenderer = (c, ctx) => {
         <p id="session" role="status" class="muted">{t.sessionChecking}</p>
       </div>
       <script
+        nonce={c.var.cspNonce}
         dangerouslySetInnerHTML={{
           __html: `(function(){var boot=${jsonForScript({ token: ctx.token, ok: t.sessionOk, bad: t.sessionBad })};
 if(window.BX24&&BX24.init){BX24.init(function(){BX24.fitWindow&&BX24.fitWindow();});}

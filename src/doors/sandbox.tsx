@@ -60,7 +60,7 @@ export function sandboxRoutes(h: SandboxHandle) {
     return c.html(`<!doctype html>${<StartErrorPage lang={lang} t={sandboxTexts(lang)} error={h.startError ?? 'starting…'} back={here(c)} />}`, 503);
   }
 
-  function framePost(placement: string, options: Record<string, unknown>, lang: Lang): FramePost {
+  function framePost(placement: string, options: Record<string, unknown>, lang: Lang, nonce: string): FramePost {
     const f = h.emulator.control.placementFrame({ memberId: h.memberId, placement, options, lang });
     const action = new URL(f.handler);
     for (const [k, v] of Object.entries(f.query)) action.searchParams.set(k, v);
@@ -71,6 +71,7 @@ export function sandboxRoutes(h: SandboxHandle) {
         PLACEMENT: placement, PLACEMENT_OPTIONS: options, AUTH_ID: f.body.AUTH_ID, REFRESH_ID: f.body.REFRESH_ID, DOMAIN: f.query.DOMAIN,
         MEMBER_ID: f.body.member_id, LANG: lang, IS_ADMIN: true,
       },
+      nonce,
     };
   }
 
@@ -118,9 +119,9 @@ export function sandboxRoutes(h: SandboxHandle) {
     let frame: { post: FramePost; title: string; in: 'tab' | 'slider' } | undefined;
     if (slider) {
       const options = slider.code.endsWith('DOCUMENTGENERATOR_BUTTON') ? { ENTITY_ID: id, URI: `/crm/deal/details/${id}/` } : { ID: id };
-      frame = { post: framePost(slider.code, options, lang), title: slider.title, in: 'slider' };
+      frame = { post: framePost(slider.code, options, lang, c.var.cspNonce), title: slider.title, in: 'slider' };
     } else if (tab !== 'general') {
-      frame = { post: framePost(tab, { ID: id }, lang), title: tabs.find((b) => b.code === tab)!.title, in: 'tab' };
+      frame = { post: framePost(tab, { ID: id }, lang, c.var.cspNonce), title: tabs.find((b) => b.code === tab)!.title, in: 'tab' };
     }
     const flash: string[] = [];
     const moved = c.req.query('moved');
@@ -159,7 +160,7 @@ export function sandboxRoutes(h: SandboxHandle) {
     const selected = m ? await findSandboxMessage(db, r.portalId, m) : list[0];
     const p = sandboxPortal(h);
     const names = new Map(p.users.map((u) => [String(u.ID), userName(p, u.ID)]));
-    return c.html(`<!doctype html>${<MailPage lang={lang} t={sandboxTexts(lang)} messages={list} selected={selected} userNames={names} back={here(c)} />}`);
+    return c.html(`<!doctype html>${<MailPage lang={lang} t={sandboxTexts(lang)} messages={list} selected={selected} userNames={names} back={here(c)} nonce={c.var.cspNonce} />}`);
   });
 
   app.get('/sandbox/mail/count', async (c) => {
@@ -176,7 +177,7 @@ export function sandboxRoutes(h: SandboxHandle) {
     const deep = c.req.query('placement') === 'REST_APP_URI';
     const params: Record<string, string> = {};
     if (deep) for (const [k, v] of Object.entries(c.req.query())) if (k !== 'placement' && k !== 'lang') params[k] = v;
-    const post = framePost(deep ? 'REST_APP_URI' : 'DEFAULT', deep ? params : { any: '28/' }, lang);
+    const post = framePost(deep ? 'REST_APP_URI' : 'DEFAULT', deep ? params : { any: '28/' }, lang, c.var.cspNonce);
     return c.html(`<!doctype html>${<AppFramePage lang={lang} t={t} title={deep ? 'b24-sign' : t('nav.app')} post={post} back={here(c)} />}`);
   });
 

@@ -108,7 +108,7 @@ export function verifyRoutes() {
     }
     const lang = langOf(c);
     return c.html(
-      <Page lang={lang} title={t(lang, 'pageTitle')}>
+      <Page lang={lang} title={t(lang, 'pageTitle')} nonce={c.var.cspNonce}>
         <UploadForm lang={lang} maxBytes={c.var.services.config.UPLOAD_MAX_BYTES} />
       </Page>,
     );
@@ -118,7 +118,7 @@ export function verifyRoutes() {
     const lang = langOf(c);
     const result = await verifyUpload(c, () => workers(c.var.services));
     return c.html(
-      <Page lang={lang} title={t(lang, 'resultTitle')}>
+      <Page lang={lang} title={t(lang, 'resultTitle')} nonce={c.var.cspNonce}>
         <VerdictView lang={lang} result={result} />
         <UploadForm lang={lang} maxBytes={c.var.services.config.UPLOAD_MAX_BYTES} again />
       </Page>,
@@ -131,7 +131,7 @@ export function verifyRoutes() {
     const lang = langOf(c, record?.lang);
     if (!record) {
       return c.html(
-        <Page lang={lang} title={t(lang, 'notFoundTitle')}>
+        <Page lang={lang} title={t(lang, 'notFoundTitle')} nonce={c.var.cspNonce}>
           <section class="verdict warn">
             <h2>{t(lang, 'notFoundTitle')}</h2>
             <p>{t(lang, 'notFound')}</p>
@@ -143,7 +143,7 @@ export function verifyRoutes() {
     }
     const doc = publicDocument(record)!;
     return c.html(
-      <Page lang={lang} title={record.title}>
+      <Page lang={lang} title={record.title} nonce={c.var.cspNonce}>
         <section class="verdict good">
           <h2>{record.title}</h2>
           <p>{t(lang, 'recordFound')}</p>
@@ -185,7 +185,8 @@ const DROP_SCRIPT = `document.querySelectorAll('label.drop').forEach(function(z)
 z.addEventListener('drop',function(ev){ev.preventDefault();if(ev.dataTransfer&&ev.dataTransfer.files.length){i.files=ev.dataTransfer.files;f.submit()}});
 i.addEventListener('change',function(){var n=z.querySelector('span');if(i.files&&i.files[0]&&n)n.textContent=i.files[0].name})});`;
 
-const Page: FC<PropsWithChildren<{ lang: Lang; title: string }>> = ({ lang, title, children }) => (
+/** `nonce`: this response's CSP nonce, so the inline drop script may run (src/http/security-headers.ts). */
+const Page: FC<PropsWithChildren<{ lang: Lang; title: string; nonce: string }>> = ({ lang, title, nonce, children }) => (
   <html lang={lang}>
     <head>
       <meta charset="utf-8" />
@@ -204,7 +205,7 @@ const Page: FC<PropsWithChildren<{ lang: Lang; title: string }>> = ({ lang, titl
         <h1>{t(lang, 'pageTitle')}</h1>
         {children}
       </main>
-      <script dangerouslySetInnerHTML={{ __html: DROP_SCRIPT }} />
+      <script nonce={nonce} dangerouslySetInnerHTML={{ __html: DROP_SCRIPT }} />
     </body>
   </html>
 );

@@ -32,8 +32,8 @@ export function claimedOrigin(domain: string | undefined, protocol: string | und
 }
 
 export function frameAncestorsPolicy(origin: string | undefined): string {
-  // No origin known: framable by nobody. Everything else on these pages is ours and inline
-  // (styles and a small boot script), plus Bitrix24's BX24 library.
+  // No origin known: framable by nobody. The rest of the policy (script-src with this response's
+  // nonce, scripts from this portal for BX24 JS) is added for every HTML page by src/http/security-headers.ts.
   return `frame-ancestors ${origin ?? "'none'"}`;
 }
 

@@ -7,6 +7,8 @@ export interface FramePost {
   fields: Record<string, string>;
   /** What BX24.init hands the page (auth, domain, placement, options…). */
   init: Record<string, unknown>;
+  /** The sandbox page's CSP nonce: the host script is inline (src/http/security-headers.ts). */
+  nonce: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export function PlacementFrame(props: { post: FramePost; title: string }) {
           <input type="hidden" name={k} value={v} />
         ))}
       </form>
-      <script dangerouslySetInnerHTML={{ __html: hostScript(props.post.init) }} />
+      <script nonce={props.post.nonce} dangerouslySetInnerHTML={{ __html: hostScript(props.post.init) }} />
     </div>
   );
 }

@@ -22,7 +22,7 @@ function Body(props: { text: string }) {
   );
 }
 
-export function MailPage(props: { lang: Lang; t: SandboxT; messages: Message[]; selected?: Message; userNames: Map<string, string>; back: string }) {
+export function MailPage(props: { lang: Lang; t: SandboxT; messages: Message[]; selected?: Message; userNames: Map<string, string>; back: string; nonce: string }) {
   const { t, lang } = props;
   const fmt = (d: Date) => d.toLocaleString(lang === 'en' ? 'en-GB' : lang, { dateStyle: 'short', timeStyle: 'medium' });
   const to = (m: Message) => (m.to.startsWith('b24user:') ? `${props.userNames.get(m.to.slice(8)) ?? m.to} (Bitrix24)` : m.to);
@@ -79,6 +79,7 @@ export function MailPage(props: { lang: Lang; t: SandboxT; messages: Message[]; 
         </div>
       )}
       <script
+        nonce={props.nonce}
         dangerouslySetInnerHTML={{
           // New mail (a code just asked for on the signing page) shows up without a manual reload.
           __html: `(function(){var n=${props.messages.length};setInterval(function(){fetch('/sandbox/mail/count',{cache:'no-store'}).then(function(r){return r.json()}).then(function(j){if(j.count!==n){document.getElementById('mail-new').hidden=false;setTimeout(function(){location.reload()},400);n=j.count;}}).catch(function(){});},2500);})();`,
