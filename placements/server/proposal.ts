@@ -14,6 +14,11 @@ export interface Person {
   crmContactId?: number;
   /** Portal path of the CRM card where a missing e-mail can be added. */
   fixPath?: string;
+  /**
+   * An employee whose record came without an EMAIL field: the app's scope (user_brief) hides users'
+   * e-mails; only user_basic or user shows them (b24restdocs api-reference/user/user-scope.md).
+   */
+  emailHidden?: boolean;
 }
 
 export interface ProposedRecipient {
@@ -44,7 +49,7 @@ export interface ProposalField {
 
 export type Problem =
   | { code: 'field_missing'; key: string; label: string; fixPath: string | null }
-  | { code: 'no_email'; index: number; name: string; fixPath: string | null }
+  | { code: 'no_email'; index: number; name: string; fixPath: string | null; emailHidden?: boolean }
   | { code: 'no_client' }
   | { code: 'no_signer' };
 
@@ -73,7 +78,12 @@ export interface PortalUser {
   name: string;
   email: string | null;
   position: string | null;
+  /** The record had no EMAIL field at all: the app's scope hides it (see Person.emailHidden). */
+  emailHidden?: boolean;
 }
+
+/** Bitrix24 leaves EMAIL out of user records entirely when the token's scope does not cover it. */
+export const emailHiddenIn = (u: CrmRecord): boolean => !('EMAIL' in u);
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
 
@@ -109,6 +119,7 @@ export function peopleFrom(data: CrmData, extraContacts: CrmRecord[] = []): Pers
       email: str(resp.EMAIL) || null,
       phone: str(resp.WORK_PHONE) || str(resp.PERSONAL_MOBILE) || null,
       b24UserId: Number(resp.ID),
+      ...(emailHiddenIn(resp) ? { emailHidden: true } : {}),
     });
   }
   const contacts = new Map<string, CrmRecord>();
@@ -116,29 +127,21 @@ export function peopleFrom(data: CrmData, extraContacts: CrmRecord[] = []): Pers
   for (const c of extraContacts) if (str(c.ID) && !contacts.has(str(c.ID))) contacts.set(str(c.ID), c);
   // Keep the item's order of contacts (primary first), then any the item did not list.
   const ordered = [...data.contactIds.map(String).filter((id) => contacts.has(id)), ...[...contacts.keys()].filter((id) => !data.contactIds.map(String).includes(id))];
-  for (const id of ordered) {
-    const c = contacts.get(id)!;
-    people.push({
-      key: `contact:${id}`,
-      kind: 'contact',
-      name: personName(c),
-      email: multiValue(c.EMAIL),
-      phone: multiValue(c.PHONE),
-      crmContactId: Number(id),
-      fixPath: crmPath(3, id),
-    });
-  }
-  if (data.company && str(data.company.ID)) {
-    people.push({
-      key: `company:${str(data.company.ID)}`,
-      kind: 'company',
-      name: str(data.company.TITLE),
-      email: multiValue(data.company.EMAIL),
-      phone: multiValue(data.company.PHONE),
-      fixPath: crmPath(4, str(data.company.ID)),
-    });
-  }
+  for (const id of ordered) people.push(contactPerson(contacts.get(id)!));
+  if (data.company && str(data.company.ID)) people.push(companyPerson(data.company));
   return people;
+}
+
+/** A CRM contact as a candidate recipient (from the card, or picked in Bitrix24's CRM picker). */
+export function contactPerson(c: CrmRecord): Person {
+  const id = str(c.ID);
+  return { key: `contact:${id}`, kind: 'contact', name: personName(c), email: multiValue(c.EMAIL), phone: multiValue(c.PHONE), crmContactId: Number(id), fixPath: crmPath(3, id) };
+}
+
+/** A CRM company as a candidate recipient: its own e-mail signs for it. */
+export function companyPerson(c: CrmRecord): Person {
+  const id = str(c.ID);
+  return { key: `company:${id}`, kind: 'company', name: str(c.TITLE), email: multiValue(c.EMAIL), phone: multiValue(c.PHONE), fixPath: crmPath(4, id) };
 }
 
 /** Bitrix24.Sign's order: our company signs first, then the client. */
@@ -178,7 +181,7 @@ export function proposeRecipients(people: Person[], slots: RecipientSlot[], user
       if (p) out.push(fromPerson(slot, p));
     } else if (slot.source === 'user') {
       const u = users.find((x) => x.id === slot.userId);
-      out.push(fromPerson(slot, u ? { key: `user:${u.id}`, kind: 'user', name: u.name, email: u.email, phone: null, b24UserId: u.id } : undefined));
+      out.push(fromPerson(slot, u ? { key: `user:${u.id}`, kind: 'user', name: u.name, email: u.email, phone: null, b24UserId: u.id, ...(u.emailHidden ? { emailHidden: true } : {}) } : undefined));
     } else out.push(fromPerson(slot, undefined));
   }
   return out;
@@ -217,7 +220,8 @@ export function findProblems(fields: ProposalField[], recipients: ProposedRecipi
   if (!recipients.some((r) => r.role === 'signer')) problems.push({ code: 'no_signer' });
   if (!recipients.some((r) => r.party === 'client')) problems.push({ code: 'no_client' });
   recipients.forEach((r, index) => {
-    if (!r.email) problems.push({ code: 'no_email', index, name: r.name, fixPath: people.find((p) => p.key === r.personKey)?.fixPath ?? null });
+    const p = people.find((x) => x.key === r.personKey);
+    if (!r.email) problems.push({ code: 'no_email', index, name: r.name, fixPath: p?.fixPath ?? null, ...(p?.emailHidden ? { emailHidden: true } : {}) });
   });
   return problems;
 }

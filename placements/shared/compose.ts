@@ -41,7 +41,10 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     proposal: null as Proposal | null,
     values: {} as Record<string, string>,
     rows: [] as Row[],
+    /** Employees named by hand (Bitrix24's user picker) or by a remembered set-up, beside the card's people. */
     users: [] as PortalUser[],
+    /** People added with Bitrix24's CRM picker (kept in proposal.people, listed apart from the card's). */
+    picked: new Set<string>(),
     slots: start.mode === 'template' ? start.slots : undefined,
     pdfBytes: null as ArrayBuffer | null,
     docgenDocumentId: null as number | null,
@@ -156,12 +159,14 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     clear(fieldsStep, h('h2', {}, t('new.fields')), loading());
     clear(recipientsStep, h('h2', {}, t('new.recipients')), loading());
     try {
-      const [proposal, users] = await Promise.all([
-        ep.proposal(entity, state.template?.id, state.slots),
-        state.users.length ? Promise.resolve({ users: state.users }) : ep.users('').catch(() => ({ users: [] as PortalUser[] })),
-      ]);
+      const proposal = await ep.proposal(entity, state.template?.id, state.slots);
       state.proposal = proposal;
-      state.users = users.users;
+      // A remembered set-up may name a fixed employee: list them so the row's choice shows.
+      for (const r of proposal.recipients) {
+        if (r.source === 'user' && r.b24UserId && !state.users.some((u) => u.id === r.b24UserId)) {
+          state.users.push({ id: r.b24UserId, name: r.name, email: r.email || null, position: null });
+        }
+      }
       state.values = Object.fromEntries(proposal.fields.map((f) => [f.key, f.value]));
       state.rows = proposal.recipients.map((r) => ({ ...r, id: nextId('r') }));
       if (!state.title && proposal.itemTitle) titleInput.value = state.title = proposal.itemTitle;
@@ -223,9 +228,11 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
 
   function personOptions(row: Row) {
     const people = state.proposal?.people ?? [];
+    const option = (p: Person) => h('option', { value: p.key, selected: row.personKey === p.key }, personLabel(p));
+    const picked = people.filter((p) => state.picked.has(p.key));
     const opts = [
-      h('optgroup', { label: t('new.fromCard') },
-        people.map((p) => h('option', { value: p.key, selected: row.personKey === p.key }, personLabel(p)))),
+      h('optgroup', { label: t('new.fromCard') }, people.filter((p) => !state.picked.has(p.key)).map(option)),
+      picked.length ? h('optgroup', { label: t('new.fromCrm') }, picked.map(option)) : null,
       state.users.length
         ? h('optgroup', { label: t('new.employees') },
             state.users.filter((u) => !people.some((p) => p.key === `user:${u.id}`)).map((u) =>
@@ -274,11 +281,17 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
         const key = (e.target as HTMLSelectElement).value;
         const p = state.proposal?.people.find((x) => x.key === key);
         const u = key.startsWith('user:') ? state.users.find((x) => `user:${x.id}` === key) : undefined;
-        if (p) update({ personKey: p.key, name: p.name, email: p.email ?? '', phone: p.phone ?? undefined, b24UserId: p.b24UserId, crmContactId: p.crmContactId, party: p.kind === 'contact' || p.kind === 'company' ? 'client' : 'company', source: p.kind === 'responsible' ? 'responsible' : p.kind === 'contact' ? 'contact' : 'manual' }, true);
-        else if (u) update({ personKey: key, name: u.name, email: u.email ?? '', b24UserId: u.id, crmContactId: undefined, party: 'company', source: 'user' }, true);
+        if (p) update(personPatch(p), true);
+        else if (u) update(userPatch(u), true);
         else update({ personKey: null, source: 'manual', b24UserId: undefined, crmContactId: undefined }, true);
       },
     }, personOptions(row));
+    // Bitrix24's own pickers (every employee, every CRM record, with their search) where the portal frames us.
+    const pickers = deps.frame.canPick()
+      ? h('span', { class: 'row', style: 'gap:4px;margin-top:4px' },
+          h('button', { type: 'button', class: 'btn btn-sm', 'data-action': 'pick-user', onclick: () => void pickUser(row) }, t('new.pickEmployee')),
+          h('button', { type: 'button', class: 'btn btn-sm', 'data-action': 'pick-crm', onclick: () => void pickCrm(row) }, t('new.pickCrm')))
+      : null;
     const emailMissing = !row.email;
     const fixPath = state.proposal?.people.find((p) => p.key === row.personKey)?.fixPath;
     return h('div', { class: 'rrow', 'data-recipient-row': String(i) },
@@ -287,7 +300,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
       h('div', { class: 'field' }, label(ids.role, t('new.role')),
         h('select', { id: ids.role, onchange: (e: Event) => update({ role: (e.target as HTMLSelectElement).value as Row['role'] }) },
           (['signer', 'approver', 'viewer'] as const).map((r) => h('option', { value: r, selected: row.role === r }, t(`role.${r}`))))),
-      h('div', { class: 'field' }, label(ids.person, `${t('new.pickPerson')} · ${t(`party.${row.party}`)}`), person),
+      h('div', { class: 'field' }, label(ids.person, `${t('new.pickPerson')} · ${t(`party.${row.party}`)}`), person, pickers),
       h('div', { class: 'field' }, label(ids.name, t('new.name')),
         h('input', { id: ids.name, type: 'text', value: row.name, 'data-k': 'name', 'aria-invalid': row.name ? null : 'true', oninput: (e: Event) => { const el = e.target as HTMLInputElement; el.setAttribute('aria-invalid', String(!el.value.trim())); update({ name: el.value }); } })),
       h('div', { class: 'field' }, label(ids.email, t('new.email')),
@@ -295,6 +308,49 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
         emailMissing && fixPath ? h('button', { type: 'button', class: 'btn btn-link btn-sm', style: 'align-self:flex-start', onclick: () => openFix(fixPath) }, t('action.openInCrm')) : null),
       h('button', { type: 'button', class: 'btn btn-sm', 'aria-label': `${t('action.remove')}: ${row.name || i + 1}`, title: t('action.remove'), onclick: () => { state.rows.splice(i, 1); renderRecipients(); check(); } }, '✕'),
     );
+  }
+
+  const userPatch = (u: PortalUser): Partial<Row> => ({ personKey: `user:${u.id}`, name: u.name, email: u.email ?? '', b24UserId: u.id, crmContactId: undefined, party: 'company', source: 'user' });
+  const personPatch = (p: Person): Partial<Row> => ({
+    personKey: p.key, name: p.name, email: p.email ?? '', phone: p.phone ?? undefined, b24UserId: p.b24UserId, crmContactId: p.crmContactId,
+    party: p.kind === 'contact' || p.kind === 'company' ? 'client' : 'company',
+    // A contact picked from the whole CRM is this document's, not "the card's contact" next time.
+    source: state.picked.has(p.key) ? 'manual' : p.kind === 'responsible' ? 'responsible' : p.kind === 'contact' ? 'contact' : 'manual',
+  });
+
+  function take(row: Row, patch: Partial<Row>) {
+    Object.assign(row, patch);
+    renderRecipients();
+    check();
+  }
+
+  /** Bitrix24's user picker answers id and name; the e-mail comes from the portal through our server. */
+  async function pickUser(row: Row) {
+    try {
+      const picked = await deps.frame.selectUser();
+      if (!picked) return;
+      const { user } = await ep.user(Number(picked.id));
+      if (!state.users.some((u) => u.id === user.id)) state.users.push(user);
+      take(row, userPatch(user));
+    } catch (e) {
+      showError(e, problemsBox);
+    }
+  }
+
+  async function pickCrm(row: Row) {
+    try {
+      const picked = await deps.frame.selectCRM({ entityType: ['contact', 'company'], multiple: false });
+      const hit = /^(C|CO)_(\d+)$/.exec(picked?.contact?.[0]?.id ?? picked?.company?.[0]?.id ?? '');
+      if (!hit || !state.proposal) return;
+      const { person } = await ep.crmPerson(hit[1] === 'C' ? 'contact' : 'company', Number(hit[2]));
+      if (!state.proposal.people.some((p) => p.key === person.key)) {
+        state.proposal.people.push(person);
+        state.picked.add(person.key);
+      }
+      take(row, personPatch(person));
+    } catch (e) {
+      showError(e, problemsBox);
+    }
   }
 
   function openFix(path: string) {
@@ -343,8 +399,11 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     for (const r of state.rows) {
       if (!r.name.trim()) out.push({ text: t('missing.recipientName') });
       else if (!isEmail(r.email)) {
-        const fixPath = state.proposal?.people.find((p) => p.key === r.personKey)?.fixPath;
-        out.push({ text: t('missing.email', { name: r.name }), ...(fixPath ? { fixPath } : {}) });
+        const person = state.proposal?.people.find((p) => p.key === r.personKey);
+        const fixPath = person?.fixPath;
+        // An employee whose e-mail the app's scope hides: say why, so the admin can fix the scope.
+        const hidden = person?.emailHidden || state.users.find((u) => `user:${u.id}` === r.personKey)?.emailHidden;
+        out.push({ text: t(hidden ? 'missing.emailScope' : 'missing.email', { name: r.name }), ...(fixPath ? { fixPath } : {}) });
       }
     }
     if (start.mode !== 'template') {

@@ -40,7 +40,16 @@ export function isErrorBody(body: unknown): body is { error: unknown; error_desc
   return typeof body === 'object' && body !== null && !Array.isArray(body) && 'error' in body && !('result' in body);
 }
 
-/** Codes that mean the access token must be refreshed (reference §2.3: 401 expired_token or invalid_token). */
+/**
+ * Codes that mean the access token must be refreshed: 401 `expired_token`, `invalid_token`, and
+ * `NO_AUTH_FOUND` ("Wrong authorization data": an invalid access token; b24restdocs
+ * _includes/system-errors.md; reference §14).
+ */
 export function isTokenError(status: number, code: string): boolean {
-  return status === 401 && (code === 'expired_token' || code === 'invalid_token');
+  return status === 401 && (code === 'expired_token' || code === 'invalid_token' || code === 'NO_AUTH_FOUND');
+}
+
+/** A token error that a refresh may not cure: the token is not merely old but unknown or revoked. */
+export function isRevokedTokenCode(code: string): boolean {
+  return code === 'invalid_token' || code === 'NO_AUTH_FOUND';
 }

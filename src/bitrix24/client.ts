@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { isErrorBody, isReadMethod, isTokenError, normalizeErrorCode } from './classify.js';
+import { isErrorBody, isReadMethod, isRevokedTokenCode, isTokenError, normalizeErrorCode } from './classify.js';
 import { assertSafeEndpoint, DEFAULT_OAUTH_HOSTS, methodUrl, restEndpointFromLocation, safeForLog } from './endpoints.js';
 import { refreshPortalTokens, statusError } from './oauth.js';
 import { loadPortalCredentials, markPortalNeedsReauth, updatePortalEndpoint, type PortalCredentials } from './portal-store.js';
@@ -15,6 +15,8 @@ const STALE_SLOT_MS = 150;
 
 /** Bitrix24 rejects more than 50 commands in one batch (ERROR_BATCH_LENGTH_EXCEEDED). */
 export const BATCH_LIMIT = 50;
+/** The same code also refuses a batch whose parameters are too long, whatever their count (reference §14). */
+export const BATCH_TOO_LONG = 'ERROR_BATCH_LENGTH_EXCEEDED';
 
 export interface Bitrix24Options {
   /** First backoff step; 503 QUERY_LIMIT_EXCEEDED waits 1 s, 2 s, 4 s (reference §3.5). */
@@ -26,8 +28,6 @@ export interface Bitrix24Options {
   /** Bitrix24 stops a request at 60 s; give it a little longer before we give up. */
   requestTimeoutMs: number;
   oauthTimeoutMs: number;
-  /** How long an instance trusts its cached copy of the portal row (status, endpoint, token). */
-  credentialsTtlMs: number;
   maxRedirects: number;
   oauthHosts: readonly string[];
   sleep: (ms: number) => Promise<void>;
@@ -63,7 +63,6 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
     readRetries: 2,
     requestTimeoutMs: 65_000,
     oauthTimeoutMs: 15_000,
-    credentialsTtlMs: 30_000,
     maxRedirects: 3,
     oauthHosts: deps.config.BITRIX24_OAUTH_HOSTS ?? DEFAULT_OAUTH_HOSTS,
     sleep: defaultSleep,
@@ -75,6 +74,7 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
   const clientId = opts.clientId ?? deps.config.BITRIX24_CLIENT_ID;
   const clientSecret = opts.clientSecret ?? deps.config.BITRIX24_CLIENT_SECRET;
 
+  /** The newest row (token pair and version) this process has seen per portal; guides the refresh single flight. */
   const cache = new Map<string, { creds: PortalCredentials; at: number }>();
   const loading = new Map<string, Promise<PortalCredentials | undefined>>();
   const inflight = new Map<string, { version: number; promise: Promise<PortalCredentials> }>();
@@ -87,10 +87,12 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
   const nowMs = () => clock.now().getTime();
   const remember = (creds: PortalCredentials) => cache.set(creds.portalId, { creds, at: nowMs() });
 
-  async function credentials(portalId: string, method: string, fresh = false): Promise<PortalCredentials> {
-    const hit = cache.get(portalId);
-    if (hit && !fresh && nowMs() - hit.at < opts.credentialsTtlMs) return hit.creds;
-    // Concurrent first calls share one read of the row.
+  /**
+   * The stored row, read for every logical call (concurrent calls share one read): an endpoint,
+   * status or token pair that changed in the database — a reinstall, another instance following a
+   * rename, an uninstall — takes effect on the next call, with no stale per-process copy (reference §14).
+   */
+  async function credentials(portalId: string, method: string): Promise<PortalCredentials> {
     let pending = loading.get(portalId);
     if (!pending) {
       pending = loadPortalCredentials(db, portalId).finally(() => loading.delete(portalId));
@@ -101,8 +103,12 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
       cache.delete(portalId);
       throw new Bitrix24Error('PORTAL_NOT_FOUND', 'portal is not stored', method);
     }
-    remember(row);
-    return row;
+    // A read that began before a refresh committed must not hide the newer pair from waiting callers.
+    const hit = cache.get(portalId);
+    if (!hit || row.tokenVersion >= hit.creds.tokenVersion) remember(row);
+    if (!hit || row.tokenVersion >= hit.creds.tokenVersion) return row;
+    const { accessToken, refreshToken, expiresAt, tokenVersion } = hit.creds;
+    return { ...row, accessToken, refreshToken, expiresAt, tokenVersion };
   }
 
   /** In-process single flight in front of the cross-process one in refreshPortalTokens. */
@@ -163,10 +169,7 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
    */
   async function execute(portalId: string, method: string, params: Record<string, unknown>, read: boolean): Promise<Envelope> {
     let creds = await credentials(portalId, method);
-    if (creds.status !== 'installed') {
-      creds = await credentials(portalId, method, true);
-      if (creds.status !== 'installed') throw statusError(creds.status, method);
-    }
+    if (creds.status !== 'installed') throw statusError(creds.status, method);
     // The stored expiry has passed: one refresh now saves a request that would only come back 401.
     if (creds.expiresAt && creds.expiresAt.getTime() <= nowMs()) creds = await refresh(portalId, creds.tokenVersion, method);
 
@@ -277,11 +280,11 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
       const description = isErrorBody(body) && typeof body.error_description === 'string' ? body.error_description : '';
 
       if (isTokenError(res.status, code)) {
-        if (code === 'invalid_token' && invalidTokens++ >= 1) {
+        if (isRevokedTokenCode(code) && invalidTokens++ >= 1) {
           // Refreshed once and the new token is refused too: the app was removed or its access revoked.
-          await markPortalNeedsReauth(db, { portalId, reason: `invalid_token after refresh: ${description}`, now: clock.now(), tokenVersion: creds.tokenVersion });
+          await markPortalNeedsReauth(db, { portalId, reason: `${code} after refresh: ${description}`, now: clock.now(), tokenVersion: creds.tokenVersion });
           cache.delete(portalId);
-          throw new Bitrix24Error('PORTAL_NEEDS_REAUTH', `access token refused after a refresh (invalid_token)`, method, 401);
+          throw new Bitrix24Error('PORTAL_NEEDS_REAUTH', `access token refused after a refresh (${code})`, method, 401);
         }
         if (authRetries++ >= 2) throw new Bitrix24Error(code, description, method, 401, { retryable: false });
         creds = await refresh(portalId, creds.tokenVersion, method);
@@ -334,9 +337,8 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
 
     const batch = async (commands: Record<string, BatchCommand>, o: { halt?: boolean } = {}): Promise<BatchResult> => {
       const out: BatchResult = { result: {}, errors: {}, total: {}, next: {} };
-      const keys = Object.keys(commands);
-      for (let i = 0; i < keys.length; i += BATCH_LIMIT) {
-        const chunk = keys.slice(i, i + BATCH_LIMIT);
+      /** Sends one chunk; false when `halt` stopped at an error. */
+      const runChunk = async (chunk: string[]): Promise<boolean> => {
         const cmd: Record<string, string> = {};
         let read = true;
         for (const key of chunk) {
@@ -346,7 +348,22 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
           const query = resolved ? buildQuery(resolved) : '';
           cmd[key] = query ? `${method}?${query}` : method;
         }
-        const env = await execute(portalId, 'batch', { halt: o.halt ? 1 : 0, cmd }, read);
+        let env: Envelope;
+        try {
+          env = await execute(portalId, 'batch', { halt: o.halt ? 1 : 0, cmd }, read);
+        } catch (e) {
+          // Parameters too long for one batch: Bitrix24 refuses the whole request (b24restdocs
+          // _includes/system-errors.md, no size documented). Sending the same batch again would be
+          // refused forever, so it is halved, in order (a later half may refer to an earlier one's
+          // results: filled in by resolveReferences). A single command that is still too long is the
+          // caller's to send on its own.
+          if (e instanceof Bitrix24Error && e.code === BATCH_TOO_LONG && chunk.length > 1) {
+            const half = Math.ceil(chunk.length / 2);
+            logger.warn({ portalId, commands: chunk.length }, 'bitrix24 batch refused as too long; splitting it');
+            return (await runChunk(chunk.slice(0, half))) && runChunk(chunk.slice(half));
+          }
+          throw e;
+        }
         const r = (env.result ?? {}) as Record<string, unknown>;
         const results = toRecord(r.result);
         const errors = toRecord(r.result_error);
@@ -365,7 +382,11 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
         }
         for (const [k, v] of Object.entries(toRecord(r.result_total))) out.total[k] = Number(v);
         for (const [k, v] of Object.entries(toRecord(r.result_next))) out.next[k] = Number(v);
-        if (o.halt && chunk.some((k) => k in out.errors)) break;
+        return !(o.halt && chunk.some((k) => k in out.errors));
+      };
+      const keys = Object.keys(commands);
+      for (let i = 0; i < keys.length; i += BATCH_LIMIT) {
+        if (!(await runChunk(keys.slice(i, i + BATCH_LIMIT)))) break;
       }
       return out;
     };

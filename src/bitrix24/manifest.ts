@@ -236,8 +236,13 @@ export const registrationManifest: RegistrationManifest = {
   triggers: SIGN_TRIGGERS,
 };
 
-/** Scopes the app must be granted for everything above (and for what the pages call later). */
-export const REQUIRED_SCOPES = ['crm', 'bizproc', 'placement', 'user_brief'] as const;
+/**
+ * Scopes the app must be granted for everything above (and for what the pages call later).
+ * `user_basic`, not `user_brief`: an employee who signs is invited by e-mail, and only `user_basic`
+ * (or the full `user`) shows users' EMAIL (b24restdocs api-reference/user/user-scope.md); a wider
+ * grant satisfies the need (scopes.ts).
+ */
+export const REQUIRED_SCOPES = ['crm', 'bizproc', 'placement', 'user_basic'] as const;
 /** Recommended too: messenger invitations for employees, and the document generator button's data. */
 export const RECOMMENDED_SCOPES = ['im', 'documentgenerator', 'disk'] as const;
 

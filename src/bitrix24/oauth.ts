@@ -146,12 +146,15 @@ export async function refreshPortalTokens(deps: RefreshDeps, p: { portalId: stri
   return outcome.creds;
 }
 
-/** The refresh reply carries the portal's current REST endpoint; a rename shows up here too. */
+/**
+ * The refresh reply carries the portal's current REST endpoint; a rename shows up here too. It is
+ * stored as given (a path prefix stays; reference §14), once checked to be safe to send tokens to.
+ */
 function endpointFromTokenResponse(fromServer: string | undefined, stored: string, allowInsecure: boolean): { clientEndpoint?: string; domain?: string } {
   if (!fromServer || fromServer === stored) return {};
   try {
     const url = assertSafeEndpoint(fromServer, { allowInsecure });
-    return { clientEndpoint: url.href.endsWith('/') ? url.href : `${url.href}/`, domain: url.host };
+    return { clientEndpoint: fromServer, domain: url.host };
   } catch (e) {
     if (e instanceof UnsafeEndpointError) return {};
     throw e;

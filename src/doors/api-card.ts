@@ -7,7 +7,7 @@ import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
 import { getCardEnvelope, listItemEnvelopes, loadCardState, rememberLastUsed } from '../../placements/server/card-data.js';
 import { readDocgenDocuments, fetchDocgenPdf } from '../../placements/server/docgen-bridge.js';
-import { DEFAULT_SLOTS, findProblems, peopleFrom, personName, proposeFields, proposeRecipients, type PortalUser, type Proposal } from '../../placements/server/proposal.js';
+import { companyPerson, contactPerson, DEFAULT_SLOTS, emailHiddenIn, findProblems, peopleFrom, personName, proposeFields, proposeRecipients, type PortalUser, type Proposal } from '../../placements/server/proposal.js';
 import { loadTemplateFields } from '../../placements/server/templates-bridge.js';
 import { renderEnvelopeListFragment } from './placement-pages.js';
 import { resolveBinding } from '../documents/crm-data.js';
@@ -60,8 +60,14 @@ const EXTRA_CONTACTS = 4;
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
 
 function toUser(u: CrmRecord): PortalUser {
-  return { id: Number(u.ID), name: personName(u) || str(u.EMAIL), email: str(u.EMAIL) || null, position: str(u.WORK_POSITION) || null };
+  return {
+    id: Number(u.ID), name: personName(u) || str(u.EMAIL), email: str(u.EMAIL) || null, position: str(u.WORK_POSITION) || null,
+    ...(emailHiddenIn(u) ? { emailHidden: true } : {}),
+  };
 }
+
+/** user.get's ACTIVE is a boolean (b24restdocs api-reference/user/user-get.md); older answers send "Y". */
+const isActive = (u: CrmRecord) => u.ACTIVE === true || u.ACTIVE === 'Y' || u.ACTIVE === 'true' || u.ACTIVE === '1' || u.ACTIVE === 1;
 
 export const apiCardRoutes = new Hono<SessionEnv>()
   .use('/api/card/*', requireSession)
@@ -145,11 +151,30 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     const { services, session } = c.var;
     const q = (c.req.query('q') ?? '').trim().slice(0, 100);
     const client = services.bitrix24.forPortal(session.portalId);
-    // One page (50) of active employees is enough for a picker; a search narrows it down.
+    // One page (50) of active employees is enough for a picker; a search narrows it down. The search
+    // text goes in FILTER.FIND and FIND takes no other filter field beside it (b24restdocs
+    // api-reference/user/user-search.md), so inactive users are dropped here rather than by ACTIVE.
     const rows = q
-      ? await client.call<CrmRecord[]>('user.search', { FIND: q, ACTIVE: true })
+      ? await client.call<CrmRecord[]>('user.search', { FILTER: { FIND: q } })
       : await client.call<CrmRecord[]>('user.get', { FILTER: { ACTIVE: true }, SORT: 'LAST_NAME', ORDER: 'ASC' });
-    return c.json({ users: (Array.isArray(rows) ? rows : []).map(toUser).filter((u) => u.id > 0) });
+    return c.json({ users: (Array.isArray(rows) ? rows : []).filter(isActive).map(toUser).filter((u) => u.id > 0) });
+  })
+  // Bitrix24's own pickers (selectUser, selectCRM in the page) answer an id and a display name; the
+  // e-mail a recipient needs is read here, with the portal's tokens, for that one record.
+  .get('/api/card/users/:userId{[0-9]+}', async (c) => {
+    const { services, session } = c.var;
+    const id = Number(c.req.param('userId'));
+    const rows = await services.bitrix24.forPortal(session.portalId).call<CrmRecord[]>('user.get', { FILTER: { ID: id } });
+    const u = (Array.isArray(rows) ? rows : []).find((r) => Number(r.ID) === id);
+    if (!u) throw new AppError('NOT_FOUND', 'No such employee on this portal.');
+    return c.json({ user: toUser(u) });
+  })
+  .get('/api/card/crm/:kind{contact|company}/:id{[0-9]+}', async (c) => {
+    const { services, session } = c.var;
+    const contact = c.req.param('kind') === 'contact';
+    const r = await services.bitrix24.forPortal(session.portalId).call<CrmRecord | null>(contact ? 'crm.contact.get' : 'crm.company.get', { id: Number(c.req.param('id')) });
+    if (!r || typeof r !== 'object' || !r.ID) throw new AppError('NOT_FOUND', `No such ${contact ? 'contact' : 'company'} on this portal.`);
+    return c.json({ person: contact ? contactPerson(r) : companyPerson(r) });
   })
   .put('/api/card/last-used', async (c) => {
     const { services, session } = c.var;

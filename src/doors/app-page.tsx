@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import { REQUIRED_SCOPES, RECOMMENDED_SCOPES, registrationManifest } from '../bitrix24/manifest.js';
+import { missingScopes, scopeList } from '../bitrix24/scopes.js';
 import { compareWithManifest, readRegistrations } from '../bitrix24/registration.js';
 import type { Portal } from '../db/schema/index.js';
 import { catalogFor, format, pickLang } from '../i18n/index.js';
@@ -54,9 +55,9 @@ appPageRoutes.post('/b24/app', async (c) => {
   const status = await liveStatus(services, portal);
   const fresh = (await findPortalByMemberId(services.db, portal.memberId)) ?? portal;
   const t = catalogFor(INSTALL_MESSAGES, lang);
-  const scopes = (fresh.scope ?? '').split(',').filter(Boolean);
-  const missing = REQUIRED_SCOPES.filter((s) => !scopes.includes(s));
-  const recommended = RECOMMENDED_SCOPES.filter((s) => !scopes.includes(s));
+  const scopes = scopeList(fresh.scope);
+  const missing = missingScopes(scopes, REQUIRED_SCOPES);
+  const recommended = missingScopes(scopes, RECOMMENDED_SCOPES);
   const mark = (ok: boolean) => <span class={ok ? 'ok' : 'bad'}>{ok ? `✓ ${t.yes}` : `✗ ${t.no}`}</span>;
 
   setFrameHeaders(c, portalOrigin(fresh.clientEndpoint));

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import { REQUIRED_SCOPES } from '../bitrix24/manifest.js';
+import { missingScopes } from '../bitrix24/scopes.js';
 import { manifestForPortal } from '../robots/template-sync.js';
 import { registerAll, RegistrationError, type RegistrationReport } from '../bitrix24/registration.js';
 import { catalogFor, pickLang } from '../i18n/index.js';
@@ -69,17 +70,21 @@ function expiryOf(now: Date, expires?: number, expiresIn?: number): Date | null 
   return null;
 }
 
-/** The portal's REST endpoint as the OAuth server reports it, checked to be one we may send tokens to. */
+/**
+ * The portal's REST endpoint exactly as the OAuth server reports it (`result.install.client_endpoint`):
+ * a portal behind a path prefix or a proxy keeps its path, so it is never rebuilt from an origin
+ * (reference §14). It is only checked to be one we may send tokens to.
+ */
 function trustedClientEndpoint(services: Services, info: TokenInfo): string {
-  const u = checkEndpoint(info.clientEndpoint, services.config);
-  if (!u || !info.domain) throw new AppError('BITRIX24_ERROR', 'The authorization server did not name a usable portal address.');
-  return u.href;
+  if (!checkEndpoint(info.clientEndpoint, services.config) || !info.domain) {
+    throw new AppError('BITRIX24_ERROR', 'The authorization server did not name a usable portal address.');
+  }
+  return info.clientEndpoint;
 }
 
-function missingScopes(granted: string[]): string[] {
+function missingRequired(granted: string[]): string[] {
   // An empty list means the server did not say; registration itself then reports what fails.
-  if (granted.length === 0) return [];
-  return REQUIRED_SCOPES.filter((s) => !granted.includes(s));
+  return granted.length === 0 ? [] : missingScopes(granted, REQUIRED_SCOPES);
 }
 
 /**
@@ -118,7 +123,7 @@ export async function installFromEvent(services: Services, ev: AppInstallEvent):
     installedByUserId: ev.auth.user_id ?? info.userId ?? null,
     now,
   });
-  const missing = missingScopes(scopes);
+  const missing = missingRequired(scopes);
   if (missing.length) {
     await setPortalLastError(services.db, { portalId: portal.id, error: `missing scopes: ${missing.join(', ')}`, now });
     throw new FrameProblem('missing_scope', 409, { scopes: missing.join(', ') }, 'CONFLICT');
@@ -177,7 +182,7 @@ export async function installFromWizard(services: Services, frame: FramePost): P
   }
   const user = await fetchProfile(services, clientEndpoint!, frame.AUTH_ID);
   if (!user.isAdmin) throw new FrameProblem('not_admin', 403);
-  const missing = missingScopes(scopes);
+  const missing = missingRequired(scopes);
   if (missing.length) throw new FrameProblem('missing_scope', 409, { scopes: missing.join(', ') }, 'CONFLICT');
 
   const now = services.clock.now();

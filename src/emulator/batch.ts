@@ -11,6 +11,14 @@ import type { Row } from './types.js';
 
 export const BATCH_MAX = 50;
 
+/**
+ * Characters of `cmd` strings one batch may carry. Bitrix24 refuses a batch whose parameters are
+ * too long with ERROR_BATCH_LENGTH_EXCEEDED, "The maximum length of parameters passed to the batch
+ * method has been exceeded" (b24restdocs _includes/system-errors.md), but documents no number: this
+ * one (1 MB) is the emulator's own choice, and the option `batchMaxLength` changes it.
+ */
+export const BATCH_MAX_LENGTH = 1_000_000;
+
 type Exec = (method: string, params: Row, key: string) => Promise<Outcome>;
 
 interface Sections {
@@ -59,11 +67,14 @@ function phpArray(m: Map<string, unknown>, listInput: boolean): unknown {
   return Object.fromEntries(m);
 }
 
-export async function runBatch(params: Row, exec: Exec): Promise<Record<string, unknown>> {
+export async function runBatch(params: Row, exec: Exec, maxLength = BATCH_MAX_LENGTH): Promise<Record<string, unknown>> {
   const rawCmd = params.cmd;
   const listInput = Array.isArray(rawCmd);
   const entries: [string, unknown][] = listInput ? (rawCmd as unknown[]).map((c, i) => [String(i), c]) : Object.entries(asObject(rawCmd));
   if (entries.length > BATCH_MAX) throw new RestError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded');
+  // Refused as a whole, before any command runs: nothing in it takes effect.
+  const length = entries.reduce((n, [, c]) => n + String(c ?? '').length, 0);
+  if (length > maxLength) throw new RestError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded');
   const halt = ['1', 'true', 'Y'].includes(String(params.halt ?? '0'));
 
   const s: Sections = { result: new Map(), result_error: new Map(), result_total: new Map(), result_next: new Map(), result_time: new Map() };

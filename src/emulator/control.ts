@@ -15,7 +15,8 @@ import type { EmulatorState } from './state.js';
 import { expireAccessTokens, issueTokens, revokeTokens, type TokenResponse } from './tokens.js';
 import type { AppStatus, CallRecord, FaultSpec, InstalledApp, Portal } from './types.js';
 
-export const DEFAULT_SCOPE = ['crm', 'bizproc', 'placement', 'user_brief', 'im', 'documentgenerator', 'disk'];
+/** What the app's README asks an admin to grant (user_basic: employees' e-mails). */
+export const DEFAULT_SCOPE = ['crm', 'bizproc', 'placement', 'user_basic', 'im', 'documentgenerator', 'disk'];
 
 export interface PortalInfo {
   memberId: string;
@@ -97,8 +98,12 @@ export function createControl(st: EmulatorState) {
   }
 
   const control = {
-    /** A new portal seeded from the sample dataset; with `app`, that app is installed too (see installApp). */
-    async createPortal(opts: { name?: string; memberId?: string; plan?: 'basic' | 'enterprise'; languageId?: string; app?: Omit<InstallAppOptions, 'memberId'> } = {}): Promise<PortalInfo> {
+    /**
+     * A new portal seeded from the sample dataset; with `app`, that app is installed too (see installApp).
+     * `pathPrefix` (e.g. `/b24`) serves the portal behind a path, as a proxy would: REST only at
+     * `https://<domain>/b24/rest/`, and that is the client_endpoint every payload names.
+     */
+    async createPortal(opts: { name?: string; memberId?: string; plan?: 'basic' | 'enterprise'; languageId?: string; pathPrefix?: string; app?: Omit<InstallAppOptions, 'memberId'> } = {}): Promise<PortalInfo> {
       portalCount++;
       const name = (opts.name ?? `portal${portalCount}-${hex(2)}`).toLowerCase();
       const domain = `${name}.bitrix24.test`;
@@ -114,6 +119,7 @@ export function createControl(st: EmulatorState) {
       };
       st.portals.set(p.memberId, p);
       st.byDomain.set(domain, p.memberId);
+      st.hosts.setPrefix(domain, opts.pathPrefix);
       const app = opts.app ? await control.installApp({ flavour: 'none', ...opts.app, memberId: p.memberId }) : undefined;
       return info(p, app);
     },
@@ -281,6 +287,7 @@ export function createControl(st: EmulatorState) {
       const p = st.portal(o.memberId);
       const domain = `${o.name.toLowerCase()}.bitrix24.test`;
       p.previousDomains.push(p.domain);
+      st.hosts.setPrefix(domain, st.hosts.prefixOf(p.domain));
       p.domain = domain;
       p.name = o.name.toLowerCase();
       st.byDomain.set(domain, p.memberId);

@@ -18,14 +18,29 @@ export interface Target {
 
 export class Hosts {
   readonly base?: string;
+  /** Portals served behind a path prefix (a proxy, a sub-path install): domain → `/prefix`. */
+  private readonly prefixes = new Map<string, string>();
   constructor(baseUrl?: string) {
     this.base = baseUrl?.replace(/\/+$/, '');
   }
   origin(host: string): string {
     return this.base ? `${this.base}/${host}` : `https://${host}`;
   }
+  setPrefix(domain: string, prefix: string | undefined) {
+    const clean = (prefix ?? '').replace(/\/+$/, '');
+    if (clean) this.prefixes.set(domain, clean.startsWith('/') ? clean : `/${clean}`);
+    else this.prefixes.delete(domain);
+  }
+  prefixOf(domain: string): string {
+    return this.prefixes.get(domain) ?? '';
+  }
+  /** The portal's address (`install.uri` in app.info): its origin plus any path prefix. */
+  portalUri(domain: string): string {
+    return `${this.origin(domain)}${this.prefixOf(domain)}`;
+  }
+  /** `https://<domain>[/prefix]/rest/`: what Bitrix24 hands out as client_endpoint. */
   clientEndpoint(domain: string): string {
-    return `${this.origin(domain)}/rest/`;
+    return `${this.portalUri(domain)}/rest/`;
   }
   serverEndpoint(): string {
     return `${this.origin(OAUTH_HOST)}/rest/`;

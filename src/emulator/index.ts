@@ -34,23 +34,28 @@
  *   403 `insufficient_scope` / admin refusal → 429 `OPERATION_TIME_LIMIT` (body adds `time.operating_reset_at`,
  *   an emulator extra) → method. Success: `{result, next?, total?, time{…, operating, operating_reset_at}}`.
  *   Legacy crm.{deal,lead,contact,company}.get errors have `error: ""`.
- * - batch (batch.ts): ≤50 cmds (else 400 `ERROR_BATCH_LENGTH_EXCEEDED`), `$result[key][FIELD]` references,
+ * - OAuth-server `app.info` (oauth.ts): `result{client_id, scope, expires, user_id, install{installed, version, status,
+ *   scope, domain, uri, client_endpoint, member_id, member_type}}` — the portal only under `install` (b24pysdk).
+ * - batch (batch.ts): ≤50 cmds and ≤ `batchMaxLength` characters of cmd strings (default 1 MB, our own number:
+ *   none is documented), else 400 `ERROR_BATCH_LENGTH_EXCEEDED` for the whole batch; `$result[key][FIELD]` references,
  *   `halt`, nested batch refused; result/result_error/result_total/result_next/result_time; empty section `[]`.
  * - A renamed portal's old domain answers 302 with `Location` on the new domain (control.renamePortal).
  * - Docgen machine URLs (`pdfUrlMachine`…) need User-Agent + Referer headers (option `strictDownloadHeaders`).
  *
  * ## Methods (methods/*.ts)
- * app.info, profile, user.current, user.get, user.admin, placement.bind/unbind/get/list, event.bind/unbind/get,
+ * app.info, profile, user.current, user.get, user.search (FILTER.FIND alone), user.admin (user fields by scope:
+ * no EMAIL under user_brief), placement.bind/unbind/get/list, event.bind/unbind/get,
  * events, bizproc.robot.add/update/list/delete, bizproc.activity.add/update/list/delete, bizproc.event.send,
  * bizproc.activity.log, crm.{deal,lead,contact,company}.get/list, crm.item.get, crm.deal.contact.items.get,
  * crm.status.list, crm.requisite.list, crm.requisite.bankdetail.list, crm.requisite.link.get,
  * crm.timeline.comment.add, crm.timeline.logmessage.add, crm.activity.configurable.add/update,
  * crm.documentgenerator.template.list, crm.documentgenerator.document.list/get/add,
- * crm.automation.trigger.add/execute/list/delete, im.notify.personal.add. Admin-only: placement.*, bizproc.robot.*
- * and bizproc.activity.* registration, trigger.add/delete. Seeded users: 1 (admin), 6, 9, 12, 15, 21.
+ * crm.automation.trigger.add/execute/list/delete (admin only; execute refuses contacts and companies),
+ * im.notify.personal.add. Admin-only: placement.*, bizproc.robot.* and bizproc.activity.* registration, triggers.
+ * Seeded users: 1 (admin), 6, 9, 12, 15, 21.
  *
  * ## Control (control.ts) — the parts other engineers will use most
- * createPortal({name?, plan?, app?}) · installApp({memberId, clientId, clientSecret, installUrl?, flavour:
+ * createPortal({name?, plan?, pathPrefix?, app?}) (pathPrefix: the portal answers only under `/prefix/rest/`) · installApp({memberId, clientId, clientSecret, installUrl?, flavour:
  * 'event'|'wizard'|'none', variant: 'capture'|'doc', handlerBase?, appUrl?, scope?}) · finishInstall ·
  * issueTokens({memberId, userId}) · openPlacement({memberId, placement, options, userId?, format:
  * 'current'|'2024'}) · openApp · attachRobot({memberId, code, stageId, properties}) · moveDeal({memberId,
@@ -119,7 +124,12 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
       return new Response(null, { status: 302, headers: { location: loc } });
     }
 
-    const rest = /^\/rest\/(.+)$/.exec(path);
+    // A portal behind a path prefix answers only under it: a client that rebuilt its endpoint from
+    // the origin gets 404, as it would from the proxy.
+    const prefix = state.hosts.prefixOf(portal.domain);
+    if (prefix && !path.startsWith(`${prefix}/`)) return c.json({ error: 'NOT_FOUND', error_description: `No route ${path}` }, 404);
+    const inner = prefix ? path.slice(prefix.length) : path;
+    const rest = /^\/rest\/(.+)$/.exec(inner);
     if (rest) {
       const dl = DOWNLOAD.exec(rest[1]!);
       if (dl && req.method === 'GET') {
@@ -129,7 +139,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
       }
       return handleRest(state, req, portal, rest[1]!);
     }
-    if (path === '/bitrix/services/main/ajax.php') {
+    if (inner === '/bitrix/services/main/ajax.php') {
       const action = url.searchParams.get('action') ?? '';
       const kind = /getpdf/i.test(action) ? 'pdf' : /getimage/i.test(action) ? 'image' : 'file';
       return downloadDocument(state, req, portal, kind, true); // a browser URL: the user's session cookie authorises it

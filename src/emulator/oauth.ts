@@ -3,6 +3,7 @@
  * grant_type=refresh_token with rotating single-use refresh tokens (reference §2.2–§2.4), and the
  * OAuth-server `app.info` used to verify a frame's AUTH_ID (§4.6).
  */
+import { timeBlock } from './envelope.js';
 import { faultResponse, isDelayOnly, takeFault } from './faults.js';
 import { phpParseQuery } from './php-form.js';
 import type { EmulatorState } from './state.js';
@@ -83,31 +84,42 @@ export async function handleToken(st: EmulatorState, req: Request): Promise<Resp
 }
 
 /**
- * `app.info` on the OAuth server: which app and portal a token belongs to. The real shape is undocumented
- * (reference §4.6, [unverified]); this answers the keys SDKs are known to read: `client_id`, `member_id`,
- * `MEMBER_ID`, `domain`, `install.uri`, `scope`, `status`, `user_id`, `expires`.
+ * `app.info` on the OAuth server: which app and portal a token belongs to. The portal's identity is
+ * nested under `result.install`; `client_id`, `scope`, `expires` (an ISO date) and `user_id` are top
+ * level (b24pysdk b24pysdk/api/responses/bitrix_app_info_response.py `B24AppInfoResult` /
+ * `B24AppInfoInstall`, b24pysdk/schemas/api.py; example values in b24pysdk tests/unit/examples.py
+ * `INSTALL_DATA`; reference §14). Nothing about the portal is repeated at the top level.
  */
 export async function handleOAuthRest(st: EmulatorState, req: Request, method: string): Promise<Response> {
   if (method.replace(/\.json$/, '').toLowerCase() !== 'app.info') {
     return Response.json({ error: 'ERROR_METHOD_NOT_FOUND', error_description: 'Method not found!' }, { status: 404 });
   }
+  const started = st.now();
   const p = await readParams(req);
   const check = checkAccessToken(st, typeof p.auth === 'string' ? p.auth : undefined);
   if (!check.ok) return Response.json({ error: check.error, error_description: check.description }, { status: check.status });
   const t = check.token;
   const portal = st.portal(t.memberId);
   const app = portal.apps.get(t.clientId)!;
+  const scope = app.scope.join(',');
   return Response.json({
     result: {
-      scope: app.scope.join(','),
       client_id: app.clientId,
-      expires: Math.floor(t.expiresAt / 1000),
-      install: { installed: app.installed, version: Number(app.version) || app.version, status: app.status, uri: st.hosts.origin(portal.domain) },
+      scope,
+      expires: new Date(t.expiresAt).toISOString().replace(/\.\d{3}Z$/, '+00:00'),
+      install: {
+        installed: app.installed,
+        version: Number(app.version) || app.version,
+        status: app.status,
+        scope,
+        domain: portal.domain,
+        uri: st.hosts.portalUri(portal.domain),
+        client_endpoint: st.hosts.clientEndpoint(portal.domain),
+        member_id: portal.memberId,
+        member_type: 'user',
+      },
       user_id: Number(t.userId),
-      domain: portal.domain,
-      member_id: portal.memberId,
-      MEMBER_ID: portal.memberId,
-      status: app.status,
     },
+    time: timeBlock(st, started, { operating: 0, resetAt: started }),
   });
 }

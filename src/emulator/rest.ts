@@ -142,7 +142,7 @@ export async function handleRest(st: EmulatorState, req: Request, portal: Portal
   if (method === 'batch') {
     const started = st.now();
     try {
-      const result = await runBatch(params, (m, p, key) => executeMethod(st, portal, token, m, p, key));
+      const result = await runBatch(params, (m, p, key) => executeMethod(st, portal, token, m, p, key), st.opts.batchMaxLength);
       st.calls.push({ seq: st.nextSeq(), at: started, memberId: portal.memberId, clientId: token.clientId, userId: token.userId, method, params: withoutAuth(params), httpStatus: 200 });
       return reply({ result, time: timeBlock(st, started, operatingState(st, portal, method)) });
     } catch (e) {

@@ -1,5 +1,6 @@
 /** The emulator's whole memory: portals, tokens, logs, faults. One instance per createEmulator(). */
 import { systemClock, type Clock } from '../lib/clock.js';
+import { BATCH_MAX_LENGTH } from './batch.js';
 import { Hosts } from './hosts.js';
 import type { CallRecord, DeliveryRecord, EmulatorOptions, FaultSpec, OAuthRecord, Portal, TokenRecord } from './types.js';
 
@@ -19,6 +20,7 @@ export interface ResolvedOptions {
   pdfDelayMs: number;
   strictDownloadHeaders: boolean;
   defaultAppStatus: EmulatorOptions['defaultAppStatus'] & string;
+  batchMaxLength: number;
 }
 
 export class EmulatorState {
@@ -66,6 +68,7 @@ export class EmulatorState {
       pdfDelayMs: o.pdfDelayMs ?? 35_000,
       strictDownloadHeaders: o.strictDownloadHeaders ?? true,
       defaultAppStatus: o.defaultAppStatus ?? 'L',
+      batchMaxLength: o.batchMaxLength ?? BATCH_MAX_LENGTH,
     };
   }
 

@@ -297,6 +297,8 @@ export interface EmulatorOptions {
   pdfDelayMs?: number;
   /** Machine download URLs demand browser-like headers, as the real nginx does (reference §3.1). Default true. */
   strictDownloadHeaders?: boolean;
+  /** Characters of `cmd` strings one batch may carry before ERROR_BATCH_LENGTH_EXCEEDED (batch.ts; undocumented, default 1 MB). */
+  batchMaxLength?: number;
   /** Default OAuth app status letter for new installs. */
   defaultAppStatus?: AppStatus;
 }

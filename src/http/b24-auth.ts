@@ -7,6 +7,7 @@
  * The DOMAIN in a request is never used to decide where a token goes (reference §4.6, §13.5).
  */
 import { assertSafeEndpoint, isLoopbackHost } from '../bitrix24/endpoints.js';
+import { scopeList } from '../bitrix24/scopes.js';
 import type { Config } from '../config.js';
 import type { Portal } from '../db/schema/index.js';
 import { findAppTokenPortal, findPortalByMemberId, setApplicationTokenIfMissing, type AppTokenPortal } from '../portals/store.js';
@@ -114,20 +115,27 @@ export async function callWithToken(services: Pick<Services, 'fetch'>, base: URL
 
 export interface TokenInfo {
   memberId: string;
+  /** The portal's host as the OAuth server names it (`result.install.domain`). */
   domain: string;
-  /** https://<portal>/rest/ as the OAuth server reports it. */
+  /** The portal's REST endpoint exactly as the OAuth server gives it (`result.install.client_endpoint`). */
   clientEndpoint: string;
   clientId?: string;
+  /** The scopes granted to the app on the portal (`result.install.scope`, else the token's `result.scope`). */
   scope: string[];
   userId?: number;
   installed?: boolean;
 }
 
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
+
 /**
  * Asks the OAuth server which portal and app a token belongs to (`app.info` on the authorization
- * server, reference §4.6). The token must belong to `expectedMemberId` and, when we know our
- * client_id, to our app. The response shape is only partly documented, so every key is optional
- * and missing identity means refusal.
+ * server, reference §4.6 and §14). Its answer is `result: { client_id, scope, expires, user_id,
+ * install: { installed, version, status, scope, domain, uri, client_endpoint, member_id, member_type } }`:
+ * the portal's identity is under `result.install`, never at the top level (b24pysdk
+ * b24pysdk/api/responses/bitrix_app_info_response.py `B24AppInfoResult`/`B24AppInfoInstall`, and
+ * b24pysdk/credentials/auth.py, which compares `member_id` and `domain` with `app_info.install`).
+ * The token must belong to `expectedMemberId` and, when we know our client_id, to our app.
  */
 export async function verifyTokenWithOAuthServer(
   services: Pick<Services, 'fetch' | 'config'>,
@@ -137,22 +145,19 @@ export async function verifyTokenWithOAuthServer(
   const r = body.result as Json | undefined;
   if (status >= 500) throw new AppError('BITRIX24_ERROR', 'The Bitrix24 authorization server did not answer properly. Try again in a minute.');
   if (status !== 200 || !r || typeof r !== 'object') throw unauthorized();
-  const memberId = String(r.member_id ?? r.MEMBER_ID ?? '');
+  const install = r.install && typeof r.install === 'object' && !Array.isArray(r.install) ? (r.install as Json) : {};
+  const memberId = text(install.member_id) ?? '';
   if (!memberId || !(await constantTimeEqual(memberId, p.expectedMemberId))) throw unauthorized();
-  const clientId = typeof r.client_id === 'string' ? r.client_id : undefined;
+  const clientId = text(r.client_id);
   const ours = services.config.BITRIX24_CLIENT_ID;
   if (ours && clientId && clientId !== ours) throw unauthorized();
-  const install = (r.install ?? {}) as Json;
-  const uri = typeof install.uri === 'string' ? install.uri : undefined;
-  const domain = typeof r.domain === 'string' ? r.domain : uri ? new URL(uri).host : '';
-  const origin = uri ? new URL(uri).origin : domain ? `https://${domain}` : '';
-  const userId = Number(r.user_id ?? r.USER_ID);
+  const userId = Number(r.user_id);
   return {
     memberId,
-    domain,
-    clientEndpoint: origin ? `${origin.replace(/\/+$/, '')}/rest/` : '',
+    domain: text(install.domain) ?? '',
+    clientEndpoint: text(install.client_endpoint) ?? '',
     clientId,
-    scope: String(r.scope ?? r.SCOPE ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    scope: scopeList(text(install.scope) ?? text(r.scope)),
     userId: Number.isInteger(userId) && userId > 0 ? userId : undefined,
     installed: typeof install.installed === 'boolean' ? install.installed : undefined,
   };

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
 import { BATCH_LIMIT } from '../bitrix24/client.js';
 import { crmBatchCommands, mapCrmBatch, type CrmData, type CrmRecord } from '../documents/crm-data.js';
+import { emailHiddenIn } from '../../placements/server/proposal.js';
 import { getTemplate } from '../documents/templates/repo.js';
 import { isStarter, starterLayout } from '../documents/templates/starters/index.js';
 import { Bitrix24Error, type BatchCommand, type BatchResult } from '../bitrix24/types.js';
@@ -206,7 +207,9 @@ function recipientsFor(settings: RobotSettings, data: Awaited<ReturnType<typeof 
   if (!user || !user.ID) throw new RobotStop('robot.error.no_user');
   const userEmail = emailOf(user);
   const userName = fullName(user) || String(user.EMAIL ?? user.ID);
-  if (!userEmail) throw new RobotStop('robot.error.user_no_email', { name: userName });
+  // No EMAIL field at all: the token's scope (user_brief) hides it, which only an admin can change
+  // (b24restdocs api-reference/user/user-scope.md). An empty one: the employee has none.
+  if (!userEmail) throw new RobotStop(emailHiddenIn(user) ? 'robot.error.user_email_hidden' : 'robot.error.user_no_email', { name: userName });
 
   let client: RecipientInput;
   const cs = settings.clientSigner;
@@ -225,7 +228,7 @@ function recipientsFor(settings: RobotSettings, data: Awaited<ReturnType<typeof 
 }
 
 /** Ends the robot with an error the user can act on; the workflow gets status "error". */
-async function stop(services: Services, call: RobotCall, message: string): Promise<void> {
+async function stop(services: Services, call: RobotCall, message: string, lang: Lang): Promise<void> {
   const reply = robotErrorReply(message);
   if (call.subscribed === 'Y') {
     try {
@@ -234,6 +237,17 @@ async function stop(services: Services, call: RobotCall, message: string): Promi
       // The workflow no longer waits: nothing more to tell it. Anything else is retried by the queue.
       if (!(e instanceof Bitrix24Error && e.code === 'ACCESS_DENIED')) throw e;
       services.logger.warn({ portalId: call.portalId, callId: call.id }, 'robot error reply refused (ACCESS_DENIED)');
+    }
+  }
+  // The same words on the CRM card's timeline: a workflow log is easy to miss (and absent when the
+  // robot does not wait), and a robot that did nothing must never fail silently.
+  if (call.entityTypeId && call.entityId) {
+    try {
+      await services.bitrix24.forPortal(call.portalId).call('crm.timeline.logmessage.add', {
+        fields: { entityTypeId: call.entityTypeId, entityId: call.entityId, title: timelineTexts(lang)('log.title'), text: message, iconCode: 'info' },
+      });
+    } catch (e) {
+      services.logger.warn({ portalId: call.portalId, callId: call.id, code: e instanceof Bitrix24Error ? e.code : 'ERROR' }, 'robot error note not written to the timeline');
     }
   }
   await services.db.update(robotCalls).set({ status: 'failed', error: message, updatedAt: services.clock.now() }).where(and(eq(robotCalls.portalId, call.portalId), eq(robotCalls.id, call.id)));
@@ -283,12 +297,12 @@ export async function runRobotCall(services: Services, p: { portalId: string; ca
       });
     } catch (e) {
       if (e instanceof RobotStop) {
-        await stop(services, call, timelineTexts(lang)(e.key, e.vars));
+        await stop(services, call, timelineTexts(lang)(e.key, e.vars), lang);
         return { status: 'failed' };
       }
       // A refused document (bad template data, PDF problems) will not get better by retrying.
       if (isAppError(e) && e.status < 500) {
-        await stop(services, call, timelineTexts(lang)('robot.error.document', { error: e.message }));
+        await stop(services, call, timelineTexts(lang)('robot.error.document', { error: e.message }), lang);
         return { status: 'failed' };
       }
       throw e;

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { BATCH_LIMIT } from '../bitrix24/client.js';
+import { BATCH_LIMIT, BATCH_TOO_LONG } from '../bitrix24/client.js';
 import { Bitrix24Error, type BatchCommand } from '../bitrix24/types.js';
 import { auditEvents, type AuditEvent } from '../db/schema/audit-events.js';
 import { envelopes } from '../db/schema/envelopes.js';
@@ -221,6 +221,12 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
           await settle(d, e ? { ok: false, error: e.error, description: e.error_description } : `w${j}` in res.result ? { ok: true, result: res.result[`w${j}`] } : { ok: false, error: 'INTERNAL_SERVER_ERROR', description: 'no result' });
         }
       } catch (e) {
+        // Refused as too long even after the client halved it: what is left is one write, which goes
+        // on its own rather than in the same batch again (which would be refused forever).
+        if (e instanceof Bitrix24Error && e.code === BATCH_TOO_LONG) {
+          for (const d of chunk) retryAlone.push({ env: d.env, write: { ...d.write, alone: true } });
+          continue;
+        }
         failure = e;
         for (const d of chunk) transient.add(d.env.id);
       }

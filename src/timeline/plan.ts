@@ -72,9 +72,6 @@ export function commentEntityType(entityTypeId: number): string {
 
 const FINAL = new Set(['completed', 'declined', 'expired', 'voided']);
 
-/** Base64 characters of a sealed PDF that may travel inside a batch command (larger: its own call). */
-export const COMMENT_IN_BATCH_MAX = 2_000_000;
-
 /** The envelope has ended and everything its end produces is available (a completed one is also sealed). */
 export function isSettled(env: Pick<EnvelopeView, 'status' | 'sealedSha256'>): boolean {
   return FINAL.has(env.status) && (env.status !== 'completed' || Boolean(env.sealedSha256));
@@ -159,8 +156,9 @@ export function planEnvelope(input: PlanInput): Plan {
   // A reply the workflow refused (it stopped waiting) and whose timeline note did not go out yet.
   if (written.has('robot:reply-refused') && !written.has('robot:stale')) writes.push(staleRobotNote(env, env.status));
 
-  // 4. App triggers, so a portal can move the deal on the outcome.
-  if (isSettled(env)) {
+  // 4. App triggers, so a portal can move the item on the outcome. Only where Bitrix24 has triggers;
+  //    a contact's or a company's workflow learns the outcome from bizproc.event.send alone.
+  if (isSettled(env) && hasTriggers(owner.typeId)) {
     const code = env.status === 'completed' ? SIGN_TRIGGERS[0]!.code : env.status === 'declined' ? SIGN_TRIGGERS[1]!.code : undefined;
     if (code && !written.has(`trigger:${code}`)) {
       writes.push({ key: `trigger:${code}`, method: 'crm.automation.trigger.execute', params: { CODE: code, OWNER_TYPE_ID: owner.typeId, OWNER_ID: owner.id } });
@@ -174,8 +172,9 @@ export function planEnvelope(input: PlanInput): Plan {
     writes.push({
       key: 'comment:sealed',
       method: 'crm.timeline.comment.add',
-      // Rides in the last batch; a large file goes alone (flush.ts also retries it alone if a portal refuses it in batch).
-      alone: base64.length > COMMENT_IN_BATCH_MAX,
+      // Never inside a batch: a batch whose parameters are too long is refused whole
+      // (ERROR_BATCH_LENGTH_EXCEEDED, reference §14), and the robot's reply riding with it would never go out.
+      alone: true,
       params: {
         fields: {
           ENTITY_ID: owner.id,
@@ -188,6 +187,16 @@ export function planEnvelope(input: PlanInput): Plan {
   }
 
   return { writes, layoutHash, seq };
+}
+
+/**
+ * Whether Bitrix24 runs app triggers for this CRM type: "Triggers exist in leads, deals, estimates,
+ * invoices, and SPAs" (b24restdocs api-reference/crm/automation/triggers/crm-automation-trigger-execute.md;
+ * anything else is refused with "Incorrect parameter OWNER_TYPE_ID."). Lead 1, deal 2, old invoice 5,
+ * quote 7, smart invoice 31, smart processes ≥ 128; never contacts (3) or companies (4).
+ */
+export function hasTriggers(entityTypeId: number): boolean {
+  return [1, 2, 5, 7, 31].includes(entityTypeId) || entityTypeId >= 128;
 }
 
 /** The note written to the timeline when the workflow no longer takes the reply (its wait timed out). */

@@ -115,7 +115,7 @@ describe('install, update and uninstall against the emulated portal', () => {
     const res = await emu.control.installApp({ memberId: portal.memberId, ...CLIENT, installUrl: INSTALL_URL, handlerBase: PUBLIC, flavour: 'wizard', scope: 'crm,placement' });
     expect(res.delivery?.status).toBe(409);
     expect(res.delivery?.body).toContain('bizproc');
-    expect(res.delivery?.body).toContain('user_brief');
+    expect(res.delivery?.body).toContain('user_basic');
     expect(registrations(portal.memberId).placements).toEqual([]);
   });
 
@@ -199,7 +199,7 @@ describe('install, update and uninstall against the emulated portal', () => {
     expect(d.body).toContain(portal.domain);
     expect(d.body.match(/data-registered="true"/g)).toHaveLength(SIGN_PLACEMENTS.length + 3 + (registrationManifest.triggers?.length ?? 0));
     expect(d.body).not.toContain('data-registered="false"');
-    expect(d.body).toContain('crm, bizproc, placement, user_brief');
+    expect(d.body).toContain('crm, bizproc, placement, user_basic');
     // An admin's "register again" goes through the session API.
     const token = /"token":"([^"]+)"/.exec(d.body)![1]!;
     const again = await app.request('/api/portal/registrations', { method: 'POST', headers: { authorization: `Bearer ${token}` } });

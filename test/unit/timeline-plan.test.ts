@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Recipient } from '../../src/db/schema/recipients.js';
 import { parseRobotSettings } from '../../src/robots/properties.js';
-import { COMMENT_IN_BATCH_MAX, commentEntityType, planEnvelope, type PlanInput } from '../../src/timeline/plan.js';
+import { commentEntityType, hasTriggers, planEnvelope, type PlanInput } from '../../src/timeline/plan.js';
 
 /** The outbox planner's rules, without a portal: which writes are due for an envelope in a given state. */
 const rcp = (over: Partial<Recipient>): Recipient =>
@@ -53,10 +53,23 @@ describe('timeline planner', () => {
     const values = sealed.writes.find((w) => w.key === 'robot:reply')!.params.RETURN_VALUES as Record<string, string>;
     expect(values).toEqual({ envelope_id: 'env_1', status: 'signed', signed_pdf_url: 'https://sign.example/s/final/t', verify_url: 'https://sign.example/v/B24S-AAAA-BBBB-CCCC', decline_reason: '' });
     const comment = sealed.writes.find((w) => w.key === 'comment:sealed')!;
-    expect(comment.alone).toBe(false);
+    // However small, a file never rides in a batch beside the robot's reply (ERROR_BATCH_LENGTH_EXCEEDED refuses the whole batch).
+    expect(comment.alone).toBe(true);
+    expect(sealed.writes.filter((w) => w.alone).map((w) => w.key)).toEqual(['comment:sealed']);
     expect((comment.params.fields as { FILES: string[][] }).FILES).toEqual([['B24S-AAAA-BBBB-CCCC.pdf', 'JVBERg==']]);
-    const big = planEnvelope(base({ ...done, sealedPdf: new Uint8Array(COMMENT_IN_BATCH_MAX), env: { ...base().env, status: 'completed', sealedSha256: 'ab' } }));
-    expect(big.writes.find((w) => w.key === 'comment:sealed')!.alone).toBe(true);
+  });
+
+  it('triggers only where Bitrix24 has them: a contact or a company hears the outcome through event.send alone', () => {
+    const robot = { eventToken: 'tok', wait: true, subscribed: true };
+    const done = { recipients: [rcp({ status: 'signed' }), rcp({ id: 'rcp_b', party: 'client', signOrder: 2, name: 'Ivan', status: 'signed' })] };
+    const keysFor = (crmEntityTypeId: number) =>
+      planEnvelope(base({ ...done, robot, sealedPdf: new Uint8Array([37, 80, 68, 70]), env: { ...base().env, crmEntityTypeId, status: 'completed', sealedSha256: 'ab' } })).writes.map((w) => w.key).filter(Boolean);
+    for (const typeId of [3, 4]) {
+      expect(keysFor(typeId)).toContain('robot:reply');
+      expect(keysFor(typeId).some((k) => k!.startsWith('trigger:'))).toBe(false);
+    }
+    for (const typeId of [1, 2, 7, 31, 1046]) expect(keysFor(typeId)).toContain('trigger:b24sign_signed');
+    expect([1, 2, 3, 4, 5, 7, 31, 128].filter(hasTriggers)).toEqual([1, 2, 5, 7, 31, 128]);
   });
 
   it('a decline: reason in the log line, the reply and the activity; the "declined" trigger; never a comment', () => {

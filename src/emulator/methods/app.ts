@@ -1,9 +1,6 @@
-/** app.info, profile, user.current, user.get, user.admin (reference §1.6, §4.6, §6.4). */
-import { asObject, RestError, type MethodCtx, type MethodTable } from '../envelope.js';
-import { matches, page, sortRows } from '../list.js';
+/** app.info and profile (reference §1.6, §4.6); the user.* methods are in user.ts. */
+import { RestError, type MethodCtx, type MethodTable } from '../envelope.js';
 import type { Row } from '../types.js';
-
-const USER_SCOPES = ['user', 'user_brief', 'user_basic'];
 
 function user(ctx: MethodCtx, id: string): Row {
   const u = ctx.portal.users.find((x) => String(x.ID) === id);
@@ -38,23 +35,6 @@ export const appMethods: MethodTable = {
           TIME_ZONE: u.TIME_ZONE ?? '',
         },
       };
-    },
-  },
-  'user.current': { scope: USER_SCOPES, handler: (ctx) => ({ result: user(ctx, ctx.token.userId) }) },
-  'user.admin': { scope: USER_SCOPES, handler: (ctx) => ({ result: ctx.isAdmin }) },
-  'user.get': {
-    scope: USER_SCOPES,
-    handler: ({ portal, params }) => {
-      const reserved = new Set(['SORT', 'ORDER', 'FILTER', 'ADMIN_MODE', 'START', 'SELECT', 'IMAGE_RESIZE']);
-      const filter: Row = { ...asObject(params.FILTER ?? params.filter) };
-      for (const [k, v] of Object.entries(params)) if (/^[!<>=%@]*[A-Z_]+$/.test(k) && !reserved.has(k)) filter[k] = v;
-      const sortField = String(params.SORT ?? params.sort ?? 'ID');
-      const rows = sortRows(
-        portal.users.filter((u) => matches(u, filter)),
-        { [sortField]: String(params.ORDER ?? params.order ?? 'ASC') },
-      );
-      const p = page(rows, params.start ?? params.START);
-      return { result: p.items, total: p.total, next: p.next };
     },
   },
 };

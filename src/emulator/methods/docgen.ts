@@ -14,7 +14,7 @@ import type { DocumentRecord, Portal, Row, TemplateRecord } from '../types.js';
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 
 function templateView(st: EmulatorState, portal: Portal, t: TemplateRecord): Row {
-  const origin = st.hosts.origin(portal.domain);
+  const origin = st.hosts.portalUri(portal.domain);
   return {
     id: String(t.id), name: t.name, region: t.region, code: t.code, active: t.active, moduleId: 'crm', numeratorId: t.numeratorId,
     withStamps: t.withStamps, isDeleted: 'N', sort: String(t.sort), createTime: iso(t.createdAt), updateTime: iso(t.createdAt),
@@ -31,7 +31,7 @@ export function pdfReady(st: EmulatorState, d: DocumentRecord): boolean {
 function documentView(ctx: MethodCtx, d: DocumentRecord, machine: boolean): Row {
   const { st, portal } = ctx;
   const ready = pdfReady(st, d);
-  const origin = st.hosts.origin(portal.domain);
+  const origin = st.hosts.portalUri(portal.domain);
   const browser = (action: string) => `${origin}/bitrix/services/main/ajax.php?action=crm.documentgenerator.document.${action}&SITE_ID=s1&id=${d.id}`;
   const rest = (m: string) => `${st.hosts.clientEndpoint(portal.domain)}crm.documentgenerator.document.${m}?auth=${ctx.token.token}&token=documentgenerator%7C${d.downloadToken}&id=${d.id}`;
   const v: Row = {

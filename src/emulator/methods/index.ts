@@ -10,13 +10,14 @@ import { imMethods } from './im.js';
 import { placementMethods } from './placement.js';
 import { requisiteMethods } from './requisite.js';
 import { timelineMethods } from './timeline.js';
+import { userMethods } from './user.js';
 
 let table: Map<string, MethodDef> | undefined;
 
 export function methodTable(): Map<string, MethodDef> {
   table ??= new Map(
     Object.entries({
-      ...appMethods, ...placementMethods, ...eventMethods, ...bizprocMethods, ...crmMethods, ...requisiteMethods,
+      ...appMethods, ...userMethods, ...placementMethods, ...eventMethods, ...bizprocMethods, ...crmMethods, ...requisiteMethods,
       ...timelineMethods, ...docgenMethods, ...automationMethods, ...imMethods,
     }),
   );
