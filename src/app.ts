@@ -10,7 +10,8 @@ import { installRoutes } from './doors/install.js';
 import { eventRoutes } from './doors/events.js';
 import { appPageRoutes } from './doors/app-page.js';
 import { placementRoutes } from './doors/placements-door.js';
-import { placementAssetRoutes, renderPlacementPage } from './doors/placement-pages.js';
+import { renderPlacementPage } from './doors/placement-pages.js';
+import { assetRoutes } from './doors/assets.js';
 import { apiCardRoutes } from './doors/api-card.js';
 import { sessionApiRoutes } from './doors/session-api.js';
 import { templateRoutes } from './doors/api-templates.js';
@@ -36,6 +37,7 @@ export function createApp(services: Services) {
   });
 
   app.route('/', healthRoutes);
+  app.route('/', assetRoutes);
   app.route('/', signRoutes);
   app.route('/', apiEnvelopeRoutes as never);
   // Bitrix24 doors (install, events, app page, placements) and the frame session's JSON routes.
@@ -43,7 +45,6 @@ export function createApp(services: Services) {
   app.route('/', eventRoutes);
   app.route('/', appPageRoutes);
   app.route('/', placementRoutes(renderPlacementPage));
-  app.route('/', placementAssetRoutes());
   app.route('/', apiCardRoutes as never);
   app.route('/', sessionApiRoutes as never);
   app.route('/', templateRoutes as never);

@@ -1,3 +1,4 @@
+import type { Assets } from './assets/types.js';
 import type { Bitrix24ClientFactory } from './bitrix24/types.js';
 import type { Config } from './config.js';
 import type { Database, DbHandle } from './db/client.js';
@@ -35,4 +36,6 @@ export interface Services {
   sandbox?: SandboxHandle;
   /** The TCP peer of a request; absent means the Node adapter's socket. A Workers entry passes CF-Connecting-IP. */
   peerAddress?: PeerAddress;
+  /** Browser files under /assets: built in memory in development, the hashed files of `npm run build` in dist (src/assets/). */
+  assets: Assets;
 }

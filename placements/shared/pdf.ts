@@ -1,16 +1,19 @@
 /**
  * pdf.js, loaded only when a page actually shows a PDF (it is the heaviest thing we ship); the worker
- * is served by us next to the page scripts.
+ * is served by us, shared with the signing page.
  */
 import * as pdfjs from 'pdfjs-dist';
 
 export type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist';
 
+/** The worker's URL, set at bundle time (content-hashed in a production build): src/assets/browser.ts. */
+declare const B24_PDFJS_WORKER_URL: string;
+
 let configured = false;
 
 export async function openPdf(data: ArrayBuffer | Uint8Array) {
   if (!configured) {
-    pdfjs.GlobalWorkerOptions.workerSrc = new URL('./pdf.worker.mjs', import.meta.url).href;
+    pdfjs.GlobalWorkerOptions.workerSrc = B24_PDFJS_WORKER_URL;
     configured = true;
   }
   // pdf.js takes ownership of the buffer it is given: hand it a copy so callers may reuse theirs.

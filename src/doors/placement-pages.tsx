@@ -1,6 +1,5 @@
 /** @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
-import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { CARD_MESSAGES, type CardKey } from '../i18n/card.js';
 import { catalogFor, translator, type Lang } from '../i18n/index.js';
@@ -109,7 +108,7 @@ export async function renderPlacementPage(c: Context<AppEnv>, ctx: PlacementPage
             <style dangerouslySetInnerHTML={{ __html: PLACEMENT_CSS }} />
             <script type="application/json" id="b24s-boot" dangerouslySetInnerHTML={{ __html: jsonForScript(boot) }} />
             <script src={bx24ScriptUrl(services.config, ctx.portalDomain)} id="bx24-js" async />
-            <script type="module" src={`/assets/placements/${script}.js`} />
+            <script type="module" src={services.assets.url(`placements/${script}.js`)} />
           </head>
           <body>
             <main id="app" aria-live="polite">
@@ -356,28 +355,4 @@ function withTime(text: string, time: Child): Child {
 export function renderEnvelopeListFragment(lang: Lang, envelopes: CardEnvelope[], opts: { detail?: boolean } = {}): string {
   const t = translator(catalogFor(CARD_MESSAGES, lang));
   return (<EnvelopeList t={t} lang={lang} envelopes={envelopes} detail={opts.detail} />).toString();
-}
-
-// ——— static assets: the bundled page scripts and pdf.js's worker ———
-
-/**
- * Serves /assets/placements/*. The bundles are built once per app instance on first request (esbuild,
- * in memory) so `npm start` needs no build step; esbuild is imported lazily so only Node pays for it.
- */
-export function placementAssetRoutes() {
-  let built: Promise<Map<string, { body: Uint8Array; type: string; etag: string }>> | undefined;
-  return new Hono<AppEnv>().get('/assets/placements/:file{[A-Za-z0-9._-]+}', async (c) => {
-    built ??= import('../../placements/build.js').then((m) => m.buildPlacementAssets()).catch((e) => {
-      built = undefined;
-      throw e;
-    });
-    const assets = await built;
-    const asset = assets.get(c.req.param('file'));
-    if (!asset) return c.notFound();
-    if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304);
-    c.header('Content-Type', asset.type);
-    c.header('ETag', asset.etag);
-    c.header('Cache-Control', 'public, max-age=300');
-    return c.body(asset.body as Uint8Array<ArrayBuffer>);
-  });
 }

@@ -1,13 +1,9 @@
 import { Hono, type Context } from 'hono';
-import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { and, eq } from 'drizzle-orm';
 import type { EnvelopeLang } from '../db/schema/envelopes.js';
 import { envelopes } from '../db/schema/envelopes.js';
 import { fieldValues } from '../db/schema/field-values.js';
-import { fontBytes } from '../documents/fonts.js';
 import { clientIp } from '../http/client-ip.js';
 import { AppError, isAppError } from '../http/errors.js';
 import type { Services } from '../services.js';
@@ -25,38 +21,6 @@ export function requestMeta<E extends AppEnv>(c: Context<E>): RequestMeta {
 }
 
 const pickLang = (q: string | undefined, fallback: EnvelopeLang): EnvelopeLang => (LANGS.includes(q as EnvelopeLang) ? (q as EnvelopeLang) : fallback);
-
-/* ---------------------------------------------------------------- static assets we serve ---- */
-
-const require = createRequire(import.meta.url);
-const PDFJS_FILES: Record<string, string> = {
-  'pdf.min.mjs': 'pdfjs-dist/build/pdf.min.mjs',
-  'pdf.worker.min.mjs': 'pdfjs-dist/build/pdf.worker.min.mjs',
-};
-
-const bundles = new WeakMap<Services, Promise<string>>();
-/** The page script, bundled once per process from TypeScript (signature_pad included) by esbuild. */
-function clientBundle(services: Services): Promise<string> {
-  let p = bundles.get(services);
-  if (!p) {
-    p = (async () => {
-      const esbuild = await import('esbuild');
-      const out = await esbuild.build({
-        entryPoints: [fileURLToPath(new URL('../signing/client/page.ts', import.meta.url))],
-        bundle: true,
-        format: 'esm',
-        target: 'es2020',
-        minify: services.config.NODE_ENV === 'production',
-        write: false,
-        logLevel: 'silent',
-      });
-      return out.outputFiles[0]!.text;
-    })();
-    p.catch(() => bundles.delete(services));
-    bundles.set(services, p);
-  }
-  return p;
-}
 
 /* ---------------------------------------------------------------- page ---- */
 
@@ -90,7 +54,6 @@ button[disabled]{opacity:.55;cursor:not-allowed}.row{display:flex;gap:.5rem;flex
 #sig-pad{width:100%;height:180px;user-select:none;-webkit-user-select:none;border:1px solid #9ca3af;border-radius:.4rem;background:#fff;touch-action:none}
 .typed{font-family:"Caveat",cursive;font-size:2.4rem;min-height:3.2rem;border-bottom:1px solid #9ca3af;padding:0 .3rem}
 .msg{min-height:1.5rem;color:#065f46}.msg.err{color:#b91c1c}.state h2{font-size:1.3rem}
-@font-face{font-family:"Caveat";src:url(/assets/sign/caveat.ttf) format("truetype");font-display:swap}
 dialog{border:0;border-radius:.6rem;max-width:32rem;width:calc(100% - 2rem)}dialog::backdrop{background:rgba(0,0,0,.4)}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 `;
@@ -156,13 +119,20 @@ const SIG_TABS = [
 /** A line the page script fills with the outcome of an action, read out by screen readers. */
 const Status = ({ id }: { id: string }) => <p id={id} class="msg" role="status" aria-live="polite"></p>;
 
-function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeof pageModel>> }) {
+/** Where this page's script and handwriting face are served (hashed names in a production build). */
+interface PageAssets {
+  script: string;
+  caveat: string;
+}
+
+function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeof pageModel>>; assets: PageAssets }) {
   const t = props.model.texts;
   const isSigner = props.model.recipient.role === 'signer';
   const dataFields = props.model.fields.filter((f) => !['signature', 'initials', 'stamp'].includes(f.type));
   const needsStamp = props.model.fields.some((f) => f.type === 'stamp');
   return (
     <Shell lang={props.lang} title={props.model.title}>
+      <style dangerouslySetInnerHTML={{ __html: `@font-face{font-family:"Caveat";src:url(${props.assets.caveat}) format("truetype");font-display:swap}` }} />
       <script type="application/json" id="sign-data" dangerouslySetInnerHTML={{ __html: json(props.model) }} />
       <p class="hint">{fmt(t['doc.from'], { name: props.model.recipient.name })}</p>
       <section class="card" aria-labelledby="doc-h">
@@ -295,7 +265,7 @@ function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeo
           {t['guide.next']}
         </button>
       </div>
-      <script type="module" src="/assets/sign/app.js"></script>
+      <script type="module" src={props.assets.script}></script>
     </Shell>
   );
 }
@@ -359,19 +329,6 @@ const noStore = (c: Context) => {
 };
 
 export const signRoutes = new Hono<AppEnv>()
-  .get('/assets/pdfjs/:file', async (c) => {
-    const rel = PDFJS_FILES[c.req.param('file')];
-    if (!rel) throw new AppError('NOT_FOUND', 'No such file.');
-    const bytes = await readFile(require.resolve(rel));
-    return c.body(ab(bytes), 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' });
-  })
-  .get('/assets/sign/app.js', async (c) => {
-    const js = await clientBundle(c.var.services);
-    return c.body(js, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=300' });
-  })
-  .get('/assets/sign/caveat.ttf', async (c) => {
-    return c.body(ab(await fontBytes('handwriting')), 200, { 'Content-Type': 'font/ttf', 'Cache-Control': 'public, max-age=86400' });
-  })
   /** The permanent link to the sealed PDF every party receives. */
   .get('/s/final/:token', async (c) => {
     const { services } = c.var;
@@ -404,7 +361,8 @@ export const signRoutes = new Hono<AppEnv>()
       // An ended envelope tells only its outcome: a stolen link must not reveal the document.
       return c.html(<StatePage lang={lang} title={ctx.envelope.title} heading={t[h]} text={txt ? t[txt] : undefined} />);
     }
-    return c.html(<ActivePage lang={lang} model={await pageModel(services, ctx, lang)} />);
+    const assets = { script: services.assets.url('sign/app.js'), caveat: services.assets.url('sign/caveat.ttf') };
+    return c.html(<ActivePage lang={lang} model={await pageModel(services, ctx, lang)} assets={assets} />);
   })
   .get('/api/sign/:token', async (c) => {
     const { services } = c.var;

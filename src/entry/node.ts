@@ -16,6 +16,7 @@ import { createJobRunner } from '../jobs/runner.js';
 import type { Services } from '../services.js';
 import { mailerFromConfig } from '../notify/mailer.js';
 import { createSandbox } from '../sandbox/bootstrap.js';
+import { assetsForThisProcess } from './assets.js';
 import { exitIfConfigProblem } from './startup-errors.js';
 
 /** Without SESSION_SECRET (development only: production requires it) a random one is kept in DATA_DIR. */
@@ -60,6 +61,7 @@ async function main() {
     bitrix24: createBitrix24({ db: dbHandle.db, fetch: outbound, clock: systemClock, logger, config }),
     mailer: mailerFromConfig(config),
     sealer,
+    assets: await assetsForThisProcess(),
     ...(sandbox ? { sandbox: sandbox.handle } : {}),
   };
   const app = createApp(services);

@@ -1,3 +1,4 @@
+import { developmentAssets } from '../../src/assets/development.js';
 import { createBitrix24 } from '../../src/bitrix24/client.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { ManualClock, systemClock, type Clock } from '../../src/lib/clock.js';
@@ -42,6 +43,7 @@ export async function createTestServices(opts: { env?: Record<string, string>; c
     bitrix24: createBitrix24({ db: testDb.db, fetch: outbound, clock, logger, config }),
     mailer: mailerFromConfig(config),
     sealer: await testSealer(),
+    assets: developmentAssets(),
     testDb,
   };
 }

@@ -209,7 +209,7 @@ describe('card API', () => {
 });
 
 describe('placement assets', () => {
-  it('serves the bundled page scripts and pdf.js’s worker, and nothing else', async () => {
+  it('serves the bundled page scripts and pdf.js’s worker (shared with the signing page), and nothing else', async () => {
     const card = await app.request('/assets/placements/crm-card.js');
     expect(card.status).toBe(200);
     expect(card.headers.get('content-type')).toContain('javascript');
@@ -217,7 +217,7 @@ describe('placement assets', () => {
     expect(js.length).toBeLessThan(20_000);
     const etag = card.headers.get('etag')!;
     expect((await app.request('/assets/placements/crm-card.js', { headers: { 'if-none-match': etag } })).status).toBe(304);
-    expect((await app.request('/assets/placements/pdf.worker.mjs')).status).toBe(200);
+    expect((await app.request('/assets/pdfjs/pdf.worker.min.mjs')).status).toBe(200);
     expect((await app.request('/assets/placements/nope.js')).status).toBe(404);
     expect((await app.request('/assets/placements/..%2Fbuild.ts')).status).toBe(404);
   });

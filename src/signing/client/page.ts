@@ -1,5 +1,5 @@
 /**
- * The signing page's script (bundled by esbuild, served at /assets/sign/app.js). The server renders
+ * The signing page's script (bundled by esbuild: src/assets/browser.ts). The server renders
  * the form; this script shows the PDF with pdf.js, highlights this recipient's fields, drives the
  * "next field" guide, the one-time code, the three ways to sign, and decline.
  */
@@ -15,6 +15,10 @@ const $ = <E extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
 const base = `/api/sign/${encodeURIComponent(token)}`;
 const MARKS = new Set(['signature', 'initials', 'stamp']);
+
+// Where pdf.js is served, set at bundle time (content-hashed in a production build): src/assets/browser.ts.
+declare const B24_PDFJS_URL: string;
+declare const B24_PDFJS_WORKER_URL: string;
 
 let actionToken: string | null = null;
 let method: 'typed' | 'drawn' | 'uploaded' = 'typed';
@@ -66,9 +70,8 @@ async function renderPdf() {
   const url = `${base}/document.pdf`;
   ($('download') as HTMLAnchorElement).href = url;
   try {
-    const pdfjsUrl = '/assets/pdfjs/pdf.min.mjs';
-    const pdfjs = (await import(/* @vite-ignore */ pdfjsUrl)) as typeof import('pdfjs-dist');
-    pdfjs.GlobalWorkerOptions.workerSrc = '/assets/pdfjs/pdf.worker.min.mjs';
+    const pdfjs = (await import(/* @vite-ignore */ B24_PDFJS_URL)) as typeof import('pdfjs-dist');
+    pdfjs.GlobalWorkerOptions.workerSrc = B24_PDFJS_WORKER_URL;
     const doc = await pdfjs.getDocument({ url }).promise;
     holder.textContent = '';
     const width = Math.max(280, holder.clientWidth);

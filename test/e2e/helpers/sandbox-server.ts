@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../../../src/app.js';
+import { developmentAssets } from '../../../src/assets/development.js';
 import { createBitrix24 } from '../../../src/bitrix24/client.js';
 import { createJobHandlers } from '../../../src/jobs/handlers.js';
 import { createJobRunner } from '../../../src/jobs/runner.js';
@@ -57,6 +58,7 @@ export async function startSandboxServer(db: TestDb, o: { port?: number; dataDir
     bitrix24: createBitrix24({ db: db.db, fetch: sandbox.fetch, clock: systemClock, logger, config }),
     sealer: await testSealer(),
     sandbox: sandbox.handle,
+    assets: developmentAssets(),
   };
   const app = createApp(services);
   await sandbox.start(services, (req) => app.fetch(req));
