@@ -7,6 +7,7 @@ import { createPostgresDb } from '../../src/db/postgres.js';
 import { enqueue, findJob, type Job, type JobContext } from '../../src/jobs/queue.js';
 import { createJobRunner, type JobRunner } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { pino } from 'pino';
 import { createTestDb, POSTGRES_REACHABLE, type TestDb } from '../helpers/db.js';
 
 /**
@@ -298,6 +299,77 @@ describe.runIf(POSTGRES_REACHABLE)('a runner process killed with -9', () => {
       expect(await findJob(own.db, job.id)).toMatchObject({ status: 'done', attempts: 1, lastError: null });
     } finally {
       await stopBoth();
+    }
+  });
+});
+
+describe.runIf(POSTGRES_REACHABLE)('the outcome write loses its connection', () => {
+  it('pg_terminate_backend during the write: it is retried on a new connection at once, and the job runs once', { timeout: 30_000 }, async () => {
+    const own = await createTestDb('postgres');
+    const runnerPool = createPostgresDb(own.url!, { max: 2 });
+    let runs = 0;
+    const warnings: string[] = [];
+    let endHandler!: () => void;
+    const handlerMayEnd = new Promise<void>((resolve) => (endHandler = resolve));
+    const r = createJobRunner<NoServices>({
+      db: runnerPool.db,
+      handlers: {
+        'cut-write': async () => {
+          runs++;
+          await handlerMayEnd;
+        },
+      },
+      services: {},
+      logger: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) }),
+      concurrency: 1,
+      pollMs: 20,
+      leaseMs: 60_000,
+      workerId: 'victim',
+    });
+    let unlock!: () => void;
+    const unlocked = new Promise<void>((resolve) => (unlock = resolve));
+    let holder: Promise<void> | undefined;
+    try {
+      const { job } = await enqueue(own.db, { kind: 'cut-write' });
+      r.start();
+      while (runs === 0) await sleep(10);
+      // Hold the job's row, so the outcome write has to wait on its own connection, where we cut it.
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      holder = own.db.transaction(async (tx) => {
+        await tx.execute(sql`select id from jobs where id = ${job.id} for update`);
+        locked();
+        await unlocked;
+      });
+      await isLocked;
+      endHandler();
+      let cut: number[] = [];
+      for (const deadline = Date.now() + 5_000; cut.length === 0; await sleep(10)) {
+        if (Date.now() > deadline) throw new Error('the outcome write never waited on the row');
+        cut = rowsOf<{ pid: number }>(
+          await own.db.execute(sql`select pid from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock' and query like 'update "jobs" set "status"%'`),
+        ).map((x) => x.pid);
+      }
+      await own.db.execute(sql`select pg_terminate_backend(pid) from unnest(${sql.raw(`array[${cut.join(',')}]::int[]`)}) as pid`);
+      const cutAt = Date.now();
+      unlock();
+      await holder;
+      while ((await findJob(own.db, job.id))!.status !== 'done') {
+        if (Date.now() - cutAt > 10_000) throw new Error('the outcome was not recorded 10 s after its connection was cut');
+        await sleep(10);
+      }
+      // The first retry comes 100 ms later on a fresh connection: nothing like the 60 s lease.
+      expect(Date.now() - cutAt).toBeLessThan(2_000);
+      expect(runs).toBe(1);
+      expect(warnings).toContain('recording job outcome failed; retrying');
+      expect(await findJob(own.db, job.id)).toMatchObject({ status: 'done', attempts: 1, lockedBy: null });
+    } finally {
+      unlock();
+      await holder?.catch(() => undefined);
+      await r.stop({ timeoutMs: 2_000 });
+      await runnerPool.close();
+      await own.close();
     }
   });
 });

@@ -19,7 +19,7 @@ import {
   type Job,
   type JobHandlers,
 } from '../../src/jobs/queue.js';
-import { createJobRunner, type JobRunnerOptions } from '../../src/jobs/runner.js';
+import { createJobRunner, type JobRunner, type JobRunnerOptions } from '../../src/jobs/runner.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { createLogger, silentLogger } from '../../src/lib/logger.js';
 import { createJobHandlers, noopJob } from '../../src/jobs/handlers.js';
@@ -487,5 +487,149 @@ describe('per-key ordering', () => {
     // Both runners really took part.
     expect(ranBy.get('order-a') ?? 0).toBeGreaterThan(5);
     expect(ranBy.get('order-b') ?? 0).toBeGreaterThan(5);
+  });
+});
+
+/**
+ * The runner's database, with UPDATE statements failing while `failing(values)` says so: what a
+ * dropped connection or a restarting server looks like to the outcome write (or to every write).
+ */
+function withFailingUpdates(real: Database, failing: (values: Record<string, unknown>) => boolean): Database {
+  const rejected = (err: Error): any =>
+    new Proxy(() => {}, { get: (_t, p) => (p === 'then' ? (ok: never, fail: never) => Promise.reject(err).then(ok, fail) : () => rejected(err)) });
+  return new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop !== 'update') return Reflect.get(target, prop, receiver);
+      return (table: typeof jobs) => {
+        const builder = target.update(table);
+        return new Proxy(builder, {
+          get(b, p, r) {
+            if (p !== 'set') return Reflect.get(b, p, r);
+            return (values: Record<string, unknown>) =>
+              failing(values) ? rejected(new Error('write failed: connection terminated (injected)')) : b.set(values as never);
+          },
+        });
+      };
+    },
+  });
+}
+
+/** Outcome writes (done, retry, dead) are the updates that set a status; heartbeats and disowning do not. */
+const isOutcome = (values: Record<string, unknown>) => 'status' in values && values.status !== 'running';
+
+/** A runs the job and cannot record it; B, started once A ran it, must run it again and record it. */
+async function handOver(a: JobRunner, b: JobRunner, jobId: number, ran: unknown[]): Promise<void> {
+  try {
+    a.start();
+    await waitFor('a to run the job', () => ran.length === 1);
+    b.start();
+    await waitFor('b to run it again', () => ran.length === 2, 10_000);
+    await waitFor('the outcome', async () => (await reload(jobId)).status === 'done', 5_000);
+  } finally {
+    // A may still be retrying its outcome write: it gives up within its settleRetryMs.
+    await Promise.all([a.stop({ timeoutMs: 6_000 }), b.stop({ timeoutMs: 2_000 })]);
+  }
+}
+
+describe('recording the outcome', () => {
+  it('a failed outcome write is retried within a second, and the job does not run again', async () => {
+    const kind = freshKind('settle-retry');
+    let failures = 0;
+    let runs = 0;
+    let handlerEnd = 0;
+    const faulty = withFailingUpdates(db, (values) => isOutcome(values) && failures < 3 && ++failures > 0);
+    const r = runner(
+      {
+        [kind]: async () => {
+          runs++;
+          handlerEnd = Date.now();
+        },
+      },
+      { db: faulty },
+    );
+    const { job } = await enqueue(db, { kind });
+    r.start();
+    try {
+      await waitFor('the outcome', async () => (await reload(job.id)).status === 'done', 5_000);
+    } finally {
+      await r.stop();
+    }
+    const doneAt = Date.now();
+    expect(failures).toBe(3);
+    expect(runs).toBe(1);
+    // Three failures, then 100 + 200 + 400 ms of backoff: nowhere near the 5 s lease.
+    expect(doneAt - handlerEnd).toBeLessThan(2_000);
+    expect(await reload(job.id)).toMatchObject({ status: 'done', attempts: 1, lockedBy: null, heartbeatAt: null });
+  });
+
+  it('an outcome that cannot be written is given up and the job is run again at once, not after its lease', async () => {
+    const kind = freshKind('settle-give-up');
+    const ran: Array<{ by: string; at: number }> = [];
+    const handler = async (_job: Job, ctx: { workerId: string }) => void ran.push({ by: ctx.workerId, at: Date.now() });
+    // A's outcome writes (and, once it ran the job, its claims) fail; its heartbeats and the disowning write go through.
+    const failsForA = (values: Record<string, unknown>) => isOutcome(values) || (values.status === 'running' && ran.length > 0);
+    const a = runner({ [kind]: handler }, { db: withFailingUpdates(db, failsForA), workerId: 'settle-a', leaseMs: 60_000, settleRetryMs: 500 });
+    const b = runner({ [kind]: handler }, { workerId: 'settle-b', leaseMs: 60_000 });
+    const { job } = await enqueue(db, { kind });
+    await handOver(a, b, job.id, ran);
+    expect(ran.map((x) => x.by)).toEqual(['settle-a', 'settle-b']);
+    // Retried (after 100 and 200 ms) until the next wait would pass settleRetryMs, then disowned:
+    // claimable at once, not after the 8 s takeover window or the 60 s lease.
+    expect(ran[1]!.at - ran[0]!.at).toBeGreaterThanOrEqual(300);
+    expect(ran[1]!.at - ran[0]!.at).toBeLessThan(2_500);
+    expect(await reload(job.id)).toMatchObject({ status: 'done', attempts: 2, lockedBy: null });
+  });
+
+  it('when the database is unreachable for the holder, its job is taken over once the heartbeat is stale', async () => {
+    const kind = freshKind('settle-outage');
+    const ran: Array<{ by: string; at: number }> = [];
+    let outage = false;
+    const handler = async (_job: Job, ctx: { workerId: string }) => {
+      ran.push({ by: ctx.workerId, at: Date.now() });
+      // The holder loses the database just as its handler ends: no outcome, no heartbeat, no disowning.
+      if (ctx.workerId === 'outage-a') outage = true;
+    };
+    const timing = { heartbeatMs: 100, takeoverMs: 800, leaseMs: 60_000 };
+    const a = runner({ [kind]: handler }, { ...timing, db: withFailingUpdates(db, () => outage), workerId: 'outage-a', settleRetryMs: 5_000 });
+    const b = runner({ [kind]: handler }, { ...timing, workerId: 'outage-b' });
+    const { job } = await enqueue(db, { kind });
+    await handOver(a, b, job.id, ran);
+    expect(ran.map((x) => x.by)).toEqual(['outage-a', 'outage-b']);
+    expect(ran[1]!.at - ran[0]!.at).toBeGreaterThanOrEqual(600);
+    expect(ran[1]!.at - ran[0]!.at).toBeLessThan(3_000);
+    const row = await reload(job.id);
+    expect(row).toMatchObject({ status: 'done', attempts: 2, lockedBy: null });
+    expect(row.lastError).toMatch(/^heartbeat missed \(runner outage-a silent for/);
+  });
+
+  it('last_error drops NUL characters, which PostgreSQL text cannot store', async () => {
+    const kind = freshKind('nul');
+    const r = runner({ [kind]: async () => Promise.reject(new JobPermanentFailure('bad\u0000byte')) });
+    const { job } = await enqueue(db, { kind });
+    await r.runUntilIdle();
+    expect(await reload(job.id)).toMatchObject({ status: 'dead', lastError: 'JobPermanentFailure: badbyte' });
+  });
+});
+
+describe('heartbeat takeover', () => {
+  it('a silent holder\'s job is taken over before its lease lapses; the old holder can no longer settle it', async () => {
+    const clock = aheadClock();
+    const kind = freshKind('silent');
+    const { job } = await enqueue(db, { kind });
+    const claim = (workerId: string) => claimJobs(db, { workerId, limit: 1, kinds: [kind], now: clock.now(), leaseMs: 60_000, takeoverMs: 300 });
+    const [mine] = await claim('silent');
+    expect(mine).toMatchObject({ id: job.id, lockedBy: 'silent', heartbeatAt: expect.any(Date) });
+    expect(await claim('eager')).toHaveLength(0);
+    await sleep(450);
+    // The lease (60 s by the hand-set clock) has not lapsed: only the heartbeat's age lets this happen.
+    const [theirs] = await claim('other');
+    expect(theirs).toMatchObject({ id: job.id, attempts: 2, lockedBy: 'other' });
+    expect(theirs!.lastError).toMatch(/^heartbeat missed \(runner silent silent for 0\.\d s\)$/);
+    expect(await markDone(db, mine!, 'silent', clock.now())).toBe(false);
+    expect(await markDone(db, theirs!, 'other', clock.now())).toBe(true);
+  });
+
+  it('refuses a takeover window shorter than two heartbeats', () => {
+    expect(() => runner({}, { heartbeatMs: 1_000, takeoverMs: 1_500 })).toThrow(/at least two heartbeats/);
   });
 });
