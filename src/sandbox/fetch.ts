@@ -6,9 +6,8 @@ import { SANDBOX } from './config.js';
  * requests for it never touch the network:
  * - emulator virtual hosts (`*.bitrix24.test`, `oauth.bitrix24.test`) go to the emulator;
  * - `<origin>/sandbox/portal/<host>/…` (the emulator's path-prefix form, which it hands out as the
- *   portal's addresses) goes to the emulator with the prefix removed;
- * - `<origin>/rest/…`: the portal's origin is ours, and Bitrix24 portals answer REST at
- *   `<origin>/rest/`, which is what the install stores as the portal's endpoint;
+ *   portal's addresses, and the install stores its client_endpoint exactly so) goes to the emulator
+ *   with the prefix removed;
  * - everything else (TSA, SMTP-less nothing) goes to the real network.
  */
 export function sandboxFetch(emulator: Pick<Emulator, 'fetch'>, o: { origin: string; emulatorBase: string; domain: string }, fallback: typeof fetch): typeof fetch {
@@ -23,7 +22,6 @@ export function sandboxFetch(emulator: Pick<Emulator, 'fetch'>, o: { origin: str
     if (url.origin === o.origin && url.pathname.startsWith(`${SANDBOX.portalPath}/`)) {
       return inner(req, `${url.pathname.slice(SANDBOX.portalPath.length)}${url.search}`);
     }
-    if (url.origin === o.origin && url.pathname.startsWith('/rest/')) return inner(req, `/${o.domain}${url.pathname}${url.search}`);
     return fallback(req);
   };
 }

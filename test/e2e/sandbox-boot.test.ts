@@ -23,10 +23,9 @@ describe('sandbox switch', () => {
     expect(testConfig({ ...production, BITRIX24_CLIENT_ID: 'local.x', BITRIX24_CLIENT_SECRET: 's', SANDBOX: '1' }).sandboxEnabled).toBe(false);
   });
 
-  it('runs the app with the sandbox credentials, the BX24 stand-in and a live timeline, leaving explicit settings alone', () => {
+  it('runs the app with the sandbox credentials and a live timeline, leaving explicit settings alone', () => {
     const c = sandboxConfig(testConfig({ PUBLIC_URL: 'http://localhost:3000', BITRIX24_ALLOW_INSECURE_ENDPOINTS: '0' }));
     expect([c.BITRIX24_CLIENT_ID, c.BITRIX24_CLIENT_SECRET, c.BITRIX24_ALLOW_INSECURE_ENDPOINTS]).toEqual([SANDBOX.clientId, SANDBOX.clientSecret, true]);
-    expect(c.BX24_JS_URL).toBe('http://localhost:3000/sandbox/bx24.js');
     expect(c.BITRIX24_OAUTH_HOSTS).toContain('localhost');
     expect([c.TIMELINE_DEBOUNCE_MS, c.TIMELINE_MAX_WAIT_MS]).toEqual([300, 3000]);
     expect(sandboxConfig(testConfig({ TIMELINE_DEBOUNCE_MS: '5000' })).TIMELINE_DEBOUNCE_MS).toBe(5000);
@@ -36,7 +35,7 @@ describe('sandbox switch', () => {
     const services = await createTestServices({ env: { BITRIX24_CLIENT_ID: 'local.x', BITRIX24_CLIENT_SECRET: 's' } });
     try {
       const app = createApp(services);
-      for (const path of ['/sandbox', '/sandbox/mail', '/sandbox/deal/15', '/sandbox/bx24.js']) {
+      for (const path of ['/sandbox', '/sandbox/mail', '/sandbox/deal/15']) {
         expect((await app.request(path)).status, path).toBe(404);
       }
     } finally {
@@ -67,7 +66,8 @@ describe('sandbox start, robot and restart', () => {
     expect(reg.robotAttachments.map((a) => a.stageId)).toEqual([SANDBOX.robotStageId]);
     const [row] = await db.db.select().from(portals).where(eq(portals.memberId, SANDBOX.memberId));
     expect(row!.status).toBe('installed');
-    expect(row!.clientEndpoint).toBe(`${first.origin}/rest/`);
+    // Stored exactly as the portal's OAuth server names it (the emulator's path form), not rebuilt from an origin.
+    expect(row!.clientEndpoint).toBe(`${first.origin}${SANDBOX.portalPath}/${h.domain}/rest/`);
 
     // The pages render; a placement frame posted from the deal page is accepted by the real door.
     expect((await first.app.request(`${first.origin}/sandbox`)).status).toBe(200);
