@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { errorBody, toAppError, wantsHtml } from './http/errors.js';
 import { renderErrorPage } from './http/error-page.js';
+import { capBodies } from './http/body-limit.js';
 import { securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './doors/health.js';
 import { signRoutes } from './doors/sign.js';
@@ -35,6 +36,8 @@ export function createApp(services: Services) {
     await next();
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
+  // Before any door reads a body: every body is capped, sized per door (src/http/body-limit.ts).
+  app.use(capBodies(services.config));
 
   app.route('/', healthRoutes);
   app.route('/', assetRoutes);

@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { requestDocgenPdf } from '../documents/docgen.js';
 import { ZFieldDefs } from '../documents/fields.js';
@@ -94,7 +93,7 @@ templateRoutes.post('/api/templates/starters/:id/preview', async (c) => {
   return pdfResponse(c, result);
 });
 
-templateRoutes.post('/api/templates/uploads', bodyLimitFor(), async (c) => {
+templateRoutes.post('/api/templates/uploads', async (c) => {
   const { services, session } = c.var;
   const { bytes, filename } = await readPdfBody(c);
   const info = await inspectUpload(bytes, uploadLimitsFrom(services.config));
@@ -181,19 +180,6 @@ templateRoutes.post('/api/templates/:id/preview', async (c) => {
   });
   return pdfResponse(c, prepared.result);
 });
-
-function bodyLimitFor() {
-  return async (c: Context<SessionEnv>, next: () => Promise<void>) => {
-    const max = c.var.services.config.UPLOAD_MAX_BYTES;
-    // Multipart framing adds a little; the PDF itself is checked exactly by inspectUpload.
-    return bodyLimit({
-      maxSize: max + 64 * 1024,
-      onError: () => {
-        throw new AppError('PDF_TOO_LARGE', `The file is larger than the limit of ${(max / 1024 / 1024).toFixed(1)} MB.`, { limit: max });
-      },
-    })(c, next);
-  };
-}
 
 /** A PDF as the raw body (`application/pdf`) or as the `file` part of a multipart form. */
 async function readPdfBody(c: Context): Promise<{ bytes: Uint8Array; filename?: string }> {

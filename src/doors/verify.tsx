@@ -4,12 +4,12 @@
  *   POST /v              multipart `file` → verdict page, details folded
  *   GET  /v/:publicId    the sealed document's public summary, with the upload form to compare a copy
  *   POST /api/verify     multipart `file` or a raw application/pdf body → the same verdict as JSON
- * Minimal projection only (projection.ts); uploads capped at UPLOAD_MAX_BYTES; per-IP rate limit;
+ * Minimal projection only (projection.ts); uploads capped at UPLOAD_MAX_BYTES (http/body-limit.ts, then
+ * exactly here); per-IP rate limit;
  * verification runs in a worker thread bounded by time and heap (verify/off-thread.ts) and its work
  * is linear in the file (verify/scan.ts); nothing uploaded is stored.
  */
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { FC, PropsWithChildren } from 'hono/jsx';
 import { clientIp } from '../http/client-ip.js';
 import { AppError } from '../http/errors.js';
@@ -22,8 +22,6 @@ import { verifyPdfOffThread, verifyWorkers } from '../documents/verify/off-threa
 import type { WorkerPool } from '../lib/worker-task.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
-
-const MULTIPART_OVERHEAD = 64 * 1024;
 
 function langOf(c: Context, fallback?: string): Lang {
   const q = c.req.query('lang');
@@ -92,13 +90,6 @@ export function verifyRoutes() {
     }
     await next();
   };
-  const limitBody = (c: Context<AppEnv>, next: () => Promise<void>) =>
-    bodyLimit({
-      maxSize: c.var.services.config.UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD,
-      onError: () => {
-        throw new AppError('PDF_TOO_LARGE', `The file is larger than ${Math.floor(c.var.services.config.UPLOAD_MAX_BYTES / 1048576)} MB.`);
-      },
-    })(c, next);
 
   app.get('/v', (c) => {
     const id = c.req.query('id');
@@ -114,7 +105,7 @@ export function verifyRoutes() {
     );
   });
 
-  app.post('/v', rateLimit, limitBody, async (c) => {
+  app.post('/v', rateLimit, async (c) => {
     const lang = langOf(c);
     const result = await verifyUpload(c, () => workers(c.var.services));
     return c.html(
@@ -158,7 +149,7 @@ export function verifyRoutes() {
     );
   });
 
-  app.post('/api/verify', rateLimit, limitBody, async (c) => c.json(await verifyUpload(c, () => workers(c.var.services))));
+  app.post('/api/verify', rateLimit, async (c) => c.json(await verifyUpload(c, () => workers(c.var.services))));
 
   return app;
 }
