@@ -60,8 +60,12 @@ export const ZConfig = z
     JOBS_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
     /** How often an idle job runner looks for due jobs. */
     JOBS_POLL_MS: z.coerce.number().int().min(50).default(1000),
-    /** A claimed job's lease; renewed every third of it while the handler runs, reclaimed when it lapses. */
+    /** A claimed job's lease: the backstop for holders that never heartbeat; renewed with every heartbeat. */
     JOBS_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
+    /** How often a runner stamps heartbeat_at on the jobs it holds (a timer, so busy handlers still beat). */
+    JOBS_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2_000),
+    /** A running job whose holder has been silent this long is taken over; it is also the longest event-loop stall a holder survives, less one heartbeat. */
+    JOBS_TAKEOVER_MS: z.coerce.number().int().min(1000).default(8_000),
     SMTP_URL: optionalString,
     MAIL_FROM: z.string().default('b24-sign <no-reply@localhost>'),
     SEAL_P12_PATH: optionalString,
@@ -92,6 +96,9 @@ export const ZConfig = z
     ),
   })
   .superRefine((c, ctx) => {
+    if (c.JOBS_TAKEOVER_MS < 2 * c.JOBS_HEARTBEAT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['JOBS_TAKEOVER_MS'], message: 'must be at least two JOBS_HEARTBEAT_MS, or live runners lose their jobs' });
+    }
     if (c.NODE_ENV === 'production') {
       // Production never falls back to a development stand-in (sandbox, generated secret or seal).
       for (const [name, why] of Object.entries(REQUIRED_IN_PRODUCTION)) {

@@ -83,6 +83,8 @@ async function main() {
           concurrency: config.JOBS_CONCURRENCY,
           pollMs: config.JOBS_POLL_MS,
           leaseMs: config.JOBS_LEASE_MS,
+          heartbeatMs: config.JOBS_HEARTBEAT_MS,
+          takeoverMs: config.JOBS_TAKEOVER_MS,
           workerId: `${hostname()}:${process.pid}:${randomToken(6)}`,
         })
       : undefined;
