@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DatabaseConfig } from '../config.js';
+import { ConfigError, type DatabaseConfig } from '../config.js';
 import type { DbHandle } from './client.js';
 import { MIGRATIONS_FOLDER, migrate, type MigrationReport } from './migrate.js';
 import { createPgliteDb } from './pglite.js';
@@ -12,6 +12,10 @@ import { createPostgresDb } from './postgres.js';
  */
 export async function openMigratedDatabase(config: DatabaseConfig, opts: { max?: number } = {}): Promise<{ handle: DbHandle; migrations: MigrationReport }> {
   const folder = config.MIGRATIONS_DIR ?? MIGRATIONS_FOLDER;
+  // A build shipped without its migrations is a deployment mistake: say where we looked, exit 78.
+  if (!existsSync(join(folder, 'meta', '_journal.json'))) {
+    throw new ConfigError([`MIGRATIONS_DIR: no migrations in ${folder} (meta/_journal.json is missing); set it to the project's migrations/ folder`]);
+  }
   if (config.DATABASE_URL) {
     // Migrate over one dedicated connection: the advisory lock is per session.
     const migrator = createPostgresDb(config.DATABASE_URL, { max: 1 });

@@ -18,7 +18,7 @@ async function main() {
   // Host and database name only: the URL may carry a password.
   const url = config.DATABASE_URL ? new URL(config.DATABASE_URL) : undefined;
   const target = url ? `PostgreSQL ${url.host}${url.pathname}` : `PGlite in ${config.DATA_DIR}`;
-  const { handle, migrations } = await openMigratedDatabase(config, { max: 1 });
+  const { handle, migrations } = await openMigratedDatabase(config, { max: 1 }).catch((e: unknown) => exitIfConfigProblem(e, 'db:migrate'));
   await handle.close();
   const { applied, total } = migrations;
   console.log(`db:migrate: ${target}: ${applied.length ? `applied ${applied.join(', ')}` : 'already up to date'} (${total} migrations in total)`);

@@ -41,7 +41,7 @@ async function main() {
     exitIfConfigProblem(e);
   }
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
-  const { handle: dbHandle, migrations } = await openMigratedDatabase(config);
+  const { handle: dbHandle, migrations } = await openMigratedDatabase(config).catch((e: unknown) => exitIfConfigProblem(e));
   if (migrations.applied.length) logger.info({ applied: migrations.applied }, 'database migrated');
   const network = globalThis.fetch.bind(globalThis);
   // Without Bitrix24 credentials (never in production) the sandbox portal runs in-process.

@@ -3,6 +3,8 @@
  * the schema in src/db/schema, and a database holding data at the baseline must reach head intact.
  * Runs on PostgreSQL, and on PGlite with TEST_DB=pglite.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rowsOf, type Database } from '../../src/db/client.js';
-import { MIGRATIONS_FOLDER, migrate, readJournal } from '../../src/db/migrate.js';
+import { findMigrationsFolder, MIGRATIONS_FOLDER, migrate, readJournal } from '../../src/db/migrate.js';
+import { openMigratedDatabase } from '../../src/db/open.js';
 import { catalogOf, createFromSchema, pendingSchemaChanges } from '../helpers/catalog.js';
 import { createTestDb, TEST_DB_KIND, type TestDb } from '../helpers/db.js';
 
@@ -144,4 +147,46 @@ describe('upgrade from the baseline', () => {
     expect(await catalogOf(db.db)).toEqual(await catalogOfSchema());
     expect((await migrate(db.db)).applied).toEqual([]);
   });
+});
+
+describe('npm run db:migrate and the migrations folder', () => {
+  const ROOT = join(import.meta.dirname, '../..');
+
+  it('is found above the running code, from src/db/ as from a bundle in dist/', () => {
+    expect(MIGRATIONS_FOLDER).toBe(join(ROOT, 'migrations'));
+    const app = mkdtempSync(join(tmpdir(), 'b24-shipped-'));
+    scratch.push(app);
+    const journalIn = (folder: string) => {
+      mkdirSync(join(folder, 'meta'), { recursive: true });
+      writeFileSync(join(folder, 'meta', '_journal.json'), '{"entries":[]}');
+    };
+    // A bundle in dist/ next to the project's migrations/ …
+    journalIn(join(app, 'migrations'));
+    mkdirSync(join(app, 'dist', 'server'), { recursive: true });
+    expect(findMigrationsFolder(join(app, 'dist', 'server'))).toBe(join(app, 'migrations'));
+    // … and a build that copies them into dist/ prefers its own copy.
+    journalIn(join(app, 'dist', 'migrations'));
+    expect(findMigrationsFolder(join(app, 'dist'))).toBe(join(app, 'dist', 'migrations'));
+  });
+
+  it('a folder without migrations stops start-up as a configuration error naming MIGRATIONS_DIR', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'b24-no-migrations-'));
+    scratch.push(empty);
+    await expect(openMigratedDatabase({ DATABASE_URL: undefined, DATA_DIR: empty, MIGRATIONS_DIR: empty })).rejects.toMatchObject({
+      problems: [expect.stringMatching(/^MIGRATIONS_DIR: no migrations in /)],
+    });
+  });
+
+  it('the db:migrate entry brings an empty database to head, then finds nothing to do', async () => {
+    const db = TEST_DB_KIND === 'postgres' ? await testDb(null) : undefined;
+    const dataDir = mkdtempSync(join(tmpdir(), 'b24-db-migrate-'));
+    scratch.push(dataDir);
+    // PostgreSQL: the test's database. PGlite: a fresh one in DATA_DIR (an in-memory one cannot be shared).
+    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: db?.url ?? '', DATA_DIR: dataDir };
+    const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'src/entry/migrate.ts')], { env, cwd: ROOT });
+    const tags = readJournal(MIGRATIONS_FOLDER).map((e) => e.tag);
+    expect((await run()).stdout).toContain(`applied ${tags.join(', ')} (${tags.length} migrations in total)`);
+    expect((await run()).stdout).toContain('already up to date');
+    if (db) expect(await catalogOf(db.db)).toEqual(await catalogOfSchema());
+  }, 120_000);
 });
