@@ -3,7 +3,7 @@ import { ASSETS_PREFIX, type AssetHit, type Assets } from './types.js';
 
 /**
  * `npm start` and the tests: every browser file is built in memory by esbuild on the first request
- * under /assets (about a second), so no build step comes first. Plain names, revalidated by ETag.
+ * under /assets (a few seconds), so no build step comes first. Plain names, revalidated by ETag.
  */
 export function developmentAssets(): Assets {
   let built: Promise<Map<string, AssetHit>> | undefined;
