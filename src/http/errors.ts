@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   PDF_INVALID: 422,
   PDF_ENCRYPTED: 422,
   PDF_TOO_LARGE: 413,
+  /** A signature or stamp image over the pixel limits (src/signing/image-size.ts), whatever its bytes. */
+  IMAGE_TOO_LARGE: 422,
   PDF_TOO_MANY_PAGES: 422,
   PDF_ALREADY_SIGNED: 422,
   /** Parsing the PDF took longer or more memory than an upload may (hostile or pathological structure). */

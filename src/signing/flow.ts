@@ -10,6 +10,7 @@ import { fieldOwner } from './envelopes.js';
 import { advance, findEnvelope, isDone, isTheirTurn, listRecipients, lockEnvelope, moveEnvelope, moveRecipient, revokeAllLinks } from './internal.js';
 import { notifyEnded, sendInvitations } from './invitations.js';
 import { failuresSoFar, generateOtp, hashOtp, lockAfter, OTP, otpMatches } from './otp.js';
+import { checkImageDimensions } from './image-size.js';
 import { isEnvelopeFinal } from './states.js';
 import { issueActionToken, verifyActionToken, verifySignerToken, type SignerClaims } from './tokens.js';
 
@@ -222,10 +223,11 @@ export function imageKind(b: Uint8Array): 'png' | 'jpeg' | undefined {
   if (b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
   return undefined;
 }
-function checkImage(b: Uint8Array | undefined, what: string): void {
+function checkImage(b: Uint8Array | undefined, what: 'signature' | 'stamp'): void {
   if (!b) return;
   if (b.length > MAX_IMAGE_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `The ${what} image is too large (max 1.5 MB).`);
   if (!imageKind(b)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `The ${what} must be a PNG or JPEG image.`);
+  checkImageDimensions(b, what);
 }
 
 function validateValue(f: EnvelopeField, v: string): string {

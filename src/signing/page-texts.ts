@@ -57,6 +57,11 @@ const S = {
   'error.field': { en: 'Fill in “{label}”.', it: 'Compili «{label}».', ru: 'Заполните поле «{label}».' },
   'error.stamp': { en: 'Upload your company stamp.', it: 'Carichi il timbro aziendale.', ru: 'Загрузите печать организации.' },
   'error.image': { en: 'Use a PNG or JPEG image up to 1.5 MB.', it: 'Usi un’immagine PNG o JPEG fino a 1,5 MB.', ru: 'Нужно изображение PNG или JPEG до 1,5 МБ.' },
+  'error.imageSize': {
+    en: 'The image is too large: use one of at most 4 megapixels (for example 2000 × 2000 pixels).',
+    it: 'L’immagine è troppo grande: ne usi una di al massimo 4 megapixel (ad esempio 2000 × 2000 pixel).',
+    ru: 'Изображение слишком большое: нужно не больше 4 мегапикселей (например, 2000 × 2000 пикселей).',
+  },
   'error.code': { en: 'Confirm your identity with the code first.', it: 'Confermi prima l’identità con il codice.', ru: 'Сначала подтвердите личность кодом.' },
   'done.heading': { en: 'Thank you — you have signed', it: 'Grazie — ha firmato', ru: 'Спасибо — вы подписали документ' },
   'done.approved': { en: 'Thank you — you have approved', it: 'Grazie — ha approvato', ru: 'Спасибо — вы согласовали документ' },

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { crc32, deflateSync } from 'node:zlib';
 
 /**
  * Inputs an attacker would send, shared by the hardening tests and bench:verify-hostile.
@@ -22,6 +23,37 @@ export function signBodyPieces(total: number): (sent: number) => Uint8Array {
     const left = total - sent;
     return left > filler.length ? filler : Buffer.concat([filler.subarray(0, left - tail.length), tail]);
   };
+}
+
+/**
+ * A real, valid grayscale PNG of `width`×`height` blank pixels: tiny on the wire (6000×6000 is about
+ * 35 KB), huge once decoded. The raw rows are built once (36 MB for 6000×6000).
+ */
+export function blankPng(width: number, height: number): Uint8Array {
+  const chunk = (type: string, data: Uint8Array) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit grayscale, deflate, no filter method, no interlace
+  const rows = Buffer.alloc((width + 1) * height); // each row: filter byte 0, then zero pixels
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', new Uint8Array(0))]);
+  return new Uint8Array(png);
+}
+
+/** The header of a JPEG up to its start-of-frame (`sof`: 0xc0 baseline, 0xc2 progressive), after an APP0 and a comment. */
+export function jpegHeader(width: number, height: number, sof = 0xc0): Uint8Array {
+  const seg = (marker: number, body: number[]) => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
+  const jfif = [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+  const comment = Array.from(Buffer.from('made for a test', 'latin1'));
+  const frame = [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1];
+  return new Uint8Array([0xff, 0xd8, ...seg(0xe0, jfif), ...seg(0xfe, comment), ...seg(sof, frame), 0xff, 0xd9]);
 }
 
 export type Posted = { status: number; body: string; ms: number; sentBytes: number };

@@ -48,6 +48,7 @@ function explain(e: unknown): string {
       return fmt(T['error.field']!, { label: f.label });
     }
   }
+  if (err.code === 'IMAGE_TOO_LARGE') return T['error.imageSize']!;
   if (err.code === 'PAYLOAD_TOO_LARGE' || err.code === 'UNSUPPORTED_MEDIA_TYPE') return T['error.image']!;
   if (err.code === 'NOT_YOUR_TURN') return T['state.not_your_turn.text']!;
   const key = `error.${err.code}`;
