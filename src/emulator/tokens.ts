@@ -50,11 +50,16 @@ export type AccessCheck =
   | { ok: true; token: TokenRecord }
   | { ok: false; status: number; error: string; description: string };
 
-/** What a REST call with `auth=<token>` gets: the token, or the §2.4 error. */
+/**
+ * What a REST call with `auth=<token>` gets: the token, or the §2.4 error. A missing or unknown token
+ * is 401 `NO_AUTH_FOUND` "Wrong authorization data" ("Invalid access token or webhook code",
+ * b24restdocs _includes/system-errors.md); a token the portal issued and then revoked (rotated away
+ * by a refresh, or the app uninstalled) is `invalid_token`, the code CRest treats as "reinstall".
+ */
 export function checkAccessToken(st: EmulatorState, token: string | undefined): AccessCheck {
-  if (!token) return { ok: false, status: 401, error: 'NO_AUTH_FOUND', description: 'Wrong authorization data' };
-  const rec = st.tokens.get(token);
-  if (!rec || rec.kind !== 'access' || rec.revoked) {
+  const rec = token ? st.tokens.get(token) : undefined;
+  if (!rec || rec.kind !== 'access') return { ok: false, status: 401, error: 'NO_AUTH_FOUND', description: 'Wrong authorization data' };
+  if (rec.revoked) {
     return { ok: false, status: 401, error: 'invalid_token', description: 'The access token provided is invalid.' };
   }
   if (rec.expiresAt <= st.now()) {

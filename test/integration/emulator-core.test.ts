@@ -55,12 +55,13 @@ describe('emulator: OAuth', () => {
     expect(emu.control.stats().refreshRequests).toBe(4);
   });
 
-  it('answers invalid_client for a wrong secret and NO_AUTH_FOUND without auth', async () => {
+  it('answers invalid_client for a wrong secret and NO_AUTH_FOUND without auth or with an unknown token', async () => {
     emu = await startEmulator();
     const p = await emu.control.createPortal({ name: 'oauth2', app: APP });
     expect(await refresh(p.app!.refreshToken, 'POST', 'nope')).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
     expect(await call(p.clientEndpoint, 'profile', {})).toMatchObject({ status: 401, body: { error: 'NO_AUTH_FOUND' } });
-    expect(await call(p.clientEndpoint, 'profile', { auth: 'f'.repeat(64) })).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+    // An unknown token: "Wrong authorization data" (b24restdocs _includes/system-errors.md).
+    expect(await call(p.clientEndpoint, 'profile', { auth: 'f'.repeat(64) })).toMatchObject({ status: 401, body: { error: 'NO_AUTH_FOUND' } });
     // A token of another portal is not valid here.
     const q = await emu.control.createPortal({ name: 'oauth3', app: APP });
     expect((await call(p.clientEndpoint, 'profile', { auth: q.app!.accessToken })).status).toBe(401);
