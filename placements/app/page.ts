@@ -1,72 +1,18 @@
 /**
- * REST_APP_URI (deep links from timeline buttons and chat) and the app's own page: one envelope with
- * its recipients' progress and actions (rendered by the server), then its hash-chained history.
+ * The app's own pages (PLACEMENT=DEFAULT and REST_APP_URI). A deep link shows one envelope
+ * (./envelope.ts). The server's small frame pages (install wizard, status, start page) load this
+ * script for the frame alone: fitting the slider and, on the install page, installFinish.
  */
-import type { CardKey } from '../../src/i18n/card.js';
-import { createApi } from '../shared/api.js';
-import { makeT, readBoot } from '../shared/boot.js';
+import { readBoot } from '../shared/boot.js';
 import { connectFrame } from '../shared/bx24.js';
-import { clear, h, localiseTimes } from '../shared/dom.js';
-import { endpoints } from '../shared/endpoints.js';
-import { wireListActions } from '../shared/list-actions.js';
+import { envelopePage } from './envelope.js';
 
-const boot = readBoot();
-const t = makeT(boot);
-const api = createApi(boot.token);
-const ep = endpoints(api);
 const frame = connectFrame();
-const list = document.getElementById('list');
-const detail = document.getElementById('detail');
-localiseTimes(document.body, boot.lang);
-
-interface AuditRow {
-  seq: number;
-  type: string;
-  actor: string;
-  recipientId: string | null;
-  at: string;
+// Only the install wizard's page asks (src/doors/install.tsx); the SDK refuses it outside an install.
+if (document.body.hasAttribute('data-install-finish')) {
+  void frame.installFinish().then(
+    (done) => (document.body.dataset.installFinish = done ? 'done' : 'not-installing'),
+    () => (document.body.dataset.installFinish = 'failed'),
+  );
 }
-type Chain = { ok: true; count: number } | { ok: false; count: number; firstBadSeq: number };
-
-async function history(envelopeId: string) {
-  if (!detail) return;
-  try {
-    const [audit, env] = await Promise.all([
-      api.get<{ chain: Chain; events: AuditRow[] }>(`/api/envelopes/${encodeURIComponent(envelopeId)}/audit`),
-      ep.envelope(envelopeId),
-    ]);
-    const names = new Map(env.recipients.map((r) => [r.id, r.name]));
-    const fmt = new Intl.DateTimeFormat(boot.lang, { dateStyle: 'medium', timeStyle: 'short' });
-    const who = (e: AuditRow) =>
-      e.recipientId && names.has(e.recipientId) ? names.get(e.recipientId)!
-      : e.actor.startsWith('user:') ? t('audit.user', { id: e.actor.slice(5) })
-      : e.actor.startsWith('recipient:') ? (names.get(e.actor.slice(10)) ?? '')
-      : t('audit.system');
-    const label = (type: string) => {
-      const key = `audit.${type}` as CardKey;
-      const s = t(key);
-      return s === key ? type : s;
-    };
-    clear(detail, h('div', { class: 'panel' },
-      h('h2', {}, t('app.events')),
-      h('p', { class: audit.chain.ok ? 'hint' : 'err' }, audit.chain.ok ? t('audit.intact', { n: audit.chain.count }) : t('audit.broken', { seq: audit.chain.firstBadSeq })),
-      h('ol', { class: 'rcp', 'data-history': '' }, audit.events.map((e) =>
-        h('li', {}, h('span', { class: 'muted' }, fmt.format(new Date(e.at))), h('span', { class: 'who' }, label(e.type)), h('span', { class: 'muted' }, who(e))))),
-    ));
-  } catch (e) {
-    clear(detail, h('p', { class: 'err', role: 'alert' }, t('toast.error', { message: e instanceof Error ? e.message : String(e) })));
-  }
-}
-
-if (list && boot.envelopeId) {
-  const envelopeId = boot.envelopeId;
-  wireListActions(list, {
-    boot, t, api, ep, frame,
-    refresh: async () => {
-      list.innerHTML = await (await api.raw(`/api/card/envelopes/${encodeURIComponent(envelopeId)}/fragment`)).text();
-      localiseTimes(list, boot.lang);
-      await history(envelopeId);
-    },
-  });
-  if (list.querySelector('article')) void history(envelopeId);
-}
+if (document.getElementById('b24s-boot')) envelopePage(readBoot(), frame);

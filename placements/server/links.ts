@@ -13,12 +13,8 @@ export function appDeepLink(config: Pick<Config, 'BITRIX24_APP_CODE' | 'BITRIX24
   return `https://${portalDomain}/marketplace/view/${encodeURIComponent(code)}/${query ? `?${query}` : ''}`;
 }
 
-/** The portal-relative path of the same link, for BX24.openPath inside the portal. */
+/** The portal-relative path of the same link, for the SDK's slider.openPath inside the portal. */
 export function appDeepLinkPath(config: Pick<Config, 'BITRIX24_APP_CODE' | 'BITRIX24_CLIENT_ID'>, params: Record<string, string>): string {
   return appDeepLink(config, 'x', params).replace(/^https:\/\/x/, '');
 }
 
-/** BX24 JS: the documented library URL by default; `{domain}` lets a deployment load it from the portal. */
-export function bx24ScriptUrl(config: Pick<Config, 'BX24_JS_URL'>, portalDomain: string): string {
-  return config.BX24_JS_URL.replace('{domain}', portalDomain);
-}

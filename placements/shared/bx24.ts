@@ -1,58 +1,55 @@
 /**
- * The thin layer over Bitrix24's BX24 JS inside the iframe. Everything degrades to a no-op when the
- * library is missing (page opened directly, script blocked): the page still works, just unframed.
+ * The page's side of the Bitrix24 frame, through Bitrix24's own SDK (@bitrix24/b24jssdk, bundled at
+ * build time): the SDK reads DOMAIN|PROTOCOL|APP_SID from the frame's name, asks the portal for its
+ * init data and carries every call by postMessage in the portal's own protocol. Nothing is loaded
+ * from another host. Everything degrades to a no-op when the page is not framed (opened directly,
+ * or the portal never answers): the page still works, just unframed.
  */
-interface BX24Like {
-  init(cb: () => void): void;
-  fitWindow(cb?: () => void): void;
-  resizeWindow?(w: number | string, h: number, cb?: () => void): void;
-  openPath?(path: string, cb?: (r: unknown) => void): void;
-  placement?: { info(): { placement: string; options: Record<string, unknown> } };
-  getAuth?(): unknown;
-}
+import { initializeB24Frame, type B24Frame, type SelectedCRM, type SelectCRMParams, type SelectedUser } from '@bitrix24/b24jssdk';
 
-declare global {
-  interface Window {
-    BX24?: BX24Like;
-  }
-}
+export type { SelectedCRM, SelectedUser };
 
 export interface Frame {
-  /** Resolves true once BX24.init has called back, false if BX24 never arrived. */
+  /** Resolves true once the portal has answered the SDK's getInitData, false if it never does. */
   ready: Promise<boolean>;
   fit(): void;
   /** Opens a portal path (a CRM card, a deep link) in the portal's slider; false when unframed. */
   openPath(path: string): boolean;
+  /** Bitrix24's own pickers exist only inside the portal. */
+  canPick(): boolean;
+  /** Bitrix24's employee picker (every employee, with its search); null when closed without a choice. */
+  selectUser(): Promise<SelectedUser | null>;
+  /** Bitrix24's CRM picker; null when unframed. */
+  selectCRM(params: SelectCRMParams): Promise<SelectedCRM | null>;
+  /**
+   * Tells the portal the install wizard is done (nothing of the app shows until then). The SDK allows
+   * it only while the portal says the app is being installed (init data INSTALL), so it runs once.
+   */
+  installFinish(): Promise<boolean>;
 }
 
 const WAIT_MS = 6000;
 
 export function connectFrame(): Frame {
-  let bx: BX24Like | undefined;
+  let b24: B24Frame | undefined;
   const framed = window.parent !== window;
   if (framed) document.documentElement.classList.add('framed');
 
   const ready = new Promise<boolean>((resolve) => {
-    const start = () => {
-      const lib = window.BX24;
-      if (!lib) return false;
-      lib.init(() => {
-        bx = lib;
-        resolve(true);
-      });
-      return true;
-    };
-    if (start()) return;
-    const script = document.getElementById('bx24-js');
+    if (!framed) return resolve(false);
     const timer = setTimeout(() => resolve(false), WAIT_MS);
-    script?.addEventListener('load', () => {
-      if (!start()) resolve(false);
-      clearTimeout(timer);
-    });
-    script?.addEventListener('error', () => {
-      clearTimeout(timer);
-      resolve(false);
-    });
+    initializeB24Frame().then(
+      (frame) => {
+        clearTimeout(timer);
+        b24 = frame;
+        resolve(true);
+      },
+      () => {
+        // No DOMAIN|PROTOCOL|APP_SID in the frame's name: framed by something other than a portal.
+        clearTimeout(timer);
+        resolve(false);
+      },
+    );
   });
 
   // fitWindow after every layout change, at most once per frame: the slider grows with the content
@@ -65,9 +62,9 @@ export function connectFrame(): Frame {
     requestAnimationFrame(() => {
       queued = false;
       const h = document.documentElement.scrollHeight;
-      if (!bx || h === lastHeight) return;
+      if (!b24 || h === lastHeight) return;
       lastHeight = h;
-      bx.fitWindow();
+      void b24.parent.fitWindow().catch(() => undefined);
     });
   };
   void ready.then((ok) => {
@@ -86,8 +83,20 @@ export function connectFrame(): Frame {
     ready,
     fit,
     openPath(path) {
-      if (!bx?.openPath) return false;
-      bx.openPath(path);
+      if (!b24) return false;
+      void b24.slider.openPath(b24.slider.getUrl(path)).catch(() => undefined);
+      return true;
+    },
+    canPick: () => Boolean(b24),
+    async selectUser() {
+      return b24 ? ((await b24.dialog.selectUser()) ?? null) : null;
+    },
+    async selectCRM(params) {
+      return b24 ? b24.dialog.selectCRM(params) : null;
+    },
+    async installFinish() {
+      if (!(await ready) || !b24?.isInstallMode) return false;
+      await b24.installFinish();
       return true;
     },
   };

@@ -288,9 +288,9 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     }, personOptions(row));
     // Bitrix24's own pickers (every employee, every CRM record, with their search) where the portal frames us.
     const pickers = deps.frame.canPick()
-      ? h('span', { class: 'row', style: 'gap:4px;margin-top:4px' },
-          h('button', { type: 'button', class: 'btn btn-sm', 'data-action': 'pick-user', onclick: () => void pickUser(row) }, t('new.pickEmployee')),
-          h('button', { type: 'button', class: 'btn btn-sm', 'data-action': 'pick-crm', onclick: () => void pickCrm(row) }, t('new.pickCrm')))
+      ? h('span', { style: 'display:flex;gap:2px;flex-wrap:wrap' },
+          h('button', { type: 'button', class: 'btn btn-link btn-sm', 'data-action': 'pick-user', onclick: () => void pickUser(row) }, t('new.pickEmployee')),
+          h('button', { type: 'button', class: 'btn btn-link btn-sm', 'data-action': 'pick-crm', onclick: () => void pickCrm(row) }, t('new.pickCrm')))
       : null;
     const emailMissing = !row.email;
     const fixPath = state.proposal?.people.find((p) => p.key === row.personKey)?.fixPath;

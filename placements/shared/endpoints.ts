@@ -5,7 +5,7 @@
 import type { Api } from './api.js';
 import type { CardEnvelope } from '../server/view.js';
 import type { CardState } from '../server/card-data.js';
-import type { Proposal, DocgenDocument, PortalUser } from '../server/proposal.js';
+import type { Proposal, DocgenDocument, Person, PortalUser } from '../server/proposal.js';
 import type { RecipientSlot } from '../../src/db/schema/card-prefs.js';
 
 export type { Proposal, DocgenDocument, PortalUser, RecipientSlot };
@@ -81,7 +81,10 @@ export const endpoints = (api: Api) => ({
   proposal: (e: { entityTypeId: number; entityId: number }, templateId?: string, slots?: RecipientSlot[], bindings?: string[]) =>
     api.post<Proposal & { bindingValues: Record<string, string> }>(`${item(e)}/proposal`, { templateId, slots, bindings }),
   documents: (e: { entityTypeId: number; entityId: number }) => api.get<{ documents: DocgenDocument[] }>(`${item(e)}/documents`),
-  users: (q: string) => api.get<{ users: PortalUser[] }>(`/api/card/users?q=${encodeURIComponent(q)}`),
+  /** The employee picked in Bitrix24's user picker, with the e-mail the picker does not give. */
+  user: (id: number) => api.get<{ user: PortalUser }>(`/api/card/users/${id}`),
+  /** A contact or company picked in Bitrix24's CRM picker, as a candidate recipient. */
+  crmPerson: (kind: 'contact' | 'company', id: number) => api.get<{ person: Person }>(`/api/card/crm/${kind}/${id}`),
   rememberLastUsed: (body: { kind: string; templateId: string; templateName: string; entityTypeId: number; slots: RecipientSlot[]; recipientNames: string[] }) =>
     api.put<void>('/api/card/last-used', body),
 

@@ -12,7 +12,6 @@ import { portalOrigin, setFrameHeaders } from '../http/frame-headers.js';
 import { findPortalByMemberId } from '../portals/store.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
-import { bx24ScriptUrl } from '../../placements/server/links.js';
 import { FramePage, jsonForScript } from './frame-page.js';
 import { frameProblemHandler } from './frame-problem.js';
 import { installFromWizard } from './install.js';
@@ -62,7 +61,7 @@ appPageRoutes.post('/b24/app', async (c) => {
 
   setFrameHeaders(c, portalOrigin(fresh.clientEndpoint));
   const page = (
-    <FramePage lang={lang} title={t.statusTitle} bx24={bx24ScriptUrl(services.config, fresh.domain)}>
+    <FramePage lang={lang} title={t.statusTitle} script={services.assets.url('placements/app.js')}>
       <h1>{t.statusTitle}</h1>
       <div class="panel">
         <table>
@@ -114,7 +113,6 @@ appPageRoutes.post('/b24/app', async (c) => {
         nonce={c.var.cspNonce}
         dangerouslySetInnerHTML={{
           __html: `(function(){var boot=${jsonForScript({ token, done: t.repairDone, failed: t.repairFailed })};
-if(window.BX24&&BX24.init){BX24.init(function(){BX24.fitWindow&&BX24.fitWindow();});}
 var b=document.getElementById('repair');if(!b)return;var out=document.getElementById('repair-result');
 b.addEventListener('click',function(){b.disabled=true;fetch('/api/portal/registrations',{method:'POST',headers:{authorization:'Bearer '+boot.token}})
 .then(function(r){return r.json().then(function(j){out.textContent=r.ok?boot.done:boot.failed.replace('{error}',(j.error&&j.error.code)||r.status);});})

@@ -4,7 +4,7 @@ import type { Lang } from '../i18n/index.js';
 
 /**
  * The frame for the pages our Bitrix24 doors render inside the portal's iframe (install, app
- * status, placement start page): small, inline CSS, no external assets except BX24 when asked.
+ * status, placement start page): small, inline CSS, no external assets; our frame script when asked.
  */
 export const FRAME_CSS = `
 body{font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#333;background:#f5f7f8;margin:0}
@@ -23,8 +23,11 @@ export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** `bx24`: URL of the BX24 JS library (BX24_JS_URL), which lets the frame talk to the portal (installFinish, fitWindow). */
-export function FramePage(props: { lang: Lang; title: string; bx24?: string; children?: Child }) {
+/**
+ * `script`: the app's frame script (placements/app.js, which talks to the portal through Bitrix24's SDK:
+ * fitWindow, and installFinish on a body marked `data-install-finish`).
+ */
+export function FramePage(props: { lang: Lang; title: string; script?: string; installFinish?: boolean; children?: Child }) {
   return (
     <html lang={props.lang}>
       <head>
@@ -32,9 +35,9 @@ export function FramePage(props: { lang: Lang; title: string; bx24?: string; chi
         <meta name="viewport" content="width=device-width,initial-scale=1" />
         <title>{props.title}</title>
         <style dangerouslySetInnerHTML={{ __html: FRAME_CSS }} />
-        {props.bx24 ? <script src={props.bx24}></script> : null}
+        {props.script ? <script type="module" src={props.script}></script> : null}
       </head>
-      <body>
+      <body data-install-finish={props.installFinish ? '' : undefined}>
         <main role="main">{props.children}</main>
       </body>
     </html>

@@ -14,15 +14,14 @@ import type { Portal } from '../db/schema/index.js';
 import { findPortalByMemberId, setPortalLastError, upsertInstalledPortal } from '../portals/store.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
-import { bx24ScriptUrl } from '../../placements/server/links.js';
-import { FramePage, jsonForScript } from './frame-page.js';
+import { FramePage } from './frame-page.js';
 import { FrameProblem, frameProblemHandler } from './frame-problem.js';
 import { INSTALL_MESSAGES } from './install-texts.js';
 
 /**
  * POST /b24/install, both install flavours (reference §1.2–§1.4):
  * - the UI wizard: a frame POST with PLACEMENT=DEFAULT; we verify, store, register and answer a
- *   page that calls BX24.installFinish() (nothing shows in the portal until it does);
+ *   page whose script calls installFinish (nothing shows in the portal until it does);
  * - the server callback: event=ONAPPINSTALL with auth[...] tokens.
  * Either way the tokens are first confirmed by the OAuth server for that member_id; nothing in the
  * request (DOMAIN, client_endpoint) decides where tokens go before that.
@@ -45,20 +44,13 @@ installRoutes.post('/b24/install', async (c) => {
   const t = catalogFor(INSTALL_MESSAGES, lang);
   setFrameHeaders(c, portalOrigin(portal.clientEndpoint));
   const page = (
-    <FramePage lang={lang} title={t.installedTitle} bx24={bx24ScriptUrl(services.config, portal.domain)}>
+    // The frame script calls installFinish through Bitrix24's SDK once the portal's init data says the
+    // app is being installed (reference §1.2, §13.1; placements/app/page.ts).
+    <FramePage lang={lang} title={t.installedTitle} script={services.assets.url('placements/app.js')} installFinish>
       <h1>{t.installedTitle}</h1>
       <div class="panel">
         <p>{t.installedBody}</p>
       </div>
-      <script
-        nonce={c.var.cspNonce}
-        dangerouslySetInnerHTML={{
-          // installFinish exactly once, after BX24 has its init data (reference §1.2, §13.1).
-          __html: `(function(){var done=false;function fin(){if(done)return;done=true;BX24.installFinish();}
-if(window.BX24&&BX24.init){BX24.init(fin);}else{document.body.setAttribute('data-bx24','missing');}
-window.__b24install=${jsonForScript({ portal: portal.domain })};})();`,
-        }}
-      />
     </FramePage>
   );
   return c.html(`<!doctype html>${page}`);

@@ -7,7 +7,7 @@ import type { Session } from '../http/session.js';
 import type { AppEnv } from '../types.js';
 import { describePlacement, parsePlacementOptions, type PlacementTarget } from '../../placements/server/context.js';
 import { loadCardState, type CardState } from '../../placements/server/card-data.js';
-import { appDeepLink, bx24ScriptUrl } from '../../placements/server/links.js';
+import { appDeepLink } from '../../placements/server/links.js';
 import { canChangeEmail, canResend, canVoid, type CardEnvelope, type CardRecipient } from '../../placements/server/view.js';
 import { PLACEMENT_CSS } from '../../placements/shared/styles.js';
 
@@ -107,7 +107,6 @@ export async function renderPlacementPage(c: Context<AppEnv>, ctx: PlacementPage
             <title>{t('page.title')}</title>
             <style dangerouslySetInnerHTML={{ __html: PLACEMENT_CSS }} />
             <script type="application/json" id="b24s-boot" dangerouslySetInnerHTML={{ __html: jsonForScript(boot) }} />
-            <script src={bx24ScriptUrl(services.config, ctx.portalDomain)} id="bx24-js" async />
             <script type="module" src={services.assets.url(`placements/${script}.js`)} />
           </head>
           <body>

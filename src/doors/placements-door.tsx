@@ -9,7 +9,6 @@ import { parseForm, readBitrixForm } from '../http/form.js';
 import { portalOrigin, setFrameHeaders } from '../http/frame-headers.js';
 import type { Session } from '../http/session.js';
 import type { AppEnv } from '../types.js';
-import { bx24ScriptUrl } from '../../placements/server/links.js';
 import { FramePage, jsonForScript } from './frame-page.js';
 import { frameProblemHandler } from './frame-problem.js';
 import { INSTALL_MESSAGES } from './install-texts.js';
@@ -38,7 +37,7 @@ export const renderStartPage: PlacementRenderer = (c, ctx) => {
   const lang = ctx.session.lang;
   const t = catalogFor(INSTALL_MESSAGES, lang);
   const page = (
-    <FramePage lang={lang} title={t.startTitle} bx24={bx24ScriptUrl(c.var.services.config, ctx.portalDomain)}>
+    <FramePage lang={lang} title={t.startTitle} script={c.var.services.assets.url('placements/app.js')}>
       <h1>{t.startTitle}</h1>
       <div class="panel">
         <p>{format(t.startBody, { placement: ctx.placement })}</p>
@@ -54,7 +53,6 @@ export const renderStartPage: PlacementRenderer = (c, ctx) => {
         nonce={c.var.cspNonce}
         dangerouslySetInnerHTML={{
           __html: `(function(){var boot=${jsonForScript({ token: ctx.token, ok: t.sessionOk, bad: t.sessionBad })};
-if(window.BX24&&BX24.init){BX24.init(function(){BX24.fitWindow&&BX24.fitWindow();});}
 var el=document.getElementById('session');
 fetch('/api/session',{headers:{authorization:'Bearer '+boot.token}}).then(function(r){return r.json().then(function(j){
 if(r.ok){el.className='ok';el.textContent=boot.ok.replace('{domain}',j.portal.domain).replace('{expires}',new Date(j.expiresAt).toLocaleTimeString());}

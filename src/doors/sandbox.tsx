@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { LANGS, pickLang, type Lang } from '../i18n/index.js';
-import { BX24_STANDIN_JS } from '../sandbox/bx24.js';
+import { portalFrame } from '../sandbox/bx24.js';
 import { SANDBOX } from '../sandbox/config.js';
 import { dealTimeline, findSandboxMessage, sandboxMessages, sandboxPortal, stageOf, tourState, userName } from '../sandbox/data.js';
 import type { SandboxHandle } from '../sandbox/handle.js';
@@ -60,19 +60,11 @@ export function sandboxRoutes(h: SandboxHandle) {
     return c.html(`<!doctype html>${<StartErrorPage lang={lang} t={sandboxTexts(lang)} error={h.startError ?? 'starting…'} back={here(c)} />}`, 503);
   }
 
-  function framePost(placement: string, options: Record<string, unknown>, lang: Lang, nonce: string): FramePost {
+  function framePost(placement: string, options: Record<string, unknown>, lang: Lang, nonce: string, path: string): FramePost {
     const f = h.emulator.control.placementFrame({ memberId: h.memberId, placement, options, lang });
-    const action = new URL(f.handler);
-    for (const [k, v] of Object.entries(f.query)) action.searchParams.set(k, v);
-    return {
-      action: action.toString(),
-      fields: f.body,
-      init: {
-        PLACEMENT: placement, PLACEMENT_OPTIONS: options, AUTH_ID: f.body.AUTH_ID, REFRESH_ID: f.body.REFRESH_ID, DOMAIN: f.query.DOMAIN,
-        MEMBER_ID: f.body.member_id, LANG: lang, IS_ADMIN: true,
-      },
-      nonce,
-    };
+    // The sandbox page is the portal page that frames the app: the SDK inside posts to its origin.
+    const frame = portalFrame({ parentOrigin: h.origin, handler: f.handler, query: f.query, body: f.body, portal: sandboxPortal(h), isAdmin: true, install: false, path });
+    return { ...frame, nonce };
   }
 
   function bindings(codes: string[], lang: Lang): AppButton[] {
@@ -82,12 +74,6 @@ export function sandboxRoutes(h: SandboxHandle) {
       .sort((a, b) => codes.indexOf(a.placement) - codes.indexOf(b.placement))
       .map((b) => ({ code: b.placement, title: b.langAll[lang]?.TITLE ?? b.title }));
   }
-
-  app.get('/sandbox/bx24.js', (c) => {
-    c.header('Content-Type', 'text/javascript; charset=utf-8');
-    c.header('Cache-Control', 'no-store');
-    return c.body(BX24_STANDIN_JS);
-  });
 
   app.get('/sandbox/lang', (c) => {
     const lang = pickLang(c.req.query('lang'));
@@ -119,9 +105,9 @@ export function sandboxRoutes(h: SandboxHandle) {
     let frame: { post: FramePost; title: string; in: 'tab' | 'slider' } | undefined;
     if (slider) {
       const options = slider.code.endsWith('DOCUMENTGENERATOR_BUTTON') ? { ENTITY_ID: id, URI: `/crm/deal/details/${id}/` } : { ID: id };
-      frame = { post: framePost(slider.code, options, lang, c.var.cspNonce), title: slider.title, in: 'slider' };
+      frame = { post: framePost(slider.code, options, lang, c.var.cspNonce, `/crm/deal/details/${id}/`), title: slider.title, in: 'slider' };
     } else if (tab !== 'general') {
-      frame = { post: framePost(tab, { ID: id }, lang, c.var.cspNonce), title: tabs.find((b) => b.code === tab)!.title, in: 'tab' };
+      frame = { post: framePost(tab, { ID: id }, lang, c.var.cspNonce, `/crm/deal/details/${id}/`), title: tabs.find((b) => b.code === tab)!.title, in: 'tab' };
     }
     const flash: string[] = [];
     const moved = c.req.query('moved');
@@ -177,11 +163,11 @@ export function sandboxRoutes(h: SandboxHandle) {
     const deep = c.req.query('placement') === 'REST_APP_URI';
     const params: Record<string, string> = {};
     if (deep) for (const [k, v] of Object.entries(c.req.query())) if (k !== 'placement' && k !== 'lang') params[k] = v;
-    const post = framePost(deep ? 'REST_APP_URI' : 'DEFAULT', deep ? params : { any: '28/' }, lang, c.var.cspNonce);
+    const post = framePost(deep ? 'REST_APP_URI' : 'DEFAULT', deep ? params : { any: '28/' }, lang, c.var.cspNonce, `/marketplace/app/${SANDBOX.clientId}/`);
     return c.html(`<!doctype html>${<AppFramePage lang={lang} t={t} title={deep ? 'b24-sign' : t('nav.app')} post={post} back={here(c)} />}`);
   });
 
-  // BX24.openPath and timeline buttons name portal paths; open the sandbox's page for them.
+  // The SDK's slider.openPath and timeline buttons name portal paths; open the sandbox's page for them.
   app.get('/sandbox/go', (c) => {
     const path = c.req.query('path') ?? '';
     let u: URL;

@@ -32,7 +32,7 @@ export function sandboxUrls(config: Pick<Config, 'publicUrl'>) {
  * The configuration the app runs with while the sandbox is on: the sandbox's app credentials (the
  * REST client refreshes tokens with them; BITRIX24_CLIENT_ID itself stays unset, since setting it
  * turns the sandbox off), plain http to the loopback portal, the emulator's OAuth server on our own
- * host, and the BX24 stand-in the sandbox serves instead of Bitrix24's library.
+ * host. (The placement pages bundle Bitrix24's SDK; the sandbox's pages answer it as the portal.)
  */
 export function sandboxConfig(config: Config): Config {
   const { origin } = sandboxUrls(config);
@@ -48,6 +48,5 @@ export function sandboxConfig(config: Config): Config {
     BITRIX24_CLIENT_SECRET: SANDBOX.clientSecret,
     BITRIX24_ALLOW_INSECURE_ENDPOINTS: true,
     BITRIX24_OAUTH_HOSTS: [...new Set([...config.BITRIX24_OAUTH_HOSTS, host])],
-    BX24_JS_URL: `${config.publicUrl}/sandbox/bx24.js`,
   };
 }

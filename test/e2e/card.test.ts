@@ -102,8 +102,10 @@ describe.each(['en', 'ru'] as const)('card tab (%s)', (lang) => {
     expect(await done.locator('[data-action="download"]').count()).toBe(1);
     expect(await done.locator('[data-action="copy-verify"]').count()).toBe(1);
     const calls = await host.bx24Calls(page);
-    expect(calls.map((c) => c.cmd)).toContain('init');
-    expect(calls.filter((c) => c.cmd === 'fitWindow').length).toBeGreaterThan(0);
+    // Bitrix24's SDK asked the portal for its init data and fitted the frame (fitWindow is resizeWindow
+    // with width '100%' on the wire, packages/jssdk/src/frame/parent.ts).
+    expect(calls.map((c) => c.cmd)).toContain('getInitData');
+    expect(calls.filter((c) => c.cmd === 'resizeWindow' && c.params.width === '100%').length).toBeGreaterThan(0);
     await expectFitted(page, frame);
     await shot(page, `${lang}-1-list`);
   });
@@ -223,7 +225,7 @@ describe('missing data', () => {
     await shot(page, 'en-6-missing-data');
     // The fix is one click away: the contact's card opens in the portal's slider.
     await frame.locator('#problems li', { hasText: 'has no e-mail' }).locator('button').click();
-    await poll(async () => (await host.bx24Calls(page)).filter((c) => c.cmd === 'openPath').map((c) => c.params.path)).toContain('/crm/contact/details/3/');
+    await poll(() => host.openedPaths(page)).toContain('/crm/contact/details/3/');
     await frame.locator('.rrow input[data-k="email"]').nth(1).fill('pavel@client.test');
     await poll(async () => (await frame.locator('#problems').textContent()) ?? '').not.toContain('no e-mail');
   });
@@ -283,7 +285,7 @@ describe('deep link and per-recipient actions', () => {
     const card = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(DEAL) }, lang: 'en' });
     await card.frame.locator(`article[data-envelope="${env.id}"] [data-action="open"]`).click();
     await expect
-      .poll(async () => (await host.bx24Calls(card.page)).find((c) => c.cmd === 'openPath')?.params.path)
+      .poll(async () => (await host.openedPaths(card.page))[0])
       .toBe(`/marketplace/view/local.b24sign.card/?params%5BenvelopeId%5D=${env.id}`);
 
     const { page, frame } = await host.open({ placement: 'REST_APP_URI', options: { envelopeId: env.id }, lang: 'en' });

@@ -49,8 +49,10 @@ function watch(page: Page) {
 }
 
 async function placementFrame(page: Page): Promise<Frame> {
-  await expect.poll(() => page.frames().some((f) => f.name() === 'b24frame' && /\/b24\/(placements|app)/.test(f.url())), { timeout: 15_000 }).toBe(true);
-  const frame = page.frames().find((f) => f.name() === 'b24frame')!;
+  // The iframe is named DOMAIN|PROTOCOL|APP_SID, as Bitrix24 names it for its SDK (src/sandbox/bx24.ts).
+  const inPortal = (f: Frame) => f.parentFrame() === page.mainFrame() && /\/b24\/(placements|app)/.test(f.url());
+  await expect.poll(() => page.frames().some(inPortal), { timeout: 15_000 }).toBe(true);
+  const frame = page.frames().find(inPortal)!;
   await frame.waitForSelector('html[data-ready="framed"]', { state: 'attached', timeout: 15_000 });
   return frame;
 }
@@ -118,12 +120,20 @@ describe('sandbox guided tour in Chromium', () => {
     await page.click('.tabs a[data-placement="CRM_DEAL_DETAIL_TAB"]');
     const frame = await placementFrame(page);
     const calls = await page.evaluate(() => (window as unknown as { __bx24: { cmd: string }[] }).__bx24.map((c) => c.cmd));
-    expect(calls).toContain('init');
+    expect(calls).toContain('getInitData');
+    // The page fits the sandbox's slider through the SDK (fitWindow travels as resizeWindow).
+    await expect.poll(async () => (await page.evaluate(() => (window as unknown as { __bx24: { cmd: string }[] }).__bx24.map((c) => c.cmd))).includes('resizeWindow')).toBe(true);
+    await expect.poll(() => page.evaluate(() => document.getElementById('b24frame')!.getBoundingClientRect().height)).toBeGreaterThan(120);
     await frame.locator('.bar button[data-action="new"]').click();
     const starter = frame.locator('label.tpl', { hasText: 'Sales contract' });
     await starter.waitFor();
     await starter.click();
     await expect.poll(() => frame.locator('.rrow').count(), { timeout: 15_000 }).toBe(2);
+    // Our company's signer is chosen in the portal's own user picker: the sandbox answers selectUser
+    // with one of its employees, and the app reads that employee's e-mail from the portal.
+    await frame.locator('.rrow').first().locator('[data-action="pick-user"]').click();
+    await page.locator('dialog[data-b24-picker="selectUser"] [data-pick="user:1"]').click();
+    await expect.poll(() => frame.locator('.rrow').first().locator('input[data-k="email"]').inputValue()).toBe('user1@example.com');
     const emails = await frame.locator('.rrow input[data-k="email"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
     const send = frame.locator('button[data-action="send"]');
     await expect.poll(() => send.isEnabled(), { timeout: 15_000 }).toBe(true);

@@ -80,12 +80,14 @@ describe('install, update and uninstall against the emulated portal', () => {
     expect(await services.db.select().from(portals).where(eq(portals.memberId, portal.memberId))).toHaveLength(1);
   });
 
-  it('the wizard: verified frame POST → registrations → a framable page calling BX24.installFinish(); reopening changes nothing', async () => {
+  it('the wizard: verified frame POST → registrations → a framable page whose SDK script calls installFinish; reopening changes nothing', async () => {
     const portal = await emu.control.createPortal();
     const res = await emu.control.installApp({ memberId: portal.memberId, ...CLIENT, installUrl: INSTALL_URL, handlerBase: PUBLIC, flavour: 'wizard' });
     const d = res.delivery!;
     expect(d.status, d.body).toBe(200);
-    expect(d.body).toContain('BX24.installFinish()');
+    // The app's frame script (Bitrix24's SDK, bundled) calls installFinish on a page marked for it (test/e2e/frame-sdk.test.ts).
+    expect(d.body).toContain('data-install-finish');
+    expect(d.body).toMatch(/<script type="module" src="\/assets\/placements\/app[^"]*\.js">/);
     expect(parseCsp(d.headers.get('content-security-policy')).get('frame-ancestors')).toEqual([`https://${portal.domain}`]);
     expect(d.headers.get('x-frame-options')).toBeNull();
     expect(registrations(portal.memberId)).toEqual(EXPECTED);
@@ -144,7 +146,7 @@ describe('install, update and uninstall against the emulated portal', () => {
     expect(res.delivery?.status).toBe(502);
     expect(res.delivery?.body).toContain('PUBLIC_URL');
     expect(res.delivery?.body).toContain('ERROR_WRONG_HANDLER_URL');
-    expect(res.delivery?.body).not.toContain('installFinish');
+    expect(res.delivery?.body).not.toContain('data-install-finish');
     const row = await portalRow(portal.memberId);
     expect(row?.lastError).toMatch(/ERROR_WRONG_HANDLER_URL/);
     // Everything else got registered; only the robot is missing, and the status page says so.

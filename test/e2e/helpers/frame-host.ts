@@ -1,14 +1,14 @@
 /**
  * A stand-in for the Bitrix24 page that frames a placement, for browser tests.
  *
- * Bitrix24 opens a placement by POSTing a form into an iframe and then talks to the page through
- * BX24 JS (postMessage). Here:
+ * Bitrix24 opens a placement by POSTing a form into an iframe named `DOMAIN|PROTOCOL|APP_SID`; the page
+ * inside talks to the portal through Bitrix24's SDK (postMessage). Here:
  * - the emulator (src/emulator) builds the exact frame POST it would send (captured, not delivered);
  * - a host page on the portal's origin (`https://<portal>.bitrix24.test/…`) holds a form with those
- *   fields, targets an iframe with it and submits, as the portal does;
- * - the portal also serves a stub `bx24.js`; the page under test loads it (BX24_JS_URL) and its calls
- *   (init, fitWindow, resizeWindow, openPath, placement.info, getAuth) travel by postMessage to the host
- *   page, which answers them, resizes the iframe and records every call in `window.__bx24`;
+ *   fields, targets the named iframe with it and submits, as the portal does;
+ * - the host page answers the SDK's messages with the sandbox's portal side (src/sandbox/bx24.ts: init
+ *   data, resizeWindow, openPath, selectUser and selectCRM from the portal's own people and CRM,
+ *   setInstallFinish…) and records every call in `window.__bx24`;
  * - Chromium's requests are routed in-process: our app at `https://b24sign.test` via `app.fetch`, the
  *   portal's pages from here, everything else refused. No port is opened, and the origins are real
  *   https origins, so the CSP `frame-ancestors` check runs exactly as in production.
@@ -19,6 +19,7 @@ import { createJobHandlers } from '../../../src/jobs/handlers.js';
 import { createJobRunner } from '../../../src/jobs/runner.js';
 import type { Services } from '../../../src/services.js';
 import { phpParseQuery } from '../../../src/emulator/index.js';
+import { hostScript, portalFrame, type PortalFrame } from '../../../src/sandbox/bx24.js';
 import { startEmulator, type StartedEmulator } from '../../helpers/emulator.js';
 import { createTestServices } from '../../helpers/services.js';
 
@@ -38,57 +39,29 @@ export interface FrameHost {
   browser: Browser;
   context: BrowserContext;
   /** Opens a placement the way the portal does; returns the host page and the placement's frame once its script ran. */
-  open(o: { placement: string; options: Record<string, unknown>; lang?: string; userId?: string; width?: number }): Promise<{ page: Page; frame: Frame }>;
+  open(o: { placement: string; options: Record<string, unknown>; lang?: string; userId?: string; width?: number; install?: boolean }): Promise<{ page: Page; frame: Frame }>;
   /** The frame POST the portal would send for this placement (not delivered): replay it with app.request. */
   framePost(o: { placement: string; options: Record<string, unknown>; lang?: string; userId?: string }): Promise<{ url: string; body: string }>;
-  /** BX24 calls the page under test made, as the host page recorded them. */
+  /** The SDK calls the page under test made, as the host page recorded them. */
   bx24Calls(page: Page): Promise<{ cmd: string; params: Record<string, unknown> }[]>;
+  /**
+   * The portal pages openPath asked the slider for. The SDK prefixes a width-choosing detour and adds
+   * IFRAME=Y&IFRAME_TYPE=SIDE_SLIDER (packages/jssdk/src/frame/slider.ts); this is the page it lands on.
+   */
+  openedPaths(page: Page): Promise<string[]>;
   close(): Promise<void>;
 }
 
-/** BX24 JS as the page sees it: the documented surface, carried over postMessage to the host page. */
-const BX24_STUB = `(function(){
-  var seq = 0, cbs = {}, initData = null, waiting = [];
-  function call(cmd, params, cb){ var id = ++seq; if (cb) cbs[id] = cb; parent.postMessage({ __bx24: true, id: id, cmd: cmd, params: params || {} }, '*'); }
-  window.addEventListener('message', function(e){
-    var m = e.data; if (!m || !m.__bx24reply) return;
-    if (m.cmd === 'init') { initData = m.result; waiting.splice(0).forEach(function(f){ f(); }); }
-    if (cbs[m.id]) { var f = cbs[m.id]; delete cbs[m.id]; f(m.result); }
-  });
-  window.BX24 = {
-    init: function(cb){ if (initData) return cb(); waiting.push(cb); if (waiting.length === 1) call('init'); },
-    fitWindow: function(cb){ call('fitWindow', { width: '100%', height: document.documentElement.scrollHeight }, cb); },
-    resizeWindow: function(w, h, cb){ call('resizeWindow', { width: w, height: h }, cb); },
-    openPath: function(path, cb){ call('openPath', { path: path }, cb); },
-    getAuth: function(){ return initData ? { access_token: initData.AUTH_ID, domain: initData.DOMAIN, member_id: initData.MEMBER_ID, expires_in: Date.now() + 3600e3 } : false; },
-    placement: { info: function(){ return initData ? { placement: initData.PLACEMENT, options: initData.PLACEMENT_OPTIONS } : null; } }
-  };
-})();`;
-
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-function hostPage(action: string, fields: Record<string, string>, init: Record<string, unknown>, width: number): string {
-  const inputs = Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('\n');
+function hostPage(frame: PortalFrame, width: number): string {
+  const inputs = Object.entries(frame.fields).map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Bitrix24 (test host)</title>
 <style>body{margin:0;background:#eef2f4;font:14px system-ui}header{padding:10px 16px;background:#fff;border-bottom:1px solid #dfe3e8}
 #slot{width:${width}px;margin:12px auto;background:#fff}iframe{display:block;width:100%;border:0;height:120px}</style></head>
-<body><header>CRM › Deal — app frame</header><div id="slot"><iframe name="b24frame" id="b24frame" title="app"></iframe></div>
-<form id="f" method="POST" target="b24frame" action="${escapeHtml(action)}">${inputs}</form>
-<script>
-window.__bx24 = [];
-var frame = document.getElementById('b24frame');
-var init = ${JSON.stringify(init).replace(/</g, '\\u003c')};
-window.addEventListener('message', function(e){
-  if (e.source !== frame.contentWindow) return;
-  var m = e.data; if (!m || !m.__bx24) return;
-  window.__bx24.push({ cmd: m.cmd, params: m.params });
-  var result = true;
-  if (m.cmd === 'init') result = init;
-  if (m.cmd === 'fitWindow' || m.cmd === 'resizeWindow') frame.style.height = m.params.height + 'px';
-  e.source.postMessage({ __bx24reply: true, id: m.id, cmd: m.cmd, result: result }, '*');
-});
-document.getElementById('f').submit();
-</script></body></html>`;
+<body><header>CRM › Deal — app frame</header><div id="slot"><iframe name="${escapeHtml(frame.name)}" id="b24frame" title="app"></iframe></div>
+<form id="b24form" method="POST" target="${escapeHtml(frame.name)}" action="${escapeHtml(frame.action)}">${inputs}</form>
+<script>${hostScript(frame)}</script></body></html>`;
 }
 
 export async function startFrameHost(o: { env?: Record<string, string>; pdfDelayMs?: number } = {}): Promise<FrameHost> {
@@ -97,7 +70,6 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
       PUBLIC_URL: APP_ORIGIN,
       BITRIX24_CLIENT_ID: CLIENT_ID,
       BITRIX24_CLIENT_SECRET: CLIENT_SECRET,
-      BX24_JS_URL: 'https://{domain}/_stub/bx24.js',
       ...o.env,
     },
   });
@@ -133,7 +105,6 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
       return route.fulfill({ status: res.status, headers: resHeaders, body: Buffer.from(await res.arrayBuffer()) });
     }
     if (url.hostname === portal.domain) {
-      if (url.pathname === '/_stub/bx24.js') return route.fulfill({ status: 200, contentType: 'text/javascript', body: BX24_STUB });
       const html = hostPages.get(url.pathname);
       if (html) return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
       // Links the page opens in the portal (CRM cards, deep links) land on a blank portal page.
@@ -166,15 +137,18 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
       if (!captured) throw new Error('the emulator sent no frame POST');
       return captured;
     },
-    async open({ placement, options, lang = 'en', userId, width = 1000 }) {
+    async open({ placement, options, lang = 'en', userId, width = 1000, install = false }) {
       const captured = await host.framePost({ placement, options, lang, ...(userId ? { userId } : {}) });
-      const fields = phpParseQuery(captured.body) as Record<string, string>;
       const query = Object.fromEntries(new URL(captured.url).searchParams);
-      const init = {
-        PLACEMENT: fields.PLACEMENT, PLACEMENT_OPTIONS: options, AUTH_ID: fields.AUTH_ID, DOMAIN: query.DOMAIN, MEMBER_ID: fields.member_id, LANG: query.LANG,
-      };
+      const handler = new URL(captured.url);
+      handler.search = '';
       const path = `/crm/_frame_${++hostSeq}/`;
-      hostPages.set(path, hostPage(captured.url, fields, init, width));
+      const p = emu.control.portal(portal.memberId);
+      const framed = portalFrame({
+        parentOrigin: `https://${portal.domain}`, handler: handler.toString(), query, body: phpParseQuery(captured.body) as Record<string, string>,
+        portal: p, isAdmin: p.admins.has(userId ?? p.adminUserId), install, path,
+      });
+      hostPages.set(path, hostPage(framed, width));
       const page = await context.newPage();
       await page.goto(`https://${portal.domain}${path}`);
       const frame = await waitForFrame(page);
@@ -183,6 +157,16 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
     },
     async bx24Calls(page) {
       return page.evaluate(() => (window as unknown as { __bx24: { cmd: string; params: Record<string, unknown> }[] }).__bx24);
+    },
+    async openedPaths(page) {
+      return (await host.bx24Calls(page))
+        .filter((c) => c.cmd === 'openPath')
+        .map((c) => {
+          const u = new URL(String(c.params.path), `https://${portal.domain}`);
+          u.searchParams.delete('IFRAME');
+          u.searchParams.delete('IFRAME_TYPE');
+          return `${u.pathname}${u.search}`;
+        });
     },
     async close() {
       await browser.close();
@@ -196,7 +180,7 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
 
 async function waitForFrame(page: Page): Promise<Frame> {
   for (let i = 0; i < 1200; i++) {
-    const f = page.frames().find((x) => x.name() === 'b24frame' && x.url().startsWith(APP_ORIGIN));
+    const f = page.frames().find((x) => x.parentFrame() === page.mainFrame() && x.url().startsWith(APP_ORIGIN));
     if (f) return f;
     await page.waitForTimeout(50);
   }
