@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { crmBatchCommands, mapCrmBatch, type CrmRecord } from '../documents/crm-data.js';
-import type { BatchCommand } from '../bitrix24/types.js';
+import { Bitrix24Error, type BatchCommand } from '../bitrix24/types.js';
 import { AppError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
@@ -172,8 +172,15 @@ export const apiCardRoutes = new Hono<SessionEnv>()
   .get('/api/card/crm/:kind{contact|company}/:id{[0-9]+}', async (c) => {
     const { services, session } = c.var;
     const contact = c.req.param('kind') === 'contact';
-    const r = await services.bitrix24.forPortal(session.portalId).call<CrmRecord | null>(contact ? 'crm.contact.get' : 'crm.company.get', { id: Number(c.req.param('id')) });
-    if (!r || typeof r !== 'object' || !r.ID) throw new AppError('NOT_FOUND', `No such ${contact ? 'contact' : 'company'} on this portal.`);
+    const missing = () => new AppError('NOT_FOUND', `No such ${contact ? 'contact' : 'company'} on this portal.`);
+    // The legacy crm.*.get answers a record deleted since it was picked with 400 "Not found" (no code).
+    const r = await services.bitrix24
+      .forPortal(session.portalId)
+      .call<CrmRecord | null>(contact ? 'crm.contact.get' : 'crm.company.get', { id: Number(c.req.param('id')) })
+      .catch((e: unknown) => {
+        throw e instanceof Bitrix24Error && e.httpStatus === 400 && /not found/i.test(e.description) ? missing() : e;
+      });
+    if (!r || typeof r !== 'object' || !r.ID) throw missing();
     return c.json({ person: contact ? contactPerson(r) : companyPerson(r) });
   })
   .put('/api/card/last-used', async (c) => {

@@ -104,6 +104,33 @@ describe('recipients from the CRM', () => {
   });
 });
 
+describe('records picked in Bitrix24’s own pickers', () => {
+  const get = (path: string) => app.request(path, { headers: { authorization: auth } });
+
+  it('reads the picked employee with the e-mail selectUser does not give', async () => {
+    const res = await get('/api/card/users/9');
+    expect(res.status).toBe(200);
+    const { user } = (await res.json()) as { user: { id: number; name: string; email: string | null } };
+    expect(user).toMatchObject({ id: 9, email: 'user9@example.com' });
+    expect(emu.control.calls({}).at(-1)?.method).toBe('user.get');
+  });
+
+  it('reads a contact or company picked with selectCRM as a candidate recipient', async () => {
+    const contact = (await (await get('/api/card/crm/contact/5')).json()) as { person: Record<string, unknown> };
+    expect(contact.person).toMatchObject({ key: 'contact:5', kind: 'contact', email: 'contact5@example.com', crmContactId: 5, fixPath: '/crm/contact/details/5/' });
+    const company = (await (await get('/api/card/crm/company/2')).json()) as { person: Record<string, unknown> };
+    expect(company.person).toMatchObject({ key: 'company:2', kind: 'company', name: 'ООО «Гранит»', email: 'info@company2.example.com' });
+  });
+
+  it('answers 404 with a code for a record the portal does not have, and no route for other kinds', async () => {
+    const user = await get('/api/card/users/99999');
+    expect(user.status).toBe(404);
+    expect(((await user.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    expect((await get('/api/card/crm/contact/99999')).status).toBe(404);
+    expect((await get('/api/card/crm/deal/2')).status).toBe(404);
+  });
+});
+
 describe('missing data (pure)', () => {
   it('flags a client without e-mail with a path to fix it, and a card with no client at all', () => {
     const people: Person[] = [
