@@ -112,7 +112,8 @@ export async function installFromEvent(services: Services, ev: AppInstallEvent):
     applicationToken: ev.auth.application_token,
     tokens: { accessToken: ev.auth.access_token, refreshToken: ev.auth.refresh_token, expiresAt: expiryOf(now, ev.auth.expires, ev.auth.expires_in) },
     scope: scopes,
-    installedByUserId: ev.auth.user_id ?? info.userId ?? null,
+    // The token's owner as the OAuth server names it (app.info result.user_id); the event's own claim only if it is silent.
+    installedByUserId: info.userId ?? ev.auth.user_id ?? null,
     now,
   });
   const missing = missingRequired(scopes);
@@ -120,7 +121,7 @@ export async function installFromEvent(services: Services, ev: AppInstallEvent):
     await setPortalLastError(services.db, { portalId: portal.id, error: `missing scopes: ${missing.join(', ')}`, now });
     throw new FrameProblem('missing_scope', 409, { scopes: missing.join(', ') }, 'CONFLICT');
   }
-  const report = await registerPortal(services, portal, ev.auth.user_id ?? info.userId ?? portal.installedByUserId ?? 1);
+  const report = await registerPortal(services, portal, info.userId ?? ev.auth.user_id ?? portal.installedByUserId ?? 1);
   return { portal, report };
 }
 

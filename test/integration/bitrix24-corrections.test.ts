@@ -102,6 +102,22 @@ describe('app.info on the OAuth server: the portal is under result.install', () 
     expect((e as AppError).code).toBe('UNAUTHORIZED');
   });
 
+  it('ONAPPINSTALL: the installing user is the token’s owner as app.info names it, not what the event claims', async () => {
+    const portal = await emu.control.createPortal();
+    await emu.control.installApp({ memberId: portal.memberId, ...CLIENT, handlerBase: PUBLIC, flavour: 'none' });
+    const admin = emu.control.issueTokens({ memberId: portal.memberId });
+    const body = new URLSearchParams({
+      event: 'ONAPPINSTALL', 'data[VERSION]': '1', 'data[ACTIVE]': 'Y', 'data[INSTALLED]': 'Y', 'data[LANGUAGE_ID]': 'en', ts: '1700000000',
+      'auth[access_token]': admin.access_token, 'auth[refresh_token]': admin.refresh_token, 'auth[expires_in]': '3600', 'auth[scope]': admin.scope,
+      'auth[domain]': portal.domain, 'auth[server_endpoint]': admin.server_endpoint, 'auth[client_endpoint]': portal.clientEndpoint,
+      'auth[member_id]': portal.memberId, 'auth[user_id]': '6', 'auth[application_token]': 'app-token-of-this-install', 'auth[status]': 'L',
+    });
+    const res = await app.request('/b24/install', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await rowOf(portal.memberId))?.installedByUserId).toBe(1);
+    expect(emu.control.registrations(portal.memberId).robots.map((r) => r.authUserId)).toEqual(['1']);
+  });
+
   it('the emulator answers that shape and nothing about the portal at the top level', async () => {
     const portal = await emu.control.createPortal({ pathPrefix: '/b24', app: { ...CLIENT } });
     const { status, body } = await post('https://oauth.bitrix24.test/rest/app.info', { auth: portal.app!.accessToken });
