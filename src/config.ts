@@ -104,6 +104,11 @@ export const ZConfig = z
       for (const [name, why] of Object.entries(REQUIRED_IN_PRODUCTION)) {
         if (!c[name as keyof typeof REQUIRED_IN_PRODUCTION]) ctx.addIssue({ code: 'custom', path: [name], message: `is required in production (${why})` });
       }
+      // Production trusts exactly BITRIX24_OAUTH_HOSTS: the default server may not widen it.
+      const defaultHost = new URL(c.BITRIX24_OAUTH_SERVER_ENDPOINT).hostname.toLowerCase();
+      if (!c.BITRIX24_OAUTH_HOSTS.includes(defaultHost)) {
+        ctx.addIssue({ code: 'custom', path: ['BITRIX24_OAUTH_SERVER_ENDPOINT'], message: `host ${defaultHost} must be listed in BITRIX24_OAUTH_HOSTS in production` });
+      }
     } else if (Boolean(c.BITRIX24_CLIENT_ID) !== Boolean(c.BITRIX24_CLIENT_SECRET)) {
       ctx.addIssue({ code: 'custom', path: ['BITRIX24_CLIENT_SECRET'], message: 'BITRIX24_CLIENT_ID and BITRIX24_CLIENT_SECRET go together' });
     }

@@ -42,7 +42,7 @@ export interface Bitrix24Deps {
   clock: Clock;
   logger: Logger;
   config: Pick<Config, 'BITRIX24_CLIENT_ID' | 'BITRIX24_CLIENT_SECRET' | 'BITRIX24_ALLOW_INSECURE_ENDPOINTS' | 'BITRIX24_RATE_PER_SECOND' | 'BITRIX24_RATE_BURST'> &
-    Partial<Pick<Config, 'BITRIX24_OAUTH_HOSTS'>>;
+    Partial<Pick<Config, 'BITRIX24_OAUTH_HOSTS' | 'NODE_ENV'>>;
   options?: Partial<Bitrix24Options>;
 }
 
@@ -123,7 +123,7 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
         continue;
       }
       const promise = refreshPortalTokens(
-        { db, fetch: deps.fetch, logger, now: () => clock.now(), clientId, clientSecret, allowInsecure, oauthHosts: opts.oauthHosts, timeoutMs: opts.oauthTimeoutMs },
+        { db, fetch: deps.fetch, logger, now: () => clock.now(), clientId, clientSecret, allowInsecure, oauthHosts: opts.oauthHosts, production: deps.config.NODE_ENV === 'production', timeoutMs: opts.oauthTimeoutMs },
         { portalId, seenVersion, method },
       )
         .then((creds) => {

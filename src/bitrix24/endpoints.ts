@@ -72,19 +72,34 @@ export function restEndpointFromLocation(location: string, requestUrl: URL): str
   return `${target.origin}${path}`;
 }
 
+export interface OAuthTrust {
+  allowInsecure: boolean;
+  oauthHosts: readonly string[];
+  /** NODE_ENV=production: the list is all there is. */
+  production?: boolean;
+}
+
+/**
+ * May this host receive the client secret and vouch for tokens? A host in BITRIX24_OAUTH_HOSTS. Outside
+ * production, with BITRIX24_ALLOW_INSECURE_ENDPOINTS, also the emulator on a loopback port or a
+ * reserved `.test` name (tests, the sandbox). Production trusts exactly the list: a test or bench that
+ * runs production against the emulator names its host there.
+ */
+export function isTrustedOAuthHost(hostname: string, opts: OAuthTrust): boolean {
+  const host = hostname.toLowerCase();
+  if (opts.oauthHosts.some((h) => h.toLowerCase() === host)) return true;
+  return !opts.production && opts.allowInsecure && (isLoopbackHost(host) || host.endsWith('.test'));
+}
+
 /**
  * The token URL for a portal: the stored `server_endpoint` (`https://oauth.bitrix.info/rest/`)
  * names the region's OAuth server, and the token endpoint sits beside its `rest/`
  * (`https://oauth.bitrix.info/oauth/token/`; a path prefix, as the standalone emulator uses, is
  * kept). The host must be a known authorization server: the client secret goes there.
  */
-export function tokenUrlFor(serverEndpoint: string, opts: { allowInsecure: boolean; oauthHosts: readonly string[] }): URL {
+export function tokenUrlFor(serverEndpoint: string, opts: OAuthTrust): URL {
   const url = assertSafeEndpoint(serverEndpoint, opts);
-  const host = url.hostname.toLowerCase();
-  const known = opts.oauthHosts.some((h) => h.toLowerCase() === host);
-  // Tests and the sandbox run the emulator's OAuth server on a loopback port or a reserved .test name.
-  const development = opts.allowInsecure && (isLoopbackHost(host) || host.endsWith('.test'));
-  if (!known && !development) throw new UnsafeEndpointError(serverEndpoint, 'not a known Bitrix24 OAuth server');
+  if (!isTrustedOAuthHost(url.hostname, opts)) throw new UnsafeEndpointError(serverEndpoint, 'not a known Bitrix24 OAuth server');
   const prefix = url.pathname.replace(/\/rest\/?$/, '/').replace(/\/+$/, '');
   return new URL(`${prefix}/oauth/token/`, url.origin);
 }

@@ -69,6 +69,8 @@ export interface RefreshDeps {
   clientSecret?: string;
   allowInsecure: boolean;
   oauthHosts: readonly string[];
+  /** NODE_ENV=production: only oauthHosts receive the client secret (endpoints.ts isTrustedOAuthHost). */
+  production?: boolean;
   timeoutMs: number;
 }
 
@@ -94,7 +96,7 @@ export async function refreshPortalTokens(deps: RefreshDeps, p: { portalId: stri
     }
     let tokenUrl: URL;
     try {
-      tokenUrl = tokenUrlFor(row.serverEndpoint, { allowInsecure: deps.allowInsecure, oauthHosts: deps.oauthHosts });
+      tokenUrl = tokenUrlFor(row.serverEndpoint, { allowInsecure: deps.allowInsecure, oauthHosts: deps.oauthHosts, production: deps.production });
     } catch (e) {
       return { kind: 'fail' as const, error: new Bitrix24Error('INSECURE_ENDPOINT', (e as Error).message, p.method) };
     }

@@ -6,7 +6,7 @@
  *   AUTH_ID against the OAuth server; then `profile` on the portal's STORED endpoint for the user.
  * The DOMAIN in a request is never used to decide where a token goes (reference §4.6, §13.5).
  */
-import { assertSafeEndpoint, isLoopbackHost } from '../bitrix24/endpoints.js';
+import { assertSafeEndpoint, isTrustedOAuthHost, type OAuthTrust } from '../bitrix24/endpoints.js';
 import { scopeList } from '../bitrix24/scopes.js';
 import type { Config } from '../config.js';
 import type { Portal } from '../db/schema/index.js';
@@ -77,15 +77,22 @@ export function checkEndpoint(raw: string | null | undefined, config: Pick<Confi
 
 /**
  * The OAuth server's REST base (`https://oauth.bitrix.info/rest/`) if it is one we trust: a host in
- * BITRIX24_OAUTH_HOSTS, the configured default, or (tests, sandbox) a loopback/.test emulator.
+ * BITRIX24_OAUTH_HOSTS; outside production also the configured default and (tests, sandbox) a
+ * loopback/.test emulator. In production the list is all there is (config refuses a default server
+ * outside it), so nothing implicit can vouch for a token.
  */
 export function oauthServerEndpoint(raw: string | null | undefined, config: Config): URL | undefined {
   const u = checkEndpoint(raw, config);
   if (!u) return undefined;
-  const host = u.hostname.toLowerCase();
+  const trust = oauthTrustOf(config);
+  if (isTrustedOAuthHost(u.hostname, trust)) return u;
   const configured = checkEndpoint(config.BITRIX24_OAUTH_SERVER_ENDPOINT, config)?.hostname.toLowerCase();
-  const dev = config.BITRIX24_ALLOW_INSECURE_ENDPOINTS && (host.endsWith('.test') || isLoopbackHost(host));
-  return config.BITRIX24_OAUTH_HOSTS.includes(host) || host === configured || dev ? u : undefined;
+  return !trust.production && u.hostname.toLowerCase() === configured ? u : undefined;
+}
+
+/** The OAuth-server trust rules of a configuration (src/bitrix24/endpoints.ts isTrustedOAuthHost). */
+export function oauthTrustOf(config: Pick<Config, 'BITRIX24_ALLOW_INSECURE_ENDPOINTS' | 'BITRIX24_OAUTH_HOSTS'> & Partial<Pick<Config, 'NODE_ENV'>>): OAuthTrust {
+  return { allowInsecure: config.BITRIX24_ALLOW_INSECURE_ENDPOINTS, oauthHosts: config.BITRIX24_OAUTH_HOSTS, production: config.NODE_ENV === 'production' };
 }
 
 type Json = Record<string, unknown>;
