@@ -4,6 +4,7 @@ import { errorBody, toAppError, wantsHtml } from './http/errors.js';
 import { renderErrorPage } from './http/error-page.js';
 import { capBodies } from './http/body-limit.js';
 import { securityHeaders } from './http/security-headers.js';
+import { redactTokens } from './lib/redact.js';
 import { healthRoutes } from './doors/health.js';
 import { signRoutes } from './doors/sign.js';
 import { apiEnvelopeRoutes } from './doors/api-envelopes.js';
@@ -34,7 +35,7 @@ export function createApp(services: Services) {
     c.set('logger', log);
     const started = performance.now();
     await next();
-    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    log.info({ method: c.req.method, path: redactTokens(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
   // Before any door reads a body: every body is capped, sized per door (src/http/body-limit.ts).
   app.use(capBodies(services.config));

@@ -40,8 +40,6 @@ export const ZConfig = z
     BITRIX24_CLIENT_SECRET: optionalString,
     /** The app's code in `/marketplace/view/<code>/` deep links (REST_APP_URI); defaults to the client id. */
     BITRIX24_APP_CODE: optionalString,
-    /** BX24 JS for placement pages; `{domain}` becomes the portal's domain (e.g. https://{domain}/bitrix/js/rest/bx24.js). */
-    BX24_JS_URL: z.string().default('https://api.bitrix24.com/api/v1/'),
     /** The OAuth server used to verify a first install when the request names none (western cloud by default). */
     BITRIX24_OAUTH_SERVER_ENDPOINT: z.url().default('https://oauth.bitrix.info/rest/'),
     /** Plain http to loopback portals, for tests and the sandbox only. */

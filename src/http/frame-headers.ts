@@ -33,7 +33,7 @@ export function claimedOrigin(domain: string | undefined, protocol: string | und
 
 export function frameAncestorsPolicy(origin: string | undefined): string {
   // No origin known: framable by nobody. The rest of the policy (script-src with this response's
-  // nonce, scripts from this portal for BX24 JS) is added for every HTML page by src/http/security-headers.ts.
+  // nonce) is added for every HTML page by src/http/security-headers.ts.
   return `frame-ancestors ${origin ?? "'none'"}`;
 }
 

@@ -7,6 +7,7 @@ import type { AppEnv } from '../types.js';
  * - `X-Content-Type-Options: nosniff` on everything;
  * - `Strict-Transport-Security` when PUBLIC_URL is https (behind a TLS-terminating proxy the request
  *   itself may look like http, so the configured address decides);
+ * - `Referrer-Policy: no-referrer` unless the route set one;
  * - on HTML, a CSP whose `script-src` allows only our own files and inline scripts that carry this
  *   request's nonce (`c.var.cspNonce`), no plugins, no `<base>`, and `frame-ancestors 'none'` plus
  *   `X-Frame-Options: DENY` unless the route allowed a framer.
@@ -78,6 +79,9 @@ export function securityHeaders(config: Config): MiddlewareHandler<AppEnv> {
       headers.set('X-Content-Type-Options', 'nosniff');
     }
     if (hsts) headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    // Signer and final links carry their token in the path: no page or file of ours names itself in
+    // a Referer (error pages for a mistyped link included), unless the route chose otherwise.
+    if (!headers.has('Referrer-Policy')) headers.set('Referrer-Policy', 'no-referrer');
     if (!(headers.get('content-type') ?? '').toLowerCase().startsWith('text/html')) return;
     const { csp, framable } = htmlPolicy(headers.get('content-security-policy'), nonce, config);
     headers.set('Content-Security-Policy', csp);

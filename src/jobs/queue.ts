@@ -5,6 +5,7 @@ import type { Database, DbOrTx } from '../db/client.js';
 import { jobs, type Job } from '../db/schema/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { redactDeep, redactTokens } from '../lib/redact.js';
 import type { Services } from '../services.js';
 
 export type { Job };
@@ -121,7 +122,8 @@ export async function enqueue(db: DbOrTx, input: EnqueueInput): Promise<EnqueueR
   const values = {
     kind: input.kind,
     portalId: input.portalId ?? null,
-    payload: input.payload ?? {},
+    // A link's token never sits in a job row: handlers build links from ids (signing/internal.ts linkFor).
+    payload: redactDeep(input.payload ?? {}),
     dedupeKey: input.dedupeKey ?? null,
     orderKey: input.orderKey ?? null,
     ...(input.runAt ? { runAt: input.runAt } : {}),
@@ -349,10 +351,11 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BA
 }
 
 /**
- * last_error keeps the name and message (not the stack: it may carry paths and payload snippets).
+ * last_error keeps the name and message (not the stack: it may carry paths and payload snippets),
+ * with any signer or final link's token scrubbed.
  * NUL characters are dropped: PostgreSQL text cannot hold them, and the outcome write would fail.
  */
 export function describeError(err: unknown): string {
-  const text = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).replaceAll('\u0000', '');
+  const text = redactTokens(err instanceof Error ? `${err.name}: ${err.message}` : String(err)).replaceAll('\u0000', '');
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }

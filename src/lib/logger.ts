@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { redactDeep, redactTokens } from './redact.js';
 
 export type { Logger };
 
@@ -12,12 +13,29 @@ export const REDACT_PATHS = [
   'auth.*', '*.auth.*', 'headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie',
 ];
 
-export function createLogger(opts: { level: string; pretty?: boolean }): Logger {
-  return pino({
+/**
+ * Signer and final links (their token part) are scrubbed from every message, logged value and
+ * error, whatever key they hide under: the paths above cannot name a URL inside a message.
+ */
+const linkScrubbing = {
+  hooks: {
+    logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
+      method.apply(this, args.map((a) => (typeof a === 'string' ? redactTokens(a) : a)));
+    },
+  },
+  formatters: { log: (obj: Record<string, unknown>) => redactDeep(obj) },
+  serializers: { err: (e: unknown) => JSON.parse(redactTokens(JSON.stringify(pino.stdSerializers.err(e as Error)))) as unknown },
+};
+
+/** `destination`: where lines go instead of stdout (tests read them back). */
+export function createLogger(opts: { level: string; pretty?: boolean }, destination?: { write(line: string): void }): Logger {
+  const options = {
     level: opts.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    ...(opts.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+    ...linkScrubbing,
+    ...(opts.pretty && !destination ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export const silentLogger = (): Logger => pino({ level: 'silent' });

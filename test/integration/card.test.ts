@@ -91,6 +91,8 @@ describe('CRM card tab', () => {
     const res = await framePost(portal, 'CRM_DEAL_DETAIL_TAB', { ID: String(deal), URI: '/crm/deal/details/8061/' });
     expect(res.status).toBe(200);
     expect(parseCsp(res.headers.get('content-security-policy')).get('frame-ancestors')).toEqual(['https://acme.bitrix24.test']);
+    // Bitrix24's SDK is bundled: scripts come from us alone, never from the portal that frames the page.
+    expect(parseCsp(res.headers.get('content-security-policy')).get('script-src')).not.toContain('https://acme.bitrix24.test');
     expect(res.headers.get('x-frame-options')).toBeNull();
     const html = await res.text();
     expect(html).toContain('Supply contract No. 7');
