@@ -12,9 +12,8 @@ import type { AppEnv } from '../types.js';
  *   request's nonce (`c.var.cspNonce`), no plugins, no `<base>`, and `frame-ancestors 'none'` plus
  *   `X-Frame-Options: DENY` unless the route allowed a framer.
  * A route states only what differs: frame pages set `frame-ancestors <portal origin>`
- * (src/http/frame-headers.ts), which also lets BX24 JS load from that portal; the signing page sets
- * its fuller policy. A route's directives win over these defaults, except that `script-src` is the
- * union of both (so the nonce always works).
+ * (src/http/frame-headers.ts); the signing page sets its fuller policy. A route's directives win over
+ * these defaults, except that `script-src` is the union of both (so the nonce always works).
  */
 
 type Policy = Map<string, string[]>;
@@ -30,27 +29,16 @@ export function parseCsp(header: string | null | undefined): Policy {
 
 export const serializeCsp = (p: Policy) => [...p].map(([name, sources]) => [name, ...sources].join(' ')).join('; ');
 
-/** BX24 JS's origin when it is one fixed host (api.bitrix24.com); `{domain}` means the portal itself. */
-function bx24Origin(config: Config): string | undefined {
-  if (config.BX24_JS_URL.includes('{domain}')) return undefined;
-  try {
-    return new URL(config.BX24_JS_URL).origin;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The policy for one HTML response, given what the route set and who may frame it. */
-export function htmlPolicy(routeCsp: string | null, nonce: string, config: Config): { csp: string; framable: boolean } {
+export function htmlPolicy(routeCsp: string | null, nonce: string): { csp: string; framable: boolean } {
   const p = parseCsp(routeCsp);
   const ancestors = p.get('frame-ancestors') ?? ["'none'"];
   const framable = !(ancestors.length === 1 && ancestors[0] === "'none'");
   const scripts = ["'self'", `'nonce-${nonce}'`];
   if (framable) {
-    // Pages inside a portal load BX24 JS from it (or from Bitrix24's CDN) and render PDFs (wasm decoders).
-    scripts.push("'wasm-unsafe-eval'", ...ancestors.filter((a) => /^https?:\/\//.test(a)));
-    const cdn = bx24Origin(config);
-    if (cdn) scripts.push(cdn);
+    // Pages inside a portal render PDFs (wasm decoders). Bitrix24's SDK is bundled into our own scripts,
+    // so nothing loads from the portal or a Bitrix24 CDN.
+    scripts.push("'wasm-unsafe-eval'");
   }
   p.set('script-src', [...new Set([...scripts, ...(p.get('script-src') ?? [])])]);
   if (!p.has('object-src')) p.set('object-src', ["'none'"]);
@@ -83,7 +71,7 @@ export function securityHeaders(config: Config): MiddlewareHandler<AppEnv> {
     // a Referer (error pages for a mistyped link included), unless the route chose otherwise.
     if (!headers.has('Referrer-Policy')) headers.set('Referrer-Policy', 'no-referrer');
     if (!(headers.get('content-type') ?? '').toLowerCase().startsWith('text/html')) return;
-    const { csp, framable } = htmlPolicy(headers.get('content-security-policy'), nonce, config);
+    const { csp, framable } = htmlPolicy(headers.get('content-security-policy'), nonce);
     headers.set('Content-Security-Policy', csp);
     if (framable) headers.delete('X-Frame-Options');
     else headers.set('X-Frame-Options', 'DENY');
