@@ -4,6 +4,7 @@ import { ZAppUninstallEvent, ZAppUpdateEvent } from '../http/b24-payloads.js';
 import { AppError } from '../http/errors.js';
 import { parseForm, readBitrixForm, type FormObject } from '../http/form.js';
 import { findPortalByMemberId, replaceApplicationToken, replacePortalTokens, type AppTokenPortal } from '../portals/store.js';
+import { checkUninstall } from '../portals/confirm-uninstall.js';
 import { uninstallPortal } from '../portals/uninstall.js';
 import type { Services } from '../services.js';
 import type { AppEnv, AppContext } from '../types.js';
@@ -20,16 +21,29 @@ const expiry = (now: Date, expires?: number, expiresIn?: number) =>
   expires && expires > 1_000_000_000 ? new Date(expires * 1000) : expiresIn ? new Date(now.getTime() + expiresIn * 1000) : null;
 
 export const eventHandlers: Record<string, EventHandler> = {
-  /** Our API access is already revoked: drop the tokens now; with CLEAN, the portal's data (retention rules apply). */
+  /**
+   * Our API access is already revoked: drop the tokens now; with CLEAN, the portal's data (retention
+   * rules apply). But only once the OAuth server confirms it (src/portals/confirm-uninstall.ts): the
+   * application_token alone passes through every employee's browser in placement POSTs.
+   */
   async ONAPPUNINSTALL(services, portal, form, c) {
     const ev = parseForm(ZAppUninstallEvent, form);
+    const check = await checkUninstall(services, portal.id);
+    if (check.kind === 'forged') {
+      c.var.logger.warn({ portalId: portal.id }, 'ONAPPUNINSTALL refused: the OAuth server says the app is still installed');
+      throw new AppError('UNAUTHORIZED', 'The app is still installed on this portal according to the Bitrix24 authorization server; nothing was removed.');
+    }
+    if (check.kind === 'unknown') {
+      c.var.logger.warn({ portalId: portal.id, reason: check.reason }, 'ONAPPUNINSTALL not confirmed; nothing removed');
+      throw new AppError('BITRIX24_UNREACHABLE', 'The uninstall could not be confirmed with the Bitrix24 authorization server; nothing was removed.');
+    }
     const result = await uninstallPortal(services.db, {
       portalId: portal.id,
       clean: ev.data.CLEAN,
       now: services.clock.now(),
       retentionYears: services.config.RETENTION_YEARS,
     });
-    c.var.logger.info({ portalId: portal.id, clean: ev.data.CLEAN, cleaned: result.cleaned }, 'portal uninstalled');
+    c.var.logger.info({ portalId: portal.id, clean: ev.data.CLEAN, cleaned: result.cleaned, confirmedBy: check.by }, 'portal uninstalled');
     return { uninstalled: result.changed, cleaned: result.cleaned.map((x) => x.name) };
   },
 

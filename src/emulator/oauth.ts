@@ -30,9 +30,17 @@ async function readParams(req: Request): Promise<Record<string, unknown>> {
   return params;
 }
 
+/**
+ * The app behind a client_id, for checking its secret. Client credentials belong to the app, not to
+ * one install, so an app uninstalled from a portal still authenticates: a refresh token of the
+ * uninstalled portal then fails as the token it is, `invalid_grant` (every token is revoked on
+ * uninstall: "all access permissions for the application to the API are removed", b24restdocs
+ * api-reference/common/events/on-app-uninstall.md; `invalid_grant` = invalid tokens on renewal,
+ * settings/oauth/error-codes.md).
+ */
 function findApp(st: EmulatorState, clientId: string): InstalledApp | undefined {
   for (const p of st.portals.values()) {
-    const a = p.apps.get(clientId);
+    const a = p.apps.get(clientId) ?? p.uninstalledApps.get(clientId);
     if (a) return a;
   }
   return undefined;

@@ -61,8 +61,17 @@ describe('requests that claim to come from Bitrix24', () => {
   let portalId: string;
 
   beforeAll(async () => {
-    // No network in this file: anything that tries to reach Bitrix24 fails loudly.
-    services = await createTestServices({ fetch: async () => { throw new Error('no outbound calls expected'); } });
+    // No network in this file: anything that tries to reach Bitrix24 fails loudly, except the token
+    // endpoint, which answers as it does once the app is uninstalled (the uninstall check asks it).
+    services = await createTestServices({
+      env: { BITRIX24_CLIENT_ID: 'local.auth', BITRIX24_CLIENT_SECRET: 'auth-secret' },
+      fetch: async (input) => {
+        if (new URL(input instanceof Request ? input.url : String(input)).pathname === '/oauth/token/') {
+          return Response.json({ error: 'invalid_grant', error_description: 'Invalid refresh token' }, { status: 400 });
+        }
+        throw new Error('no outbound calls expected');
+      },
+    });
     app = createApp(services);
   });
   afterAll(() => services.testDb.close());

@@ -1,0 +1,82 @@
+/**
+ * Issue 14 item 7: the application token is not a master key. Bitrix24 sends APPLICATION_TOKEN in
+ * placement POSTs, which pass through every employee's browser, so whoever has seen one must not be
+ * able to uninstall the portal, make the robot send documents, or keep a session past an uninstall;
+ * and anonymous install/frame POSTs, each of which costs us outgoing requests, are limited per IP.
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { portals } from '../../src/db/schema/index.js';
+import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
+import { createTestServices } from '../helpers/services.js';
+
+const PUBLIC = 'http://b24sign.test';
+const CLIENT = { clientId: 'local.b24sign.test', clientSecret: 'secret-of-the-test-app' };
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+describe('ONAPPUNINSTALL is confirmed with the OAuth server before anything is removed', () => {
+  let services: Awaited<ReturnType<typeof createTestServices>>;
+  let app: ReturnType<typeof createApp>;
+  let emu: StartedEmulator;
+
+  beforeAll(async () => {
+    services = await createTestServices({
+      env: { PUBLIC_URL: PUBLIC, BITRIX24_CLIENT_ID: CLIENT.clientId, BITRIX24_CLIENT_SECRET: CLIENT.clientSecret, BITRIX24_OAUTH_SERVER_ENDPOINT: 'https://oauth.bitrix24.test/rest/' },
+    });
+    app = createApp(services);
+    emu = await startEmulator({ appFetch: async (req) => app.request(req) });
+  });
+  afterAll(async () => {
+    emu?.close();
+    await services?.testDb.close();
+  });
+
+  const portalRow = async (memberId: string) => (await services.db.select().from(portals).where(eq(portals.memberId, memberId)))[0]!;
+  async function installed() {
+    const portal = await emu.control.createPortal();
+    const inst = await emu.control.installApp({ memberId: portal.memberId, ...CLIENT, installUrl: `${PUBLIC}/b24/install`, handlerBase: PUBLIC, flavour: 'event' });
+    return { portal, applicationToken: inst.applicationToken };
+  }
+  /** What anyone who has seen a placement POST can send: the right member_id and application_token. */
+  const forgedUninstall = (memberId: string, domain: string, applicationToken: string) =>
+    new URLSearchParams({
+      event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1', 'data[LANGUAGE_ID]': 'en', ts: '1700000000',
+      'auth[domain]': domain, 'auth[server_endpoint]': 'https://oauth.bitrix24.test/rest/', 'auth[client_endpoint]': `https://${domain}/rest/`,
+      'auth[member_id]': memberId, 'auth[application_token]': applicationToken,
+    }).toString();
+
+  it('a forged uninstall with the real application_token is refused while the app is installed; the fresh pair is kept', async () => {
+    const { portal, applicationToken } = await installed();
+    const before = await portalRow(portal.memberId);
+    await services.db.update(portals).set({ settings: { companySignerUserId: 6 } }).where(eq(portals.id, before.id));
+
+    const res = await app.request('/b24/events', { method: 'POST', headers: FORM, body: forgedUninstall(portal.memberId, portal.domain, applicationToken) });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+    const after = await portalRow(portal.memberId);
+    expect(after).toMatchObject({ status: 'installed', applicationToken, settings: { companySignerUserId: 6 }, uninstalledAt: null });
+    // The check spent the stored refresh token; the new pair is stored and works.
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(after.tokenVersion).toBe(before.tokenVersion + 1);
+    expect(emu.state.oauthLog.at(-1)).toMatchObject({ grantType: 'refresh_token', outcome: 'ok' });
+    await services.bitrix24.forPortal(before.id).call('profile');
+  });
+
+  it('the real uninstall is confirmed (the refresh token now fails with invalid_grant) and goes through', async () => {
+    const { portal } = await installed();
+    const out = await emu.control.uninstall({ memberId: portal.memberId, clean: true });
+    expect(out?.status, out?.body).toBe(200);
+    expect(emu.state.oauthLog.at(-1)).toMatchObject({ grantType: 'refresh_token', outcome: 'invalid_grant' });
+    expect(await portalRow(portal.memberId)).toMatchObject({ status: 'uninstalled', accessToken: null, refreshToken: null, applicationToken: null, settings: {} });
+  });
+
+  it('nothing is removed while the OAuth server cannot answer', async () => {
+    const { portal, applicationToken } = await installed();
+    const before = await portalRow(portal.memberId);
+    emu.control.fault({ target: 'oauth', status: 503, count: 1 });
+    const res = await app.request('/b24/events', { method: 'POST', headers: FORM, body: forgedUninstall(portal.memberId, portal.domain, applicationToken) });
+    expect(res.status).toBe(502);
+    expect(await portalRow(portal.memberId)).toEqual(before);
+  });
+});
