@@ -66,8 +66,16 @@ export interface Plan {
 }
 
 /** crm.timeline.comment.add wants a type name (reference §7.1); smart processes and the rest are dynamic_<id>. */
+/**
+ * `fields.ENTITY_TYPE` of crm.timeline.comment.add: the type's symbolic code in lower case — `lead`,
+ * `deal`, `contact`, `company`, `order`, `dynamic_1046` (b24restdocs
+ * api-reference/crm/timeline/comments/crm-timeline-comment-add.md) — whose codes are listed in
+ * api-reference/crm/data-types.md#object_type: a quote (7) is QUOTE and a new invoice (31) SMART_INVOICE,
+ * not dynamic types; only smart processes are DYNAMIC_<id>.
+ */
 export function commentEntityType(entityTypeId: number): string {
-  return ({ 1: 'lead', 2: 'deal', 3: 'contact', 4: 'company' } as Record<number, string>)[entityTypeId] ?? `dynamic_${entityTypeId}`;
+  const names: Record<number, string> = { 1: 'lead', 2: 'deal', 3: 'contact', 4: 'company', 5: 'invoice', 7: 'quote', 14: 'order', 31: 'smart_invoice' };
+  return names[entityTypeId] ?? `dynamic_${entityTypeId}`;
 }
 
 const FINAL = new Set(['completed', 'declined', 'expired', 'voided']);

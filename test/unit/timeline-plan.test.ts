@@ -90,7 +90,8 @@ describe('timeline planner', () => {
   });
 
   it('comment entity types and Italian texts', () => {
-    expect([1, 2, 3, 4, 31, 1038].map(commentEntityType)).toEqual(['lead', 'deal', 'contact', 'company', 'dynamic_31', 'dynamic_1038']);
+    // Quotes and new invoices have their own codes (b24restdocs api-reference/crm/data-types.md#object_type); only smart processes are dynamic_<id>.
+    expect([1, 2, 3, 4, 7, 31, 1038].map(commentEntityType)).toEqual(['lead', 'deal', 'contact', 'company', 'quote', 'smart_invoice', 'dynamic_1038']);
     const p = planEnvelope(base({ env: { ...base().env, lang: 'it' } }));
     expect(p.writes.find((w) => w.key === 'log:3')!.params).toMatchObject({ fields: { text: '"Contract" inviato per la firma a Anna, Ivan' } });
   });

@@ -3,7 +3,9 @@ import { asObject, param, RestError, type MethodCtx, type MethodTable } from '..
 import type { Row, TimelineEntry } from '../types.js';
 import { KIND_BY_TYPE } from './crm.js';
 
-const TYPE_BY_NAME: Record<string, number> = { lead: 1, deal: 2, contact: 3, company: 4, order: 14 };
+// Symbolic codes of CRM types, lower case (b24restdocs api-reference/crm/data-types.md#object_type);
+// `dynamic_<id>` is for smart processes only (ids from 128), so `dynamic_31` names no owner.
+const TYPE_BY_NAME: Record<string, number> = { lead: 1, deal: 2, contact: 3, company: 4, invoice: 5, quote: 7, order: 14, smart_invoice: 31 };
 const bad = (d: string) => new RestError(400, 'INVALID_ARG_VALUE', d);
 
 function ownerExists(ctx: MethodCtx, typeId: number, id: number): boolean {
@@ -62,7 +64,8 @@ export const timelineMethods: MethodTable = {
       if (ctx.params.fields === undefined) throw bad("Parameter 'fields' must be array.");
       const f = asObject(ctx.params.fields);
       const typeName = String(f.ENTITY_TYPE ?? '').toLowerCase();
-      const typeId = TYPE_BY_NAME[typeName] ?? (/^dynamic_(\d+)$/.exec(typeName) ? Number(/^dynamic_(\d+)$/.exec(typeName)![1]) : NaN);
+      const dynamic = /^dynamic_(\d+)$/.exec(typeName);
+      const typeId = TYPE_BY_NAME[typeName] ?? (dynamic && Number(dynamic[1]) >= 128 ? Number(dynamic[1]) : NaN);
       const entityId = Number(f.ENTITY_ID);
       if (!Number.isFinite(typeId) || !(entityId > 0) || !ownerExists(ctx, typeId, entityId)) throw new RestError(400, 'OWNER_NOT_FOUND', 'Owner not found');
       if (!String(f.COMMENT ?? '').trim()) throw bad('Empty comment');
