@@ -49,7 +49,7 @@ export function sandboxRoutes(h: SandboxHandle) {
   async function sameOrigin(c: Context<AppEnv>, next: () => Promise<void>) {
     const u = new URL(c.req.url);
     // Only once started: a sandbox that failed to start explains why wherever it is asked.
-    if (h.portalId && c.req.method === 'GET' && u.origin !== h.origin && !u.pathname.endsWith('.js')) return c.redirect(`${h.origin}${u.pathname}${u.search}`, 302);
+    if (h.portalId && c.req.method === 'GET' && u.origin !== h.origin) return c.redirect(`${h.origin}${u.pathname}${u.search}`, 302);
     c.header('Cache-Control', 'no-store');
     await next();
   }
