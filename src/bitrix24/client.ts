@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { isErrorBody, isReadMethod, isRevokedTokenCode, isTokenError, normalizeErrorCode } from './classify.js';
 import { assertSafeEndpoint, DEFAULT_OAUTH_HOSTS, methodUrl, restEndpointFromLocation, safeForLog } from './endpoints.js';
+import { endpointFromOAuthServer, sameEndpoint } from './endpoint-move.js';
 import { refreshPortalTokens, statusError } from './oauth.js';
 import { loadPortalCredentials, markPortalNeedsReauth, updatePortalEndpoint, type PortalCredentials } from './portal-store.js';
 import { buildQuery } from './query-string.js';
@@ -158,6 +159,27 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
     return Math.round(opts.retryBaseMs * 2 ** attempt * jitter);
   }
 
+  /**
+   * A 302 re-points the portal only when `app.info` on its OAuth server gives the same
+   * `install.client_endpoint` (src/bitrix24/endpoint-move.ts); an expired token is refreshed once.
+   * Returns the credentials to go on with (refreshed or not).
+   */
+  async function confirmMove(portalId: string, start: PortalCredentials, next: URL, method: string): Promise<PortalCredentials> {
+    let creds = start;
+    const trust = { allowInsecure, oauthHosts: opts.oauthHosts, production: deps.config.NODE_ENV === 'production' };
+    for (let attempt = 0; ; attempt++) {
+      const answer = await endpointFromOAuthServer(deps.fetch, { serverEndpoint: creds.serverEndpoint, accessToken: creds.accessToken ?? '', memberId: creds.memberId, trust, timeoutMs: opts.oauthTimeoutMs });
+      if (answer.kind === 'token' && attempt === 0) {
+        creds = await refresh(portalId, creds.tokenVersion, method);
+        continue;
+      }
+      if (answer.kind === 'ok' && sameEndpoint(answer.clientEndpoint, next.href)) return creds;
+      const why = answer.kind === 'ok' ? `the OAuth server names ${safeForLog(answer.clientEndpoint)}` : answer.kind === 'token' ? 'token refused' : answer.reason;
+      logger.warn({ portalId, to: safeForLog(next.href), why }, 'bitrix24 redirect not confirmed by the OAuth server; not followed');
+      throw new Bitrix24Error('ENDPOINT_NOT_CONFIRMED', `portal redirected to ${safeForLog(next.href)}, which its OAuth server does not confirm (${why})`, method, 302, { retryable: false });
+    }
+  }
+
   function pausedError(method: string, until: Date): Bitrix24Error {
     return new Bitrix24Error('OPERATION_TIME_LIMIT', `method paused until ${until.toISOString()}`, method, 429, { retryAt: until, retryable: true });
   }
@@ -253,6 +275,8 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
           throw new Bitrix24Error('INSECURE_ENDPOINT', `portal redirected to an unsafe endpoint: ${(e as Error).message}`, method, res.status);
         }
         if (nextUrl.href === endpoint.href) throw new Bitrix24Error(`HTTP_${res.status}`, 'portal redirects to itself', method, res.status);
+        // Neither the token nor the stored endpoint moves until the OAuth server names the new address.
+        creds = await confirmMove(portalId, creds, nextUrl, method);
         logger.info({ portalId, from: safeForLog(endpoint.href), to: safeForLog(nextUrl.href) }, 'bitrix24 portal moved; storing the new endpoint');
         await updatePortalEndpoint(db, { portalId, clientEndpoint: nextUrl.href, domain: nextUrl.host, now: clock.now() });
         creds = { ...creds, clientEndpoint: nextUrl.href, domain: nextUrl.host };

@@ -41,6 +41,8 @@ export class FakeBitrix24 {
   refreshRequests = 0;
   readonly requests: FakeRequest[] = [];
   readonly handlers = new Map<string, RestHandler>();
+  /** What the OAuth server's app.info gives as install.client_endpoint; the portal's own endpoint by default. */
+  oauthClientEndpoint?: string;
   /** Hosts that answer 302 to another host (portal rename). */
   readonly redirects = new Map<string, string>();
   /** Each entry answers the next request to a matching method (or any method) instead of the handler. */
@@ -73,7 +75,7 @@ export class FakeBitrix24 {
   }
 
   restRequests(method?: string) {
-    return this.requests.filter((r) => r.method !== 'oauth' && (!method || r.method === method.toLowerCase()));
+    return this.requests.filter((r) => !r.method.startsWith('oauth') && (!method || r.method === method.toLowerCase()));
   }
 
   readonly fetch: typeof fetch = async (input, init) => {
@@ -107,6 +109,15 @@ export class FakeBitrix24 {
         scope: 'crm',
         domain: this.oauthHost,
         status: 'L',
+      });
+    }
+
+    if (url.hostname === this.oauthHost && url.pathname === '/rest/app.info') {
+      // The OAuth server's app.info (reference §14): which portal the token belongs to and its endpoint.
+      this.requests.push({ url, host: url.hostname, method: 'oauth:app.info', httpMethod: req.method, body, at: Date.now() });
+      if (body.auth !== this.access) return Response.json({ error: 'invalid_token', error_description: 'The access token provided is invalid.' }, { status: 401 });
+      return Response.json({
+        result: { client_id: 'local.fake', scope: 'crm', user_id: 1, install: { installed: true, domain: this.domain, client_endpoint: this.oauthClientEndpoint ?? this.clientEndpoint, member_id: this.memberId } },
       });
     }
 
