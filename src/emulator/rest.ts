@@ -111,12 +111,20 @@ export async function handleRest(st: EmulatorState, req: Request, portal: Portal
   const method = restPath.replace(/\.(json|xml)$/i, '').toLowerCase();
 
   const fault = takeFault(st, 'rest', method, portal.memberId);
+  if (fault?.afterCall) {
+    // The call runs and keeps its effects; only its answer is replaced by the failure.
+    await serveRest(st, req, portal, method);
+    return faultResponse(fault);
+  }
   if (fault && !isDelayOnly(fault)) {
     st.calls.push({ seq: st.nextSeq(), at: st.now(), memberId: portal.memberId, method, params: {}, httpStatus: fault.status ?? 500, error: 'FAULT' });
     return faultResponse(fault);
   }
   if (fault) await new Promise((r) => setTimeout(r, fault.delayMs));
+  return serveRest(st, req, portal, method);
+}
 
+async function serveRest(st: EmulatorState, req: Request, portal: Portal, method: string): Promise<Response> {
   if (!takeBucketUnit(st, portal)) {
     st.calls.push({ seq: st.nextSeq(), at: st.now(), memberId: portal.memberId, method, params: {}, httpStatus: 503, error: 'QUERY_LIMIT_EXCEEDED' });
     return reply({ error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' }, 503);

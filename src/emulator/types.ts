@@ -272,6 +272,11 @@ export interface FaultSpec {
   delayMs?: number;
   /** Scope: portal REST (default) or the OAuth token endpoint. */
   target?: 'rest' | 'oauth';
+  /**
+   * Carry the call out (its writes are stored), then fail the HTTP reply with this fault's status:
+   * "the write went through but the answer was lost" (a proxy timeout, a dropped connection).
+   */
+  afterCall?: boolean;
 }
 
 export interface EmulatorOptions {

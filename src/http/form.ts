@@ -30,6 +30,7 @@ export const DEFAULT_FORM_LIMITS: FormLimits = { maxBytes: 512 * 1024, maxPairs:
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function decode(part: string): string {
+  if (!part.includes('%') && !part.includes('+')) return part; // most keys: nothing to decode, nothing to copy
   try {
     return decodeURIComponent(part.replace(/\+/g, ' '));
   } catch {
@@ -63,27 +64,36 @@ const isIndex = (s: string) => /^(0|[1-9]\d{0,8})$/.test(s);
 
 type Node = Map<string, Node | string>;
 
-function setPath(root: Node, path: string[], value: string) {
-  let node = root;
-  for (let i = 0; i < path.length; i++) {
-    let seg = path[i]!;
-    if (seg === '') {
+/**
+ * Building the tree is linear in the pairs: `a[]=x` takes the next index from a counter kept per
+ * container (never a scan of its keys), and arrays are recognised without sorting.
+ */
+class Tree {
+  readonly root: Node = new Map();
+  private readonly nextIndex = new WeakMap<Node, number>();
+
+  private put(node: Node, seg: string, value: Node | string) {
+    node.set(seg, value);
+    if (isIndex(seg)) this.nextIndex.set(node, Math.max(this.nextIndex.get(node) ?? 0, Number(seg) + 1));
+  }
+
+  set(path: string[], value: string) {
+    let node = this.root;
+    for (let i = 0; i < path.length; i++) {
       // `a[]=x` appends: the next free integer index in this container.
-      let n = 0;
-      for (const k of node.keys()) if (isIndex(k)) n = Math.max(n, Number(k) + 1);
-      seg = String(n);
-    }
-    if (FORBIDDEN_SEGMENTS.has(seg)) throw new AppError('BAD_REQUEST', 'The form body uses a reserved key name.', { reason: 'reserved_key' });
-    if (i === path.length - 1) {
-      node.set(seg, value); // later pairs win, as in PHP
-      return;
-    }
-    const next = node.get(seg);
-    if (next instanceof Map) node = next;
-    else {
-      const child: Node = new Map();
-      node.set(seg, child); // a scalar followed by `seg[...]` becomes a container, as in PHP
-      node = child;
+      const seg = path[i] === '' ? String(this.nextIndex.get(node) ?? 0) : path[i]!;
+      if (FORBIDDEN_SEGMENTS.has(seg)) throw new AppError('BAD_REQUEST', 'The form body uses a reserved key name.', { reason: 'reserved_key' });
+      if (i === path.length - 1) {
+        this.put(node, seg, value); // later pairs win, as in PHP
+        return;
+      }
+      const next = node.get(seg);
+      if (next instanceof Map) node = next;
+      else {
+        const child: Node = new Map();
+        this.put(node, seg, child); // a scalar followed by `seg[...]` becomes a container, as in PHP
+        node = child;
+      }
     }
   }
 }
@@ -91,11 +101,16 @@ function setPath(root: Node, path: string[], value: string) {
 /** Containers whose keys are exactly 0..n-1 become arrays; anything else stays an object (no sparse arrays). */
 function toValue(node: Node | string): FormValue {
   if (typeof node === 'string') return node;
-  const keys = [...node.keys()];
-  if (keys.length > 0 && keys.every(isIndex)) {
-    const sorted = keys.map(Number).sort((a, b) => a - b);
-    if (sorted.every((k, i) => k === i)) return sorted.map((k) => toValue(node.get(String(k))!));
+  const n = node.size;
+  // Keys are distinct canonical indexes all below n, so they are exactly 0..n-1.
+  let dense = n > 0;
+  for (const k of node.keys()) {
+    if (!isIndex(k) || Number(k) >= n) {
+      dense = false;
+      break;
+    }
   }
+  if (dense) return Array.from({ length: n }, (_, i) => toValue(node.get(String(i))!));
   const out: FormObject = {};
   for (const [k, v] of node) out[k] = toValue(v);
   return out;
@@ -103,13 +118,19 @@ function toValue(node: Node | string): FormValue {
 
 /** Pure: parses form text into a tree. Throws AppError (400/413) on anything over the limits. */
 export function parseBitrixForm(text: string, limits: FormLimits = DEFAULT_FORM_LIMITS): FormObject {
-  if (new TextEncoder().encode(text).length > limits.maxBytes) {
+  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: encode (a copy of the body) only when that cannot decide.
+  if (text.length > limits.maxBytes || (text.length * 3 > limits.maxBytes && new TextEncoder().encode(text).length > limits.maxBytes)) {
     throw new AppError('PAYLOAD_TOO_LARGE', 'The form body is too large.', { limit: limits.maxBytes });
   }
-  const root: Node = new Map();
+  const tree = new Tree();
   if (text === '') return {};
   let pairs = 0;
-  for (const raw of text.split('&')) {
+  // Pair by pair with indexOf rather than split('&'): no array of every pair is held at once.
+  for (let from = 0; from <= text.length; ) {
+    let end = text.indexOf('&', from);
+    if (end < 0) end = text.length;
+    const raw = text.slice(from, end);
+    from = end + 1;
     if (raw === '') continue;
     if (++pairs > limits.maxPairs) throw new AppError('BAD_REQUEST', 'The form body has too many fields.', { reason: 'too_many_fields', limit: limits.maxPairs });
     const eq = raw.indexOf('=');
@@ -121,9 +142,9 @@ export function parseBitrixForm(text: string, limits: FormLimits = DEFAULT_FORM_
     if (path.length - 1 > limits.maxDepth) {
       throw new AppError('BAD_REQUEST', 'A form field is nested too deeply.', { reason: 'too_deep', limit: limits.maxDepth });
     }
-    setPath(root, path, value);
+    tree.set(path, value);
   }
-  return toValue(root) as FormObject;
+  return toValue(tree.root) as FormObject;
 }
 
 /** Query-string fields (DOMAIN, PROTOCOL, LANG, APP_SID on frame POSTs), parsed by the same rules. */

@@ -15,14 +15,17 @@ import { issueFinalToken } from '../signing/tokens.js';
 import { appDeepLinkPath } from '../../placements/server/links.js';
 import { REPORTED_EVENTS, TIMELINE_SYNC_KIND } from './hook.js';
 import { planEnvelope, staleRobotNote, type EnvelopeView, type PlannedWrite, type RobotBinding } from './plan.js';
+import { reconcilePending } from './reconcile.js';
 
 /**
  * The timeline outbox of one portal. A flush gathers every envelope of the portal with reports due
  * (its own job's envelope plus those of other queued flush jobs), plans each one (plan.ts), sends
  * the writes in as few `batch` calls as fit (50 commands each; files alone), and records every
- * write under its idempotency key. Flushes of one portal never overlap (order key per portal), the
- * REST client keeps them inside the portal's rate budget, and a failed flush is retried by the queue
- * with backoff: what went through is never sent again, what did not is planned again.
+ * write under its idempotency key: `pending` before the call (write-ahead), `done`/`failed` after.
+ * Flushes of one portal never overlap (order key per portal), the REST client keeps them inside the
+ * portal's rate budget, and a failed flush is retried by the queue with backoff: what went through
+ * is never sent again, what did not is planned again, and a write left pending (its answer or its
+ * record lost) is looked up in Bitrix24 before it is sent again (reconcile.ts).
  */
 export interface FlushReport {
   envelopes: number;
@@ -104,7 +107,7 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
 
   const [states, written, rs, events, calls] = await Promise.all([
     db.select().from(timelineState).where(and(eq(timelineState.portalId, portalId), inArray(timelineState.envelopeId, boundIds))),
-    db.select({ envelopeId: timelineWrites.envelopeId, key: timelineWrites.key }).from(timelineWrites).where(and(eq(timelineWrites.portalId, portalId), inArray(timelineWrites.envelopeId, boundIds))),
+    db.select({ envelopeId: timelineWrites.envelopeId, key: timelineWrites.key, status: timelineWrites.status }).from(timelineWrites).where(and(eq(timelineWrites.portalId, portalId), inArray(timelineWrites.envelopeId, boundIds))),
     db.select().from(recipientsTable).where(and(eq(recipientsTable.portalId, portalId), inArray(recipientsTable.envelopeId, boundIds))).orderBy(asc(recipientsTable.signOrder), asc(recipientsTable.createdAt), asc(recipientsTable.id)),
     db
       .select({ envelopeId: auditEvents.envelopeId, seq: auditEvents.seq, type: auditEvents.type, recipientId: auditEvents.recipientId, data: auditEvents.data, at: auditEvents.at })
@@ -139,7 +142,7 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
         continue;
       }
     }
-    const keys = new Set(written.filter((w) => w.envelopeId === env.id).map((w) => w.key));
+    const keys = new Set(written.filter((w) => w.envelopeId === env.id && w.status !== 'pending').map((w) => w.key));
     const call = calls.find((c) => c.envelopeId === env.id);
     const robot: RobotBinding | undefined = call ? { eventToken: call.eventToken, wait: call.wait === 'Y', subscribed: call.subscribed === 'Y' } : undefined;
     let sealedPdf: Uint8Array | undefined;
@@ -169,17 +172,43 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
   let failure: unknown;
 
   const record = async (d: Due, status: 'done' | 'failed', result: unknown) => {
+    // Settles the pending row first (a row already settled is never overwritten): if this write
+    // fails, nothing below is remembered either, and the next flush reconciles the pending row.
+    if (d.write.key) {
+      await db
+        .insert(timelineWrites)
+        .values({ portalId, envelopeId: d.env.id, key: d.write.key, method: d.write.method, status, result: result ?? null, at: clock.now() })
+        .onConflictDoUpdate({ target: [timelineWrites.envelopeId, timelineWrites.key], set: { status, result: result ?? null, at: clock.now() }, setWhere: sql`${timelineWrites.status} = 'pending'` });
+    }
     if (d.write.method === 'crm.activity.configurable.add' && status === 'done') {
       const id = Number((result as { activity?: { id?: unknown } } | undefined)?.activity?.id);
       if (Number.isInteger(id) && id > 0) plans.get(d.env.id)!.activityId = id;
     }
     if (d.write.method.startsWith('crm.activity.configurable.')) activityUpdated.add(d.env.id);
-    if (!d.write.key) return;
-    await db
-      .insert(timelineWrites)
-      .values({ portalId, envelopeId: d.env.id, key: d.write.key, method: d.write.method, status, result: result ?? null, at: clock.now() })
-      .onConflictDoNothing();
   };
+
+  /** Write-ahead: the intent is in our database before Bitrix24 hears of it. */
+  const markPending = async (list: Due[]) => {
+    const rows = list.filter((d) => d.write.key).map((d) => ({ portalId, envelopeId: d.env.id, key: d.write.key!, method: d.write.method, status: 'pending' as const, result: null, at: clock.now() }));
+    if (rows.length) await db.insert(timelineWrites).values(rows).onConflictDoNothing();
+  };
+
+  // Writes left pending by an earlier flush: look them up before sending them again.
+  const pendingKeys = new Set(written.filter((w) => w.status === 'pending').map((w) => `${w.envelopeId}|${w.key}`));
+  const isPending = (d: Due) => Boolean(d.write.key) && pendingKeys.has(`${d.env.id}|${d.write.key}`);
+  if (pendingKeys.size) {
+    const rec = await reconcilePending(db, client, portalId, due.filter(isPending));
+    for (const f of rec.found) {
+      await record(f, 'done', f.result);
+      const i = due.findIndex((d) => d.env.id === f.env.id && d.write.key === f.write.key);
+      const add = f.write.method === 'crm.activity.configurable.add' ? (f.write.params as { fields: unknown; layout: unknown }) : undefined;
+      const id = plans.get(f.env.id)?.activityId;
+      // The activity exists (maybe with an older layout): bring it up to date instead of adding it.
+      if (add && id) due[i] = { env: f.env, write: { method: 'crm.activity.configurable.update', params: { id, fields: add.fields, layout: add.layout } } };
+      else due.splice(i, 1);
+    }
+    logger.info({ portalId, found: rec.found.length, resend: rec.resend.length }, 'timeline: pending writes reconciled');
+  }
 
   const retryAlone: Due[] = [];
   const settle = async (d: Due, outcome: { ok: true; result: unknown } | { ok: false; error: string; description: string }) => {
@@ -188,6 +217,13 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
       return;
     }
     if (outcome.ok) return record(d, 'done', typeof outcome.result === 'object' || typeof outcome.result === 'number' || typeof outcome.result === 'boolean' ? outcome.result : String(outcome.result));
+    // A reply sent again after its answer was lost: Bitrix24 refuses a token it already took
+    // (ACCESS_DENIED, "invalid or expired EVENT_TOKEN", b24restdocs
+    // api-reference/bizproc/bizproc-robot/bizproc-event-send.md), so the refusal means delivered.
+    if (d.write.method === 'bizproc.event.send' && outcome.error === 'ACCESS_DENIED' && isPending(d)) {
+      logger.info({ portalId, envelopeId: d.env.id }, 'robot reply already delivered (token refused on repeat)');
+      return record(d, 'done', { deliveredEarlier: true });
+    }
     if (isTransientCode(outcome.error)) {
       transient.add(d.env.id);
       return;
@@ -214,6 +250,7 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
       const cmd: Record<string, BatchCommand> = {};
       chunk.forEach((d, j) => (cmd[`w${j}`] = [d.write.method, d.write.params]));
       try {
+        await markPending(chunk);
         requests++;
         const res = await client.batch(cmd, { halt: false });
         for (const [j, d] of chunk.entries()) {
@@ -237,6 +274,7 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
         continue;
       }
       try {
+        await markPending([d]);
         requests++;
         await settle(d, { ok: true, result: await client.call(d.write.method, d.write.params) });
       } catch (e) {
@@ -252,7 +290,7 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
   await run(due);
   if (retryAlone.length && !failure) await run(retryAlone);
   if (stale.length && !failure) {
-    await run(stale.filter((env) => !written.some((w) => w.envelopeId === env.id && w.key === 'robot:stale')).map((env) => ({ env, write: staleRobotNote(env, env.status) })));
+    await run(stale.filter((env) => !written.some((w) => w.envelopeId === env.id && w.key === 'robot:stale' && w.status !== 'pending')).map((env) => ({ env, write: staleRobotNote(env, env.status) })));
   }
 
   // Move each envelope's cursor only when everything planned for it went through (or was refused for good).

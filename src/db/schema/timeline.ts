@@ -19,13 +19,14 @@ export const timelineState = pgTable(
   (t) => [index('timeline_state_portal_idx').on(t.portalId)],
 );
 
-export type TimelineWriteStatus = 'done' | 'failed';
+export type TimelineWriteStatus = 'pending' | 'done' | 'failed';
 
 /**
  * Every write the outbox made for an envelope, under an idempotency key (`log:12`, `comment:sealed`,
- * `robot:reply`, `trigger:signed`…). A key that is here is never written again, so a retried flush
- * repeats only what did not go through. `failed` keeps writes Bitrix24 refused for good (a stale
- * robot token) so they are not retried either.
+ * `robot:reply`, `trigger:signed`…), recorded `pending` before the call (write-ahead). A settled key
+ * is never written again, so a retried flush repeats only what did not go through; a `pending` one
+ * is looked up in Bitrix24 first (src/timeline/reconcile.ts). `failed` keeps writes Bitrix24 refused
+ * for good (a stale robot token) so they are not retried either.
  */
 export const timelineWrites = pgTable(
   'timeline_writes',

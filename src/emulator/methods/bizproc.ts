@@ -142,13 +142,15 @@ export const bizprocMethods: MethodTable = {
         if (name) kept[name] = v;
       }
       const accepted = run.status === 'running';
-      if (accepted) {
-        run.status = 'completed';
-        run.returnValues = kept;
-      }
       const logMessage = param(ctx.params, 'LOG_MESSAGE', 'log_message');
-      if (accepted && logMessage) run.logs.push({ at: ctx.st.now(), message: String(logMessage) });
       ctx.portal.eventSends.push({ at: ctx.st.now(), eventToken: token, returnValues: kept, ...(logMessage ? { logMessage: String(logMessage) } : {}), accepted });
+      // The first send closes the robot; its token is then no longer "valid and current", and the
+      // documented answer to such a token is 403 ACCESS_DENIED "Access denied!"
+      // (b24restdocs api-reference/bizproc/bizproc-robot/bizproc-event-send.md, "Possible Error Codes").
+      if (!accepted) throw new RestError(403, 'ACCESS_DENIED', 'Access denied!');
+      run.status = 'completed';
+      run.returnValues = kept;
+      if (logMessage) run.logs.push({ at: ctx.st.now(), message: String(logMessage) });
       return { result: true };
     },
   },

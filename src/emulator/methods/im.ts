@@ -6,6 +6,11 @@ function notify(ctx: MethodCtx) {
   const message = String(param(ctx.params, 'MESSAGE', 'message') ?? '');
   if (!ctx.portal.users.some((u) => String(u.ID) === to)) throw new RestError(400, 'USER_ID_EMPTY', 'Recipient user id is empty or wrong');
   if (!message.trim()) throw new RestError(400, 'MESSAGE_EMPTY', 'Message can not be empty');
+  // "A unique tag for the notification within the application. When adding a notification with an
+  // existing tag, other notifications will be removed" (b24restdocs
+  // api-reference/chats/notifications/im-notify-personal-add.md): a repeat under one tag leaves one.
+  const tag = param(ctx.params, 'TAG', 'tag');
+  if (tag) ctx.portal.notifications = ctx.portal.notifications.filter((n) => !(n.clientId === ctx.app.clientId && String(n.params.TAG ?? n.params.tag ?? '') === String(tag)));
   const id = ++ctx.portal.seq;
   ctx.portal.notifications.push({ id, at: ctx.st.now(), clientId: ctx.app.clientId, fromUserId: ctx.token.userId, toUserId: to, message, params: ctx.params });
   return { result: id };

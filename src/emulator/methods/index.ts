@@ -9,7 +9,7 @@ import { eventMethods } from './event.js';
 import { imMethods } from './im.js';
 import { placementMethods } from './placement.js';
 import { requisiteMethods } from './requisite.js';
-import { timelineMethods } from './timeline.js';
+import { timelineLookups, timelineMethods } from './timeline.js';
 import { userMethods } from './user.js';
 
 let table: Map<string, MethodDef> | undefined;
@@ -18,7 +18,7 @@ export function methodTable(): Map<string, MethodDef> {
   table ??= new Map(
     Object.entries({
       ...appMethods, ...userMethods, ...placementMethods, ...eventMethods, ...bizprocMethods, ...crmMethods, ...requisiteMethods,
-      ...timelineMethods, ...docgenMethods, ...automationMethods, ...imMethods,
+      ...timelineMethods, ...timelineLookups, ...docgenMethods, ...automationMethods, ...imMethods,
     }),
   );
   return table;

@@ -1,5 +1,6 @@
 /** Timeline writes: comments with files, log messages, configurable activities (reference §7). */
-import { asObject, param, RestError, type MethodCtx, type MethodTable } from '../envelope.js';
+import { asObject, legacyError, param, RestError, type MethodCtx, type MethodTable } from '../envelope.js';
+import { listRows, matches, sortRows } from '../list.js';
 import type { Row, TimelineEntry } from '../types.js';
 import { KIND_BY_TYPE } from './crm.js';
 
@@ -118,6 +119,78 @@ export const timelineMethods: MethodTable = {
     },
   },
 };
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', '+00:00');
+
+/**
+ * The look-ups a writer uses to find out whether a write whose answer it lost went through (b24-sign's
+ * timeline outbox reconciles pending writes with them). Each follows its b24restdocs page:
+ *   crm.activity.list          api-reference/crm/timeline/activities/activity-base/crm-activity-list.md
+ *                              (filter on any crm.activity.fields field: ORIGIN_ID, ORIGINATOR_ID,
+ *                              PROVIDER_ID = CONFIGURABLE_REST_APP per …/configurable/index.md; pages of 50)
+ *   crm.timeline.logmessage.list  api-reference/crm/timeline/logmessage/crm-timeline-logmessage-list.md
+ *                              (entityTypeId* + entityId*, only app-added entries, order id/created
+ *                              default desc, pages of 10; missing parameter → error "100")
+ *   crm.timeline.comment.list  api-reference/crm/timeline/comments/crm-timeline-comment-list.md
+ *                              (filter ENTITY_ID + ENTITY_TYPE required, order ID/CREATED/AUTHOR_ID, pages of 50)
+ */
+export const timelineLookups: MethodTable = {
+  'crm.activity.list': {
+    scope: ['crm'],
+    handler: (ctx) => {
+      const rows = ctx.portal.timeline.filter((e) => e.kind === 'activity').map(activityRow);
+      const r = listRows(rows, ctx.params);
+      return { result: r.items, total: r.total, next: r.next };
+    },
+  },
+  'crm.timeline.logmessage.list': {
+    scope: ['crm'],
+    handler: (ctx) => {
+      for (const k of ['entityTypeId', 'entityId']) {
+        if (param(ctx.params, k) === undefined) throw new RestError(400, '100', `Could not find value for parameter {${k}}`);
+      }
+      const typeId = Number(param(ctx.params, 'entityTypeId'));
+      const entityId = Number(param(ctx.params, 'entityId'));
+      const order = asObject(param(ctx.params, 'order'));
+      const rows = ctx.portal.timeline
+        .filter((e) => e.kind === 'logmessage' && e.entityTypeId === typeId && e.entityId === entityId)
+        .map((e): Row => ({ id: e.id, created: iso(e.created), authorId: Number(e.authorId), title: e.fields.title, text: e.fields.text, iconCode: e.fields.iconCode }));
+      const sorted = sortRows(rows, Object.keys(order).length ? order : { id: 'desc' });
+      const start = Math.max(0, Number(param(ctx.params, 'start') ?? 0) || 0);
+      const items = sorted.slice(start, start + 10);
+      return { result: items, total: sorted.length, ...(start + 10 < sorted.length ? { next: start + 10 } : {}) };
+    },
+  },
+  'crm.timeline.comment.list': {
+    scope: ['crm'],
+    handler: (ctx) => {
+      const filter = asObject(param(ctx.params, 'filter', 'FILTER'));
+      if (filter.ENTITY_ID === undefined || filter.ENTITY_TYPE === undefined) throw legacyError('Access denied.');
+      const rows = ctx.portal.timeline
+        .filter((e) => e.kind === 'comment')
+        .map((e): Row => ({
+          ID: String(e.id), ENTITY_ID: String(e.entityId), ENTITY_TYPE: String(e.fields.ENTITY_TYPE ?? '').toLowerCase(), CREATED: iso(e.created),
+          COMMENT: String(e.fields.COMMENT ?? ''), AUTHOR_ID: String(e.authorId),
+          FILES: Object.fromEntries((e.files ?? []).map((f, i) => [String(i + 1), { id: i + 1, name: f.name, size: f.bytes }])),
+        }))
+        .filter((row) => matches(row, { ...filter, ENTITY_TYPE: String(filter.ENTITY_TYPE).toLowerCase() }));
+      const r = listRows(rows, { ...ctx.params, filter: {} });
+      return { result: r.items, total: r.total, next: r.next };
+    },
+  },
+};
+
+/** crm.activity.list's classic row (strings, UPPER_CASE; the docs' response example). */
+function activityRow(e: TimelineEntry): Row {
+  return {
+    ID: String(e.id), OWNER_ID: String(e.entityId), OWNER_TYPE_ID: String(e.entityTypeId), PROVIDER_ID: 'CONFIGURABLE_REST_APP',
+    PROVIDER_TYPE_ID: 'CONFIGURABLE', CREATED: iso(e.created), LAST_UPDATED: iso(e.updated), COMPLETED: String(e.fields.completed ?? 'N'),
+    RESPONSIBLE_ID: String(e.fields.responsibleId ?? e.authorId), AUTHOR_ID: String(e.authorId),
+    SUBJECT: String(asObject(asObject(e.layout).header).title ?? ''),
+    ORIGINATOR_ID: e.fields.originatorId === undefined ? null : String(e.fields.originatorId),
+    ORIGIN_ID: e.fields.originId === undefined ? null : String(e.fields.originId),
+  };
+}
 
 function activityView(e: TimelineEntry): Row {
   return {
