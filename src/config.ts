@@ -52,6 +52,11 @@ export const ZConfig = z
       (v) => (v === undefined || v === '' ? undefined : String(v).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
       z.array(z.string()).default(['oauth.bitrix.info', 'oauth.bitrix24.tech']),
     ),
+    /** Host names that may resolve to private addresses (self-hosted portals on an internal network); none by default (src/entry/outbound-fetch.ts). */
+    BITRIX24_PRIVATE_HOSTS: z.preprocess(
+      (v) => (v === undefined || v === '' ? [] : String(v).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
+      z.array(z.string()),
+    ),
     /** Secret for session and signer-link tokens (HS256). Generated and persisted in DATA_DIR when unset outside production. */
     SESSION_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'must be at least 32 characters').optional()),
     SANDBOX: flag(true),

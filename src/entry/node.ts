@@ -17,6 +17,7 @@ import type { Services } from '../services.js';
 import { mailerFromConfig } from '../notify/mailer.js';
 import { createSandbox } from '../sandbox/bootstrap.js';
 import { assetsForThisProcess } from './assets.js';
+import { createOutboundFetch } from './outbound-fetch.js';
 import { exitIfConfigProblem } from './startup-errors.js';
 
 /** Without SESSION_SECRET (development only: production requires it) a random one is kept in DATA_DIR. */
@@ -43,7 +44,11 @@ async function main() {
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const { handle: dbHandle, migrations } = await openMigratedDatabase(config).catch((e: unknown) => exitIfConfigProblem(e));
   if (migrations.applied.length) logger.info({ applied: migrations.applied }, 'database migrated');
-  const network = globalThis.fetch.bind(globalThis);
+  // Every outbound connection goes to the address its lookup checked: no private addresses unless listed.
+  const network = createOutboundFetch({
+    privateHosts: [...config.BITRIX24_PRIVATE_HOSTS, ...(config.TSA_URL ? [new URL(config.TSA_URL).hostname] : [])],
+    allowLoopback: config.BITRIX24_ALLOW_INSECURE_ENDPOINTS,
+  });
   // Without Bitrix24 credentials (never in production) the sandbox portal runs in-process.
   const sandbox = config.sandboxEnabled ? createSandbox(config, network) : undefined;
   if (sandbox) config = sandbox.config;
