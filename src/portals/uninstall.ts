@@ -30,6 +30,8 @@ export async function uninstallPortal(
         expiresAt: null,
         applicationToken: null,
         tokenVersion: sql`${portals.tokenVersion} + 1`,
+        // Every session issued before this moment dies with it, even after a reinstall (src/http/session.ts).
+        installGeneration: sql`${portals.installGeneration} + 1`,
         uninstalledAt: p.now,
         updatedAt: p.now,
       })

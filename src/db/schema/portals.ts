@@ -34,6 +34,8 @@ export const portals = pgTable(
     tokenVersion: integer('token_version').notNull().default(0),
     scope: text('scope'),
     status: text('status').$type<PortalStatus>().notNull().default('installed'),
+    /** Bumped by every uninstall: a session carries the generation it was issued in and dies with it. */
+    installGeneration: integer('install_generation').notNull().default(0),
     installedByUserId: integer('installed_by_user_id'),
     settings: jsonb('settings').$type<PortalSettings>().notNull().default(sql`'{}'::jsonb`),
     lastError: text('last_error'),
