@@ -2,11 +2,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { robotCalls } from '../../src/db/schema/robot-calls.js';
-import { portals } from '../../src/db/schema/portals.js';
 import { timelineWrites } from '../../src/db/schema/timeline.js';
-import { createEnvelope, sendEnvelope } from '../../src/signing/envelopes.js';
 import { ROBOT_CODE, robotWorld, type RobotWorld } from '../helpers/robot.js';
-import { FIELDS, samplePdf } from '../helpers/signing.js';
+import { cardEnvelopes } from '../helpers/card-envelope.js';
 
 /**
  * Write-ahead for the timeline outbox (issue 15 item 1): Bitrix24 carries a write out but its answer
@@ -17,34 +15,15 @@ import { FIELDS, samplePdf } from '../helpers/signing.js';
  */
 describe('timeline writes exactly once when answers or records are lost', () => {
   let w: RobotWorld;
-  let portalId: string;
-  let pdf: Uint8Array;
+  let card: Awaited<ReturnType<typeof cardEnvelopes>>;
   let nextDeal = 40;
   beforeAll(async () => {
     w = await robotWorld({ env: { BITRIX24_RATE_PER_SECOND: '1000', BITRIX24_RATE_BURST: '1000' } });
-    portalId = (await w.services.db.select().from(portals).where(eq(portals.memberId, w.memberId)))[0]!.id;
-    pdf = await samplePdf();
+    card = await cardEnvelopes(w);
   });
   afterAll(() => w?.close());
 
-  async function cardEnvelope(dealId = nextDeal++) {
-    const env = await createEnvelope(w.services, {
-      portalId,
-      userId: 1,
-      title: `Supply agreement ${dealId}`,
-      lang: 'en',
-      pdf,
-      fields: FIELDS.filter((f) => f.key !== 'client_vat').map((f) => ({ ...f })) as never,
-      crm: { entityTypeId: 2, entityId: dealId },
-      recipients: [
-        { party: 'company', name: 'Anna Rossi', email: 'anna@seller.example', b24UserId: 1 },
-        { party: 'client', name: 'Ivan Petrov', email: 'ivan@buyer.example' },
-      ],
-      who: { actor: 'user:1' },
-    });
-    await sendEnvelope(w.services, { portalId, envelopeId: env.id, who: { actor: 'user:1' } });
-    return { env, dealId, rs: await w.recipientsOf(env.id) };
-  }
+  const cardEnvelope = (dealId = nextDeal++) => card.send(dealId, `Supply agreement ${dealId}`);
   const timelineOf = (dealId: number) => w.emu.control.timeline(w.memberId, { entityTypeId: 2, entityId: dealId });
   const kinds = (dealId: number) => {
     const tl = timelineOf(dealId);

@@ -2,10 +2,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema/jobs.js';
 import { timelineWrites } from '../../src/db/schema/timeline.js';
-import { portals } from '../../src/db/schema/portals.js';
-import { createEnvelope, sendEnvelope } from '../../src/signing/envelopes.js';
 import { robotWorld, type RobotWorld } from '../helpers/robot.js';
-import { FIELDS, samplePdf } from '../helpers/signing.js';
+import { cardEnvelopes } from '../helpers/card-envelope.js';
 
 /**
  * Timeline reports for envelopes made from the CRM card (no robot): one activity per envelope kept
@@ -15,36 +13,16 @@ import { FIELDS, samplePdf } from '../helpers/signing.js';
  */
 describe('CRM timeline reports through the job queue', () => {
   let w: RobotWorld;
-  let portalId: string;
-  let pdf: Uint8Array;
+  let card: Awaited<ReturnType<typeof cardEnvelopes>>;
   let nextDeal = 30;
   beforeAll(async () => {
     w = await robotWorld({ env: { BITRIX24_RATE_PER_SECOND: '1000', BITRIX24_RATE_BURST: '1000' } });
-    portalId = (await w.services.db.select().from(portals).where(eq(portals.memberId, w.memberId)))[0]!.id;
-    pdf = await samplePdf();
+    card = await cardEnvelopes(w);
   });
   afterAll(() => w?.close());
 
   /** What the card does: an envelope bound to a deal, sent by a portal user. */
-  async function cardEnvelope(dealId = nextDeal++) {
-    const env = await createEnvelope(w.services, {
-      portalId,
-      userId: 1,
-      title: `Contract for deal ${dealId}`,
-      lang: 'en',
-      pdf,
-      // No client text field: the signer helper signs without filling values.
-      fields: FIELDS.filter((f) => f.key !== 'client_vat').map((f) => ({ ...f })) as never,
-      crm: { entityTypeId: 2, entityId: dealId },
-      recipients: [
-        { party: 'company', name: 'Anna Rossi', email: 'anna@seller.example', b24UserId: 1 },
-        { party: 'client', name: 'Ivan Petrov', email: 'ivan@buyer.example' },
-      ],
-      who: { actor: 'user:1' },
-    });
-    await sendEnvelope(w.services, { portalId, envelopeId: env.id, who: { actor: 'user:1' } });
-    return { env, dealId, rs: await w.recipientsOf(env.id) };
-  }
+  const cardEnvelope = (dealId = nextDeal++) => card.send(dealId, `Contract for deal ${dealId}`);
   const timelineOf = (dealId: number) => w.emu.control.timeline(w.memberId, { entityTypeId: 2, entityId: dealId });
   const logsOf = (dealId: number) => timelineOf(dealId).filter((e) => e.kind === 'logmessage').map((e) => String(e.fields.text));
   const batches = () => w.emu.control.calls({ memberId: w.memberId, method: 'batch' }).length;
