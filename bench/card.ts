@@ -1,12 +1,12 @@
 /**
  * First render of the CRM card tab with 50 envelopes on the deal, in Debian's Chromium, framed the way
- * Bitrix24 frames it (test/e2e/helpers/frame-host.ts: form POST into an iframe, BX24 over postMessage).
+ * Bitrix24 frames it (test/e2e/helpers/frame-host.ts: form POST into an iframe, Bitrix24's SDK over postMessage).
  *
  * Per run, inside the placement's iframe (times from its navigation start):
  * - server: the frame POST answered (verify with Bitrix24 `profile` in-process, session, 2 queries, HTML);
  * - before: the browser's own set-up of the out-of-process frame before the request leaves;
  * - fcp: first contentful paint — the list is server-rendered, so this is when the user sees it;
- * - ready: page script wired and BX24.init answered.
+ * - ready: page script wired and the portal's getInitData answered.
  * The page-script bundle is built once on the first request (esbuild); that run is reported apart.
  *
  *   npm run bench:card            (PostgreSQL on 127.0.0.1; TEST_DB=pglite for embedded)

@@ -101,7 +101,7 @@ export function multiValue(v: unknown): string | null {
   return (list.find((x) => x.VALUE_TYPE === 'WORK') ?? list.find((x) => x.VALUE_TYPE === 'MOBILE') ?? list[0])?.VALUE ?? null;
 }
 
-/** Portal path of a CRM card (opened with BX24.openPath in the slider). */
+/** Portal path of a CRM card (opened in the slider with the SDK's slider.openPath). */
 export function crmPath(entityTypeId: number, id: number | string): string {
   const classic: Record<number, string> = { 1: 'lead', 2: 'deal', 3: 'contact', 4: 'company' };
   const name = classic[entityTypeId];

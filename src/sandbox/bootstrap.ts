@@ -10,7 +10,7 @@ import { persistPortal, readSnapshot, restoreSnapshot } from './persist.js';
 import { join } from 'node:path';
 
 export interface Sandbox {
-  /** The configuration to build services with (sandbox app credentials, BX24 stand-in…). */
+  /** The configuration to build services with (sandbox app credentials, loopback portal, quick timeline…). */
   config: Config;
   /** services.fetch: the sandbox portal in-process, everything else to `outbound`. */
   fetch: typeof fetch;
