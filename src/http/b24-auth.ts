@@ -10,7 +10,7 @@ import { assertSafeEndpoint, isTrustedOAuthHost, type OAuthTrust } from '../bitr
 import { scopeList } from '../bitrix24/scopes.js';
 import type { Config } from '../config.js';
 import type { Portal } from '../db/schema/index.js';
-import { findAppTokenPortal, findPortalByMemberId, setApplicationTokenIfMissing, type AppTokenPortal } from '../portals/store.js';
+import { findAppTokenPortal, findPortalByMemberId, findPortalInstallState, setApplicationTokenIfMissing, type AppTokenPortal } from '../portals/store.js';
 import type { Services } from '../services.js';
 import type { FramePost } from './b24-payloads.js';
 import { AppError } from './errors.js';
@@ -229,6 +229,8 @@ export async function verifyFramePost(services: Services, frame: FramePost): Pro
 
 /** The short-lived session a verified frame earns; the page and its XHRs carry it as a Bearer token. */
 export async function issueFrameSession(services: Services, v: { portalId: string; user: FrameUser; placement: string; lang: Session['lang'] }): Promise<{ token: string; session: Session }> {
-  const session: Session = { portalId: v.portalId, userId: v.user.id, isAdmin: v.user.isAdmin, placement: v.placement, lang: v.lang };
+  // The generation it is issued in: an uninstall bumps it and the session dies (src/http/session.ts).
+  const installGeneration = (await findPortalInstallState(services.db, v.portalId))?.installGeneration ?? 0;
+  const session: Session = { portalId: v.portalId, userId: v.user.id, isAdmin: v.user.isAdmin, placement: v.placement, lang: v.lang, installGeneration };
   return { token: await issueSession(services.config.sessionSecret, session, services.clock.now()), session };
 }

@@ -1,5 +1,6 @@
 import { createMiddleware } from 'hono/factory';
 import { jwtVerify, SignJWT } from 'jose';
+import { findPortalInstallState } from '../portals/store.js';
 import { AppError } from './errors.js';
 import type { AppEnv } from '../types.js';
 
@@ -15,6 +16,8 @@ export interface Session {
   /** Placement code the session was opened from (e.g. CRM_DEAL_DETAIL_TAB), or 'APP'. */
   placement: string;
   lang: 'en' | 'it' | 'ru';
+  /** The portal's install generation when the session was issued; an uninstall bumps it (0 when absent). */
+  installGeneration?: number;
 }
 
 const ISSUER = 'b24-sign';
@@ -44,7 +47,8 @@ export async function verifySession(secret: string, token: string, now = new Dat
     });
     const p = payload as unknown as Session;
     if (typeof p.portalId !== 'string' || typeof p.userId !== 'number') throw new Error('malformed session');
-    return { portalId: p.portalId, userId: p.userId, isAdmin: Boolean(p.isAdmin), placement: String(p.placement), lang: p.lang ?? 'en' };
+    const installGeneration = typeof p.installGeneration === 'number' ? p.installGeneration : 0;
+    return { portalId: p.portalId, userId: p.userId, isAdmin: Boolean(p.isAdmin), placement: String(p.placement), lang: p.lang ?? 'en', installGeneration };
   } catch {
     throw new AppError('UNAUTHORIZED', 'Your session has expired or is not valid. Reopen the page from Bitrix24.');
   }
@@ -56,7 +60,15 @@ export const requireSession = createMiddleware<AppEnv & { Variables: { session: 
   const token = header.startsWith('Bearer ') ? header.slice(7) : undefined;
   if (!token) throw new AppError('UNAUTHORIZED', 'This request needs a session. Open the app from Bitrix24.');
   const { services } = c.var;
-  c.set('session', await verifySession(services.config.sessionSecret, token, services.clock.now()));
+  const session = await verifySession(services.config.sessionSecret, token, services.clock.now());
+  // A signed session outlives nothing: once its portal is uninstalled (or uninstalled and installed
+  // again) it is refused. Portal rows are never deleted and sessions are issued only for stored
+  // portals, so a missing row has nothing a session could reach (every query is scoped to portalId).
+  const portal = await findPortalInstallState(services.db, session.portalId);
+  if (portal && (portal.status === 'uninstalled' || portal.installGeneration !== (session.installGeneration ?? 0))) {
+    throw new AppError('UNAUTHORIZED', 'b24-sign is no longer installed on this portal as it was when this page opened. Reopen it from Bitrix24.');
+  }
+  c.set('session', session);
   await next();
 });
 

@@ -1,6 +1,6 @@
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { portals, type Portal } from '../db/schema/index.js';
+import { portals, type Portal, type PortalStatus } from '../db/schema/index.js';
 import type { Ids } from '../lib/ids.js';
 
 /** Tenants are keyed by member_id, never by domain: domains change on rename (reference §13.21). */
@@ -117,4 +117,10 @@ export async function setApplicationTokenIfMissing(db: DbOrTx, p: { portalId: st
     .update(portals)
     .set({ applicationToken: p.applicationToken, updatedAt: p.now })
     .where(and(eq(portals.id, p.portalId), isNull(portals.applicationToken), ne(portals.status, 'uninstalled')));
+}
+
+/** What decides whether a frame session still holds: the portal's status and install generation. */
+export async function findPortalInstallState(db: DbOrTx, portalId: string): Promise<{ status: PortalStatus; installGeneration: number } | undefined> {
+  const [row] = await db.select({ status: portals.status, installGeneration: portals.installGeneration }).from(portals).where(eq(portals.id, portalId)).limit(1);
+  return row;
 }

@@ -8,6 +8,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { portals } from '../../src/db/schema/index.js';
+import { issueFrameSession } from '../../src/http/b24-auth.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 import { createTestServices } from '../helpers/services.js';
 
@@ -69,6 +70,27 @@ describe('ONAPPUNINSTALL is confirmed with the OAuth server before anything is r
     expect(out?.status, out?.body).toBe(200);
     expect(emu.state.oauthLog.at(-1)).toMatchObject({ grantType: 'refresh_token', outcome: 'invalid_grant' });
     expect(await portalRow(portal.memberId)).toMatchObject({ status: 'uninstalled', accessToken: null, refreshToken: null, applicationToken: null, settings: {} });
+  });
+
+  it('sessions die with an uninstall, and stay dead after a reinstall', async () => {
+    const { portal } = await installed();
+    const row = await portalRow(portal.memberId);
+    const user = { id: 1, isAdmin: true, name: 'Admin' };
+    const { token } = await issueFrameSession(services, { portalId: row.id, user, placement: 'CRM_DEAL_DETAIL_TAB', lang: 'en' });
+    const list = (t: string) => app.request('/api/envelopes', { headers: { authorization: `Bearer ${t}` } });
+    expect((await list(token)).status).toBe(200);
+
+    expect((await emu.control.uninstall({ memberId: portal.memberId, clean: false }))?.status).toBe(200);
+    const gone = await list(token);
+    expect(gone.status).toBe(401);
+    expect(((await gone.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+
+    await emu.control.installApp({ memberId: portal.memberId, ...CLIENT, installUrl: `${PUBLIC}/b24/install`, handlerBase: PUBLIC, flavour: 'event' });
+    expect((await portalRow(portal.memberId)).status).toBe('installed');
+    expect((await list(token)).status).toBe(401);
+    // A session issued after the reinstall works.
+    const fresh = await issueFrameSession(services, { portalId: row.id, user, placement: 'CRM_DEAL_DETAIL_TAB', lang: 'en' });
+    expect((await list(fresh.token)).status).toBe(200);
   });
 
   it('nothing is removed while the OAuth server cannot answer', async () => {
