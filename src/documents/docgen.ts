@@ -123,7 +123,9 @@ export async function fetchDocgenPdf(
     const res = await services.bitrix24.forPortal(p.portalId).call<{ document?: DocgenDocument }>('crm.documentgenerator.document.get', { id: Number(p.documentId) });
     doc = res.document ?? {};
   } catch (e) {
-    if (e instanceof Bitrix24Error && /NOT_FOUND|ACCESS_DENIED/i.test(e.code)) {
+    // Bitrix24 answers a missing document with code "0" or "" and the text "Document not found", and a
+    // foreign one with DOCGEN_ACCESS_ERROR (b24restdocs crm-document-generator-document-get.md).
+    if (e instanceof Bitrix24Error && (/NOT_FOUND|ACCESS_DENIED|DOCGEN_ACCESS_ERROR/i.test(e.code) || /document not found/i.test(e.description))) {
       await markFailed(db, p, 'DOCGEN_DOCUMENT_NOT_FOUND', `Bitrix24 has no document ${p.documentId} for this app (${e.code}).`);
       return 'failed';
     }

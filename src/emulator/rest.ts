@@ -4,6 +4,8 @@
  * → method (404) → scope / admin (403) → operating limit (429) → the method → envelope.
  */
 import { runBatch } from './batch.js';
+import { batchContract } from './contracts/batch.js';
+import { checkParams, checkResult, contractFor, errorAllowed, scopeAllows } from './contracts/index.js';
 import { errorBody, RestError, timeBlock, type MethodCtx, type MethodDef } from './envelope.js';
 import { faultResponse, isDelayOnly, takeFault } from './faults.js';
 import { isOperatingBlocked, operatingState, recordOperating, takeBucketUnit } from './limits.js';
@@ -61,10 +63,12 @@ export async function executeMethod(
   batchKey?: string,
 ): Promise<Outcome> {
   const started = st.now();
+  let ignored: string[] = [];
   const log = (status: number, error?: string) =>
     st.calls.push({
       seq: st.nextSeq(), at: started, memberId: portal.memberId, clientId: token.clientId, userId: token.userId,
       method, params: withoutAuth(params), ...(batchKey !== undefined ? { batchKey } : {}), httpStatus: status, ...(error !== undefined ? { error } : {}),
+      ...(ignored.length ? { ignoredParams: ignored } : {}),
     });
   const fail = (e: RestError): Outcome => {
     log(e.status, e.code);
@@ -73,10 +77,13 @@ export async function executeMethod(
 
   const def: MethodDef | undefined = methodTable().get(method);
   if (!def) return fail(new RestError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!'));
+  // Every method answers as its contract (contracts/) says; one without a contract is an emulator bug.
+  const contract = contractFor(method);
+  if (!contract) return fail(new RestError(501, 'EMULATOR_NO_CONTRACT', `${method} has no contract in src/emulator/contracts: write down its source, parameters, scope, reply and errors first`));
   if (batchKey !== undefined && def.noBatch) return fail(new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage'));
   const app = portal.apps.get(token.clientId);
   if (!app) return fail(new RestError(401, 'invalid_token', 'The access token provided is invalid.'));
-  if (def.scope && !def.scope.some((s) => token.scope.includes(s))) {
+  if (!scopeAllows(contract, token.scope)) {
     return fail(new RestError(403, 'insufficient_scope', 'The request requires higher privileges than provided by the access token'));
   }
   const isAdmin = portal.admins.has(token.userId);
@@ -89,10 +96,16 @@ export async function executeMethod(
     return { status: 429, body: { ...errorBody(e), time: timeBlock(st, started, op) } };
   }
 
-  const ctx: MethodCtx = { st, portal, token, app, params, isAdmin, ...(batchKey !== undefined ? { batchKey } : {}) };
+  const checked = checkParams(contract, params);
+  if (!checked.ok) return fail(new RestError(checked.error.status, checked.error.code, checked.error.message, checked.error.code === 'ERROR_ARGUMENT' ? { argument: checked.field } : {}));
+  ignored = checked.ignored;
+
+  const ctx: MethodCtx = { st, portal, token, app, params: checked.params, isAdmin, ...(batchKey !== undefined ? { batchKey } : {}) };
   try {
     const r = await def.handler(ctx);
     recordOperating(st, portal, method);
+    const violation = checkResult(contract, r.result);
+    if (violation) return fail(contractViolation(violation));
     log(200);
     const body: Record<string, unknown> = { result: r.result };
     if (r.next !== undefined) body.next = r.next;
@@ -100,10 +113,18 @@ export async function executeMethod(
     body.time = timeBlock(st, started, operatingState(st, portal, method));
     return { status: 200, body };
   } catch (e) {
-    if (e instanceof RestError) return fail(e);
+    if (e instanceof RestError) {
+      if (!errorAllowed(contract, e.code, e.status)) {
+        return fail(contractViolation(`${method} answered ${e.code || '""'} with HTTP ${e.status} ("${e.description}"), an error no source lists for it`));
+      }
+      return fail(e);
+    }
     return fail(new RestError(500, 'INTERNAL_SERVER_ERROR', `Internal server error: ${(e as Error).message}`));
   }
 }
+
+/** The emulator strayed from its own contract: loud, so the test that provoked it fails. */
+const contractViolation = (what: string) => new RestError(500, 'EMULATOR_CONTRACT_VIOLATION', what);
 
 /** `/rest/...` on a portal host; `restPath` is what follows `/rest/`. */
 export async function handleRest(st: EmulatorState, req: Request, portal: Portal, restPath: string): Promise<Response> {
@@ -151,6 +172,8 @@ async function serveRest(st: EmulatorState, req: Request, portal: Portal, method
     const started = st.now();
     try {
       const result = await runBatch(params, (m, p, key) => executeMethod(st, portal, token, m, p, key), st.opts.batchMaxLength);
+      const violation = checkResult(batchContract, result);
+      if (violation) throw contractViolation(violation);
       st.calls.push({ seq: st.nextSeq(), at: started, memberId: portal.memberId, clientId: token.clientId, userId: token.userId, method, params: withoutAuth(params), httpStatus: 200 });
       return reply({ result, time: timeBlock(st, started, operatingState(st, portal, method)) });
     } catch (e) {

@@ -236,6 +236,8 @@ export interface CallRecord {
   batchKey?: string;
   httpStatus: number;
   error?: string;
+  /** Parameters the method's contract could not read and so ignored, as Bitrix24 does (contracts/index.ts). */
+  ignoredParams?: string[];
 }
 
 export interface DeliveryRecord {

@@ -88,7 +88,8 @@ export const docgenMethods: MethodTable = {
     scope: ['crm'],
     handler: (ctx) => {
       const d = ctx.portal.documents.get(Number(param(ctx.params, 'id')));
-      if (!d) throw new RestError(400, 'DOCUMENTGENERATOR_DOCUMENT_NOT_FOUND', 'Document not found');
+      // Code "0" and this text (b24restdocs crm-document-generator-document-get.md, error table).
+      if (!d) throw new RestError(400, '0', 'Document not found');
       return { result: { document: documentView(ctx, d, true) } };
     },
   },
@@ -99,8 +100,10 @@ export const docgenMethods: MethodTable = {
       const entityTypeId = Number(param(ctx.params, 'entityTypeId'));
       const entityId = Number(param(ctx.params, 'entityId'));
       const t = ctx.portal.templates.get(templateId);
-      if (!t) throw new RestError(400, 'DOCUMENTGENERATOR_TEMPLATE_NOT_FOUND', 'Template not found');
-      if (!(entityId > 0) || !(entityTypeId > 0)) throw new RestError(400, 'INVALID_ARG_VALUE', 'entityTypeId and entityId are required');
+      // Codes and texts from the error table of b24restdocs crm-document-generator-document-add.md.
+      if (!(entityTypeId > 0)) throw new RestError(400, '0', 'No provider for entityTypeId');
+      if (!(entityId > 0)) throw new RestError(400, '0', 'Empty required parameter "value"');
+      if (!t) throw new RestError(400, '0', 'Template not found');
       const id = Math.max(0, ...ctx.portal.documents.keys()) + 1;
       const d: DocumentRecord = {
         id, title: `${t.name} № ${1000 + id}`, number: String(1000 + id), templateId, entityTypeId, entityId, createdAt: ctx.st.now(),

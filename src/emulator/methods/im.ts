@@ -4,8 +4,8 @@ import { param, RestError, type MethodCtx, type MethodTable } from '../envelope.
 function notify(ctx: MethodCtx) {
   const to = String(param(ctx.params, 'USER_ID', 'to') ?? '');
   const message = String(param(ctx.params, 'MESSAGE', 'message') ?? '');
-  if (!ctx.portal.users.some((u) => String(u.ID) === to)) throw new RestError(400, 'USER_ID_EMPTY', 'Recipient user id is empty or wrong');
-  if (!message.trim()) throw new RestError(400, 'MESSAGE_EMPTY', 'Message can not be empty');
+  if (!ctx.portal.users.some((u) => String(u.ID) === to)) throw new RestError(400, 'USER_ID_EMPTY', "User ID can't be empty");
+  if (!message.trim()) throw new RestError(400, 'MESSAGE_EMPTY', "Message can't be empty");
   // "A unique tag for the notification within the application. When adding a notification with an
   // existing tag, other notifications will be removed" (b24restdocs
   // api-reference/chats/notifications/im-notify-personal-add.md): a repeat under one tag leaves one.

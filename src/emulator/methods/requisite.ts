@@ -1,5 +1,5 @@
 /** crm.requisite.list, crm.requisite.bankdetail.list, crm.requisite.link.get (reference §6.3). */
-import { param, RestError, type MethodTable } from '../envelope.js';
+import { legacyError, param, type MethodTable } from '../envelope.js';
 import { listRows } from '../list.js';
 
 export const requisiteMethods: MethodTable = {
@@ -22,9 +22,10 @@ export const requisiteMethods: MethodTable = {
     handler: (ctx) => {
       const type = Number(param(ctx.params, 'entityTypeId'));
       const id = Number(param(ctx.params, 'entityId'));
-      if (![2, 5, 7, 31].includes(type) && type < 128) throw new RestError(400, 'INVALID_ARG_VALUE', 'Invalid entityTypeId');
-      if (!(id > 0)) throw new RestError(400, 'INVALID_ARG_VALUE', 'Invalid entityId');
-      if (type === 2 && !ctx.portal.deals.has(String(id))) throw new RestError(400, 'NOT_FOUND', 'Owner not found');
+      // Legacy empty-code errors with these texts (b24restdocs crm-requisite-link-get.md, error table).
+      if (![2, 5, 7, 31].includes(type) && type < 128) throw legacyError('entityTypeId is not defined or invalid');
+      if (!(id > 0)) throw legacyError('entityId is not defined or invalid');
+      if (type === 2 && !ctx.portal.deals.has(String(id))) throw legacyError('Not found');
       // No link stored → zeros ([unverified] what a real portal answers for an unlinked item).
       const link = ctx.portal.requisiteLinks.get(`${type}:${id}`) ?? {
         ENTITY_TYPE_ID: type, ENTITY_ID: id, REQUISITE_ID: '0', BANK_DETAIL_ID: '0', MC_REQUISITE_ID: '0', MC_BANK_DETAIL_ID: '0',

@@ -5,35 +5,17 @@
  * `user_brief` gives names, photo, position, activity and department but no EMAIL and no phones;
  * `user_basic` adds EMAIL and the phones; `user` gives every field.
  */
+import { userFieldsFor } from '../contracts/user.js';
 import { asObject, RestError, type MethodCtx, type MethodTable } from '../envelope.js';
 import { matches, page, sortRows } from '../list.js';
 import type { Row } from '../types.js';
 
 const USER_SCOPES = ['user', 'user_brief', 'user_basic'];
 
-/** The `user_brief` column of the table in b24restdocs api-reference/user/user-scope.md. */
-const BRIEF = new Set([
-  'ID', 'XML_ID', 'ACTIVE', 'NAME', 'LAST_NAME', 'SECOND_NAME', 'TITLE', 'IS_ONLINE', 'TIME_ZONE', 'PERSONAL_PHOTO', 'TIMESTAMP_X',
-  'DATE_REGISTER', 'PERSONAL_PROFESSION', 'PERSONAL_GENDER', 'PERSONAL_BIRTHDAY', 'PERSONAL_CITY', 'PERSONAL_STATE', 'PERSONAL_COUNTRY',
-  'WORK_POSITION', 'WORK_CITY', 'WORK_STATE', 'WORK_COUNTRY', 'LAST_ACTIVITY_DATE', 'UF_EMPLOYMENT_DATE', 'UF_TIMEMAN', 'UF_SKILLS',
-  'UF_INTERESTS', 'UF_DEPARTMENT', 'UF_PHONE_INNER',
-]);
-
-/** The `user_basic` column of the same table. */
-const BASIC = new Set([
-  'ID', 'XML_ID', 'ACTIVE', 'NAME', 'LAST_NAME', 'SECOND_NAME', 'TITLE', 'EMAIL', 'PERSONAL_PHONE', 'WORK_PHONE', 'WORK_POSITION',
-  'WORK_COMPANY', 'IS_ONLINE', 'TIME_ZONE', 'TIMESTAMP_X', 'DATE_REGISTER', 'LAST_ACTIVITY_DATE', 'PERSONAL_PROFESSION', 'PERSONAL_GENDER',
-  'PERSONAL_BIRTHDAY', 'PERSONAL_PHOTO', 'PERSONAL_FAX', 'PERSONAL_MOBILE', 'PERSONAL_PAGER', 'PERSONAL_STREET', 'PERSONAL_MAILBOX',
-  'PERSONAL_CITY', 'PERSONAL_STATE', 'PERSONAL_ZIP', 'PERSONAL_COUNTRY', 'PERSONAL_NOTES', 'WORK_DEPARTMENT', 'WORK_WWW', 'WORK_FAX',
-  'WORK_PAGER', 'WORK_STREET', 'WORK_MAILBOX', 'WORK_CITY', 'WORK_STATE', 'WORK_ZIP', 'WORK_COUNTRY', 'WORK_PROFILE', 'WORK_LOGO',
-  'WORK_NOTES', 'UF_DEPARTMENT', 'UF_DISTRICT', 'UF_SKYPE', 'UF_SKYPE_LINK', 'UF_ZOOM', 'UF_TWITTER', 'UF_FACEBOOK', 'UF_LINKEDIN',
-  'UF_XING', 'UF_WEB_SITES', 'UF_PHONE_INNER', 'UF_EMPLOYMENT_DATE', 'UF_TIMEMAN', 'UF_SKILLS', 'UF_INTERESTS',
-]);
-
-/** A user record as a token with these scopes sees it. */
+/** A user record as a token with these scopes sees it: the field sets are the contract's (contracts/user.ts). */
 export function userAsScoped(u: Row, scope: readonly string[]): Row {
-  if (scope.includes('user')) return u;
-  const allowed = scope.includes('user_basic') ? BASIC : BRIEF;
+  const allowed = userFieldsFor(scope);
+  if (!allowed) return u;
   return Object.fromEntries(Object.entries(u).filter(([k]) => allowed.has(k)));
 }
 
