@@ -4,6 +4,7 @@
  *   <out>/server.mjs           the service (src/entry/node.ts) bundled by esbuild for Node 22, ESM;
  *                              npm packages stay external and load from node_modules at run time
  *   <out>/migrate.mjs          `npm run db:migrate` (src/entry/migrate.ts) for machines without tsx
+ *   <out>/doctor.mjs           `npm run doctor -- --portal <member_id>` (src/entry/doctor.ts), read-only portal probe
  *   <out>/<name>-worker.mjs    every worker-thread entry (`*-worker.mjs` under src/), beside the server so
  *                              `new URL('./x-worker.mjs', import.meta.url)` finds it
  *   <out>/migrations/          the SQL migrations the service applies at start
@@ -55,7 +56,7 @@ function workerEntries(): Record<string, string> {
 async function buildServer(out: string): Promise<Metafile> {
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: { server: join(ROOT, 'src/entry/node.ts'), migrate: join(ROOT, 'src/entry/migrate.ts'), ...workerEntries() },
+    entryPoints: { server: join(ROOT, 'src/entry/node.ts'), migrate: join(ROOT, 'src/entry/migrate.ts'), doctor: join(ROOT, 'src/entry/doctor.ts'), ...workerEntries() },
     outdir: out,
     outExtension: { '.js': '.mjs' },
     bundle: true,
