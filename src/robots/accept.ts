@@ -10,6 +10,9 @@ export const ROBOT_SEND_KIND = 'robot.send';
 /** `crm`: this call's CRM read, done by another robot job in a shared batch (send.ts). */
 export const ZRobotSendPayload = z.object({
   callId: z.string().min(1),
+  /** The delivery's auth[access_token], until the job has had it confirmed (src/robots/verify-delivery.ts); then `verified`. */
+  accessToken: z.string().nullish(),
+  verified: z.boolean().optional(),
   crm: z.object({ at: z.string(), result: z.object({ result: z.record(z.string(), z.unknown()), errors: z.record(z.string(), z.any()), total: z.record(z.string(), z.number()), next: z.record(z.string(), z.number()) }) }).optional(),
 });
 
@@ -36,7 +39,7 @@ export async function acceptRobotCall(services: Pick<Services, 'db' | 'ids' | 'c
       returning id
     )
     insert into jobs (kind, portal_id, payload, dedupe_key, run_at)
-    select ${ROBOT_SEND_KIND}, ${portal.id}, jsonb_build_object('callId', c.id), ${`${ROBOT_SEND_KIND}:`} || c.id, ${services.clock.now().toISOString()}::timestamptz
+    select ${ROBOT_SEND_KIND}, ${portal.id}, jsonb_build_object('callId', c.id, 'accessToken', ${call.auth.access_token ?? null}::text), ${`${ROBOT_SEND_KIND}:`} || c.id, ${services.clock.now().toISOString()}::timestamptz
     from c
     returning id`);
   // "wait" starts as the subscription says; the job settles it from the properties.

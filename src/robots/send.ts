@@ -22,6 +22,7 @@ import { ROBOT_SEND_KIND, ZRobotSendPayload } from './accept.js';
 import { documentFor } from './document.js';
 import { parseRobotSettings, type RobotSettings } from './properties.js';
 import { robotErrorReply } from './reply.js';
+import { markDeliveryVerified, verifyRobotDelivery } from './verify-delivery.js';
 
 /**
  * The robot's work, off the request: one batched CRM read (the item's data plus the chosen signers),
@@ -253,11 +254,24 @@ async function stop(services: Services, call: RobotCall, message: string, lang: 
   await services.db.update(robotCalls).set({ status: 'failed', error: message, updatedAt: services.clock.now() }).where(and(eq(robotCalls.portalId, call.portalId), eq(robotCalls.id, call.id)));
 }
 
-export async function runRobotCall(services: Services, p: { portalId: string; callId: string; crm?: { at: string; result: BatchResult } }): Promise<{ status: RobotCall['status']; envelopeId?: string }> {
+export async function runRobotCall(
+  services: Services,
+  p: { portalId: string; callId: string; crm?: { at: string; result: BatchResult }; delivery?: { accessToken?: string; verified?: boolean; jobId: number | string } },
+): Promise<{ status: RobotCall['status']; envelopeId?: string }> {
   const { db, clock } = services;
   const [call] = await db.select().from(robotCalls).where(and(eq(robotCalls.portalId, p.portalId), eq(robotCalls.id, p.callId)));
   if (!call) return { status: 'failed' };
   if (call.status !== 'received') return { status: call.status, envelopeId: call.envelopeId ?? undefined };
+  if (p.delivery && !p.delivery.verified) {
+    // Nothing is read, made or sent for a delivery the OAuth server does not vouch for.
+    const check = await verifyRobotDelivery(services, { portalId: call.portalId, accessToken: p.delivery.accessToken, userId: call.userId });
+    if (!check.ok) {
+      services.logger.warn({ portalId: call.portalId, callId: call.id, reason: check.reason }, 'robot delivery not confirmed by the OAuth server; ignored');
+      await db.update(robotCalls).set({ status: 'failed', error: `not confirmed by the Bitrix24 authorization server: ${check.reason}`, updatedAt: clock.now() }).where(and(eq(robotCalls.portalId, call.portalId), eq(robotCalls.id, call.id)));
+      return { status: 'failed' };
+    }
+    await markDeliveryVerified(services, p.delivery.jobId);
+  }
   const who: Actor = { actor: `robot:${call.workflowId}${call.userId ? ` (user:${call.userId})` : ''}` };
 
   let envelopeId = call.envelopeId ?? undefined;
@@ -316,5 +330,10 @@ export async function runRobotCall(services: Services, p: { portalId: string; ca
 }
 
 export const robotSendJob = defineJob(ROBOT_SEND_KIND, ZRobotSendPayload, async (payload, job, ctx) => {
-  await runRobotCall(ctx.services, { portalId: job.portalId!, callId: payload.callId, ...(payload.crm ? { crm: payload.crm as { at: string; result: BatchResult } } : {}) });
+  await runRobotCall(ctx.services, {
+    portalId: job.portalId!,
+    callId: payload.callId,
+    ...(payload.crm ? { crm: payload.crm as { at: string; result: BatchResult } } : {}),
+    delivery: { accessToken: payload.accessToken ?? undefined, verified: payload.verified, jobId: job.id },
+  });
 });

@@ -4,12 +4,16 @@
  * able to uninstall the portal, make the robot send documents, or keep a session past an uninstall;
  * and anonymous install/frame POSTs, each of which costs us outgoing requests, are limited per IP.
  */
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { envelopes } from '../../src/db/schema/envelopes.js';
 import { portals } from '../../src/db/schema/index.js';
+import { jobs } from '../../src/db/schema/jobs.js';
+import { robotCalls } from '../../src/db/schema/robot-calls.js';
 import { issueFrameSession } from '../../src/http/b24-auth.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
+import { ROBOT_CODE, robotWorld, type RobotWorld } from '../helpers/robot.js';
 import { createTestServices } from '../helpers/services.js';
 
 const PUBLIC = 'http://b24sign.test';
@@ -100,5 +104,57 @@ describe('ONAPPUNINSTALL is confirmed with the OAuth server before anything is r
     const res = await app.request('/b24/events', { method: 'POST', headers: FORM, body: forgedUninstall(portal.memberId, portal.domain, applicationToken) });
     expect(res.status).toBe(502);
     expect(await portalRow(portal.memberId)).toEqual(before);
+  });
+});
+
+describe('a robot delivery is confirmed with the OAuth server in its job before any document is sent', () => {
+  let w: RobotWorld;
+  beforeAll(async () => {
+    w = await robotWorld();
+  });
+  afterAll(() => w?.close());
+
+  /** The delivery Bitrix24 would send, optionally with its auth[access_token] replaced. */
+  function delivery(dealId: string, accessToken?: string | null) {
+    const d = w.emu.control.prepareRobot({ memberId: w.memberId, code: ROBOT_CODE, entity: { kind: 'deal', id: dealId }, properties: { template: 'sales-contract' } });
+    const form = new URLSearchParams(d.body);
+    if (accessToken === null) form.delete('auth[access_token]');
+    else if (accessToken !== undefined) form.set('auth[access_token]', accessToken);
+    return { ...d, body: form.toString() };
+  }
+  const post = (d: { url: string; body: string }) => w.app.request(new URL(d.url).pathname, { method: 'POST', headers: FORM, body: d.body });
+  const callOf = async (token: string) => (await w.services.db.select().from(robotCalls).where(eq(robotCalls.eventToken, token)))[0]!;
+
+  it('with the real application_token but a made-up access token: acknowledged, then nothing is read or sent', async () => {
+    const d = delivery(w.dealNotOn('PREPARATION'), 'made-up-access-token');
+    const ack = await post(d);
+    expect(ack.status).toBe(200);
+    const restBefore = w.emu.control.calls({ memberId: w.memberId }).length;
+    await w.drain();
+    const call = await callOf(d.eventToken);
+    expect(call).toMatchObject({ status: 'failed', envelopeId: null });
+    expect(call.error).toMatch(/not confirmed by the Bitrix24 authorization server/);
+    // Not a single REST call on the portal on the forged delivery's behalf (no CRM read, no log, no event.send).
+    expect(w.emu.control.calls({ memberId: w.memberId }).length).toBe(restBefore);
+    expect(await w.services.db.select().from(envelopes).where(eq(envelopes.robotEventToken, d.eventToken))).toHaveLength(0);
+  });
+
+  it('without an access token: acknowledged, then refused by its job with nothing sent', async () => {
+    const d = delivery(w.dealNotOn('PREPARATION'), null);
+    expect((await post(d)).status).toBe(200);
+    await w.drain();
+    expect(await callOf(d.eventToken)).toMatchObject({ status: 'failed', envelopeId: null, error: expect.stringMatching(/carried no access token/) });
+  });
+
+  it('the genuine delivery is confirmed once, then the token leaves the job and the document goes out', async () => {
+    const d = delivery(w.dealNotOn('PREPARATION'));
+    expect((await post(d)).status).toBe(200);
+    const [queued] = await w.services.db.select().from(jobs).where(eq(jobs.kind, 'robot.send')).orderBy(desc(jobs.id)).limit(1);
+    expect(queued!.payload).toMatchObject({ accessToken: new URLSearchParams(d.body).get('auth[access_token]') });
+    await w.drain();
+    expect(await callOf(d.eventToken)).toMatchObject({ status: 'sent' });
+    const [done] = await w.services.db.select().from(jobs).where(eq(jobs.id, queued!.id));
+    expect(done!.payload).not.toHaveProperty('accessToken');
+    expect(done!.payload).toMatchObject({ verified: true });
   });
 });
