@@ -4,6 +4,7 @@ import { errorBody, toAppError, wantsHtml } from './http/errors.js';
 import { renderErrorPage } from './http/error-page.js';
 import { capBodies } from './http/body-limit.js';
 import { securityHeaders } from './http/security-headers.js';
+import { ipRateLimit } from './http/ip-limit.js';
 import { redactTokens } from './lib/redact.js';
 import { healthRoutes } from './doors/health.js';
 import { signRoutes } from './doors/sign.js';
@@ -44,7 +45,13 @@ export function createApp(services: Services) {
   app.route('/', assetRoutes);
   app.route('/', signRoutes);
   app.route('/', apiEnvelopeRoutes as never);
-  // Bitrix24 doors (install, events, app page, placements) and the frame session's JSON routes.
+  // Bitrix24 doors (install, events, app page, placements) and the frame session's JSON routes. Anyone
+  // can POST to the install and frame doors, and each POST costs calls to Bitrix24: limited per IP.
+  const installLimit = ipRateLimit((config) => config.BITRIX24_INSTALL_RATE_PER_MINUTE);
+  const frameLimit = ipRateLimit((config) => config.BITRIX24_FRAME_RATE_PER_MINUTE);
+  app.post('/b24/install', installLimit);
+  app.post('/b24/app', frameLimit);
+  app.post('/b24/placements/*', frameLimit);
   app.route('/', installRoutes);
   app.route('/', eventRoutes);
   app.route('/', appPageRoutes);

@@ -89,6 +89,10 @@ export const ZConfig = z
     TIMELINE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
     /** Public verify door: checks per client IP per minute (uploads and id look-ups). */
     VERIFY_RATE_PER_MINUTE: z.coerce.number().int().positive().default(30),
+    /** Install door (/b24/install): POSTs per client IP per minute; each unverified one costs calls to the OAuth server. */
+    BITRIX24_INSTALL_RATE_PER_MINUTE: z.coerce.number().int().positive().default(30),
+    /** Frame doors (app page, placements): POSTs per client IP per minute; an office behind one NAT address shares it. */
+    BITRIX24_FRAME_RATE_PER_MINUTE: z.coerce.number().int().positive().default(300),
     /** A public verification runs in a worker thread bounded by this time and heap (PDF_TOO_COMPLEX beyond). */
     VERIFY_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     VERIFY_MEMORY_MB: z.coerce.number().int().min(32).default(256),

@@ -11,11 +11,10 @@
  */
 import { Hono, type Context } from 'hono';
 import type { FC, PropsWithChildren } from 'hono/jsx';
-import { clientIp } from '../http/client-ip.js';
+import { ipRateLimit } from '../http/ip-limit.js';
 import { AppError } from '../http/errors.js';
 import { format, pickLang, type Lang } from '../i18n/index.js';
 import { publicDocument, publicVerifyResult, type PublicVerifyResult } from '../documents/verify/projection.js';
-import { RateLimiter } from '../documents/verify/rate-limit.js';
 import { createSealedDocumentLookup, type SealedDocumentLookup } from '../documents/verify/sealed-documents.js';
 import { VERDICT_TEXTS, VERIFY_TEXTS, type VerifyTextKey } from '../documents/verify/texts.js';
 import { verifyPdfOffThread, verifyWorkers } from '../documents/verify/off-thread.js';
@@ -74,22 +73,11 @@ async function verifyUpload(c: Context<AppEnv>, workers: () => WorkerPool): Prom
 
 export function verifyRoutes() {
   // One limiter per app instance (not per module): tests and instances do not share buckets.
-  let limiter: RateLimiter | undefined;
+  const rateLimit = ipRateLimit((config) => config.VERIFY_RATE_PER_MINUTE);
   // Workers per app instance too, started on the first check.
   let pool: WorkerPool | undefined;
   const workers = (s: Services) => (pool ??= verifyWorkers({ timeoutMs: s.config.VERIFY_TIMEOUT_MS, memoryMb: s.config.VERIFY_MEMORY_MB }));
   const app = new Hono<AppEnv>();
-
-  const rateLimit = async (c: Context<AppEnv>, next: () => Promise<void>) => {
-    const s = c.var.services;
-    limiter ??= new RateLimiter(s.config.VERIFY_RATE_PER_MINUTE);
-    const wait = limiter.take(clientIp(c) ?? 'unknown', s.clock.now().getTime());
-    if (wait > 0) {
-      c.header('Retry-After', String(wait));
-      throw new AppError('RATE_LIMITED', `Too many checks from your address; try again in ${wait} s.`);
-    }
-    await next();
-  };
 
   app.get('/v', (c) => {
     const id = c.req.query('id');

@@ -13,6 +13,7 @@ import { jobs } from '../../src/db/schema/jobs.js';
 import { robotCalls } from '../../src/db/schema/robot-calls.js';
 import { issueFrameSession } from '../../src/http/b24-auth.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
+import { fromPeer } from '../helpers/peer.js';
 import { ROBOT_CODE, robotWorld, type RobotWorld } from '../helpers/robot.js';
 import { createTestServices } from '../helpers/services.js';
 
@@ -156,5 +157,53 @@ describe('a robot delivery is confirmed with the OAuth server in its job before 
     const [done] = await w.services.db.select().from(jobs).where(eq(jobs.id, queued!.id));
     expect(done!.payload).not.toHaveProperty('accessToken');
     expect(done!.payload).toMatchObject({ verified: true });
+  });
+});
+
+describe('install and frame doors are limited per client IP', () => {
+  let services: Awaited<ReturnType<typeof createTestServices>>;
+  let app: ReturnType<typeof createApp>;
+  const outbound: string[] = [];
+
+  beforeAll(async () => {
+    services = await createTestServices({
+      env: { PUBLIC_URL: PUBLIC, BITRIX24_CLIENT_ID: CLIENT.clientId, BITRIX24_CLIENT_SECRET: CLIENT.clientSecret, BITRIX24_INSTALL_RATE_PER_MINUTE: '3', BITRIX24_FRAME_RATE_PER_MINUTE: '4' },
+      // Every unauthenticated POST makes us ask the OAuth server; it never knows these tokens.
+      fetch: async (input) => {
+        outbound.push(String(input instanceof Request ? input.url : input));
+        return Response.json({ error: 'NO_AUTH_FOUND', error_description: 'Wrong authorization data' }, { status: 401 });
+      },
+    });
+    app = createApp(services);
+  });
+  afterAll(async () => {
+    await services?.testDb.close();
+  });
+
+  const frame = new URLSearchParams({
+    DOMAIN: 'victim.bitrix24.com', PROTOCOL: '1', LANG: 'en', APP_SID: 'x', AUTH_ID: 'made-up', AUTH_EXPIRES: '3600', REFRESH_ID: 'made-up',
+    member_id: 'a223c6b3710f85df22e9377d6c4f7553', status: 'L', PLACEMENT: 'DEFAULT', PLACEMENT_OPTIONS: '{}',
+  }).toString();
+  const post = (path: string, ip: string) => app.request(path, { method: 'POST', headers: FORM, body: frame }, fromPeer(ip));
+
+  it('the install door answers 429 past its limit, before any outgoing request', async () => {
+    for (let i = 0; i < 3; i++) expect((await post('/b24/install', '203.0.113.9')).status).toBe(401);
+    const spent = outbound.length;
+    expect(spent).toBeGreaterThanOrEqual(3);
+    const limited = await post('/b24/install', '203.0.113.9');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    expect(outbound.length).toBe(spent);
+    // Another address has its own budget.
+    expect((await post('/b24/install', '198.51.100.7')).status).toBe(401);
+  });
+
+  it('the frame doors (app page and placements) share one budget per address', async () => {
+    const codes: number[] = [];
+    for (const path of ['/b24/app', '/b24/placements/CRM_DEAL_DETAIL_TAB', '/b24/app', '/b24/placements/CRM_DEAL_DETAIL_TAB', '/b24/app']) codes.push((await post(path, '192.0.2.44')).status);
+    expect(codes.slice(0, 4).every((s) => s !== 429)).toBe(true);
+    expect(codes[4]).toBe(429);
+    expect((await post('/b24/placements/CRM_DEAL_DETAIL_TAB', '192.0.2.45')).status).not.toBe(429);
   });
 });
