@@ -31,6 +31,7 @@ export const ERROR_STATUS = {
   IMAGE_TOO_LARGE: 422,
   PDF_TOO_MANY_PAGES: 422,
   PDF_ALREADY_SIGNED: 422,
+  PDF_CERTIFIED_LOCKED: 422,
   /** Parsing the PDF took longer or more memory than an upload may (hostile or pathological structure). */
   PDF_TOO_COMPLEX: 422,
   CERTIFICATE_INVALID: 422,

@@ -3,7 +3,7 @@ import * as pkijs from 'pkijs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { SignPdf } from '@signpdf/signpdf';
@@ -326,12 +326,22 @@ describe('other inputs', () => {
     expect(Buffer.from(readFileSync(out)).equals(Buffer.from(data))).toBe(true);
   });
 
-  it('refuses to re-save an already signed PDF (it would break that signature)', async () => {
+  it('never re-saves a signed document whole; from its bytes it is sealed incrementally instead', async () => {
     const { bytes } = await sealPdf(await contract(1), devSealer);
-    await expect(sealPdf(bytes, devSealer)).rejects.toMatchObject({ code: 'PDF_ALREADY_SIGNED' });
-    // Third-party signed files too, including one whose signature field is found only by the byte scan.
-    await expect(sealPdf(new Uint8Array(readFileSync('test/fixtures/pdfs/qpdf--digitally-signed.pdf')), devSealer)).rejects.toMatchObject({ code: 'PDF_ALREADY_SIGNED' });
-    await expect(sealPdf(new Uint8Array(readFileSync('test/fixtures/pdfs/pyhanko--sig-with-ski-sid.pdf')), devSealer)).rejects.toMatchObject({ code: 'PDF_ALREADY_SIGNED' });
+    // A pdf-lib document opened without an incremental snapshot would be rewritten: refused.
+    await expect(sealPdf(await PDFDocument.load(bytes), devSealer)).rejects.toMatchObject({ code: 'PDF_ALREADY_SIGNED' });
+    const again = await sealPdf(bytes, devSealer);
+    expect(Buffer.from(again.bytes.subarray(0, bytes.length)).equals(Buffer.from(bytes))).toBe(true);
+    const out = pdfsig(file('twice.pdf', again.bytes));
+    expect(out.match(/Signature is Valid\./g)).toHaveLength(2);
+  });
+
+  it('refuses a file whose certification signature allows no changes (DocMDP P=1)', async () => {
+    const doc = await contract(1);
+    const ctx = doc.context;
+    const sig = ctx.register(ctx.obj({ Type: 'Sig', Reference: [{ Type: 'SigRef', TransformMethod: 'DocMDP', TransformParams: { Type: 'TransformParams', P: 1, V: '1.2' } }] }));
+    doc.catalog.set(PDFName.of('Perms'), ctx.obj({ DocMDP: sig }));
+    await expect(sealPdf(await doc.save(), devSealer)).rejects.toMatchObject({ code: 'PDF_CERTIFIED_LOCKED' });
   });
 
   it('refuses encrypted and unreadable input with specific codes', async () => {

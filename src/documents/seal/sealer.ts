@@ -5,9 +5,13 @@
  *   const sealer = await createSealer(identity, { tsaUrl, fetch })   // once per process (entry/node.ts)
  *   const { bytes, sha256 } = await sealPdf(pdfDoc | pdfBytes, sealer)
  *
- * - Given the pdf-lib document the flow has just rendered (stamps and certificate page included), the
- *   placeholder goes into that document and it is saved ONCE; the saved buffer is then signed in
- *   place. Given bytes, they are loaded once and the same happens. Nothing may re-save the result.
+ * - Given the pdf-lib document the flow has just rendered from a built-in layout (stamps and certificate
+ *   page included), the placeholder goes into that document and it is saved ONCE; the saved buffer is
+ *   then signed in place. Nothing may re-save the result.
+ * - Given bytes, or a document opened with `openIncremental` plus its snapshot (`opts.incremental`:
+ *   uploads and document-generator PDFs), everything new is appended as ONE incremental update
+ *   (incremental.ts): the original file is a byte-identical prefix of the result and signatures it
+ *   carries stay valid (unless a certification signature forbids any change: PDF_CERTIFIED_LOCKED).
  * - PAdES B-B always; B-T (RFC 3161 signature timestamp) when the sealer has a TSA URL.
  * - The key is an imported WebCrypto CryptoKey behind SealKey, built once; sealing reuses it.
  * - With a development identity every page gets a "development certificate" label before the save.
@@ -24,7 +28,8 @@ import { useBulkStreamCopy } from './bulk-streams.js';
 import { addSealPlaceholder } from './placeholder.js';
 import { byteRangeFor, locatePlaceholder, writeByteRange, writeContents } from './splice.js';
 import { requestTimestampToken } from './tsa.js';
-import { scanPdf } from '../verify/scan.js';
+import { openIncremental, saveIncremental, type IncrementalBase } from './incremental.js';
+import { refuseIfCertifiedLocked } from './docmdp.js';
 
 export interface Sealer {
   readonly development: boolean;
@@ -89,13 +94,21 @@ export interface SealOptions {
   location?: string;
   /** pdf-lib object streams: smaller files but slower to write; default false (classic xref table). */
   useObjectStreams?: boolean;
+  /**
+   * The snapshot taken when the document was loaded from an existing file (`openIncremental`): the
+   * seal, and every change made since, are appended as an incremental update after those bytes.
+   */
+  incremental?: IncrementalBase;
 }
 
 export async function sealPdf(input: PDFDocument | Uint8Array, sealer: Sealer, opts: SealOptions = {}): Promise<SealResult> {
-  // Bytes can carry a signature that no AcroForm field points at any more; a byte scan finds it.
-  const signedBytes = !(input instanceof PDFDocument) && scanPdf(input).signatures.length > 0;
-  const doc = input instanceof PDFDocument ? input : await loadForSealing(input);
-  if (signedBytes || hasSignedField(doc)) {
+  // An existing file (bytes) is always sealed incrementally: its bytes, and any signature it carries, stay intact.
+  let base = opts.incremental;
+  let doc: PDFDocument;
+  if (input instanceof PDFDocument) doc = input;
+  else ({ doc, base } = await loadForSealing(input));
+  if (base) refuseIfCertifiedLocked(doc);
+  else if (hasSignedField(doc)) {
     throw new AppError('PDF_ALREADY_SIGNED', 'This PDF already carries a digital signature; re-saving it would break that signature.');
   }
   if (sealer.development) await stampDevelopmentLabel(doc);
@@ -107,6 +120,7 @@ export async function sealPdf(input: PDFDocument | Uint8Array, sealer: Sealer, o
     location: opts.location,
   });
   useBulkStreamCopy(doc);
+  if (base) return sealSavedPdf(await saveIncremental(doc, base), sealer, { placeholderIsOurs: true });
   // objectsPerTick: Infinity — pdf-lib otherwise yields to the event loop (setTimeout 0, ≥1 ms) every
   // 50 objects; no object streams by default — pdf-lib deflates them in JS, costing 10+ ms for 50 pages.
   const saved = await doc.save({ updateFieldAppearances: false, addDefaultPage: false, useObjectStreams: opts.useObjectStreams ?? false, objectsPerTick: Infinity });
@@ -134,9 +148,9 @@ export async function sealSavedPdf(pdf: Uint8Array, sealer: Sealer, opts: { plac
   return { bytes: pdf, sha256 };
 }
 
-async function loadForSealing(bytes: Uint8Array): Promise<PDFDocument> {
+async function loadForSealing(bytes: Uint8Array): Promise<{ doc: PDFDocument; base: IncrementalBase }> {
   try {
-    return await PDFDocument.load(bytes, { updateMetadata: false });
+    return await openIncremental(bytes);
   } catch (e) {
     if (e instanceof Error && /encrypted/i.test(e.message)) {
       throw new AppError('PDF_ENCRYPTED', 'This PDF is encrypted; remove its password protection and try again.', undefined, { cause: e });
