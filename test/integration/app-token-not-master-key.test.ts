@@ -115,21 +115,29 @@ describe('a robot delivery is confirmed with the OAuth server in its job before 
   });
   afterAll(() => w?.close());
 
-  /** The delivery Bitrix24 would send, optionally with its auth[access_token] replaced. */
-  function delivery(dealId: string, accessToken?: string | null) {
-    const d = w.emu.control.prepareRobot({ memberId: w.memberId, code: ROBOT_CODE, entity: { kind: 'deal', id: dealId }, properties: { template: 'sales-contract' } });
-    const form = new URLSearchParams(d.body);
-    if (accessToken === null) form.delete('auth[access_token]');
-    else if (accessToken !== undefined) form.set('auth[access_token]', accessToken);
-    return { ...d, body: form.toString() };
+  /**
+   * A robot delivery as Bitrix24 shapes it (reference §5.3) with the portal's real application_token, as
+   * anyone who has seen a placement POST has it, and an access token of the sender's choosing (or none).
+   */
+  function forged(dealId: string, accessToken: string | null) {
+    const app = w.st().apps.get(CLIENT.clientId)!;
+    const eventToken = `forged-${dealId}-${Math.random().toString(36).slice(2)}`;
+    const form = new URLSearchParams({
+      workflow_id: '664fa13bbbb410.99176768', code: ROBOT_CODE,
+      'document_id[0]': 'crm', 'document_id[1]': 'CCrmDocumentDeal', 'document_id[2]': `DEAL_${dealId}`,
+      'document_type[0]': 'crm', 'document_type[1]': 'CCrmDocumentDeal', 'document_type[2]': 'DEAL',
+      event_token: eventToken, 'properties[template]': 'sales-contract', use_subscription: 'Y', timeout_duration: '0', ts: '1700000000',
+      'auth[domain]': w.st().domain, 'auth[member_id]': w.memberId, 'auth[application_token]': app.applicationToken, 'auth[user_id]': '1',
+      ...(accessToken === null ? {} : { 'auth[access_token]': accessToken }),
+    });
+    return { eventToken, body: form.toString() };
   }
-  const post = (d: { url: string; body: string }) => w.app.request(new URL(d.url).pathname, { method: 'POST', headers: FORM, body: d.body });
+  const post = (body: string) => w.app.request('/b24/robots/send-for-signing', { method: 'POST', headers: FORM, body });
   const callOf = async (token: string) => (await w.services.db.select().from(robotCalls).where(eq(robotCalls.eventToken, token)))[0]!;
 
   it('with the real application_token but a made-up access token: acknowledged, then nothing is read or sent', async () => {
-    const d = delivery(w.dealNotOn('PREPARATION'), 'made-up-access-token');
-    const ack = await post(d);
-    expect(ack.status).toBe(200);
+    const d = forged(w.dealNotOn('PREPARATION'), 'made-up-access-token');
+    expect((await post(d.body)).status).toBe(200);
     const restBefore = w.emu.control.calls({ memberId: w.memberId }).length;
     await w.drain();
     const call = await callOf(d.eventToken);
@@ -141,19 +149,22 @@ describe('a robot delivery is confirmed with the OAuth server in its job before 
   });
 
   it('without an access token: acknowledged, then refused by its job with nothing sent', async () => {
-    const d = delivery(w.dealNotOn('PREPARATION'), null);
-    expect((await post(d)).status).toBe(200);
+    const d = forged(w.dealNotOn('PREPARATION'), null);
+    expect((await post(d.body)).status).toBe(200);
     await w.drain();
     expect(await callOf(d.eventToken)).toMatchObject({ status: 'failed', envelopeId: null, error: expect.stringMatching(/carried no access token/) });
   });
 
-  it('the genuine delivery is confirmed once, then the token leaves the job and the document goes out', async () => {
-    const d = delivery(w.dealNotOn('PREPARATION'));
-    expect((await post(d)).status).toBe(200);
+  it('the genuine delivery is confirmed, then the token leaves the job and the document goes out', async () => {
+    w.emu.control.attachRobot({ memberId: w.memberId, code: ROBOT_CODE, stageId: 'PREPARATION', properties: { template: 'sales-contract' } });
+    const move = await w.emu.control.moveDeal({ memberId: w.memberId, dealId: w.dealNotOn('PREPARATION'), stageId: 'PREPARATION' });
+    w.st().robotAttachments = w.st().robotAttachments.filter((a) => a.stageId !== 'PREPARATION');
+    const robot = move.robots.find((r) => r.code === ROBOT_CODE)!;
+    expect(robot.delivery.status).toBe(200);
     const [queued] = await w.services.db.select().from(jobs).where(eq(jobs.kind, 'robot.send')).orderBy(desc(jobs.id)).limit(1);
-    expect(queued!.payload).toMatchObject({ accessToken: new URLSearchParams(d.body).get('auth[access_token]') });
+    expect((queued!.payload as { accessToken?: string }).accessToken).toMatch(/.+/);
     await w.drain();
-    expect(await callOf(d.eventToken)).toMatchObject({ status: 'sent' });
+    expect(await callOf(robot.eventToken)).toMatchObject({ status: 'sent' });
     const [done] = await w.services.db.select().from(jobs).where(eq(jobs.id, queued!.id));
     expect(done!.payload).not.toHaveProperty('accessToken');
     expect(done!.payload).toMatchObject({ verified: true });
