@@ -3,6 +3,8 @@
  * grant_type=refresh_token with rotating single-use refresh tokens (reference §2.2–§2.4), and the
  * OAuth-server `app.info` used to verify a frame's AUTH_ID (§4.6).
  */
+import { checkResult } from './contracts/index.js';
+import { oauthAppInfoContract } from './contracts/oauth-app-info.js';
 import { timeBlock } from './envelope.js';
 import { faultResponse, isDelayOnly, takeFault } from './faults.js';
 import { phpParseQuery } from './php-form.js';
@@ -110,7 +112,7 @@ export async function handleOAuthRest(st: EmulatorState, req: Request, method: s
   const portal = st.portal(t.memberId);
   const app = portal.apps.get(t.clientId)!;
   const scope = app.scope.join(',');
-  return Response.json({
+  const body = {
     result: {
       client_id: app.clientId,
       scope,
@@ -129,5 +131,9 @@ export async function handleOAuthRest(st: EmulatorState, req: Request, method: s
       user_id: Number(t.userId),
     },
     time: timeBlock(st, started, { operating: 0, resetAt: started }),
-  });
+  };
+  // Held to the SDK's parser like every portal reply is held to its contract (contracts/oauth-app-info.ts).
+  const violation = checkResult(oauthAppInfoContract, body.result);
+  if (violation) return Response.json({ error: 'EMULATOR_CONTRACT_VIOLATION', error_description: violation }, { status: 500 });
+  return Response.json(body);
 }

@@ -12,6 +12,7 @@ import { crmBatchCommands } from '../../src/documents/crm-data.js';
 import { batchContract } from '../../src/emulator/contracts/batch.js';
 import { checkParams, checkResult, contractFor, CONTRACTS, errorAllowed } from '../../src/emulator/contracts/index.js';
 import { inboundContract, inboundContracts } from '../../src/emulator/contracts/inbound.js';
+import { oauthAppInfoContract } from '../../src/emulator/contracts/oauth-app-info.js';
 import { createEmulator } from '../../src/emulator/index.js';
 import { methodTable } from '../../src/emulator/methods/index.js';
 import { phpParseQuery } from '../../src/emulator/php-form.js';
@@ -27,7 +28,7 @@ interface DocExample {
   response: { status: number | null; body: { result?: unknown } | null };
   error: { status: number | null; body: { error: string | number; error_description: string } | null };
 }
-const examples: DocExample[] = readdirSync(DOCS).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(DOCS, f), 'utf8')));
+const examples: DocExample[] = readdirSync(DOCS).filter((f) => f.endsWith('.json') && !f.startsWith('oauth-')).map((f) => JSON.parse(readFileSync(join(DOCS, f), 'utf8')));
 
 describe('contracts cover every method', () => {
   it('every method the emulator serves has a contract whose scope and admin flag match it', () => {
@@ -84,6 +85,25 @@ describe('the documentation examples parse against the contracts', () => {
     const reply = { result: { a: 1 }, result_error: [], result_total: { a: 3 }, result_next: [], result_time: { a: {} } };
     expect(checkResult(batchContract, reply)).toBeUndefined();
     expect(checkResult(batchContract, { result: {} })).toMatch(/result_error/);
+  });
+});
+
+describe("the OAuth server's app.info (b24pysdk's parser)", () => {
+  it("the SDK's example parses; the portal at the top level (our old reading) does not", () => {
+    const sdk = JSON.parse(readFileSync(join(DOCS, 'oauth-app-info.b24pysdk.json'), 'utf8'));
+    expect(checkResult(oauthAppInfoContract, sdk.response.body.result)).toBeUndefined();
+    const { install, ...top } = sdk.response.body.result;
+    expect(checkResult(oauthAppInfoContract, { ...top, ...install })).toMatch(/install/);
+  });
+
+  it("the emulator's answer parses", async () => {
+    const emu = createEmulator({ rateLimit: false, appFetch: () => new Response('ok') });
+    const portal = await emu.control.createPortal({ app: { clientId: 'local.o', clientSecret: 's' } });
+    const r = await emu.fetch(new Request(`${portal.serverEndpoint}app.info`, { method: 'POST', body: new URLSearchParams({ auth: portal.app!.accessToken }) }));
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { result: { install: { member_id: string } } };
+    expect(checkResult(oauthAppInfoContract, body.result)).toBeUndefined();
+    expect(body.result.install.member_id).toBe(portal.memberId);
   });
 });
 
