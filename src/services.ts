@@ -38,4 +38,6 @@ export interface Services {
   peerAddress?: PeerAddress;
   /** Browser files under /assets: built in memory in development, the hashed files of `npm run build` in dist (src/assets/). */
   assets: Assets;
+  /** Wakes this process's job runner for a job due now (set by the entry that starts one; absent: the next poll finds it). */
+  wakeJobs?: () => void;
 }

@@ -2,9 +2,10 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../src/db/client.js';
 import { cardPrefs, type RecipientSlot } from '../../src/db/schema/card-prefs.js';
 import { envelopes } from '../../src/db/schema/envelopes.js';
+import { messages } from '../../src/db/schema/messages.js';
 import { recipients } from '../../src/db/schema/recipients.js';
 import type { Services } from '../../src/services.js';
-import type { CardEnvelope, CardRecipient } from './view.js';
+import type { CardDelivery, CardEnvelope, CardRecipient } from './view.js';
 
 export interface LastUsed {
   kind: string;
@@ -77,6 +78,7 @@ interface RecipientJson {
   verifiedAt: string | null;
   doneAt: string | null;
   declineReason: string | null;
+  delivery: CardDelivery[] | null;
 }
 
 const envelopeColumns = {
@@ -96,7 +98,16 @@ const envelopeColumns = {
     select json_agg(json_build_object(
       'id', r.id, 'name', r.name, 'email', r.email, 'phone', r.phone, 'role', r.role, 'party', r.party,
       'order', r.sign_order, 'status', r.status, 'invitedAt', r.invited_at, 'openedAt', r.opened_at,
-      'verifiedAt', r.verified_at, 'doneAt', r.done_at, 'declineReason', r.decline_reason
+      'verifiedAt', r.verified_at, 'doneAt', r.done_at, 'declineReason', r.decline_reason,
+      'delivery', (
+        select json_agg(json_build_object('channel', d.channel, 'status', d.status, 'error', d.error) order by d.channel)
+        from (
+          select distinct on (m.channel) m.channel, m.status, m.error
+          from ${messages} m
+          where m.portal_id = r.portal_id and m.envelope_id = r.envelope_id and m.recipient_id = r.id
+          order by m.channel, m.created_at desc, m.id desc
+        ) d
+      )
     ) order by r.sign_order, r.created_at)
     from ${recipients} r
     where r.portal_id = "envelopes"."portal_id" and r.envelope_id = "envelopes"."id"
@@ -150,6 +161,7 @@ function toCard(publicUrl: string, e: EnvelopeRow): CardEnvelope {
         status: r.status,
         at: iso(at),
         declineReason: r.declineReason,
+        delivery: r.delivery ?? [],
       };
     }),
   };

@@ -19,6 +19,14 @@ export interface CardRecipient {
   /** The moment of the current status (invited, opened, signed…), ISO. */
   at: string | null;
   declineReason: string | null;
+  /** The latest message to this recipient per channel: queued (with the last transient error), sent, failed. */
+  delivery: CardDelivery[];
+}
+
+export interface CardDelivery {
+  channel: 'email' | 'im';
+  status: 'recorded' | 'queued' | 'sent' | 'failed';
+  error: string | null;
 }
 
 export interface CardEnvelope {

@@ -8,7 +8,7 @@ import type { AppEnv } from '../types.js';
 import { describePlacement, parsePlacementOptions, type PlacementTarget } from '../../placements/server/context.js';
 import { loadCardState, type CardState } from '../../placements/server/card-data.js';
 import { appDeepLink } from '../../placements/server/links.js';
-import { canChangeEmail, canResend, canVoid, type CardEnvelope, type CardRecipient } from '../../placements/server/view.js';
+import { canChangeEmail, canResend, canVoid, type CardDelivery, type CardEnvelope, type CardRecipient } from '../../placements/server/view.js';
 import { PLACEMENT_CSS } from '../../placements/shared/styles.js';
 
 /**
@@ -323,6 +323,7 @@ function RecipientLine(p: { t: T; fmt: Fmt; e: CardEnvelope; r: CardRecipient })
       </span>
       <span>— {withTime(t(statusKey, { at: '\u0000' }), <When iso={r.at} fmt={fmt} />)}</span>
       {r.declineReason ? <span class="err">{t('rstatus.reason', { reason: r.declineReason })}</span> : null}
+      {r.delivery.map((d) => <DeliveryNote t={t} d={d} />)}
       {canResend(p.e, r) ? (
         <button type="button" class="btn btn-link btn-sm" data-action="resend" data-envelope={p.e.id} data-recipient={r.id}>
           {t('action.resend')}
@@ -335,6 +336,16 @@ function RecipientLine(p: { t: T; fmt: Fmt; e: CardEnvelope; r: CardRecipient })
       ) : null}
     </li>
   );
+}
+
+/** How the latest message on one channel is doing: nothing once sent (or only recorded), else sending / retrying / failed. */
+function DeliveryNote(p: { t: T; d: CardDelivery }) {
+  const { t, d } = p;
+  const channel = t(`delivery.${d.channel}` as CardKey);
+  if (d.status === 'failed') return <span class="err" data-delivery="failed">{t('delivery.failed', { channel, reason: d.error ?? '' })}</span>;
+  if (d.status !== 'queued') return null;
+  if (d.error) return <span class="muted" data-delivery="retrying">{t('delivery.retrying', { channel, reason: d.error })}</span>;
+  return <span class="muted" data-delivery="sending">{t('delivery.sending', { channel })}</span>;
 }
 
 /** Splits a translated sentence at the NUL marker so a <time> element sits where `{at}` was. */

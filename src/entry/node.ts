@@ -16,6 +16,8 @@ import { createJobRunner } from '../jobs/runner.js';
 import type { Services } from '../services.js';
 import { mailerFromConfig } from '../notify/mailer.js';
 import { createSandbox } from '../sandbox/bootstrap.js';
+import { sealStoredTokens } from '../portals/seal-tokens.js';
+import { developmentTokenKeys } from './development-keys.js';
 import { assetsForThisProcess } from './assets.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 import { exitIfConfigProblem } from './startup-errors.js';
@@ -34,7 +36,8 @@ async function main() {
   let config: Config;
   let sealIdentity: Awaited<ReturnType<typeof loadSealIdentity>>;
   try {
-    config = parseConfig(process.env, () => developmentSecret(process.env.DATA_DIR || './.data'));
+    const dataDir = process.env.DATA_DIR || './.data';
+    config = parseConfig(process.env, () => developmentSecret(dataDir), () => developmentTokenKeys(dataDir, { create: true }));
     // The seal key is imported once (non-extractable) and reused for every seal. Loaded before the
     // database is touched, so a missing or unfit certificate stops start-up like any other setting.
     sealIdentity = await loadSealIdentity(config, { dataDir: config.DATA_DIR });
@@ -44,6 +47,9 @@ async function main() {
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const { handle: dbHandle, migrations } = await openMigratedDatabase(config).catch((e: unknown) => exitIfConfigProblem(e));
   if (migrations.applied.length) logger.info({ applied: migrations.applied }, 'database migrated');
+  // Before any request: every stored token sealed with the current key (a key that cannot open them stops start-up here).
+  const sealing = await sealStoredTokens(dbHandle.db, config.tokenKeyring).catch((e: unknown) => exitIfConfigProblem(e));
+  if (sealing.rewritten || sealing.skipped) logger.info({ ...sealing, key: config.tokenKeyring.currentKeyId }, 'stored tokens sealed with the current key');
   // Every outbound connection goes to the address its lookup checked: no private addresses unless listed.
   const network = createOutboundFetch({
     privateHosts: [...config.BITRIX24_PRIVATE_HOSTS, ...(config.TSA_URL ? [new URL(config.TSA_URL).hostname] : [])],
@@ -94,6 +100,7 @@ async function main() {
         })
       : undefined;
   jobRunner?.start();
+  if (jobRunner) services.wakeJobs = () => jobRunner.wake();
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, database: dbHandle.kind }, `b24-sign listening on ${config.publicUrl}`);
     if (sandboxStart) console.log(`\n  Sandbox portal (no Bitrix24 account needed): ${sandboxStart.url}\n`);

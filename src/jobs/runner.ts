@@ -67,6 +67,8 @@ export interface JobRunner {
   runUntilIdle(): Promise<{ ran: number }>;
   /** Number of jobs running right now. */
   running(): number;
+  /** Ends the poll loop's nap at once: a job due now was just queued (a one-time code must not wait a poll). */
+  wake(): void;
 }
 
 interface InFlight {
@@ -351,5 +353,6 @@ export function createJobRunner<S = Services>(opts: JobRunnerOptions<S>): JobRun
       }
     },
     running: () => inFlight.size,
+    wake: nudge,
   };
 }

@@ -5,6 +5,8 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html?: string;
+  /** The Message-ID header, stable per message row so a repeated send is recognisably the same mail. */
+  messageId?: string;
 }
 
 /** The transport port: SMTP in deployments, absent in the embedded default (messages are only recorded). */
@@ -18,7 +20,7 @@ export function createSmtpMailer(url: string, from: string): Mailer {
   const transport = nodemailer.createTransport(url);
   return {
     async send(m) {
-      const info = await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text, html: m.html });
+      const info = await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text, html: m.html, ...(m.messageId ? { messageId: m.messageId } : {}) });
       return { messageId: info.messageId };
     },
     close: () => transport.close(),

@@ -1,5 +1,6 @@
+import { notifyDeliverJob } from '../notify/jobs.js';
 import { completeJob } from './completion.js';
 import { expireJob, remindJob } from './timers.js';
 
-/** The signing flow's job kinds, for the registry in src/jobs/handlers.ts. */
-export const SIGNING_JOBS = [completeJob, remindJob, expireJob] as const;
+/** The signing flow's job kinds (with the messages it sends), for the registry in src/jobs/handlers.ts. */
+export const SIGNING_JOBS = [completeJob, remindJob, expireJob, notifyDeliverJob] as const;

@@ -3,8 +3,12 @@ import { index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-cor
 import { portalIdColumn } from './columns.js';
 
 export type MessageChannel = 'email' | 'im';
-/** recorded = no transport configured (the sandbox mailbox shows it); sent / failed = the transport's verdict. */
-export type MessageStatus = 'recorded' | 'sent' | 'failed';
+/**
+ * recorded = no transport configured (the sandbox mailbox shows it); queued = a `notify.deliver` job
+ * will send it (or is retrying: `error` holds the last transient failure); sent / failed = the
+ * transport's verdict (failed: refused for good, or still failing on the last attempt).
+ */
+export type MessageStatus = 'recorded' | 'queued' | 'sent' | 'failed';
 export type MessageTemplate = 'invitation' | 'reminder' | 'code' | 'completed' | 'declined' | 'voided' | 'expired';
 
 export const messages = pgTable(
