@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openIncremental, readLastXref, saveIncremental } from '../../src/documents/seal/incremental.js';
-import { sealPdf, type Sealer } from '../../src/documents/seal/sealer.js';
+import { loadSealIdentity } from '../../src/documents/certificates/load.js';
+import { createSealer, sealPdf, sealWithoutFullParse, type Sealer } from '../../src/documents/seal/sealer.js';
 import { stampAndAppendCertificate } from '../../src/documents/stamp.js';
 import { verifyPdf } from '../../src/documents/verify/verifier.js';
-import { run } from '../helpers/seal-pki.js';
+import { makeTestPki, run, type TestPki } from '../helpers/seal-pki.js';
 import { testSealer } from '../helpers/sealer.js';
 
 /**
@@ -19,15 +20,26 @@ const FIXTURES = join(import.meta.dirname, '../fixtures/pdfs');
 const fixture = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
 
 let work: string;
-let sealer: Sealer;
-let root: Uint8Array;
+let pki: TestPki;
+/** Development sealer: labels every page, so it takes the full pdf-lib load. */
+let devSealer: Sealer;
+/** A configured (PKCS#12) sealer: the seal alone, through the lazy reader. */
+let p12Sealer: Sealer;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'b24-incr-'));
-  sealer = await testSealer();
-  root = sealer.trustRoots[0]!;
+  pki = makeTestPki();
+  devSealer = await testSealer();
+  p12Sealer = await createSealer(await loadSealIdentity({ SEAL_P12_PATH: pki.rsaP12, SEAL_P12_PASSPHRASE: pki.passphrase }, { dataDir: work }));
 }, 60_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  pki?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const sealers = () => ({ dev: devSealer, p12: p12Sealer });
+const ownVerify = (bytes: Uint8Array, sealer: Sealer) =>
+  verifyPdf(bytes, { trustRoots: [sealer.trustRoots[0]!], ownCertificates: [sealer.certificates[0]!] });
 
 const file = (name: string, bytes: Uint8Array) => {
   const p = join(work, name);
@@ -48,20 +60,33 @@ const isPrefix = (original: Uint8Array, sealed: Uint8Array) =>
 /** The per-signature blocks of pdfsig's report, in its order. */
 const pdfsigBlocks = (out: string) => out.split(/Signature #\d+:/).slice(1);
 
-describe.each([
+const ORIGINALS = [
   ['qpdf--minimal.pdf', 'classic xref table', false],
   ['qpdf--object-stream.pdf', 'xref stream and object streams', true],
   ['generated--minimal-linearized.pdf', 'linearized', false],
   ['generated--fancy_fields-linearized-objstm.pdf', 'linearized, object streams, a form', true],
   ['pdflib--with_update_sections.pdf', 'three prior incremental updates', false],
   ['pdflib--us_constitution.pdf', 'many pages', false],
-])('sealing %s (%s) from its bytes', (name, _what, xrefStream) => {
+] as const;
+
+describe.each(ORIGINALS.flatMap(([n, w, x]) => (['p12', 'dev'] as const).map((k) => [n, w, x, k] as const)))('sealing %s (%s) from its bytes', (name, _what, xrefStream, kind) => {
   let original: Uint8Array;
   let sealed: Uint8Array;
   let sha256: string;
+  let sealer: Sealer;
   beforeAll(async () => {
     original = fixture(name);
+    sealer = sealers()[kind];
     ({ bytes: sealed, sha256 } = await sealPdf(original, sealer));
+  });
+
+  it(kind === 'p12' ? 'takes the lazy path (no full parse)' : 'takes the full pdf-lib path (the development label)', async () => {
+    const lazy = await sealWithoutFullParse(original, p12Sealer);
+    expect(lazy).toBeDefined();
+    // The lazy path writes only the seal: no content stream, so far fewer objects than the labelled one.
+    const objects = (b: Uint8Array) => (Buffer.from(b.subarray(original.length)).toString('latin1').match(/\d+ \d+ obj/g) ?? []).length;
+    if (kind === 'p12') expect(objects(sealed)).toBe(objects(lazy!.bytes));
+    else expect(objects(sealed)).toBeGreaterThan(objects(lazy!.bytes));
   });
 
   it('keeps the original as a byte-identical prefix', () => {
@@ -95,20 +120,24 @@ describe.each([
   });
 
   it('our verifier: sealed and unchanged', async () => {
-    const v = await verifyPdf(sealed, { trustRoots: [root], ownCertificates: [sealer.certificates[0]!] });
+    const v = await ownVerify(sealed, sealer);
     expect(v.verdict).toBe('sealed_unchanged');
     expect(v.sha256).toBe(sha256);
   });
 });
 
 describe.each([
-  ['qpdf--digitally-signed.pdf', 1],
-  ['pyhanko--minimal-two-fields-signed-twice.pdf', 2],
-])('sealing %s, which already carries %i signature(s)', (name, prior) => {
+  ['qpdf--digitally-signed.pdf', 1, 'p12'],
+  ['qpdf--digitally-signed.pdf', 1, 'dev'],
+  ['pyhanko--minimal-two-fields-signed-twice.pdf', 2, 'p12'],
+  ['pyhanko--minimal-two-fields-signed-twice.pdf', 2, 'dev'],
+] as const)('sealing %s, which already carries %i signature(s), with the %s sealer', (name, prior, kind) => {
   let original: Uint8Array;
   let sealed: Uint8Array;
+  let sealer: Sealer;
   beforeAll(async () => {
     original = fixture(name);
+    sealer = sealers()[kind];
     ({ bytes: sealed } = await sealPdf(original, sealer));
   });
 
@@ -137,7 +166,7 @@ describe.each([
   });
 
   it('our verifier: sealed and unchanged, with the earlier signatures intact', async () => {
-    const v = await verifyPdf(sealed, { trustRoots: [root], ownCertificates: [sealer.certificates[0]!] });
+    const v = await ownVerify(sealed, sealer);
     expect(v.verdict).toBe('sealed_unchanged');
     expect(v.signatures).toHaveLength(prior + 1);
     expect(v.signatures.every((s) => s.intact)).toBe(true);
@@ -159,7 +188,7 @@ describe('stamps and the certificate page on an uploaded original', () => {
       auditHead: 'b'.repeat(64),
       development: true,
     });
-    const { bytes } = await sealPdf(doc, sealer, { incremental: base });
+    const { bytes } = await sealPdf(doc, devSealer, { incremental: base });
     expect(isPrefix(original, bytes)).toBe(true);
     const reread = await PDFDocument.load(bytes);
     expect(reread.getPageCount()).toBeGreaterThan(pagesBefore);
@@ -168,8 +197,7 @@ describe('stamps and the certificate page on an uploaded original', () => {
     expect(pdfsig(p)).toContain('Signature Validation: Signature is Valid.');
     // The stripe text is drawn on the original's first page: the update changed what it shows.
     expect(run('pdftotext', ['-f', '1', '-l', '1', p, '-']).stdout).toContain('B24S-INCR-0001');
-    const v = await verifyPdf(bytes, { trustRoots: [root], ownCertificates: [sealer.certificates[0]!] });
-    expect(v.verdict).toBe('sealed_unchanged');
+    expect((await ownVerify(bytes, devSealer)).verdict).toBe('sealed_unchanged');
   });
 
   it('writes nothing but the objects that changed', async () => {

@@ -1,26 +1,32 @@
-import { PDFArray, PDFDict, PDFName, PDFNumber, type PDFDocument } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFName, PDFNumber, type PDFObject } from 'pdf-lib';
 import { AppError } from '../../http/errors.js';
 
 /**
  * A certification signature with DocMDP permission 1 (PDF 32000-1 §12.8.2.2) forbids every later
  * change, so even an incremental update would void it. Sealing such a file is refused up front.
  */
-export function docMdpPermission(doc: PDFDocument): number | undefined {
-  const perms = doc.catalog.lookupMaybe(PDFName.of('Perms'), PDFDict);
-  const sig = perms?.lookupMaybe(PDFName.of('DocMDP'), PDFDict);
-  const refs = sig?.lookupMaybe(PDFName.of('Reference'), PDFArray);
-  if (!sig || !refs) return undefined;
-  for (let i = 0; i < refs.size(); i++) {
-    const ref = refs.lookupMaybe(i, PDFDict);
-    if (ref?.get(PDFName.of('TransformMethod')) !== PDFName.of('DocMDP')) continue;
+export type Deref = (obj: PDFObject | undefined) => PDFObject | undefined;
+
+export function docMdpPermission(catalog: PDFDict, deref: Deref): number | undefined {
+  const get = <T>(d: PDFDict | undefined, key: string, type: { prototype: T }): T | undefined => {
+    const v = deref(d?.get(PDFName.of(key)));
+    return v instanceof (type as unknown as typeof PDFDict) ? (v as T) : undefined;
+  };
+  const sig = get(get(catalog, 'Perms', PDFDict), 'DocMDP', PDFDict);
+  const refs = get(sig, 'Reference', PDFArray);
+  if (!refs) return undefined;
+  for (const item of refs.asArray()) {
+    const ref = deref(item);
+    if (!(ref instanceof PDFDict) || ref.get(PDFName.of('TransformMethod')) !== PDFName.of('DocMDP')) continue;
     // /P defaults to 2 (form filling and signing allowed).
-    return ref.lookupMaybe(PDFName.of('TransformParams'), PDFDict)?.lookupMaybe(PDFName.of('P'), PDFNumber)?.asNumber() ?? 2;
+    return get(get(ref, 'TransformParams', PDFDict), 'P', PDFNumber)?.asNumber() ?? 2;
   }
   return undefined;
 }
 
-export function refuseIfCertifiedLocked(doc: PDFDocument): void {
-  if (docMdpPermission(doc) === 1) {
+/** `deref` resolves references (pdf-lib: `(o) => doc.context.lookup(o)`). */
+export function refuseIfCertifiedLocked(catalog: PDFDict, deref: Deref): void {
+  if (docMdpPermission(catalog, deref) === 1) {
     throw new AppError('PDF_CERTIFIED_LOCKED', 'This PDF carries a certification signature that allows no changes; it cannot be signed or sealed without voiding that signature.');
   }
 }

@@ -1,4 +1,4 @@
-import { PDFArray, PDFDocument, PDFRawStream, PDFRef, type PDFObject } from 'pdf-lib';
+import { PDFArray, PDFDocument, PDFRawStream, PDFRef, type PDFContext, type PDFObject } from 'pdf-lib';
 
 /**
  * Incremental save for pdf-lib documents (PDF 32000-1 §7.5.6). pdf-lib can only rewrite a whole
@@ -22,12 +22,12 @@ export interface IncrementalBase {
   readonly fingerprints: Map<PDFRef, Fingerprint>;
 }
 
-type Fingerprint = { text: string; contents?: Uint8Array };
+export type Fingerprint = { text: string; contents?: Uint8Array };
 
 const enc = new TextEncoder();
 const latin1 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 
-function fingerprint(obj: PDFObject): Fingerprint {
+export function fingerprint(obj: PDFObject): Fingerprint {
   if (obj instanceof PDFRawStream) return { text: obj.dict.toString(), contents: obj.contents };
   return { text: obj.toString() };
 }
@@ -77,9 +77,9 @@ export async function openIncremental(bytes: Uint8Array): Promise<{ doc: PDFDocu
 }
 
 /** The indirect objects that are new or changed since the snapshot, by object number. */
-export function changedObjects(doc: PDFDocument, base: IncrementalBase): [PDFRef, PDFObject][] {
+export function changedObjects(context: PDFContext, base: IncrementalBase): [PDFRef, PDFObject][] {
   const out: [PDFRef, PDFObject][] = [];
-  for (const [ref, obj] of doc.context.enumerateIndirectObjects()) {
+  for (const [ref, obj] of context.enumerateIndirectObjects()) {
     const fp = base.fingerprints.get(ref);
     if (!fp || !sameFingerprint(fp, obj)) out.push([ref, obj]);
   }
@@ -103,10 +103,14 @@ function subsections(nums: number[]): [number, number][] {
  */
 export async function saveIncremental(doc: PDFDocument, base: IncrementalBase): Promise<Uint8Array> {
   await doc.flush();
-  const objects = changedObjects(doc, base);
+  return appendUpdate(doc.context, doc.context.getObjectRef(doc.catalog) ?? (doc.context.trailerInfo.Root as PDFRef), base);
+}
+
+/** Writes the objects of `context` that are new or changed since `base` after the original bytes. */
+export function appendUpdate(context: PDFContext, root: PDFRef, base: IncrementalBase): Uint8Array {
+  const objects = changedObjects(context, base);
   const { original } = base;
-  const trailer = doc.context.trailerInfo;
-  const root = doc.context.getObjectRef(doc.catalog) ?? (trailer.Root as PDFRef);
+  const trailer = context.trailerInfo;
   const refText = (o: PDFObject | undefined) => (o ? o.toString() : undefined);
   const id = trailer.ID instanceof PDFArray ? trailer.ID.toString() : freshId();
   const trailerEntries = [`/Root ${root.toString()}`, ...(trailer.Info ? [`/Info ${refText(trailer.Info)}`] : []), `/ID ${id}`, `/Prev ${base.prevXref}`];

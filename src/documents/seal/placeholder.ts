@@ -1,4 +1,4 @@
-import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFInvalidObject, PDFName, PDFNumber, PDFString } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFInvalidObject, PDFName, PDFNumber, PDFString, type PDFContext, type PDFRef } from 'pdf-lib';
 
 /**
  * Adds an empty PAdES signature (invisible widget, /Sig dictionary, AcroForm /SigFlags 3) to a
@@ -48,9 +48,16 @@ export function sigDictionaryText(o: PlaceholderOptions): string {
 }
 
 export function addSealPlaceholder(doc: PDFDocument, o: PlaceholderOptions): void {
-  const ctx = doc.context;
   const page = doc.getPages()[0];
   if (!page) throw new Error('Cannot seal a document without pages');
+  addSealPlaceholderTo(doc.context, doc.catalog, { ref: page.ref, node: page.node }, o);
+}
+
+/**
+ * The same on a bare context (the incremental fast path has no PDFDocument): `page` is the page the
+ * widget sits on; the page's /Annots and the catalog's /AcroForm must already resolve in `ctx`.
+ */
+export function addSealPlaceholderTo(ctx: PDFContext, catalog: PDFDict, page: { ref: PDFRef; node: PDFDict }, o: PlaceholderOptions): void {
   const sigRef = ctx.register(PDFInvalidObject.of(new TextEncoder().encode(sigDictionaryText(o))));
 
   // An invisible widget (zero rectangle) with an empty appearance, as PDF/A and Acrobat expect.
@@ -73,10 +80,10 @@ export function addSealPlaceholder(doc: PDFDocument, o: PlaceholderOptions): voi
   annots.push(widget);
   page.node.set(PDFName.of('Annots'), annots);
 
-  let acroForm = doc.catalog.lookupMaybe(PDFName.of('AcroForm'), PDFDict);
+  let acroForm = catalog.lookupMaybe(PDFName.of('AcroForm'), PDFDict);
   if (!acroForm) {
     acroForm = ctx.obj({ Fields: [] });
-    doc.catalog.set(PDFName.of('AcroForm'), ctx.register(acroForm));
+    catalog.set(PDFName.of('AcroForm'), ctx.register(acroForm));
   }
   const flags = acroForm.lookupMaybe(PDFName.of('SigFlags'), PDFNumber)?.asNumber() ?? 0;
   acroForm.set(PDFName.of('SigFlags'), PDFNumber.of(flags | 3)); // SignaturesExist | AppendOnly

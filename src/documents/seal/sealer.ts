@@ -17,7 +17,7 @@
  * - With a development identity every page gets a "development certificate" label before the save.
  */
 import { createHash } from 'node:crypto';
-import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, type PDFObject } from 'pdf-lib';
 import { AppError } from '../../http/errors.js';
 import type { SealIdentity } from '../certificates/identity.js';
 import { stampDevelopmentLabel } from '../stamp.js';
@@ -25,10 +25,11 @@ import { createCmsBuilder, type CmsIdentity } from './cms.js';
 import { parseCertificate } from './der.js';
 import { webCryptoSealKey, type SealKey } from './key.js';
 import { useBulkStreamCopy } from './bulk-streams.js';
-import { addSealPlaceholder } from './placeholder.js';
+import { addSealPlaceholder, addSealPlaceholderTo, type PlaceholderOptions } from './placeholder.js';
+import { openLazy } from './lazy-pdf.js';
 import { byteRangeFor, locatePlaceholder, writeByteRange, writeContents } from './splice.js';
 import { requestTimestampToken } from './tsa.js';
-import { openIncremental, saveIncremental, type IncrementalBase } from './incremental.js';
+import { appendUpdate, openIncremental, saveIncremental, type IncrementalBase } from './incremental.js';
 import { refuseIfCertifiedLocked } from './docmdp.js';
 
 export interface Sealer {
@@ -103,28 +104,73 @@ export interface SealOptions {
 
 export async function sealPdf(input: PDFDocument | Uint8Array, sealer: Sealer, opts: SealOptions = {}): Promise<SealResult> {
   // An existing file (bytes) is always sealed incrementally: its bytes, and any signature it carries, stay intact.
+  if (!(input instanceof PDFDocument) && !sealer.development) {
+    const fast = await sealWithoutFullParse(input, sealer, opts);
+    if (fast) return fast;
+  }
   let base = opts.incremental;
   let doc: PDFDocument;
   if (input instanceof PDFDocument) doc = input;
   else ({ doc, base } = await loadForSealing(input));
-  if (base) refuseIfCertifiedLocked(doc);
+  if (base) refuseIfCertifiedLocked(doc.catalog, (o) => (o ? doc.context.lookup(o) : undefined));
   else if (hasSignedField(doc)) {
     throw new AppError('PDF_ALREADY_SIGNED', 'This PDF already carries a digital signature; re-saving it would break that signature.');
   }
   if (sealer.development) await stampDevelopmentLabel(doc);
-  addSealPlaceholder(doc, {
-    contentsHexLength: sealer.contentsHexLength,
-    signingTime: opts.signingTime ?? new Date(),
-    name: sealer.signerName,
-    reason: opts.reason ?? (sealer.development ? 'Sealed by b24-sign (development certificate)' : 'Sealed by b24-sign'),
-    location: opts.location,
-  });
+  addSealPlaceholder(doc, placeholderOptions(sealer, opts));
   useBulkStreamCopy(doc);
   if (base) return sealSavedPdf(await saveIncremental(doc, base), sealer, { placeholderIsOurs: true });
   // objectsPerTick: Infinity — pdf-lib otherwise yields to the event loop (setTimeout 0, ≥1 ms) every
   // 50 objects; no object streams by default — pdf-lib deflates them in JS, costing 10+ ms for 50 pages.
   const saved = await doc.save({ updateFieldAppearances: false, addDefaultPage: false, useObjectStreams: opts.useObjectStreams ?? false, objectsPerTick: Infinity });
   return sealSavedPdf(saved, sealer, { placeholderIsOurs: true });
+}
+
+function placeholderOptions(sealer: Sealer, opts: SealOptions): PlaceholderOptions {
+  return {
+    contentsHexLength: sealer.contentsHexLength,
+    signingTime: opts.signingTime ?? new Date(),
+    name: sealer.signerName,
+    reason: opts.reason ?? (sealer.development ? 'Sealed by b24-sign (development certificate)' : 'Sealed by b24-sign'),
+    location: opts.location,
+  };
+}
+
+/**
+ * The seal alone on an existing file, reading only its cross-reference sections, the catalog, the
+ * AcroForm and the first page (lazy-pdf.ts), then appending the update. Returns undefined when the
+ * file needs the full pdf-lib load (a structure the lazy reader does not handle, or a broken file,
+ * which the full load then reports with the right error code).
+ */
+export async function sealWithoutFullParse(bytes: Uint8Array, sealer: Sealer, opts: SealOptions = {}): Promise<SealResult | undefined> {
+  let updated: Uint8Array;
+  try {
+    const lazy = openLazy(bytes);
+    const { resolve, catalog } = lazy;
+    refuseIfCertifiedLocked(catalog, resolve);
+    let ref: PDFObject | undefined = catalog.get(PDFName.of('Pages'));
+    let node = resolve(ref);
+    for (let depth = 0; node instanceof PDFDict && node.get(PDFName.of('Type')) !== PDFName.of('Page'); depth++) {
+      const kids = resolve(node.get(PDFName.of('Kids')));
+      if (!(kids instanceof PDFArray) || depth > 64) return undefined;
+      ref = kids.get(0);
+      node = resolve(ref);
+    }
+    if (!(node instanceof PDFDict) || !(ref instanceof PDFRef)) return undefined;
+    // What addSealPlaceholderTo looks up must be in the context.
+    resolve(node.get(PDFName.of('Annots')));
+    const acroForm = resolve(catalog.get(PDFName.of('AcroForm')));
+    if (acroForm instanceof PDFDict) {
+      resolve(acroForm.get(PDFName.of('Fields')));
+      resolve(acroForm.get(PDFName.of('SigFlags')));
+    }
+    addSealPlaceholderTo(lazy.context, catalog, { ref, node }, placeholderOptions(sealer, opts));
+    updated = appendUpdate(lazy.context, lazy.catalogRef, lazy.base);
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    return undefined;
+  }
+  return sealSavedPdf(updated, sealer, { placeholderIsOurs: true });
 }
 
 /**
