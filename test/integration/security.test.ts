@@ -37,6 +37,10 @@ const RESOLVERS: Record<string, Resolver> = {
   ':et/:id': { owned: false, value: '1' },
   'documents/:docId': { owned: false, value: '1' },
   'starters/:id': { owned: false, value: 'nda' },
+  // Records picked in Bitrix24's own pickers, read live from the session's portal.
+  'users/:userId': { owned: false, value: '1' },
+  'crm/:kind': { owned: false, value: 'contact' },
+  ':kind/:id': { owned: false, value: '1' },
 };
 
 interface SeededB {
@@ -214,17 +218,18 @@ describe('every JSON route refuses missing sessions and cross-portal access', ()
     const before = [await tenantRows(A.portalId), await tenantRows(B.portalId)];
     const jobsBefore = (await services.db.select().from(schema.jobs)).length;
     const callsBefore = emu.control.calls().length;
-    const [aRow] = await services.db.select().from(portals).where(eq(portals.id, A.portalId));
+    // The emulator knows the tokens it issued; the rows hold only digests.
+    const appTokenOf = (memberId: string) => emu.control.portal(memberId).apps.get(CLIENT.clientId)!.applicationToken;
     const bodies: Record<string, string>[] = [
       { event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1', 'auth[member_id]': A.memberId, 'auth[application_token]': 'wrong-token' },
-      { event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1', 'auth[member_id]': 'unknown-member', 'auth[application_token]': aRow!.applicationToken! },
+      { event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1', 'auth[member_id]': 'unknown-member', 'auth[application_token]': appTokenOf(A.memberId) },
       { event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1' },
       {
         workflow_id: 'wf', code: 'b24sign_send_for_signing', 'document_id[0]': 'crm', 'document_id[1]': 'CCrmDocumentDeal', 'document_id[2]': 'DEAL_1',
-        event_token: 'tok|A1|x', 'auth[member_id]': A.memberId, 'auth[application_token]': `${aRow!.applicationToken}x`,
+        event_token: 'tok|A1|x', 'auth[member_id]': A.memberId, 'auth[application_token]': `${appTokenOf(A.memberId)}x`,
       },
       // B's valid token, claiming to be A.
-      { event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1', 'auth[member_id]': A.memberId, 'auth[application_token]': (await services.db.select().from(portals).where(eq(portals.id, B.portalId)))[0]!.applicationToken! },
+      { event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1', 'auth[member_id]': A.memberId, 'auth[application_token]': appTokenOf(B.memberId) },
     ];
     for (const d of doors) {
       const path = d.path.replace(/:[^/]+/g, 'send-for-signing');
