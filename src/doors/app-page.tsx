@@ -109,6 +109,26 @@ appPageRoutes.post('/b24/app', async (c) => {
           <button type="button" id="repair">{t.repair}</button> <span id="repair-result" role="status"></span>
         </p>
       ) : null}
+      {user.isAdmin ? (
+        <div>
+          <p><button type="button" id="doctor">{t.doctor}</button></p>
+          <div class="panel" id="doctor-result" role="status" hidden></div>
+          <script
+            nonce={c.var.cspNonce}
+            dangerouslySetInnerHTML={{
+              // Method by method: what the portal answered against what its contract expects (GET /api/portal/doctor).
+              __html: `(function(){var boot=${jsonForScript({ token, healthy: t.doctorHealthy, problems: t.doctorProblems, failed: t.repairFailed })};
+var b=document.getElementById('doctor'),out=document.getElementById('doctor-result');
+function row(l){var tr=document.createElement('tr');tr.setAttribute('data-ok',String(l.ok));[l.ok?'\u2713':'\u2717',l.check,l.expected,l.answered].forEach(function(x){var td=document.createElement('td');td.textContent=x;tr.appendChild(td);});return tr;}
+b.addEventListener('click',function(){b.disabled=true;out.hidden=false;out.textContent='…';fetch('/api/portal/doctor',{headers:{authorization:'Bearer '+boot.token}})
+.then(function(r){return r.json().then(function(j){out.textContent='';if(!r.ok){out.textContent=boot.failed.replace('{error}',(j.error&&j.error.code)||r.status);return;}
+var bad=j.lines.filter(function(l){return !l.ok;});var p=document.createElement('p');p.className=bad.length?'bad':'ok';p.textContent=bad.length?boot.problems.replace('{count}',bad.length):boot.healthy;out.appendChild(p);
+var tb=document.createElement('tbody');(bad.length?bad.concat(j.lines.filter(function(l){return l.ok;})):j.lines).forEach(function(l){tb.appendChild(row(l));});var tab=document.createElement('table');tab.appendChild(tb);out.appendChild(tab);});})
+.catch(function(e){out.textContent=boot.failed.replace('{error}',String(e));}).finally(function(){b.disabled=false;});});})();`,
+            }}
+          />
+        </div>
+      ) : null}
       <script
         nonce={c.var.cspNonce}
         dangerouslySetInnerHTML={{

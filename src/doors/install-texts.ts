@@ -85,6 +85,9 @@ export const INSTALL_MESSAGES = {
   repair: { en: 'Register again', it: 'Registra di nuovo', ru: 'Зарегистрировать заново' },
   repairDone: { en: 'Done. Reload to see the result.', it: 'Fatto. Ricarica per vedere il risultato.', ru: 'Готово. Обновите страницу, чтобы увидеть результат.' },
   repairFailed: { en: 'Failed: {error}', it: 'Non riuscito: {error}', ru: 'Ошибка: {error}' },
+  doctor: { en: 'Check the portal', it: 'Controlla il portale', ru: 'Проверить портал' },
+  doctorHealthy: { en: 'Everything the app needs answers as expected.', it: "Tutto ciò che serve all'app risponde come previsto.", ru: 'Всё, что нужно приложению, отвечает как ожидается.' },
+  doctorProblems: { en: '{count} problem(s):', it: '{count} problema/i:', ru: 'Проблем: {count}:' },
   // Placement start page
   startTitle: { en: 'b24-sign', it: 'b24-sign', ru: 'b24-sign' },
   startBody: {

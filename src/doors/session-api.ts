@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { runDoctor } from '../bitrix24/doctor.js';
 import { registrationManifest } from '../bitrix24/manifest.js';
 import { compareWithManifest, readRegistrations } from '../bitrix24/registration.js';
 import { AppError } from '../http/errors.js';
@@ -34,6 +35,14 @@ export const sessionApiRoutes = new Hono<SessionEnv>()
     if (!portal || portal.status === 'uninstalled') throw new AppError('UNAUTHORIZED', 'The app is no longer installed on this portal.');
     const current = await readRegistrations(services.bitrix24.forPortal(portal.id), registrationManifest);
     return c.json({ portal: { id: portal.id, domain: portal.domain }, ...compareWithManifest(registrationManifest, current, services.config.publicUrl) });
+  })
+  // The portal doctor (src/bitrix24/doctor.ts): reads only, but shows scopes and handler URLs, so admins only.
+  .get('/api/portal/doctor', async (c) => {
+    const { services, session } = c.var;
+    if (!session.isAdmin) throw new AppError('FORBIDDEN', 'Only a Bitrix24 administrator can check the portal.');
+    const portal = await findPortal(services.db, session.portalId);
+    if (!portal || portal.status === 'uninstalled') throw new AppError('UNAUTHORIZED', 'The app is no longer installed on this portal.');
+    return c.json(await runDoctor(services, portal));
   })
   .post('/api/portal/registrations', async (c) => {
     const { services, session } = c.var;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDoctor, runDoctor } from '../../src/bitrix24/doctor.js';
 import { findPortalByMemberId } from '../../src/portals/store.js';
-import { CLIENT, robotWorld, type RobotWorld } from '../helpers/robot.js';
+import { CLIENT, PUBLIC, robotWorld, type RobotWorld } from '../helpers/robot.js';
 
 describe('npm run doctor: what the portal answers against the contracts', () => {
   let w: RobotWorld;
@@ -56,5 +56,25 @@ describe('npm run doctor: what the portal answers against the contracts', () => 
       st.placements = savedPlacements;
       st.events = savedEvents;
     }
+  });
+
+  it('the app page offers admins the check; GET /api/portal/doctor answers admins only', async () => {
+    // The app page (PLACEMENT=DEFAULT at /b24/app), as an administrator and as an employee opens it.
+    const openAppPage = (userId?: string) =>
+      w.emu.control.openPlacement({ memberId: w.memberId, placement: 'DEFAULT', handler: `${PUBLIC}/b24/app`, format: '2024', options: {}, ...(userId ? { userId } : {}) });
+    const page = await openAppPage();
+    expect(page.body).toContain('id="doctor"');
+    const token = /"token":"([^"]+)"/.exec(page.body)![1]!;
+    const res = await w.app.request('/api/portal/doctor', { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { ok: boolean; lines: { check: string; ok: boolean }[] };
+    expect(report.ok).toBe(true);
+    expect(report.lines.map((l) => l.check)).toContain('OAuth app.info');
+
+    const employee = w.emu.control.portal(w.memberId).users.map((u) => String(u.ID)).find((id) => !w.st().admins.has(id))!;
+    const theirs = await openAppPage(employee);
+    expect(theirs.body).not.toContain('id="doctor"');
+    const t2 = /"token":"([^"]+)"/.exec(theirs.body)![1]!;
+    expect((await w.app.request('/api/portal/doctor', { headers: { authorization: `Bearer ${t2}` } })).status).toBe(403);
   });
 });
