@@ -1,9 +1,10 @@
 /**
- * The robot against the emulated portal, in-process (our app behind the emulator's appFetch, the
+ * Parts 2 and 3: the robot against the emulated portal, in-process (our app behind the emulator's appFetch, the
  * emulator behind msw), with the emulator's real cloud limits (leaky bucket 2 req/s, burst 50) and
  * the job runner going in real time.
  *
- * 1. ack: 200 robot deliveries at once; the handler's time to answer (record + queue, no Bitrix24 call).
+ * 1. ack: 200 robot deliveries at once over HTTP to the production build in its own process, CPU of
+ *    that process only (bench/robot-ack.ts); the handler's time to answer (record + queue, no Bitrix24 call).
  * 2. REST calls per envelope: one deal moved to the robot's stage, both signers sign through the
  *    public routes, until the workflow has its one bizproc.event.send and the sealed PDF is on the
  *    timeline. Every HTTP request to the portal counts once (a batch is one), broken down by method.
@@ -14,13 +15,14 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { and, eq, inArray } from 'drizzle-orm';
-import { jobs } from '../src/db/schema/jobs.js';
 import { robotCalls } from '../src/db/schema/robot-calls.js';
 import { timelineWrites } from '../src/db/schema/timeline.js';
 import { ROBOT_CODE, robotWorld } from '../test/helpers/robot.js';
+import { measureAck } from './robot-ack.js';
 
 const ACKS = Number(process.env.BENCH_ACKS ?? 200);
 const DEALS = Number(process.env.BENCH_DEALS ?? 100);
+const ACK_ROUNDS = Number(process.env.BENCH_ACK_ROUNDS ?? 3);
 const ONLY = process.env.BENCH_ONLY; // '1', '2' or '3' to run one part while investigating
 
 const pct = (xs: number[], p: number) => {
@@ -38,6 +40,20 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
   }
 }
 
+// ---------------------------------------------------------------- 1. acknowledgement latency
+let ackP50 = NaN;
+let ackP99 = NaN;
+let ackCpuMs = NaN;
+let ackSpreadP99 = NaN;
+if (!ONLY || ONLY === '1') {
+  const a = await measureAck({ acks: ACKS, rounds: ACK_ROUNDS });
+  ackP50 = pct(a.latencies, 50);
+  ackP99 = pct(a.latencies, 99);
+  ackCpuMs = a.cpuMsPerDelivery;
+  ackSpreadP99 = pct(a.spread, 99);
+  console.log(`ack over HTTP to the production build (its own process, PostgreSQL): ${ACK_ROUNDS} × ${ACKS} robot deliveries at once: p50 ${r1(ackP50)} ms, p99 ${r1(ackP99)} ms, max ${r1(Math.max(...a.latencies))} ms, slowest round answered in ${r1(a.wallMs)} ms; the service spent ${Math.round(ackCpuMs * 100) / 100} ms CPU per delivery (${Math.round(a.systemMsPerDelivery * 100) / 100} ms of it in the kernel); spread over 1 s: p50 ${r1(pct(a.spread, 50))} ms, p99 ${r1(ackSpreadP99)} ms (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs)`);
+}
+
 const w = await robotWorld({
   realTime: true,
   concurrency: 8,
@@ -46,67 +62,6 @@ const w = await robotWorld({
   env: { JOBS_POLL_MS: '50', TIMELINE_DEBOUNCE_MS: '2000', TIMELINE_MAX_WAIT_MS: '30000' },
 });
 try {
-  // ---------------------------------------------------------------- 1. acknowledgement latency
-  let ackP50 = NaN;
-  let ackP99 = NaN;
-  let ackCpuMs = NaN;
-  let ackSpreadP99 = NaN;
-  if (!ONLY || ONLY === '1') {
-    const ackPortal = await w.addPortal();
-    // Bitrix24's side first: the robot payloads are built by the emulator and captured, so the
-    // emulator's own work is not timed; then all of them hit our door at once.
-    const captured: { url: string; body: string }[] = [];
-    w.emu.setAppFetch(async (req) => {
-      captured.push({ url: req.url, body: await req.text() });
-      return new Response('{}', { status: 200 });
-    });
-    const dealIds = [...w.emu.control.portal(ackPortal.memberId).deals.keys()];
-    for (let i = 0; i <= 2 * ACKS; i++) {
-      await w.emu.control.fireRobot({ memberId: ackPortal.memberId, code: ROBOT_CODE, entity: { kind: 'deal', id: dealIds[i % dealIds.length]! }, properties: { template: 'sales-contract' } });
-    }
-    w.emu.setAppFetch(async (req) => w.app.request(req));
-    const post = (c: { url: string; body: string }) => w.app.request(c.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: c.body });
-    await (await post(captured.pop()!)).text(); // warm-up (first queries, lazy modules), not counted
-    const spreadSet = captured.splice(ACKS);
-    const cpu0 = process.cpuUsage();
-    const wall0 = performance.now();
-    const acks = await Promise.all(
-      captured.map(async (c) => {
-        const t0 = performance.now();
-        const res = await post(c);
-        await res.text();
-        if (res.status !== 200) throw new Error(`robot door answered ${res.status}`);
-        return performance.now() - t0;
-      }),
-    );
-    const wallAll = performance.now() - wall0;
-    const cpu = process.cpuUsage(cpu0);
-    ackCpuMs = (cpu.user + cpu.system) / 1000 / acks.length;
-    // The same number arriving spread over one second (200/s) instead of in the same instant.
-    const spread = await Promise.all(
-      spreadSet.map(async (c, i) => {
-        await sleep((i * 1000) / spreadSet.length);
-        const t0 = performance.now();
-        const res = await post(c);
-        await res.text();
-        return performance.now() - t0;
-      }),
-    );
-    ackSpreadP99 = pct(spread, 99);
-    // A single delivery on an idle server, for comparison.
-    const idle: number[] = [];
-    for (const c of captured.slice(0, 20)) {
-      const t0 = performance.now();
-      await (await post(c)).text(); // replays: answered as duplicates, same work up to the unique key
-      idle.push(performance.now() - t0);
-    }
-    // These deliveries only measure the door: their jobs are dropped, not run.
-    await w.services.db.delete(jobs).where(and(eq(jobs.portalId, ackPortal.portalId), eq(jobs.kind, 'robot.send')));
-    ackP50 = pct(acks, 50);
-    ackP99 = pct(acks, 99);
-    console.log(`ack: ${acks.length} robot deliveries at once: p50 ${r1(ackP50)} ms, p99 ${r1(ackP99)} ms, max ${r1(Math.max(...acks))} ms, all answered in ${r1(wallAll)} ms; this process spent ${r1(ackCpuMs)} ms CPU per delivery (app + database client); spread over 1 s: p50 ${r1(pct(spread, 50))} ms, p99 ${r1(ackSpreadP99)} ms; one at a time (replay): p50 ${r1(pct(idle, 50))} ms (${w.services.dbHandle.kind}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs)`);
-  }
-
   w.runner.start();
 
   // ---------------------------------------------------------------- 2. REST calls per envelope
@@ -186,7 +141,7 @@ try {
     JSON.stringify({
       ack_p50_ms: r1(ackP50),
       ack_p99_ms: r1(ackP99),
-      ack_cpu_ms_per_delivery: r1(ackCpuMs),
+      ack_cpu_ms_per_delivery: Math.round(ackCpuMs * 100) / 100,
       ack_p99_ms_spread_200_per_s: r1(ackSpreadP99),
       rest_calls_per_envelope: restPerEnvelope,
       rest_calls_per_envelope_robot_timeline: restPerEnvelope - messenger,

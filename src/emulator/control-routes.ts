@@ -30,6 +30,7 @@ export function controlRoutes(control: EmulatorControl) {
     const f = await control.fireRobot({ ...(await body(c)), memberId: c.req.param('memberId') });
     return c.json({ ...f, delivery: { url: f.delivery.url, status: f.delivery.status, form: f.delivery.form } });
   });
+  r.post('/portals/:memberId/robots/prepare', async (c) => c.json(control.prepareRobot({ ...(await body(c)), memberId: c.req.param('memberId') })));
   r.post('/portals/:memberId/triggers/attach', async (c) => c.json({ id: control.attachTrigger({ ...(await body(c)), memberId: c.req.param('memberId') }) }));
   r.post('/portals/:memberId/deals/:dealId/move', async (c) => {
     const m = await control.moveDeal({ ...(await body(c)), memberId: c.req.param('memberId'), dealId: c.req.param('dealId') });

@@ -9,7 +9,8 @@ import { addFault, clearFaults } from './faults.js';
 import { blockMethod } from './limits.js';
 import { framePayload, installPayload, uninstallPayload, eventPayload, type FrameFormat, type InstallVariant } from './payloads.js';
 import { hex } from './random.js';
-import { fireEvent, fireRobot, moveDeal, type RobotFiring, type StageMove } from './robots.js';
+import { fireEvent, fireRobot, moveDeal, startRobot, type RobotFiring, type StageMove } from './robots.js';
+import { phpBuildQuery } from './php-form.js';
 import { seedPortal } from './seed.js';
 import type { EmulatorState } from './state.js';
 import { expireAccessTokens, issueTokens, revokeTokens, type TokenResponse } from './tokens.js';
@@ -238,6 +239,17 @@ export function createControl(st: EmulatorState) {
       const p = st.portal(o.memberId);
       const app = pickApp(p, o.clientId);
       return fireRobot(st, p, { clientId: app.clientId, code: o.code, properties: o.properties ?? {}, timeoutDuration: o.timeoutDuration ?? 0 }, { kind: o.entity.kind, id: String(o.entity.id) });
+    },
+
+    /**
+     * Starts a robot on an entity like fireRobot but hands its delivery back instead of POSTing it:
+     * the handler URL and the form body exactly as it would be sent (benches deliver from another process).
+     */
+    prepareRobot(o: { memberId: string; code: string; entity: { kind: 'deal' | 'lead' | 'contact' | 'company'; id: string | number }; properties?: Record<string, unknown>; timeoutDuration?: number; clientId?: string }): { url: string; body: string; workflowId: string; eventToken: string } {
+      const p = st.portal(o.memberId);
+      const app = pickApp(p, o.clientId);
+      const run = startRobot(st, p, { clientId: app.clientId, code: o.code, properties: o.properties ?? {}, timeoutDuration: o.timeoutDuration ?? 0 }, { kind: o.entity.kind, id: String(o.entity.id) });
+      return { url: run.handler, body: phpBuildQuery(run.payload), workflowId: run.workflowId, eventToken: run.eventToken };
     },
 
     /** Delivers an event to the handlers bound for it. `withToken: false` imitates robot/agent-caused events. */

@@ -33,6 +33,21 @@ export async function fireRobot(
   a: Pick<RobotAttachment, 'clientId' | 'code' | 'properties' | 'timeoutDuration' | 'authUserId'>,
   entity: { kind: keyof typeof DOC_CLASS; id: string },
 ): Promise<RobotFiring> {
+  const run = startRobot(st, portal, a, entity);
+  const delivery = await deliver(st, portal, 'robot', run.handler, run.payload);
+  return { code: a.code, workflowId: run.workflowId, eventToken: run.eventToken, delivery };
+}
+
+/**
+ * Starts a robot's workflow run (the portal now waits for its event_token) and builds the payload its
+ * handler is sent, without sending it: fireRobot delivers it; a bench delivers it from its own process.
+ */
+export function startRobot(
+  st: EmulatorState,
+  portal: Portal,
+  a: Pick<RobotAttachment, 'clientId' | 'code' | 'properties' | 'timeoutDuration' | 'authUserId'>,
+  entity: { kind: keyof typeof DOC_CLASS; id: string },
+): { handler: string; payload: Record<string, unknown>; workflowId: string; eventToken: string } {
   const robot = portal.robots.find((r) => r.clientId === a.clientId && r.code === a.code);
   const app = portal.apps.get(a.clientId);
   if (!robot || !app) throw new Error(`emulator: robot ${a.code} is not registered by an installed app`);
@@ -64,8 +79,7 @@ export async function fireRobot(
     ts: ts(st),
     auth: authBlock(st, portal, app, tokens, { refresh: true }),
   };
-  const delivery = await deliver(st, portal, 'robot', robot.handler, payload);
-  return { code: a.code, workflowId: wf, eventToken, delivery };
+  return { handler: robot.handler, payload, workflowId: wf, eventToken };
 }
 
 /** Sends an event to every handler bound for it (all apps), with the installer's token like a user change. */
