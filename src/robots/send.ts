@@ -21,6 +21,7 @@ import { timelineTexts, type TimelineKey } from '../timeline/texts.js';
 import { ROBOT_SEND_KIND, ZRobotSendPayload } from './accept.js';
 import { documentFor } from './document.js';
 import { parseRobotSettings, type RobotSettings } from './properties.js';
+import { findLogLine } from '../timeline/reconcile.js';
 import { robotErrorReply } from './reply.js';
 import { markDeliveryVerified, verifyRobotDelivery } from './verify-delivery.js';
 
@@ -228,8 +229,18 @@ function recipientsFor(settings: RobotSettings, data: Awaited<ReturnType<typeof 
   return [{ party: 'company', name: userName, email: userEmail, b24UserId: Number(user.ID), order: 1 }, { ...client, order: 2 }];
 }
 
-/** Ends the robot with an error the user can act on; the workflow gets status "error". */
+/**
+ * Ends the robot with an error the user can act on; the workflow gets status "error". Write-ahead:
+ * the call turns `stopping` (with the message) before anything is sent, and `failed` after, so a
+ * rerun (a lost answer, a crash, a failed record) finishes the same stop: a repeated event.send is
+ * refused by Bitrix24 as already taken (ACCESS_DENIED), and the timeline note is looked up
+ * (crm.timeline.logmessage.list, src/timeline/reconcile.ts) before it is written again.
+ */
 async function stop(services: Services, call: RobotCall, message: string, lang: Lang): Promise<void> {
+  const rerun = call.status === 'stopping';
+  if (!rerun) {
+    await services.db.update(robotCalls).set({ status: 'stopping', error: message, updatedAt: services.clock.now() }).where(and(eq(robotCalls.portalId, call.portalId), eq(robotCalls.id, call.id)));
+  }
   const reply = robotErrorReply(message);
   if (call.subscribed === 'Y') {
     try {
@@ -244,11 +255,17 @@ async function stop(services: Services, call: RobotCall, message: string, lang: 
   // robot does not wait), and a robot that did nothing must never fail silently.
   if (call.entityTypeId && call.entityId) {
     try {
-      await services.bitrix24.forPortal(call.portalId).call('crm.timeline.logmessage.add', {
-        fields: { entityTypeId: call.entityTypeId, entityId: call.entityId, title: timelineTexts(lang)('log.title'), text: message, iconCode: 'info' },
-      });
+      const client = services.bitrix24.forPortal(call.portalId);
+      const written = rerun ? await findLogLine(client, { entityTypeId: call.entityTypeId, entityId: call.entityId, text: message }) : undefined;
+      if (!written) {
+        await client.call('crm.timeline.logmessage.add', {
+          fields: { entityTypeId: call.entityTypeId, entityId: call.entityId, title: timelineTexts(lang)('log.title'), text: message, iconCode: 'info' },
+        });
+      }
     } catch (e) {
-      services.logger.warn({ portalId: call.portalId, callId: call.id, code: e instanceof Bitrix24Error ? e.code : 'ERROR' }, 'robot error note not written to the timeline');
+      // Bitrix24 may take it later: the call stays `stopping` and the queue retries the whole stop.
+      if (!(e instanceof Bitrix24Error) || isTransientCode(e.code) || e.code === 'NETWORK' || e.code === 'TIMEOUT') throw e;
+      services.logger.warn({ portalId: call.portalId, callId: call.id, code: e.code }, 'robot error note refused by the timeline');
     }
   }
   await services.db.update(robotCalls).set({ status: 'failed', error: message, updatedAt: services.clock.now() }).where(and(eq(robotCalls.portalId, call.portalId), eq(robotCalls.id, call.id)));
@@ -261,6 +278,11 @@ export async function runRobotCall(
   const { db, clock } = services;
   const [call] = await db.select().from(robotCalls).where(and(eq(robotCalls.portalId, p.portalId), eq(robotCalls.id, p.callId)));
   if (!call) return { status: 'failed' };
+  // A stop that was recorded but may not have been sent in full: finish it (idempotently).
+  if (call.status === 'stopping') {
+    await stop(services, call, call.error ?? '', 'en');
+    return { status: 'failed' };
+  }
   if (call.status !== 'received') return { status: call.status, envelopeId: call.envelopeId ?? undefined };
   if (p.delivery && !p.delivery.verified) {
     // Nothing is read, made or sent for a delivery the OAuth server does not vouch for.

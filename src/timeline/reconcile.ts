@@ -78,7 +78,13 @@ async function findActivity(client: Bitrix24Client, p: PendingWrite): Promise<Fo
 }
 
 async function findLogMessage(client: Bitrix24Client, p: PendingWrite, claimed: Set<number>): Promise<Found | undefined> {
-  const f = (p.write.params as { fields: { entityTypeId: number; entityId: number; title: string; text: string } }).fields;
+  return findLogLine(client, (p.write.params as { fields: LogFields }).fields, claimed);
+}
+
+type LogFields = { entityTypeId: number; entityId: number; title?: string; text: string };
+
+/** A log line of ours on the item with this text (and title, when given) that no settled write claims. */
+export async function findLogLine(client: Bitrix24Client, f: LogFields, claimed: Set<number> = new Set()): Promise<Found | undefined> {
   for (let page = 0; page < LOG_PAGES; page++) {
     const rows = await client.call<Array<{ id: number; title: string; text: string }>>('crm.timeline.logmessage.list', {
       entityTypeId: f.entityTypeId,
@@ -86,7 +92,7 @@ async function findLogMessage(client: Bitrix24Client, p: PendingWrite, claimed: 
       order: { id: 'desc' },
       start: page * 10,
     });
-    const hit = rows.find((r) => r.title === f.title && r.text === f.text && !claimed.has(Number(r.id)));
+    const hit = rows.find((r) => (f.title === undefined || r.title === f.title) && r.text === f.text && !claimed.has(Number(r.id)));
     if (hit) {
       claimed.add(Number(hit.id));
       return { result: { logMessage: hit } };

@@ -133,6 +133,29 @@ describe('timeline writes exactly once when answers or records are lost', () => 
     expect(new Set(logs).size).toBe(logs.length);
     expect(logs.some((l) => /no longer|stopped/i.test(l))).toBe(false);
   });
+
+  it('a robot stopped by bad settings: its error reply and timeline note survive lost answers, once each', async () => {
+    const stageId = 'PREPAYMENT_INVOICE';
+    w.emu.control.attachRobot({ memberId: w.memberId, code: ROBOT_CODE, stageId, properties: { template: 'no-such-template' } });
+    const dealId = w.dealNotOn(stageId);
+    // The error reply and then the note are carried out, and each loses its answer once.
+    const lostReply = w.emu.control.fault({ memberId: w.memberId, method: 'bizproc.event.send', status: 504, afterCall: true, count: 1 });
+    const lostNote = w.emu.control.fault({ memberId: w.memberId, method: 'crm.timeline.logmessage.add', status: 504, afterCall: true, count: 1 });
+    const move = await w.emu.control.moveDeal({ memberId: w.memberId, dealId, stageId });
+    w.st().robotAttachments = w.st().robotAttachments.filter((a) => a.stageId !== stageId);
+    const token = move.robots.find((r) => r.code === ROBOT_CODE)!.eventToken;
+    await w.drain(5);
+    w.emu.control.clearFaults(lostReply);
+    w.emu.control.clearFaults(lostNote);
+    const [call] = await w.services.db.select().from(robotCalls).where(eq(robotCalls.eventToken, token));
+    expect(call).toMatchObject({ status: 'failed', error: expect.stringContaining('no-such-template') });
+    const sends = w.emu.control.eventSends(w.memberId).filter((s) => s.eventToken === token);
+    expect(sends.filter((s) => s.accepted).map((s) => s.returnValues.status)).toEqual(['error']);
+    expect(sends.length).toBeGreaterThanOrEqual(2); // the repeat was refused, not skipped
+    const notes = w.emu.control.timeline(w.memberId, { entityTypeId: 2, entityId: Number(dealId), kind: 'logmessage' }).filter((e) => String(e.fields.text).includes('no-such-template'));
+    expect(notes).toHaveLength(1);
+    expect(w.emu.control.calls({ memberId: w.memberId, method: 'crm.timeline.logmessage.list' }).length).toBeGreaterThan(0);
+  });
 });
 
 /** The app's database with the timeline outbox unable to settle a write (pending intents still go in). */

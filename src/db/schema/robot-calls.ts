@@ -6,7 +6,8 @@ import { portalIdColumn, timestamps } from './columns.js';
  * (bizproc.event.send) is the timeline outbox's business and is recorded in timeline_writes.
  * `failed` means the robot was ended with an error LOG_MESSAGE (bad properties, CRM refused…).
  */
-export type RobotCallStatus = 'received' | 'sent' | 'failed';
+/** stopping: the error reply and its timeline note are due (recorded before they are sent; see robots/send.ts stop()). */
+export type RobotCallStatus = 'received' | 'stopping' | 'sent' | 'failed';
 
 /** One row per robot delivery. The unique (portal, event_token) key makes a replayed delivery a no-op. */
 export const robotCalls = pgTable(
