@@ -68,7 +68,8 @@ describe('envelope from a template and a CRM deal', () => {
     const [row] = await services.db.select({ pdf: envelopes.sourcePdf }).from(envelopes).where(eq(envelopes.id, envelope.id));
     const text = spawnSync('pdftotext', ['-layout', '-', '-'], { input: row!.pdf!, encoding: 'utf8' }).stdout;
     expect(text).toContain('Consegna franco magazzino.');
-    // The company signer is a portal user: the messenger got the invitation too.
+    // The company signer is a portal user: the messenger gets the invitation too, from its notify.deliver job.
+    await createJobRunner({ db: services.db, handlers: handlersFrom(SIGNING_JOBS as never), services, logger: services.logger, clock: services.clock, concurrency: 1, pollMs: 20, leaseMs: 60_000, workerId: 'tpl-im' }).runUntilIdle();
     const im = emu.control.notifications(memberId);
     expect(im.map((n) => n.toUserId)).toEqual(['9']);
     expect(im[0]!.message).toContain('/s/');
