@@ -19,6 +19,8 @@ import { createSealedDocumentLookup, type SealedDocumentLookup } from '../docume
 import { VERDICT_TEXTS, VERIFY_TEXTS, type VerifyTextKey } from '../documents/verify/texts.js';
 import { verifyPdfOffThread, verifyWorkers } from '../documents/verify/off-thread.js';
 import type { WorkerPool } from '../lib/worker-task.js';
+import { findSealedByOriginal, type KnownOriginal } from '../documents/verify/known-original.js';
+import { KnownOriginalView } from './verify-original.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
 
@@ -57,7 +59,7 @@ async function readUpload(c: Context, maxBytes: number): Promise<Uint8Array> {
   return bytes;
 }
 
-async function verifyUpload(c: Context<AppEnv>, workers: () => WorkerPool): Promise<PublicVerifyResult> {
+async function verifyUpload(c: Context<AppEnv>, workers: () => WorkerPool): Promise<PublicVerifyResult & { originalOf: KnownOriginal[] }> {
   const s = c.var.services;
   const bytes = await readUpload(c, s.config.UPLOAD_MAX_BYTES);
   const lookup = lookupOf(s);
@@ -68,7 +70,8 @@ async function verifyUpload(c: Context<AppEnv>, workers: () => WorkerPool): Prom
     now: s.clock.now(),
     pool: workers(),
   });
-  return publicVerifyResult(result);
+  // A file we appended a seal to (an upload, a document-generator PDF) is recognised as that original.
+  return { ...publicVerifyResult(result), originalOf: await findSealedByOriginal(s.db, result.sha256) };
 }
 
 export function verifyRoutes() {
@@ -98,6 +101,7 @@ export function verifyRoutes() {
     const result = await verifyUpload(c, () => workers(c.var.services));
     return c.html(
       <Page lang={lang} title={t(lang, 'resultTitle')} nonce={c.var.cspNonce}>
+        <KnownOriginalView lang={lang} originals={result.originalOf} />
         <VerdictView lang={lang} result={result} />
         <UploadForm lang={lang} maxBytes={c.var.services.config.UPLOAD_MAX_BYTES} again />
       </Page>,

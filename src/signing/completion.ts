@@ -16,6 +16,7 @@ import { deliver } from '../notify/deliver.js';
 import type { Services } from '../services.js';
 import { appendAudit, listAudit, SYSTEM, verifyAuditChain } from './audit.js';
 import { fieldOwner } from './envelopes.js';
+import { openFinalSource } from './seal-source.js';
 import { imageKind } from './flow.js';
 import { findEnvelope, isDone, listRecipients, lockEnvelope } from './internal.js';
 import { issueFinalToken } from './tokens.js';
@@ -80,7 +81,9 @@ export async function buildFinalDocument(services: Services, env: Envelope, rs: 
       if (v !== undefined) values[f.key] = v;
     }
   }
-  const rendered = await renderDocument({ pdf: env.sourcePdf!, fields, values, lang: env.lang });
+  // Uploads and document-generator PDFs are edited incrementally (seal-source.ts); built-in layouts are saved once.
+  const source = await openFinalSource(services.db, env);
+  const rendered = await renderDocument({ pdf: source.pdf, fields, values, lang: env.lang });
   const doc = rendered.doc;
   for (const img of images) {
     const at = rendered.placements.find((p) => p.key === img.key);
@@ -116,7 +119,7 @@ export async function buildFinalDocument(services: Services, env: Envelope, rs: 
     auditHead,
     development: services.sealer.development,
   });
-  return doc;
+  return { doc, incremental: source.incremental };
 }
 
 export async function runCompletion(services: Services, p: { portalId: string; envelopeId: string }): Promise<{ sealedNow: boolean; sha256: string; notified: number }> {
@@ -129,9 +132,9 @@ export async function runCompletion(services: Services, p: { portalId: string; e
     const verdict = await verifyAuditChain(services.db, p);
     // Never seal over a broken record: the certificate would vouch for tampered history.
     if (!verdict.ok) throw new JobPermanentFailure(`audit chain of ${env.id} is broken at seq ${verdict.firstBadSeq}`);
-    const doc = await buildFinalDocument(services, env, rs, verdict.head);
+    const { doc, incremental } = await buildFinalDocument(services, env, rs, verdict.head);
     const now = services.clock.now();
-    const sealed = await sealPdf(doc, services.sealer, { signingTime: now });
+    const sealed = await sealPdf(doc, services.sealer, { signingTime: now, incremental });
     env = await services.db.transaction(async (tx) => {
       const locked = await lockEnvelope(tx, p.portalId, p.envelopeId);
       if (locked.sealedSha256) return locked; // another run got there first: keep its document
@@ -146,6 +149,8 @@ export async function runCompletion(services: Services, p: { portalId: string; e
         envelopeId: p.envelopeId,
         publicId: locked.publicId,
         sha256: sealed.sha256,
+        // Appended to the source: its bytes are a prefix of the sealed file (seal-source.ts).
+        originalSha256: incremental ? (locked.sourceSha256 ?? undefined) : undefined,
         title: locked.title,
         lang: locked.lang,
         parties: rs.filter(isDone).map((r) => ({ name: r.name, role: r.role, party: r.party, signedAt: r.doneAt?.toISOString() ?? null })),

@@ -10,6 +10,8 @@ import { AppError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import type { Actor } from './audit.js';
 import { createEnvelope, type RecipientInput } from './envelopes.js';
+import { openExisting } from './seal-source.js';
+import { saveIncremental } from '../documents/seal/incremental.js';
 
 export interface FromTemplateInput {
   portalId: string;
@@ -56,7 +58,10 @@ export async function createEnvelopeFromTemplate(services: Services, p: FromTemp
 
   // Recipients' boxed fields stay blank until completion.
   const senderValues = valuesPrintedAtSend(src.fields, merged, Boolean(src.layout));
-  const rendered = await renderDocument({ ...(src.layout ? { layout: src.layout } : { pdf: src.pdf! }), fields: src.fields, values: senderValues, lang: src.lang });
+  // A template PDF (upload, document generator) gets the sender's values as an incremental update, so
+  // its bytes stay a prefix of what recipients see and of the sealed file (seal-source.ts).
+  const existing = src.pdf ? await openExisting(src.pdf) : undefined;
+  const rendered = await renderDocument({ ...(src.layout ? { layout: src.layout } : { pdf: existing?.pdf ?? src.pdf! }), fields: src.fields, values: senderValues, lang: src.lang });
 
   // Freeze every field where the render put it; a field placed several times (initials on every
   // page) becomes one envelope field per place.
@@ -80,7 +85,7 @@ export async function createEnvelopeFromTemplate(services: Services, p: FromTemp
       ...(canonical !== undefined ? { defaultValue: canonical } : {}),
     });
   }
-  const bytes = await rendered.doc.save();
+  const bytes = existing ? await saveIncremental(rendered.doc, existing.incremental) : await rendered.doc.save();
   const env = await createEnvelope(services, {
     portalId: p.portalId,
     userId: p.userId,

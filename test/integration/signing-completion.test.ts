@@ -13,6 +13,7 @@ import { handlersFrom } from '../../src/jobs/queue.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { runCompletion } from '../../src/signing/completion.js';
 import { SIGNING_JOBS } from '../../src/signing/jobs.js';
+import { fromPeer } from '../helpers/peer.js';
 import { createTestServices } from '../helpers/services.js';
 import { client, codeFromBody, lastMessage, samplePdf, sessionFor, TINY_PNG_B64, tokenFromBody } from '../helpers/signing.js';
 
@@ -83,6 +84,16 @@ describe('completion: render, stamp, seal once, store, send permanent links', ()
     expect(record!.sha256).toBe(env!.sealedSha256);
     expect(record!.publicId).toBe(env!.publicId);
     expect(record!.parties.map((p) => p.name)).toEqual(['Анна Смирнова', 'Ivan Petrov']);
+
+    // A PDF sent directly is an existing file: sealed incrementally, its bytes a prefix of the sealed file,
+    // and its hash recorded so the verify door recognises the original.
+    const source = env!.sourcePdf!;
+    expect(pdf.length).toBeGreaterThan(source.length);
+    expect(Buffer.from(pdf.subarray(0, source.length)).equals(Buffer.from(source))).toBe(true);
+    expect(record!.originalSha256).toBe(env!.sourceSha256);
+    const asOriginal = await http.app.request('/api/verify', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: source }, fromPeer('203.0.113.8'));
+    const known = (await asOriginal.json()) as { originalOf: { publicId: string; sealedSha256: string }[] };
+    expect(known.originalOf).toEqual([expect.objectContaining({ publicId: env!.publicId, sealedSha256: env!.sealedSha256 })]);
 
     // Independent check: poppler's pdfsig.
     const dir = mkdtempSync(join(tmpdir(), 'b24-final-'));

@@ -25,6 +25,12 @@ export const sealedDocuments = pgTable(
     publicId: text('public_id').notNull(),
     /** Lowercase hex SHA-256 of the sealed bytes. */
     sha256: text('sha256').notNull(),
+    /**
+     * SHA-256 of the original file when the seal was appended to it incrementally (uploads, document
+     * generator): those bytes are a prefix of the sealed file, so a holder of the original can prove it.
+     * Null for documents rendered from a built-in layout and saved once.
+     */
+    originalSha256: text('original_sha256'),
     title: text('title').notNull(),
     lang: text('lang').notNull().default('en'),
     /** completed | revoked (a revoked record still verifies, with that status shown). */
@@ -44,6 +50,7 @@ export const sealedDocuments = pgTable(
   (t) => [
     uniqueIndex('sealed_documents_public_id_key').on(t.publicId),
     uniqueIndex('sealed_documents_sha256_key').on(t.sha256),
+    index('sealed_documents_original_sha256_idx').on(t.originalSha256),
     index('sealed_documents_portal_idx').on(t.portalId, t.sealedAt),
     index('sealed_documents_retention_idx').on(t.retentionUntil),
   ],

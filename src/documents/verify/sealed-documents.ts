@@ -59,6 +59,8 @@ export interface RecordSealedInput {
   envelopeId: string;
   publicId: string;
   sha256: string;
+  /** SHA-256 of the original when the seal was appended to it (known-original.ts). */
+  originalSha256?: string;
   title: string;
   lang?: string;
   /** Only names, roles, party kind and signing time: the door shows these to anyone. */
