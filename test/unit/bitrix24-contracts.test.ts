@@ -209,6 +209,36 @@ describe('the dispatcher applies the contracts', () => {
     expect(await call('im.notify.personal.add', { USER_ID: 9999, MESSAGE: 'x' })).toMatchObject({ status: 400, body: { error: 'USER_ID_EMPTY', error_description: "User ID can't be empty" } });
   });
 
+  it('document generator ids have the types the pages print (get: strings; add: id and createdBy numbers)', async () => {
+    const { call } = await setup('crm');
+    const added = await call('crm.documentgenerator.document.add', { templateId: 1, entityTypeId: 2, entityId: 1 });
+    expect(added.status).toBe(200);
+    const a = (added.body.result as { document: Record<string, unknown> }).document;
+    expect(a).toMatchObject({ id: expect.any(Number), createdBy: expect.any(Number), templateId: '1', entityTypeId: '2', entityId: '1' });
+    expect(a.downloadUrlMachine).toEqual(expect.stringContaining('crm.documentgenerator.document.getfile'));
+    const got = await call('crm.documentgenerator.document.get', { id: a.id });
+    expect((got.body.result as { document: Record<string, unknown> }).document).toMatchObject({ id: String(a.id), createdBy: expect.any(String), templateId: '1' });
+  });
+
+  it('event.bind refuses a non-admin with the documented texts; logmessage.add names OWNER_NOT_FOUND', async () => {
+    const { emu, portal, call } = await setup('crm');
+    const employee = emu.control.portal(portal.memberId).users.map((u) => String(u.ID)).find((id) => !emu.control.portal(portal.memberId).admins.has(id))!;
+    const t = emu.control.issueTokens({ memberId: portal.memberId, userId: employee });
+    const asEmployee = async (params: Record<string, unknown>) => {
+      const r = await emu.fetch(new Request(`${portal.clientEndpoint}event.bind`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...params, auth: t.access_token }) }));
+      return { status: r.status, body: await r.json() };
+    };
+    expect(await asEmployee({ event: 'ONCRMDEALADD', handler: 'https://app.example/e', event_type: 'offline' })).toMatchObject({
+      status: 403, body: { error: 'ACCESS_DENIED', error_description: 'Access denied! Offline events binding requires administrator access rights' },
+    });
+    expect(await asEmployee({ event: 'ONCRMDEALADD', handler: 'https://app.example/e', auth_type: 1 })).toMatchObject({
+      status: 403, body: { error: 'ACCESS_DENIED', error_description: 'Access denied! Event binding with AUTH_TYPE requires administrator access rights' },
+    });
+    expect(await call('crm.timeline.logmessage.add', { fields: { entityTypeId: 2, entityId: 999999, title: 't', text: 'x', iconCode: 'info' } })).toMatchObject({
+      status: 400, body: { error: 'OWNER_NOT_FOUND' },
+    });
+  });
+
   it('every read the app depends on answers in the documented shape', async () => {
     const { call } = await setup('crm,bizproc,placement,user_basic,im');
     for (const m of ['app.info', 'profile', 'user.current', 'user.admin', 'placement.get', 'event.get', 'bizproc.robot.list', 'crm.automation.trigger.list', 'crm.status.list', 'placement.list']) {

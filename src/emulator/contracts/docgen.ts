@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { contract, documented, zFilter, zId, zInt, zPhpArray, zSelect, zStart } from './types.js';
 
 const zDocId = z.union([z.number(), z.string()]);
-const zDocument = z.looseObject({ id: zDocId, title: z.string(), number: z.string(), templateId: zDocId });
+/** The pages' examples: ids as strings in get/list; add answers `id` and `createdBy` as numbers. */
+const docFields = { title: z.string(), number: z.string(), templateId: z.string(), entityTypeId: z.string(), entityId: z.string() };
+const zDocument = z.looseObject({ id: z.string(), createdBy: z.string(), ...docFields });
+const zAddedDocument = z.looseObject({ id: z.number(), createdBy: z.number(), ...docFields });
 const page = (p: string) => `b24restdocs api-reference/crm/document-generator/${p}.md`;
 
 export const docgenContracts = [
@@ -20,7 +23,7 @@ export const docgenContracts = [
     source: [page('documents/crm-document-generator-document-list')],
     scope: ['crm'],
     params: z.looseObject({ select: zSelect.optional(), order: zFilter.optional(), filter: zFilter.optional(), start: zStart.optional() }),
-    result: z.looseObject({ documents: z.array(z.looseObject({ id: zDocId })) }),
+    result: z.looseObject({ documents: z.array(z.looseObject({ id: z.string() })) }),
     errors: documented('crm.documentgenerator.document.list'),
   }),
   contract({
@@ -39,7 +42,7 @@ export const docgenContracts = [
       templateId: zInt.optional(), entityTypeId: zInt.optional(), entityId: zInt.optional(), values: zPhpArray.optional(),
       stampsEnabled: z.union([zInt, z.boolean()]).optional(), fields: zPhpArray.optional(),
     }),
-    result: z.looseObject({ document: zDocument }),
+    result: z.looseObject({ document: zAddedDocument }),
     errors: documented('crm.documentgenerator.document.add'),
   }),
 ];

@@ -20,7 +20,6 @@ export const eventContracts = [
     unlisted: [
       { code: 'ERROR_ARGUMENT', status: 400, message: 'Handler URL is required', why: 'an online event without an http(s) handler (reference §9.1)' },
       { code: 'ERROR_CORE', status: 400, message: 'Unable to set event handler: Handler already binded', why: 'a duplicate binding (reference §9.1)' },
-      { code: 'ACCESS_DENIED', status: 403, message: 'Access denied!', why: 'offline or AUTH_TYPE binding by a non-admin: the docs list the code with longer texts' },
     ],
   }),
   contract({

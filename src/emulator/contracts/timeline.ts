@@ -35,7 +35,6 @@ export const timelineContracts = [
     errors: documented('crm.timeline.logmessage.add'),
     unlisted: [
       { code: 'FIELD_IS_REQUIRED', status: 400, message: 'Field `…` is required', why: 'a missing field: the page lists "100 Required fields are not provided"; reference §7.3 saw FIELD_IS_REQUIRED' },
-      { code: 'NOT_FOUND', status: 400, message: 'Owner not found', why: 'the page lists OWNER_NOT_FOUND; kept until the timeline owner (another engineer) aligns it' },
     ],
   }),
   ...(['add', 'update'] as const).map((op) =>

@@ -28,15 +28,18 @@ export function pdfReady(st: EmulatorState, d: DocumentRecord): boolean {
   return st.now() >= d.createdAt + st.opts.pdfDelayMs;
 }
 
-function documentView(ctx: MethodCtx, d: DocumentRecord, machine: boolean): Row {
+function documentView(ctx: MethodCtx, d: DocumentRecord, reply: 'get' | 'add'): Row {
   const { st, portal } = ctx;
   const ready = pdfReady(st, d);
   const origin = st.hosts.portalUri(portal.domain);
   const browser = (action: string) => `${origin}/bitrix/services/main/ajax.php?action=crm.documentgenerator.document.${action}&SITE_ID=s1&id=${d.id}`;
   const rest = (m: string) => `${st.hosts.clientEndpoint(portal.domain)}crm.documentgenerator.document.${m}?auth=${ctx.token.token}&token=documentgenerator%7C${d.downloadToken}&id=${d.id}`;
+  // Types as the pages' examples print them: document.get/list give every id as a string; document.add
+  // gives `id` and `createdBy` as numbers, the rest as strings (b24restdocs crm-document-generator-document-{get,add}.md).
+  const num = (v: number | string) => (reply === 'get' ? String(v) : Number(v));
   const v: Row = {
-    id: d.id, title: d.title, number: d.number, templateId: d.templateId, entityTypeId: d.entityTypeId, entityId: d.entityId,
-    createTime: iso(d.createdAt), updateTime: iso(d.createdAt), createdBy: Number(d.createdBy), updatedBy: Number(d.createdBy),
+    id: num(d.id), title: d.title, number: d.number, templateId: String(d.templateId), entityTypeId: String(d.entityTypeId), entityId: String(d.entityId),
+    createTime: iso(d.createdAt), updateTime: iso(d.createdAt), createdBy: num(d.createdBy), updatedBy: null,
     stampsEnabled: d.stampsEnabled, values: d.values, fileId: d.id * 10, downloadUrl: browser('download'),
     publicUrl: null, pullTag: `TRANSFORMDOCUMENT${d.id}`, emailDiskFile: d.id * 10 + 3, isTransformationError: false,
     products: { currencyId: 'RUB', totalSum: 0, totalRows: 0 },
@@ -44,7 +47,8 @@ function documentView(ctx: MethodCtx, d: DocumentRecord, machine: boolean): Row 
   if (ready) {
     Object.assign(v, { pdfId: d.id * 10 + 1, imageId: d.id * 10 + 2, pdfUrl: browser('getPdf'), imageUrl: browser('getImage') });
   }
-  if (machine) {
+  // The add example carries downloadUrlMachine too; pdf/image machine URLs appear once converted.
+  {
     v.downloadUrlMachine = rest('getfile');
     if (ready) Object.assign(v, { pdfUrlMachine: rest('getpdf'), imageUrlMachine: rest('getimage') });
   }
@@ -77,7 +81,7 @@ export const docgenMethods: MethodTable = {
     handler: (ctx) => {
       const filter = asObject(param(ctx.params, 'filter'));
       const rows = sortRows(
-        [...ctx.portal.documents.values()].map((d) => documentView(ctx, d, true)).filter((r) => docFilter(r, filter)),
+        [...ctx.portal.documents.values()].map((d) => documentView(ctx, d, 'get')).filter((r) => docFilter(r, filter)),
         Object.keys(asObject(param(ctx.params, 'order'))).length ? asObject(param(ctx.params, 'order')) : { id: 'ASC' },
       );
       const p = page(rows, param(ctx.params, 'start'));
@@ -90,7 +94,7 @@ export const docgenMethods: MethodTable = {
       const d = ctx.portal.documents.get(Number(param(ctx.params, 'id')));
       // Code "0" and this text (b24restdocs crm-document-generator-document-get.md, error table).
       if (!d) throw new RestError(400, '0', 'Document not found');
-      return { result: { document: documentView(ctx, d, true) } };
+      return { result: { document: documentView(ctx, d, 'get') } };
     },
   },
   'crm.documentgenerator.document.add': {
@@ -111,7 +115,7 @@ export const docgenMethods: MethodTable = {
         values: { ...asObject(param(ctx.params, 'values')), _creationMethod: 'rest' }, downloadToken: hex(8),
       };
       ctx.portal.documents.set(id, d);
-      return { result: { document: documentView(ctx, d, false) } };
+      return { result: { document: documentView(ctx, d, 'add') } };
     },
   },
 };

@@ -18,7 +18,9 @@ export const eventMethods: MethodTable = {
       const authType = String(param(params, 'auth_type', 'AUTH_TYPE') ?? '0');
       if (!KNOWN_EVENTS.includes(event)) throw new RestError(400, 'ERROR_EVENT_NOT_FOUND', 'Event not found');
       if (!offline && !/^https?:\/\//i.test(handler)) throw new RestError(400, 'ERROR_ARGUMENT', 'Handler URL is required', { argument: 'handler' });
-      if ((offline || (authType !== '0' && authType !== token.userId)) && !isAdmin) throw new RestError(403, 'ACCESS_DENIED', 'Access denied!');
+      // Texts from b24restdocs api-reference/events/event-bind.md, error table.
+      if (offline && !isAdmin) throw new RestError(403, 'ACCESS_DENIED', 'Access denied! Offline events binding requires administrator access rights');
+      if (authType !== '0' && authType !== token.userId && !isAdmin) throw new RestError(403, 'ACCESS_DENIED', 'Access denied! Event binding with AUTH_TYPE requires administrator access rights');
       const dup = portal.events.some((e) => e.clientId === app.clientId && e.event === event && e.handler === handler && e.authType === authType);
       if (dup) throw new RestError(400, 'ERROR_CORE', 'Unable to set event handler: Handler already binded');
       portal.events.push({ id: ++portal.seq, clientId: app.clientId, event, handler, authType, offline });

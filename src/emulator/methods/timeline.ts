@@ -82,7 +82,8 @@ export const timelineMethods: MethodTable = {
       for (const k of ['entityTypeId', 'entityId', 'title', 'text', 'iconCode']) if (!f[k]) throw required(`Field \`${k}\` is required`);
       const typeId = Number(f.entityTypeId);
       const entityId = Number(f.entityId);
-      if (!ownerExists(ctx, typeId, entityId)) throw new RestError(400, 'NOT_FOUND', 'Owner not found');
+      // OWNER_NOT_FOUND, as b24restdocs crm-timeline-logmessage-add.md lists it.
+      if (!ownerExists(ctx, typeId, entityId)) throw new RestError(400, 'OWNER_NOT_FOUND', 'Owner not found');
       const e = push(ctx, { kind: 'logmessage', entityTypeId: typeId, entityId, fields: f });
       return {
         result: {
