@@ -7,7 +7,6 @@ import { formatValue } from './format.js';
 import { Flow, PageLimitError, type Placement, type TypedMark } from './templates/flow.js';
 import type { Layout } from './templates/layout.js';
 import { defaultFonts, hasGlyphs, sanitize, type DocumentFonts, type FontLoader } from './text.js';
-import { sniffPdf } from './upload.js';
 
 /**
  * Rendering: fills a template with values and returns the pdf-lib document **unsaved**, so the
@@ -153,14 +152,11 @@ export async function renderToBytes(input: RenderInput): Promise<{ bytes: Uint8A
 }
 
 /**
- * Loads a source PDF for rendering. A PDF that carries signatures is refused: pdf-lib rewrites the
- * whole file on save, which would break every earlier signature (pdf-signing.md §2.1).
+ * Loads a source PDF for rendering. A saved render (renderToBytes: previews) rewrites the whole file;
+ * what recipients get and the sealed file are appended to the source incrementally instead
+ * (signing/seal-source.ts), so signatures a source carries stay valid there.
  */
 export async function loadSourcePdf(bytes: Uint8Array): Promise<PDFDocument> {
-  const sniff = sniffPdf(bytes);
-  if (sniff.signatures > 0) {
-    throw new AppError('PDF_ALREADY_SIGNED', 'This PDF already carries a digital signature; filling fields into it would invalidate that signature. Use the unsigned original.');
-  }
   try {
     return await PDFDocument.load(bytes, { updateMetadata: false });
   } catch (e) {

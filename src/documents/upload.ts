@@ -1,5 +1,7 @@
 import { AppError } from '../http/errors.js';
 import { runWorkerTask } from '../lib/worker-task.js';
+import { refuseIfCertifiedLocked } from './seal/docmdp.js';
+import { openLazy } from './seal/lazy-pdf.js';
 import type { PdfAnalysis } from './pdf-inspect.mjs';
 
 /**
@@ -10,8 +12,10 @@ import type { PdfAnalysis } from './pdf-inspect.mjs';
  * limit. The worker is what keeps hostile files (millions of objects, deep nesting, decompression
  * bombs in object streams) from taking the server down: it is killed, the upload refused.
  *
- * Files that already carry a digital signature are refused: rendering fields needs pdf-lib to
- * rewrite the file, which would break those signatures (pdf-signing.md §2.1).
+ * Files that already carry digital signatures are accepted: everything added to them later (sender
+ * values, recipients' marks, stamps, the certificate page, the seal) is appended as incremental
+ * updates (seal/incremental.ts), so those signatures stay valid. Only a certification signature that
+ * allows no change at all (DocMDP P=1) is refused, since any addition would void it.
  */
 export interface UploadLimits {
   maxBytes: number;
@@ -30,6 +34,8 @@ export interface PdfInfo {
   /** Number of `%%EOF` markers: 1 for a file saved once, more after incremental updates. */
   revisions: number;
   formFields: number;
+  /** Digital signatures already in the file; they stay valid (incremental updates only). */
+  signatures: number;
   size: number;
   sha256: string;
 }
@@ -103,7 +109,7 @@ export async function inspectUpload(bytes: Uint8Array, limits: UploadLimits): Pr
     throw new AppError('PDF_INVALID', `PDF version ${sniff.version} is not supported (1.0 to 2.0 are).`, { version: sniff.version });
   }
   if (sniff.encrypted) throw encryptedError();
-  if (sniff.signatures > 0) throw signedError(sniff.signatures);
+  if (sniff.signatures > 0) refuseIfLocked(bytes);
 
   const analysis = await analyseInWorker(bytes, limits);
   if (!analysis.ok) {
@@ -114,7 +120,6 @@ export async function inspectUpload(bytes: Uint8Array, limits: UploadLimits): Pr
     }
     throw new AppError('PDF_INVALID', 'This PDF is damaged and could not be read. Re-export it from the program that made it and upload it again.', { detail: analysis.detail });
   }
-  if (analysis.signedFields > 0) throw signedError(analysis.signedFields);
 
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
   return {
@@ -126,18 +131,26 @@ export async function inspectUpload(bytes: Uint8Array, limits: UploadLimits): Pr
     objectStreams: sniff.objectStreams,
     revisions: sniff.revisions,
     formFields: analysis.formFields,
+    signatures: Math.max(sniff.signatures, analysis.signedFields),
     size: bytes.byteLength,
     sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''),
   };
 }
 
 const encryptedError = () => new AppError('PDF_ENCRYPTED', 'This PDF is encrypted or password-protected. Remove the protection (print to PDF or save without a password) and upload it again.');
-const signedError = (n: number) =>
-  new AppError(
-    'PDF_ALREADY_SIGNED',
-    `This PDF already carries ${n} digital signature${n > 1 ? 's' : ''}. Adding fields would invalidate ${n > 1 ? 'them' : 'it'}, so it cannot be used as a template. Upload the unsigned original.`,
-    { signatures: n },
-  );
+/**
+ * DocMDP P=1 refuses every change. Read with the lazy reader (xref and a handful of objects, no full
+ * parse); a file it cannot read that way is left to the worker's full parse, and to the seal's own check.
+ */
+function refuseIfLocked(bytes: Uint8Array): void {
+  let lazy: ReturnType<typeof openLazy>;
+  try {
+    lazy = openLazy(bytes);
+  } catch {
+    return;
+  }
+  refuseIfCertifiedLocked(lazy.catalog, lazy.resolve);
+}
 
 const tooComplex = (why: string) => new AppError('PDF_TOO_COMPLEX', `This PDF is too complex to process safely (${why}). Re-export or simplify it and upload it again.`);
 

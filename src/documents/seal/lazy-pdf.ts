@@ -154,7 +154,8 @@ function decodeStream(stream: PDFRawStream): Uint8Array {
   const name = filter instanceof PDFArray ? (filter.size() === 1 ? filter.get(0) : undefined) : filter;
   if (name === undefined && filter === undefined) return stream.contents;
   if (name !== PDFName.of('FlateDecode')) throw new LazyPdfUnsupported('unsupported stream filter');
-  const inflated = new Uint8Array(inflateSync(stream.contents));
+  // Bounded: these are xref and object streams of untrusted files (a bomb throws, and the caller falls back).
+  const inflated = new Uint8Array(inflateSync(stream.contents, { maxOutputLength: 64 * 1024 * 1024 }));
   let parms = stream.dict.get(PDFName.of('DecodeParms'));
   if (parms instanceof PDFArray) parms = parms.get(0);
   if (!(parms instanceof PDFDict)) return inflated;
