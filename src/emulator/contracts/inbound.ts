@@ -97,16 +97,19 @@ export const inboundContracts: InboundContract[] = [
   },
   {
     name: 'robot',
-    source: ['b24restdocs api-reference/bizproc/bizproc-robot/bizproc-robot-add.md', 'b24restdocs api-reference/bizproc/bizproc-robot/index.md'],
+    // No b24restdocs page shows the POST a robot's HANDLER receives; the PHP SDK's parser reads these keys
+    // (b24phpsdk src/Services/Workflows/Robot/Request/IncomingRobotRequest.php, initFromRequest).
+    source: ['b24phpsdk src/Services/Workflows/Robot/Request/IncomingRobotRequest.php', 'b24restdocs api-reference/bizproc/bizproc-robot/bizproc-robot-add.md'],
     schema: z.looseObject({
       workflow_id: z.string().min(1),
       code: z.string().min(1),
       document_id: z.array(z.string()).length(3),
       document_type: z.array(z.string()).length(3),
       event_token: z.string().min(1),
+      // Read as required by the SDK; optional here because form encoding drops an empty array altogether.
       properties: z.union([z.record(z.string(), z.unknown()), z.array(z.never())]).optional(),
       use_subscription: z.enum(['Y', 'N']),
-      timeout_duration: scalar.optional(),
+      timeout_duration: scalar,
       ts: text,
       auth: zAuth,
     }),
