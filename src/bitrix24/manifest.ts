@@ -243,8 +243,13 @@ export const registrationManifest: RegistrationManifest = {
  * grant satisfies the need (scopes.ts).
  */
 export const REQUIRED_SCOPES = ['crm', 'bizproc', 'placement', 'user_basic'] as const;
-/** Recommended too: messenger invitations for employees, and the document generator button's data. */
-export const RECOMMENDED_SCOPES = ['im', 'documentgenerator', 'disk'] as const;
+/**
+ * Recommended too: messenger invitations for employees (im.notify.personal.add). Not `documentgenerator`
+ * or `disk`: the document generator methods the app calls are crm.documentgenerator.*, which need `crm`
+ * (b24restdocs api-reference/crm/document-generator/), and the app calls no disk.* method. Every scope
+ * here and above is needed by a method the app calls (test/unit/bitrix24-contracts.test.ts checks it).
+ */
+export const RECOMMENDED_SCOPES = ['im'] as const;
 
 /** `{en:{TITLE,DESCRIPTION,GROUP_NAME}, it:…, ru:…}` as placement.bind takes it. */
 export function langAll(p: PlacementEntry): Record<string, Record<string, string>> {

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { registrationManifest } from '../../src/bitrix24/manifest.js';
+import { RECOMMENDED_SCOPES, registrationManifest, REQUIRED_SCOPES } from '../../src/bitrix24/manifest.js';
 import { planRegistration } from '../../src/bitrix24/registration.js';
 import { crmBatchCommands } from '../../src/documents/crm-data.js';
 import { batchContract } from '../../src/emulator/contracts/batch.js';
@@ -54,6 +54,9 @@ describe('contracts cover every method', () => {
     const missing = [...named].filter((m) => !notMethods.has(m) && !contractFor(m));
     expect(missing).toEqual([]);
     expect(named.size).toBeGreaterThan(25);
+    // Every scope the app asks for is needed by a method it calls (no permission asked for nothing).
+    const needed = new Set([...named].flatMap((m) => [...(contractFor(m)?.scope ?? [])]));
+    for (const s of [...REQUIRED_SCOPES, ...RECOMMENDED_SCOPES]) expect(needed.has(s), s).toBe(true);
   });
 
   it('the docs examples exist for the methods the app calls, with their source and licence noted', () => {
