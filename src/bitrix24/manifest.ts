@@ -246,7 +246,9 @@ export const REQUIRED_SCOPES = ['crm', 'bizproc', 'placement', 'user_basic'] as 
 /**
  * Recommended too: messenger invitations for employees (im.notify.personal.add). Not `documentgenerator`
  * or `disk`: the document generator methods the app calls are crm.documentgenerator.*, which need `crm`
- * (b24restdocs api-reference/crm/document-generator/), and the app calls no disk.* method. Every scope
+ * (each method page and …/crm/document-generator/index.md; b24phpsdk declares Scope crm for the service;
+ * only the topic table in api-reference/scopes/permissions.md files it under documentgenerator), and the
+ * app calls no disk.* method. Every scope
  * here and above is needed by a method the app calls (test/unit/bitrix24-contracts.test.ts checks it).
  */
 export const RECOMMENDED_SCOPES = ['im'] as const;
