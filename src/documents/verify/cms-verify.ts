@@ -1,6 +1,8 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { cryptoEngine, describeName, HASH_BY_OID, nameAttribute, OID, serialHex, toArrayBuffer, toHex } from '../seal/der.js';
+import { createHash } from 'node:crypto';
+import { cryptoEngine, describeName, nameAttribute, OID, serialHex, toArrayBuffer, toHex } from '../seal/der.js';
+import { digestOf, signatureRoute, verifyEdDsa, type DigestName } from './algorithms.js';
 
 /**
  * Cryptographic checks of one CMS signature over the signed byte ranges (pkijs on WebCrypto):
@@ -35,6 +37,8 @@ export interface CmsCheck {
   /** Digest matches and the signature value verifies. */
   valid: boolean;
   problem?: string;
+  /** Set when an algorithm is outside what this runtime can check: neither valid nor broken. */
+  unsupported?: string;
   digestAlgorithm?: string;
   signer?: SignerDetail;
   signerCertificate?: pkijs.Certificate;
@@ -42,6 +46,31 @@ export interface CmsCheck {
   signedAttributes: { signingCertificateV2: boolean; signingTime: boolean };
   timestamp?: TimestampCheck;
   timestampToken?: pkijs.SignedData;
+}
+
+const DIGEST_MISMATCH = 'the document bytes do not match the signed digest: the file was changed after signing';
+
+const bytesEqual = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** node:crypto names; SHAKE256 at the 512-bit length RFC 8419 fixes for Ed448. */
+export function hashBytes(hash: DigestName, ...parts: Uint8Array[]): Uint8Array {
+  const h = hash === 'SHAKE256' ? createHash('shake256', { outputLength: 64 }) : createHash(hash.replace('-', '').toLowerCase());
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+}
+
+/** The signer's certificate by issuer + serial or by subject key identifier (RFC 5652 §5.3). */
+function findSigner(si: pkijs.SignerInfo, certs: pkijs.Certificate[]): pkijs.Certificate | undefined {
+  const sid = si.sid as pkijs.IssuerAndSerialNumber | asn1js.Constructed;
+  if (sid instanceof pkijs.IssuerAndSerialNumber) return certs.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber));
+  const ski = (sid as asn1js.Constructed).valueBlock?.value?.[0] as asn1js.OctetString | undefined;
+  if (!ski) return undefined;
+  const want = Buffer.from(ski.valueBlock.valueHexView);
+  return certs.find((c) => {
+    const ext = c.extensions?.find((e) => e.extnID === OID.subjectKeyIdentifier);
+    const v = ext?.parsedValue as asn1js.OctetString | undefined;
+    return !!v && Buffer.from(v.valueBlock.valueHexView).equals(want);
+  });
 }
 
 const empty = (problem: string): CmsCheck => ({ valid: false, problem, certificates: [], signedAttributes: { signingCertificateV2: false, signingTime: false } });
@@ -112,8 +141,8 @@ export async function certificateDetail(cert: pkijs.Certificate): Promise<Signer
 
 /** What the verifier knows about the signed byte ranges, without copying them. */
 export interface SignedContent {
-  /** Digest of the signed ranges with a WebCrypto hash name (SHA-1/256/384/512), hashed in place. */
-  digest(hash: 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512'): Uint8Array;
+  /** Digest of the signed ranges (SHA-1/256/384/512, SHAKE256 with 512-bit output), hashed in place. */
+  digest(hash: DigestName): Uint8Array;
   /** The ranges concatenated, for the rare CMS without signed attributes and for document timestamps. */
   concat(): ArrayBuffer;
 }
@@ -139,7 +168,7 @@ class PrecomputedDigestEngine extends pkijs.CryptoEngine {
 }
 
 /** `kind` 'document-timestamp' means the CMS is itself an RFC 3161 token over the ranges (/SubFilter /ETSI.RFC3161). */
-export async function verifyCms(contents: Uint8Array, content: SignedContent, kind: 'signature' | 'document-timestamp'): Promise<CmsCheck> {
+export async function verifyCms(contents: Uint8Array, content: SignedContent, kind: 'signature' | 'document-timestamp', subFilter?: string): Promise<CmsCheck> {
   const sd = parseSignedData(contents);
   if (typeof sd === 'string') return empty(sd);
   const certificates = (sd.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
@@ -147,19 +176,56 @@ export async function verifyCms(contents: Uint8Array, content: SignedContent, ki
   const si = sd.signerInfos[0];
   if (!si || sd.signerInfos.length !== 1) return { ...empty('the signature must have exactly one signer'), certificates };
 
-  const digestAlgorithm = HASH_BY_OID[si.digestAlgorithm.algorithmId];
   const attrs = si.signedAttrs?.attributes ?? [];
   const signedAttributes = {
     signingCertificateV2: attrs.some((a) => a.type === OID.signingCertificateV2),
     signingTime: attrs.some((a) => a.type === OID.signingTime),
   };
+  const digest = digestOf(si.digestAlgorithm);
+  if (typeof digest !== 'string') return { ...empty(`not checkable here: ${digest.unsupported}`), unsupported: digest.unsupported, certificates };
+  const digestAlgorithm = digest;
+  const signerCertificate = findSigner(si, certificates);
+  const signer = signerCertificate ? await certificateDetail(signerCertificate) : undefined;
+  const base: CmsCheck = { valid: false, digestAlgorithm, signerCertificate, signer, certificates, signedAttributes };
+  const route = signatureRoute(si, signerCertificate, digest);
+  if (typeof route !== 'string') return { ...base, problem: `not checkable here: ${route.unsupported}`, unsupported: route.unsupported };
+
+  // What the signature covers. For a PDF signature that is always the signed byte ranges: an
+  // encapsulated eContent is ignored (pkijs would verify against it instead, so a CMS over some other
+  // message would pass), except for adbe.pkcs7.sha1, whose eContent must be SHA-1 of the ranges
+  // (ISO 32000-1 §12.8.3.3.1) and is then what the signature covers.
+  let covered: Uint8Array | 'ranges' = 'ranges';
+  if (kind === 'signature') {
+    const eContent = sd.encapContentInfo.eContent;
+    if (subFilter === 'adbe.pkcs7.sha1') {
+      const inner = eContent ? new Uint8Array(eContent.getValue()) : new Uint8Array(0);
+      if (!bytesEqual(inner, content.digest('SHA-1'))) return { ...base, problem: DIGEST_MISMATCH };
+      covered = inner;
+    } else {
+      sd.encapContentInfo.eContent = undefined;
+    }
+  }
+  const coveredDigest = () => (covered === 'ranges' ? content.digest(digestAlgorithm) : hashBytes(digestAlgorithm, covered));
+  if (kind === 'signature' && si.signedAttrs) {
+    const md = attrs.find((a) => a.type === OID.messageDigest)?.values[0] as asn1js.OctetString | undefined;
+    if (!md || !attrs.some((a) => a.type === OID.contentType)) return { ...base, problem: 'the signed attributes lack content-type or message-digest' };
+    if (!bytesEqual(new Uint8Array(md.valueBlock.valueHexView), coveredDigest())) return { ...base, problem: DIGEST_MISMATCH };
+  }
+  if (route === 'eddsa') {
+    if (!signerCertificate) return { ...base, problem: 'the signing certificate is not in the signature' };
+    const message = si.signedAttrs ? new Uint8Array(si.signedAttrs.encodedValue) : covered === 'ranges' ? new Uint8Array(content.concat()) : covered;
+    base.valid = verifyEdDsa(si, signerCertificate, message);
+    if (!base.valid) base.problem = 'the signature value does not verify (EdDSA)';
+    return base;
+  }
+
   let engine: pkijs.CryptoEngine = cryptoEngine();
   let data: ArrayBuffer;
-  if (kind === 'signature' && si.signedAttrs && digestAlgorithm) {
+  if (kind === 'signature' && si.signedAttrs && digestAlgorithm !== 'SHAKE256') {
     data = new ArrayBuffer(1);
-    engine = new PrecomputedDigestEngine(data, content.digest(digestAlgorithm));
+    engine = new PrecomputedDigestEngine(data, coveredDigest());
   } else {
-    data = content.concat();
+    data = covered === 'ranges' ? content.concat() : toArrayBuffer(covered);
   }
   let result: pkijs.SignedDataVerifyResult;
   try {
@@ -168,19 +234,18 @@ export async function verifyCms(contents: Uint8Array, content: SignedContent, ki
     const r = e as pkijs.SignedDataVerifyError;
     result = { message: r?.message ?? String(e), code: r?.code, signatureVerified: r?.signatureVerified ?? false, signerCertificate: r?.signerCertificate ?? null, certificatePath: [] };
   }
-  const signerCertificate = result.signerCertificate ?? undefined;
-  const base: CmsCheck = {
-    valid: result.signatureVerified === true,
-    digestAlgorithm,
-    signerCertificate,
-    signer: signerCertificate ? await certificateDetail(signerCertificate) : undefined,
-    certificates,
-    signedAttributes,
-  };
+  base.valid = result.signatureVerified === true;
+  if (result.signerCertificate && !base.signerCertificate) {
+    base.signerCertificate = result.signerCertificate;
+    base.signer = await certificateDetail(result.signerCertificate);
+  }
   if (!base.valid) {
     const msg = result.message ?? '';
+    if (/unsupported|not supported|NotSupportedError|Unrecognized|unknown/i.test(msg) && !/digest/i.test(msg)) {
+      return { ...base, problem: `not checkable here: ${msg}`, unsupported: msg };
+    }
     base.problem = /digest/i.test(msg)
-      ? 'the document bytes do not match the signed digest: the file was changed after signing'
+      ? DIGEST_MISMATCH
       : /signer certificate|Unable to find/i.test(msg)
         ? 'the signing certificate is not in the signature'
         : `the signature value does not verify (${msg || 'unknown reason'})`;

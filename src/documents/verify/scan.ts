@@ -21,9 +21,16 @@ const ARRAY_REACH = 256;
 export interface ScannedSignature {
   /** Offset of the /ByteRange key. */
   at: number;
-  byteRange: [number, number, number, number] | null;
+  /** Offset/length pairs as written (normally [0 b c d]). */
+  byteRange: number[] | null;
   /** Why the ByteRange is unusable, when it is. */
   problem?: string;
+  /**
+   * The ranges are readable but not the shape ISO 32000 requires ([0 b c d], the gap exactly
+   * /Contents, ending at a revision's %%EOF): the CMS is still checked over what they declare,
+   * and the verdict says "coverage anomaly" rather than "intact" or "broken".
+   */
+  anomaly?: string;
   /** The CMS bytes (hex-decoded /Contents, trailing zero padding kept). */
   contents?: Uint8Array;
   subFilter?: string;
@@ -95,7 +102,7 @@ export function scanPdf(bytes: Uint8Array): ScanResult {
   return { isPdf, encrypted, signatures, truncated };
 }
 
-type ByteRangeRead = 'placeholder' | { byteRange: [number, number, number, number] } | { problem: string; withMeta: boolean };
+type ByteRangeRead = 'placeholder' | { byteRange: number[] } | { problem: string; withMeta: boolean };
 
 /** The array after a /ByteRange key, read from at most ARRAY_REACH bytes. */
 function readByteRange(b: Buffer, at: number): ByteRangeRead {
@@ -105,38 +112,70 @@ function readByteRange(b: Buffer, at: number): ByteRangeRead {
   const items = latin1(b, open + 1, close).trim().split(/\s+/);
   if (items.some((x) => x.startsWith('/'))) return 'placeholder';
   const nums = items.map((x) => (/^\d{1,15}$/.test(x) ? Number(x) : NaN));
-  if (nums.length !== 4 || nums.some((n) => !Number.isSafeInteger(n))) return { problem: 'ByteRange is not four non-negative integers', withMeta: true };
-  return { byteRange: nums as [number, number, number, number] };
+  if (nums.length < 2 || nums.length > 16 || nums.length % 2 !== 0 || nums.some((n) => !Number.isSafeInteger(n))) return { problem: 'ByteRange is not pairs of non-negative integers', withMeta: true };
+  return { byteRange: nums };
 }
 
 function readSignature(b: Buffer, at: number, range: Exclude<ByteRangeRead, 'placeholder'>): ScannedSignature {
   if ('problem' in range) return { at, byteRange: null, problem: range.problem, ...(range.withMeta ? readMeta(b, at) : {}) };
   const br = range.byteRange;
   const meta = readMeta(b, at);
-  const [a, len1, start2, len2] = br;
-  if (a !== 0) return { at, byteRange: br, problem: 'ByteRange does not start at the beginning of the file', ...meta };
-  if (len1 <= 0 || start2 <= len1 || start2 + len2 > b.length) return { at, byteRange: br, problem: 'ByteRange points outside the file or overlaps itself', ...meta };
+  for (let i = 0; i < br.length; i += 2) {
+    if (br[i + 1]! <= 0 || br[i]! + br[i + 1]! > b.length || (i > 0 && br[i]! < br[i - 2]! + br[i - 1]!)) {
+      return { at, byteRange: br, problem: 'ByteRange points outside the file or overlaps itself', ...meta };
+    }
+  }
+  const shape = br.length !== 4 ? 'the ByteRange is not exactly two ranges' : br[0] !== 0 ? 'the ByteRange does not start at the beginning of the file' : undefined;
+  const gap = shape ? undefined : gapContents(b, at, br[1]!, br[2]!);
+  if (typeof gap === 'string' && /implausibly large/.test(gap)) return { at, byteRange: br, problem: gap, ...meta };
+  const end = br[br.length - 2]! + br[br.length - 1]!;
+  const eofAnomaly = end < b.length && !endsRevision(b, end) ? 'the signed ranges do not end at the end of a revision (%%EOF)' : undefined;
+  if (gap instanceof Uint8Array) return { at, byteRange: br, contents: gap, ...(eofAnomaly ? { anomaly: eofAnomaly } : {}), ...meta };
+  // An odd shape: the CMS is still read from this dictionary's own /Contents and checked over the
+  // declared ranges, so a crafted range is reported for what it is, not as valid or as tampering.
+  const contents = ownContents(b, at);
+  const anomaly = shape ?? gap ?? eofAnomaly!;
+  return contents ? { at, byteRange: br, contents, anomaly, ...meta } : { at, byteRange: br, problem: `${anomaly}, and its /Contents cannot be read`, ...meta };
+}
 
-  // The gap must be exactly one hex string, and that string must be this dictionary's /Contents.
-  const gapStart = len1;
-  const gapEnd = start2;
-  if (b[gapStart] !== 0x3c || b[gapEnd - 1] !== 0x3e) return { at, byteRange: br, problem: 'the unsigned gap is not the /Contents hex string', ...meta };
+/** The gap [gapStart, gapEnd) must be exactly this dictionary's /Contents hex string: its bytes, or why not. */
+function gapContents(b: Buffer, at: number, gapStart: number, gapEnd: number): Uint8Array | string {
+  if (gapEnd <= gapStart) return 'the ranges overlap';
+  if (b[gapStart] !== 0x3c || b[gapEnd - 1] !== 0x3e) return 'the unsigned gap is not the /Contents hex string';
   const hexLen = gapEnd - gapStart - 2;
-  if (hexLen <= 0 || hexLen % 2 !== 0) return { at, byteRange: br, problem: 'the /Contents hex string has an odd or zero length', ...meta };
-  if (hexLen > MAX_CONTENTS_HEX) return { at, byteRange: br, problem: 'the /Contents string is implausibly large', ...meta };
+  if (hexLen <= 0 || hexLen % 2 !== 0) return 'the /Contents hex string has an odd or zero length';
+  if (hexLen > MAX_CONTENTS_HEX) return 'the /Contents string is implausibly large';
   for (let i = gapStart + 1; i < gapEnd - 1; i++) {
-    if (!isHex(b[i]!)) return { at, byteRange: br, problem: 'the unsigned gap holds more than the /Contents hex string', ...meta };
+    if (!isHex(b[i]!)) return 'the unsigned gap holds more than the /Contents hex string';
   }
   let k = gapStart - 1;
   const stop = Math.max(0, gapStart - WINDOW);
   while (k > stop && isWs(b[k])) k--;
-  if (latin1(b, k - 8, k + 1) !== '/Contents') return { at, byteRange: br, problem: 'the unsigned gap is not preceded by /Contents', ...meta };
+  if (latin1(b, k - 8, k + 1) !== '/Contents') return 'the unsigned gap is not preceded by /Contents';
   // /ByteRange and /Contents must sit in the same object (measured before any text is made of it).
   const [from, to] = gapStart < at ? [gapEnd, at] : [at, gapStart];
-  if (to - from > WINDOW || /\bendobj\b|\bobj\b/.test(latin1(b, from, to))) return { at, byteRange: br, problem: '/Contents and /ByteRange belong to different objects', ...meta };
+  if (to - from > WINDOW || /\bendobj\b|\bobj\b/.test(latin1(b, from, to))) return '/Contents and /ByteRange belong to different objects';
+  return new Uint8Array(Buffer.from(latin1(b, gapStart + 1, gapEnd - 1), 'hex'));
+}
 
-  const contents = new Uint8Array(Buffer.from(latin1(b, gapStart + 1, gapEnd - 1), 'hex'));
-  return { at, byteRange: br, contents, ...meta };
+/** A revision ends with %%EOF and an optional end-of-line. */
+function endsRevision(b: Buffer, end: number): boolean {
+  return /%%EOF\s{0,2}$/.test(latin1(b, end - 8, end));
+}
+
+/** This dictionary's own `/Contents <hex>`, looked for within its object only. */
+function ownContents(b: Buffer, at: number): Uint8Array | undefined {
+  const objStart = Math.max(0, lastIndexIn(b, ' obj', at - WINDOW, at), at - WINDOW);
+  const objEnd = indexIn(b, 'endobj', at, at + MAX_CONTENTS_HEX + WINDOW);
+  const key = indexIn(b, '/Contents', objStart, objEnd < 0 ? at + WINDOW : objEnd);
+  if (key < 0) return undefined;
+  let i = key + 9;
+  while (isWs(b[i])) i++;
+  if (b[i] !== 0x3c) return undefined;
+  const close = indexIn(b, '>', i, i + MAX_CONTENTS_HEX + 2);
+  if (close < 0) return undefined;
+  const hex = latin1(b, i + 1, close).replace(/\s+/g, '');
+  return /^[0-9A-Fa-f]+$/.test(hex) && hex.length % 2 === 0 ? new Uint8Array(Buffer.from(hex, 'hex')) : undefined;
 }
 
 /** /SubFilter, /Type, /M and the field name near the dictionary (best effort, for display only). */

@@ -108,6 +108,24 @@ export const VERDICT_TEXTS: Record<Verdict, { title: Record<Lang, string>; body:
       ru: 'Сама подпись цела, но после подписания в файл что-то добавили. Запросите оригинал у отправителя.',
     },
   },
+  coverage_anomaly: {
+    tone: 'bad',
+    title: { en: 'Signature does not cover the document', it: 'La firma non copre il documento', ru: 'Подпись не охватывает документ' },
+    body: {
+      en: 'The signature is laid out in an unusual way: it protects only part of the file, so it proves nothing about the rest. Ask the sender for a properly signed copy.',
+      it: 'La firma è strutturata in modo anomalo: protegge solo una parte del file, quindi non dimostra nulla sul resto. Chiedi al mittente una copia firmata correttamente.',
+      ru: 'Подпись устроена необычно: она защищает только часть файла и ничего не доказывает об остальном. Запросите у отправителя правильно подписанную копию.',
+    },
+  },
+  cannot_check: {
+    tone: 'warn',
+    title: { en: 'Cannot be checked here', it: 'Non verificabile qui', ru: 'Здесь проверить нельзя' },
+    body: {
+      en: 'The file is signed with an algorithm this service cannot check. This is not a sign of tampering; check it with software that supports the algorithm.',
+      it: 'Il file è firmato con un algoritmo che questo servizio non sa verificare. Non è un segno di alterazione; verificalo con un software che supporta l’algoritmo.',
+      ru: 'Файл подписан алгоритмом, который этот сервис не умеет проверять. Это не признак подделки; проверьте его программой, поддерживающей этот алгоритм.',
+    },
+  },
   signature_broken: {
     tone: 'bad',
     title: { en: 'Signature broken', it: 'Firma non valida', ru: 'Подпись нарушена' },

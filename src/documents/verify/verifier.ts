@@ -3,24 +3,35 @@
  *
  *   const result = await verifyPdf(bytes, { trustRoots, ownCertificates?, lookupBySha256? })
  *   result.verdict: 'sealed_unchanged' | 'valid_other_signer' | 'modified_after_sealing'
- *                 | 'signature_broken' | 'no_signature' | 'not_a_pdf'
+ *                 | 'coverage_anomaly' | 'cannot_check' | 'signature_broken' | 'no_signature' | 'not_a_pdf'
  *   result.record:  the public summary when the file's SHA-256 is one we sealed
  *   result.signatures: per-signature technical detail
  *
  * Rules: every /ByteRange must be [0 b c d] with the gap exactly the /Contents hex string; each CMS
- * must match its bytes and verify; the last signature must reach the end of the file, and so must
- * every seal of ours (any incremental update after our seal = modified). "Ours" means the signer
+ * must match its bytes (the ranges, never an encapsulated eContent) and verify; after the last
+ * signature, and after every seal of ours, only validation data (DSS, document timestamps) may be
+ * appended (updates.ts), anything else = modified. Odd ranges are a `coverage_anomaly`, algorithms
+ * this runtime cannot check are `cannot_check` — neither is called broken. "Ours" means the signer
  * certificate is one of `ownCertificates` (or, without that list, chains to `trustRoots`), or the
  * whole file's SHA-256 is a sealed-document record. Work is bounded (see scan.ts limits).
  */
 import { createHash } from 'node:crypto';
 import type * as pkijs from 'pkijs';
 import { parseCertificate } from '../seal/der.js';
-import { chainTrusted, verifyCms, type SignerDetail, type TimestampCheck } from './cms-verify.js';
+import { chainTrusted, hashBytes, verifyCms, type SignerDetail, type TimestampCheck } from './cms-verify.js';
 import { parsePdfDate, scanPdf } from './scan.js';
 import type { SealedDocumentSummary } from './sealed-documents.js';
+import { updatesAfter } from './updates.js';
 
-export type Verdict = 'sealed_unchanged' | 'valid_other_signer' | 'modified_after_sealing' | 'signature_broken' | 'no_signature' | 'not_a_pdf';
+export type Verdict =
+  | 'sealed_unchanged'
+  | 'valid_other_signer'
+  | 'modified_after_sealing'
+  | 'coverage_anomaly'
+  | 'cannot_check'
+  | 'signature_broken'
+  | 'no_signature'
+  | 'not_a_pdf';
 
 export interface SignatureReport {
   index: number;
@@ -43,6 +54,12 @@ export interface SignatureReport {
   timestamp: TimestampCheck | null;
   padesBaseline: 'B-B' | 'B-T' | null;
   problem?: string;
+  /** The ranges are not the shape ISO 32000 requires (scan.ts); what they declare may still verify. */
+  coverageAnomaly?: string;
+  /** An algorithm this runtime cannot check (neither intact nor broken). */
+  unsupported?: string;
+  /** When bytes follow this signature: whether they only add validation data (DSS, document timestamps). */
+  laterUpdates?: { validationOnly: boolean; detail: string };
 }
 
 export interface VerifyResult {
@@ -131,7 +148,7 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
     };
     reports.push(report);
     if (s.byteRange) {
-      const end = s.byteRange[2] + s.byteRange[3];
+      const end = s.byteRange[s.byteRange.length - 2]! + s.byteRange[s.byteRange.length - 1]!;
       report.bytesAfter = Math.max(0, bytes.length - end);
       report.coversWholeFile = report.bytesAfter === 0;
     }
@@ -139,31 +156,45 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
       report.problem = s.problem ?? 'unreadable signature';
       continue;
     }
-    const [, len1, start2, len2] = s.byteRange;
-    hashBudget -= len1 + len2;
+    if (s.anomaly) report.coverageAnomaly = s.anomaly;
+    const ranges: Uint8Array[] = [];
+    for (let i = 0; i < s.byteRange.length; i += 2) ranges.push(bytes.subarray(s.byteRange[i]!, s.byteRange[i]! + s.byteRange[i + 1]!));
+    hashBudget -= ranges.reduce((n, r) => n + r.length, 0);
     if (hashBudget < 0) {
       report.problem = 'not checked: the file holds too many large signatures';
       continue;
     }
-    const first = bytes.subarray(0, len1);
-    const second = bytes.subarray(start2, start2 + len2);
+    const [first, ...rest] = ranges as [Uint8Array, ...Uint8Array[]];
+    const standard = !s.anomaly && first.byteOffset === bytes.byteOffset;
     const cms = await verifyCms(
       s.contents,
       {
         digest: (hash) => {
+          if (hash === 'SHAKE256') return hashBytes(hash, ...ranges);
           const h = createHash(hash.replace('-', '').toLowerCase()).update(first);
-          if (hash === 'SHA-256' && !fileSha256 && start2 + len2 === bytes.length) fileSha256 = h.copy().update(bytes.subarray(len1)).digest('hex');
-          return new Uint8Array(h.update(second).digest());
+          // [0 b c EOF]: the whole file's SHA-256 is the same first pass plus the gap and the rest.
+          if (hash === 'SHA-256' && standard && !fileSha256 && report.coversWholeFile) fileSha256 = h.copy().update(bytes.subarray(first.length)).digest('hex');
+          for (const r of rest) h.update(r);
+          return new Uint8Array(h.digest());
         },
         concat: () => {
-          const signed = new Uint8Array(len1 + len2);
-          signed.set(first, 0);
-          signed.set(second, len1);
+          const signed = new Uint8Array(ranges.reduce((n, r) => n + r.length, 0));
+          let o = 0;
+          for (const r of ranges) {
+            signed.set(r, o);
+            o += r.length;
+          }
           return signed.buffer;
         },
       },
       kind,
+      s.subFilter,
     );
+    if (cms.unsupported) report.unsupported = cms.unsupported;
+    if (report.bytesAfter > 0 && !s.anomaly) {
+      const u = updatesAfter(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes.length - report.bytesAfter);
+      report.laterUpdates = u.validationOnly ? { validationOnly: true, detail: `only validation data (${u.adds.join(', ') || 'nothing'})` } : { validationOnly: false, detail: u.why };
+    }
     report.digestAlgorithm = cms.digestAlgorithm ?? null;
     report.signer = cms.signer ?? null;
     report.timestamp = cms.timestamp ?? null;
@@ -199,15 +230,32 @@ function decide(reports: SignatureReport[], record: SealedDocumentSummary | null
   if (encrypted) notes.push('The file is encrypted; signatures were checked at the byte level.');
   if (reports.length === 0) return { verdict: 'no_signature', notes: [...notes, 'The file carries no digital signature.'] };
   if (truncated) return { verdict: 'signature_broken', notes: [...notes, 'The file holds more signatures than we check; treated as suspicious.'] };
-  const broken = reports.filter((r) => !r.intact);
+  const broken = reports.filter((r) => !r.intact && !r.unsupported);
   if (broken.length) {
     return { verdict: 'signature_broken', notes: [...notes, ...broken.map((r) => `Signature ${r.index + 1}: ${r.problem ?? 'does not verify'}.`)] };
   }
-  const last = reports.reduce((a, r) => ((r.byteRange?.[2] ?? 0) + (r.byteRange?.[3] ?? 0) > (a.byteRange?.[2] ?? 0) + (a.byteRange?.[3] ?? 0) ? r : a));
+  const anomalous = reports.filter((r) => r.coverageAnomaly);
+  if (anomalous.length) {
+    return { verdict: 'coverage_anomaly', notes: [...notes, ...anomalous.map((r) => `Signature ${r.index + 1}: ${r.coverageAnomaly}; it verifies only over the ranges it declares, which is not the whole document.`)] };
+  }
+  const unchecked = reports.filter((r) => r.unsupported);
+  if (unchecked.length) {
+    return { verdict: 'cannot_check', notes: [...notes, ...unchecked.map((r) => `Signature ${r.index + 1} uses an algorithm this service cannot check (${r.unsupported}); that is not evidence of tampering.`)] };
+  }
+  const endOf = (r: SignatureReport) => (r.byteRange ? r.byteRange[r.byteRange.length - 2]! + r.byteRange[r.byteRange.length - 1]! : 0);
+  const signatures = reports.filter((r) => r.kind === 'signature');
+  const last = (signatures.length ? signatures : reports).reduce((a, r) => (endOf(r) > endOf(a) ? r : a));
+  // Only validation data (DSS, document timestamps) may follow the last signature and our seal.
+  const changedAfter = (r: SignatureReport) => !r.coversWholeFile && !r.laterUpdates?.validationOnly;
+  for (const r of reports) {
+    if (r === last || r.coversWholeFile) continue;
+    notes.push(`Signature ${r.index + 1} does not cover the final file (${r.bytesAfter} bytes follow it: ${r.laterUpdates?.detail ?? 'later revisions'}).`);
+  }
   const ours = reports.filter((r) => r.ours);
-  const oursChanged = ours.find((r) => !r.coversWholeFile);
-  if (oursChanged) return { verdict: 'modified_after_sealing', notes: [...notes, `${oursChanged.bytesAfter} bytes were appended after the b24-sign seal.`] };
-  if (!last.coversWholeFile) return { verdict: 'modified_after_sealing', notes: [...notes, `${last.bytesAfter} bytes were appended after the last signature.`] };
+  const oursChanged = ours.find(changedAfter);
+  if (oursChanged) return { verdict: 'modified_after_sealing', notes: [...notes, `${oursChanged.bytesAfter} bytes were appended after the b24-sign seal (${oursChanged.laterUpdates?.detail ?? 'not inspected'}).`] };
+  if (changedAfter(last)) return { verdict: 'modified_after_sealing', notes: [...notes, `${last.bytesAfter} bytes were appended after the last signature (${last.laterUpdates?.detail ?? 'not inspected'}).`] };
+  if (!last.coversWholeFile) notes.push(`After the last signature the file only gained validation data (${last.laterUpdates!.detail}).`);
   if (ours.length || record) {
     if (!record) notes.push('The seal is ours and intact, but this installation has no record of the document.');
     return { verdict: 'sealed_unchanged', notes };

@@ -1,0 +1,280 @@
+/**
+ * What the incremental updates after a signature add: only validation data (PAdES B-LT/B-LTA), or
+ * anything else. Validation data is
+ *   - a DSS dictionary (/Certs /OCSPs /CRLs /VRI), its VRI dictionaries, and the streams and arrays
+ *     reachable from them;
+ *   - a document timestamp: the /Type /DocTimeStamp (/SubFilter /ETSI.RFC3161) dictionary, its field
+ *     or widget, and what that widget references (an appearance);
+ *   - re-issued objects whose only change is that: the catalog gaining /DSS (and the /Extensions
+ *     declaring ESIC that PAdES asks for), the AcroForm /Fields or a page's /Annots gaining the
+ *     timestamp's field.
+ * Anything else (a new page, a changed content stream, a form value, an object stream we cannot
+ * inspect) counts as a modification. The parse is a bounded scan of the update's bytes; an object's
+ * earlier version is found by its "N G obj" header before the update.
+ */
+const MAX_OBJECTS = 4096;
+
+type Value = string | Value[] | Dict;
+interface Dict {
+  [key: string]: Value;
+}
+interface Obj {
+  num: number;
+  gen: number;
+  body: Value | undefined;
+  stream: boolean;
+}
+
+export type UpdateCheck = { validationOnly: true; adds: string[] } | { validationOnly: false; why: string };
+
+export function updatesAfter(b: Buffer, from: number): UpdateCheck {
+  const objs = readObjects(b, from, b.length);
+  if (typeof objs === 'string') return { validationOnly: false, why: objs };
+  // Every version the update defines (a DSS may be re-issued in a later update of the same tail).
+  const byNum = new Map<number, Obj[]>();
+  for (const o of objs) byNum.set(o.num, [...(byNum.get(o.num) ?? []), o]);
+  const roots: Obj[] = [];
+  const adds = new Set<string>();
+  for (const o of objs) {
+    const d = isDict(o.body) ? o.body : undefined;
+    if (d?.['/Type'] === '/ObjStm') return { validationOnly: false, why: 'the update holds compressed objects (an object stream)' };
+    if (d && (isDss(d) || d['/Type'] === '/VRI')) {
+      roots.push(o);
+      adds.add('DSS');
+    } else if (d && isDocTimeStamp(d, byNum)) {
+      roots.push(o);
+      adds.add('document timestamp');
+    }
+  }
+  // Everything reachable from those roots that the update itself defines.
+  const allowed = new Set<number>();
+  const queue = [...roots];
+  const seen = new Set<Obj>();
+  while (queue.length) {
+    const o = queue.pop()!;
+    if (seen.has(o)) continue;
+    seen.add(o);
+    allowed.add(o.num);
+    for (const r of refsIn(o.body)) {
+      for (const next of byNum.get(r) ?? []) if (!seen.has(next) && !isReissue(next)) queue.push(next);
+    }
+  }
+  for (const o of objs) {
+    if (seen.has(o)) continue;
+    const d = isDict(o.body) ? o.body : undefined;
+    if (d?.['/Type'] === '/XRef') continue;
+    const why = reissueProblem(b, from, o, allowed);
+    if (why) return { validationOnly: false, why: `object ${o.num}: ${why}` };
+  }
+  return { validationOnly: true, adds: [...adds] };
+
+  function isReissue(o: Obj): boolean {
+    return previousVersion(b, from, o) !== undefined;
+  }
+}
+
+const isDict = (v: Value | undefined): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v);
+const DSS_KEYS = new Set(['/Type', '/Certs', '/OCSPs', '/CRLs', '/VRI']);
+function isDss(d: Dict): boolean {
+  const keys = Object.keys(d);
+  return (d['/Type'] === '/DSS' || keys.some((k) => k !== '/Type')) && keys.every((k) => DSS_KEYS.has(k)) && (d['/Type'] ?? '/DSS') === '/DSS';
+}
+function isDocTimeStamp(d: Dict, byNum: Map<number, Obj[]>): boolean {
+  if (d['/Type'] === '/DocTimeStamp' || d['/SubFilter'] === '/ETSI.RFC3161') return true;
+  // Its field / widget: /FT /Sig whose value is a timestamp dictionary in this update.
+  if (d['/FT'] !== '/Sig' || typeof d['/V'] !== 'string') return false;
+  return (byNum.get(refNum(d['/V']) ?? -1) ?? []).some(({ body: v }) => isDict(v) && (v['/Type'] === '/DocTimeStamp' || v['/SubFilter'] === '/ETSI.RFC3161'));
+}
+
+/** Why a re-issued object is more than validation bookkeeping (undefined when it is only that). */
+function reissueProblem(b: Buffer, from: number, o: Obj, allowed: Set<number>): string | undefined {
+  const prev = previousVersion(b, from, o);
+  if (prev === undefined) return 'a new object that is not validation data';
+  if (prev === null) return 'its earlier version cannot be compared (compressed or unreadable)';
+  const now = o.body;
+  if (Array.isArray(now) && Array.isArray(prev)) return grows(prev, now, allowed) ? undefined : 'an array changed beyond adding a timestamp field';
+  if (!isDict(now) || !isDict(prev) || o.stream) return 'its content changed';
+  const changed = new Set([...Object.keys(now), ...Object.keys(prev)].filter((k) => canon(now[k]) !== canon(prev[k])));
+  const type = now['/Type'];
+  for (const k of changed) {
+    if (type === '/Catalog' && (k === '/DSS' || k === '/Extensions')) continue;
+    if (type === '/Catalog' && k === '/AcroForm' && isDict(now[k]) && isDict(prev[k]) && formGrows(prev[k] as Dict, now[k] as Dict, allowed)) continue;
+    if (k === '/Fields' || k === '/Annots') {
+      if (Array.isArray(now[k]) && (prev[k] === undefined || Array.isArray(prev[k])) && grows((prev[k] as Value[]) ?? [], now[k] as Value[], allowed)) continue;
+    }
+    if (k === '/SigFlags' && (type === undefined || type === '/AcroForm')) continue;
+    return `its ${k} changed`;
+  }
+  return undefined;
+}
+
+function formGrows(prev: Dict, now: Dict, allowed: Set<number>): boolean {
+  return [...new Set([...Object.keys(now), ...Object.keys(prev)])].every(
+    (k) => canon(now[k]) === canon(prev[k]) || k === '/SigFlags' || (k === '/Fields' && Array.isArray(now[k]) && grows((prev[k] as Value[]) ?? [], now[k] as Value[], allowed)),
+  );
+}
+
+/** `now` = `prev` plus references to allowed objects only. */
+function grows(prev: Value[], now: Value[], allowed: Set<number>): boolean {
+  const before = new Set(prev.map(canon));
+  if (![...before].every((x) => now.some((v) => canon(v) === x))) return false;
+  return now.filter((v) => !before.has(canon(v))).every((v) => typeof v === 'string' && allowed.has(refNum(v) ?? -1));
+}
+
+const canon = (v: Value | undefined): string =>
+  v === undefined ? '' : typeof v === 'string' ? v : Array.isArray(v) ? `[${v.map(canon).join(' ')}]` : `<<${Object.keys(v).sort().map((k) => `${k} ${canon(v[k])}`).join(' ')}>>`;
+const refNum = (v: string): number | undefined => {
+  const m = /^(\d+) \d+ R$/.exec(v);
+  return m ? Number(m[1]) : undefined;
+};
+function refsIn(v: Value | undefined, out: number[] = []): number[] {
+  if (typeof v === 'string') {
+    const n = refNum(v);
+    if (n !== undefined) out.push(n);
+  } else if (Array.isArray(v)) v.forEach((x) => refsIn(x, out));
+  else if (v) Object.values(v).forEach((x) => refsIn(x, out));
+  return out;
+}
+
+/** The object's last definition before `from`: its parsed body, null if unreadable, undefined if none. */
+function previousVersion(b: Buffer, from: number, o: Obj): Value | null | undefined {
+  const header = `${o.num} ${o.gen} obj`;
+  let at = b.lastIndexOf(header, from - 1, 'latin1');
+  while (at > 0 && b[at - 1]! >= 0x30 && b[at - 1]! <= 0x39) at = b.lastIndexOf(header, at - 1, 'latin1');
+  if (at < 0) return undefined;
+  const objs = readObjects(b, at, Math.min(from, at + (1 << 20)), 1);
+  return typeof objs === 'string' || !objs[0] ? null : objs[0].body;
+}
+
+/** `N G obj … endobj` objects in b[from, to); a string says why the bytes are not readable. */
+function readObjects(b: Buffer, from: number, to: number, limit = MAX_OBJECTS): Obj[] | string {
+  const out: Obj[] = [];
+  const p = new Parser(b, from, to);
+  while (out.length < limit) {
+    const head = p.nextObjectHeader();
+    if (!head) break;
+    let body: Value | undefined;
+    try {
+      body = p.value();
+    } catch {
+      return `object ${head.num} cannot be read`;
+    }
+    let stream = false;
+    p.ws();
+    if (p.startsWith('stream')) {
+      stream = true;
+      const len = isDict(body) ? Number(body['/Length']) : NaN;
+      const start = p.i + 6 + (b[p.i + 6] === 0x0d ? 2 : 1);
+      p.i = Number.isSafeInteger(len) && len >= 0 ? start + len : start;
+      const end = b.indexOf('endstream', p.i, 'latin1');
+      if (end < 0 || end >= to) return `the stream of object ${head.num} has no end`;
+      p.i = end + 9;
+    }
+    out.push({ ...head, body, stream });
+  }
+  return out.length === limit && limit === MAX_OBJECTS ? 'the update is too large to inspect' : out;
+}
+
+class Parser {
+  constructor(
+    private readonly b: Buffer,
+    public i: number,
+    private readonly to: number,
+  ) {}
+
+  startsWith(s: string) {
+    return this.b.toString('latin1', this.i, this.i + s.length) === s;
+  }
+
+  ws() {
+    for (;;) {
+      const c = this.b[this.i];
+      if (c === 0x25) {
+        while (this.i < this.to && this.b[this.i] !== 0x0a && this.b[this.i] !== 0x0d) this.i++;
+      } else if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x0c || c === 0x00) this.i++;
+      else return;
+    }
+  }
+
+  /** The next "N G obj" at a token start, skipping xref tables and trailers. */
+  nextObjectHeader(): { num: number; gen: number } | undefined {
+    const re = /(?:^|[\s>])(\d{1,10}) (\d{1,5}) obj\b/g;
+    while (this.i < this.to) {
+      const chunkEnd = Math.min(this.to, this.i + 65536);
+      const text = this.b.toString('latin1', this.i, chunkEnd + 32 > this.to ? this.to : chunkEnd + 32);
+      re.lastIndex = 0;
+      const m = re.exec(text);
+      if (m) {
+        this.i += m.index + m[0].length;
+        return { num: Number(m[1]), gen: Number(m[2]) };
+      }
+      this.i = chunkEnd;
+    }
+    return undefined;
+  }
+
+  value(depth = 0): Value {
+    if (depth > 32) throw new Error('too deep');
+    this.ws();
+    const c = this.b[this.i];
+    if (this.i >= this.to) throw new Error('eof');
+    if (this.startsWith('<<')) {
+      this.i += 2;
+      const d: Dict = {};
+      for (;;) {
+        this.ws();
+        if (this.startsWith('>>')) {
+          this.i += 2;
+          return d;
+        }
+        const k = this.value(depth + 1);
+        if (typeof k !== 'string' || !k.startsWith('/')) throw new Error('bad key');
+        d[k] = this.value(depth + 1);
+      }
+    }
+    if (c === 0x5b) {
+      this.i++;
+      const a: Value[] = [];
+      for (;;) {
+        this.ws();
+        if (this.b[this.i] === 0x5d) {
+          this.i++;
+          return a;
+        }
+        a.push(this.value(depth + 1));
+      }
+    }
+    if (c === 0x3c) {
+      const end = this.b.indexOf('>', this.i, 'latin1');
+      if (end < 0 || end >= this.to) throw new Error('eof');
+      const s = this.b.toString('latin1', this.i, end + 1).replace(/\s+/g, '');
+      this.i = end + 1;
+      return s;
+    }
+    if (c === 0x28) {
+      const start = this.i;
+      let level = 0;
+      for (; this.i < this.to; this.i++) {
+        const ch = this.b[this.i];
+        if (ch === 0x5c) this.i++;
+        else if (ch === 0x28) level++;
+        else if (ch === 0x29 && --level === 0) break;
+      }
+      this.i++;
+      return this.b.toString('latin1', start, this.i);
+    }
+    // A name, number, keyword, or "N G R".
+    const start = this.i;
+    this.i++;
+    while (this.i < this.to && !/[\s()<>[\]{}/%]/.test(String.fromCharCode(this.b[this.i]!))) this.i++;
+    const tok = this.b.toString('latin1', start, this.i);
+    if (/^\d+$/.test(tok)) {
+      const m = /^\s+(\d+)\s+R(?![A-Za-z])/.exec(this.b.toString('latin1', this.i, Math.min(this.to, this.i + 24)));
+      if (m) {
+        this.i += m[0].length;
+        return `${tok} ${m[1]} R`;
+      }
+    }
+    return tok;
+  }
+}
