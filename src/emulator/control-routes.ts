@@ -32,6 +32,7 @@ export function controlRoutes(control: EmulatorControl) {
   });
   r.post('/portals/:memberId/robots/prepare', async (c) => c.json(control.prepareRobot({ ...(await body(c)), memberId: c.req.param('memberId') })));
   r.post('/portals/:memberId/triggers/attach', async (c) => c.json({ id: control.attachTrigger({ ...(await body(c)), memberId: c.req.param('memberId') }) }));
+  r.post('/portals/:memberId/deals', async (c) => c.json(control.addDeals({ ...(await body(c)), memberId: c.req.param('memberId') }), 201));
   r.post('/portals/:memberId/deals/:dealId/move', async (c) => {
     const m = await control.moveDeal({ ...(await body(c)), memberId: c.req.param('memberId'), dealId: c.req.param('dealId') });
     return c.json({

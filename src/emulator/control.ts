@@ -234,6 +234,27 @@ export function createControl(st: EmulatorState) {
       return moveDeal(st, st.portal(o.memberId), String(o.dealId), o.stageId);
     },
 
+    /**
+     * Adds `count` deals to pipeline 0 at stage NEW, copies of its first deal (same client, company and
+     * contacts) under new ids, for benches that move more deals than the sample dataset holds.
+     */
+    addDeals(o: { memberId: string; count: number }): { ids: string[] } {
+      const p = st.portal(o.memberId);
+      const template = [...p.deals.values()].find((d) => String(d.CATEGORY_ID) === '0');
+      if (!template) throw new Error('emulator: no deal in pipeline 0 to copy');
+      const contacts = p.dealContacts.get(String(template.ID)) ?? [];
+      const ids: string[] = [];
+      for (let i = 0; i < o.count; i++) {
+        const id = String(++p.seq);
+        p.deals.set(id, { ...template, ID: id, TITLE: `${String(template.TITLE)} #${id}`, STAGE_ID: 'NEW', CATEGORY_ID: '0' });
+        p.dealContacts.set(id, contacts.map((c) => ({ ...c })));
+        const link = p.requisiteLinks.get(`2:${String(template.ID)}`);
+        if (link) p.requisiteLinks.set(`2:${id}`, { ...link, ENTITY_ID: Number(id) });
+        ids.push(id);
+      }
+      return { ids };
+    },
+
     /** Runs a robot on any CRM entity without a stage (e.g. a lead or a contact). */
     fireRobot(o: { memberId: string; code: string; entity: { kind: 'deal' | 'lead' | 'contact' | 'company'; id: string | number }; properties?: Record<string, unknown>; timeoutDuration?: number; clientId?: string }): Promise<RobotFiring> {
       const p = st.portal(o.memberId);

@@ -130,11 +130,11 @@ export interface Stack {
 }
 
 /** Seal, database, and the production environment every instance shares; `publicPort` is where Bitrix24 reaches the service. */
-export async function productionStack(o: { out: string; publicPort: number; emulatorBase: () => string; env?: Record<string, string> }): Promise<Stack> {
+export async function productionStack(o: { out: string; publicPort: number; emulatorBase: () => string; env?: Record<string, string>; dbKind?: 'postgres' | 'pglite' }): Promise<Stack> {
   const pki = makeTestPki();
   const dataDir = mkdtempSync(join(tmpdir(), 'b24-stack-'));
   // An empty database the first instance migrates itself; PGlite (TEST_DB=pglite) lives in DATA_DIR, one instance only.
-  const db = TEST_DB_KIND === 'postgres' ? await createTestDb('postgres', { migrations: null }) : undefined;
+  const db = (o.dbKind ?? TEST_DB_KIND) === 'postgres' ? await createTestDb('postgres', { migrations: null }) : undefined;
   const clientId = 'local.bench';
   const clientSecret = 'bench-client-secret';
   const env = {

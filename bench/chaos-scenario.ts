@@ -1,0 +1,184 @@
+/**
+ * Issue 15 item 4: exactly once under faults, black-box. Two instances of the production build (their
+ * own processes, one PostgreSQL database) behind the standalone emulator with its cloud limits (2 req/s,
+ * burst 50). N deals are moved at once to the robot's stage; then, while the jobs run: `kill -9` of the
+ * instance holding the most running jobs and its restart, an outage (every REST and OAuth call answered
+ * 502), a 503 storm, and the service's database connections terminated several times. Then the
+ * figures, counted from what the emulator itself received and stored:
+ * - per robot run (its event_token): one timeline activity on its deal, one "sent for signing" log
+ *   message, one accepted bizproc.event.send (the robot runs with wait = N, so it answers once sent),
+ *   one messenger invitation for the company signer (distinct TAG) — none missing, none twice;
+ * - stuck jobs: the one figure only our database can give (jobs neither done nor dead at the end).
+ */
+import postgres from 'postgres';
+import { ADMIN_URL } from '../test/helpers/db.js';
+import { freePort, productionBuild, productionStack, startEmulator, type ServiceProc } from '../test/helpers/stack.js';
+
+const ROBOT = 'b24sign_send_for_signing';
+
+export interface ChaosOptions {
+  envelopes: number;
+  outageMs: number;
+  stormMs: number;
+  /** How many times the service's database connections are terminated. */
+  terminations: number;
+  /** Give up waiting for the work to finish after this long (the figures are taken anyway). */
+  settleTimeoutMs: number;
+  log?: (line: string) => void;
+}
+
+export interface ChaosFigures {
+  envelopes: number;
+  lost_envelopes: number;
+  duplicate_activities: number;
+  duplicate_log_messages: number;
+  duplicate_event_sends: number;
+  lost_event_sends: number;
+  lost_notifications: number;
+  stuck_jobs: number;
+  seconds: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface TimelineEntry {
+  kind: 'comment' | 'logmessage' | 'activity';
+  entityTypeId: number;
+  entityId: number;
+  fields: Record<string, unknown>;
+}
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
+  const log = o.log ?? (() => {});
+  const build = await productionBuild(process.env.BENCH_BUILD_DIR);
+  const [portA, portB] = [await freePort(), await freePort()];
+  const emu = await startEmulator({ clientId: 'local.bench', clientSecret: 'bench-client-secret', installUrl: `http://127.0.0.1:${portA}/b24/install`, rate: '2/50' });
+  const stack = await productionStack({
+    out: build.out, publicPort: portA, emulatorBase: () => emu.base, dbKind: 'postgres',
+    env: { LOG_LEVEL: 'warn', JOBS_POLL_MS: '250' },
+  });
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  const dbName = new URL(stack.db!.url!).pathname.slice(1);
+  // The bench's own look into our tables, spared by the terminations (they are aimed at the service).
+  const ours = postgres(stack.db!.url!, { max: 1, onnotice: () => {}, connection: { application_name: 'chaos-bench' } });
+  const instances: ServiceProc[] = [];
+  const t0 = performance.now();
+  try {
+    instances[0] = await stack.startService({ port: portA });
+    const installed = JSON.parse(await emu.line(/^\{"installed"/, 90_000)) as { installed: boolean };
+    if (!installed.installed) throw new Error(`install failed:\n${instances[0].lines.slice(-20).join('\n')}`);
+    instances[1] = await stack.startService({ port: portB });
+    const m = emu.memberId;
+    await emu.control(`/portals/${m}/robots/attach`, { code: ROBOT, stageId: 'PREPARATION', properties: { template: 'nda', wait: 'N' } });
+    const { ids } = await emu.control<{ ids: string[] }>(`/portals/${m}/deals`, { count: o.envelopes });
+
+    // Which instance holds running jobs right now (our table, used only to time the kill).
+    const holders = async () => (await ours.unsafe(`select locked_by, count(*)::int as n from jobs where status = 'running' group by locked_by`)) as unknown as { locked_by: string | null; n: number }[];
+    const terminate = async () => {
+      const r = await admin.unsafe(`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = $1 and application_name <> 'chaos-bench' and pid <> pg_backend_pid()`, [dbName]);
+      log(`terminated ${String(r[0]?.n)} database connections of the service`);
+    };
+
+    log(`moving ${ids.length} deals to the robot's stage at once`);
+    const moves = await Promise.all(ids.map((id) => emu.control<{ robots: { eventToken: string; status: number }[] }>(`/portals/${m}/deals/${id}/move`, { stageId: 'PREPARATION' })));
+    const runs = moves.map((mv, i) => ({ dealId: Number(ids[i]), token: mv.robots[0]?.eventToken, status: mv.robots[0]?.status }));
+    const refused = runs.filter((r) => r.status !== 200).length;
+    log(`deliveries answered: ${runs.length - refused} × 200, ${refused} otherwise`);
+
+    // kill -9 an instance while it holds leased jobs, then start it again on its port.
+    const kDeadline = Date.now() + 30_000;
+    let victim = 1;
+    for (;;) {
+      const h = await holders();
+      const byPid = (i: number) => h.filter((x) => x.locked_by?.split(':')[1] === String(instances[i]!.pid)).reduce((a, x) => a + x.n, 0);
+      const [a, b] = [byPid(0), byPid(1)];
+      if (a + b > 0 || Date.now() > kDeadline) {
+        victim = b >= a ? 1 : 0;
+        log(`kill -9 instance ${victim + 1} (pid ${instances[victim]!.pid}) holding ${Math.max(a, b)} running jobs`);
+        break;
+      }
+      await sleep(100);
+    }
+    await instances[victim]!.kill9();
+    await sleep(1000);
+    instances[victim] = await stack.startService({ port: victim === 0 ? portA : portB });
+    log('restarted');
+
+    await terminate();
+    log(`outage: every REST and OAuth call answered 502 for ${o.outageMs / 1000} s`);
+    await emu.control('/faults', { status: 502, error: 'BAD_GATEWAY', errorDescription: 'Bad Gateway', forMs: o.outageMs });
+    await emu.control('/faults', { status: 502, error: 'BAD_GATEWAY', errorDescription: 'Bad Gateway', forMs: o.outageMs, target: 'oauth' });
+    const between = Math.max(1, o.terminations - 1);
+    for (let i = 1; i < o.terminations; i++) {
+      await sleep(o.outageMs / between);
+      await terminate();
+    }
+    if (o.terminations <= 1) await sleep(o.outageMs);
+    log(`503 storm for ${o.stormMs / 1000} s`);
+    await emu.control('/faults', { status: 503, forMs: o.stormMs });
+    await sleep(o.stormMs / 2);
+    await terminate();
+    await sleep(o.stormMs / 2);
+
+    // Until every run has its accepted event.send (or the time is up), then a while longer so late repeats show.
+    const tokens = new Set(runs.map((r) => r.token).filter((t): t is string => Boolean(t)));
+    const settleEnd = Date.now() + o.settleTimeoutMs;
+    for (;;) {
+      const sends = await emu.control<{ eventToken: string; accepted: boolean }[]>(`/portals/${m}/event-sends`);
+      const done = new Set(sends.filter((s) => s.accepted && tokens.has(s.eventToken)).map((s) => s.eventToken)).size;
+      if (done >= tokens.size || Date.now() > settleEnd) {
+        log(`${done} of ${tokens.size} workflows answered; settling`);
+        break;
+      }
+      await sleep(2000);
+    }
+    // Then until no job is due any more and the portal has heard nothing new for a few seconds.
+    const due = async () => (await ours.unsafe(`select kind, status, count(*)::int as n from jobs where status in ('queued', 'running') and run_at < now() group by kind, status`)) as unknown as { kind: string; status: string; n: number }[];
+    for (let last = -1, still = 0; still < 3 && Date.now() < settleEnd; ) {
+      const calls = (await emu.control<unknown[]>(`/calls?memberId=${m}`)).length;
+      still = calls === last && (await due()).length === 0 ? still + 1 : 0;
+      last = calls;
+      await sleep(2000);
+    }
+    const left = await due();
+    if (left.length) log(`jobs still due at the end: ${left.map((j) => `${j.kind} ${j.status} × ${j.n}`).join(', ')}`);
+
+    // ---- the figures, from the emulator's own records
+    const timeline = await emu.control<TimelineEntry[]>(`/portals/${m}/timeline`);
+    const sends = await emu.control<{ eventToken: string; accepted: boolean }[]>(`/portals/${m}/event-sends`);
+    const notes = await emu.control<{ toUserId: string; params: Record<string, unknown> }[]>(`/portals/${m}/notifications`);
+    const dealSet = new Set(runs.map((r) => r.dealId));
+    const perDeal = (kind: TimelineEntry['kind'], match: (e: TimelineEntry) => boolean = () => true) => {
+      const n = new Map<number, number>();
+      for (const e of timeline) if (e.kind === kind && e.entityTypeId === 2 && dealSet.has(e.entityId) && match(e)) n.set(e.entityId, (n.get(e.entityId) ?? 0) + 1);
+      return n;
+    };
+    const activities = perDeal('activity');
+    const sentLogs = perDeal('logmessage', (e) => /sent for signing/i.test(String(e.fields.text ?? e.fields.TEXT ?? '')));
+    const extra = (n: Map<number, number>) => [...n.values()].reduce((a, x) => a + Math.max(0, x - 1), 0);
+    const acceptedPer = new Map<string, number>();
+    for (const s of sends) if (s.accepted && tokens.has(s.eventToken)) acceptedPer.set(s.eventToken, (acceptedPer.get(s.eventToken) ?? 0) + 1);
+    // One invitation per envelope for the company signer; a repeat under the same TAG replaces, so distinct TAGs count.
+    const tags = new Set(notes.map((x) => String(x.params.TAG ?? '')).filter((t) => t.startsWith('b24sign|')));
+    const total = (n: Map<number, number>) => [...n.values()].reduce((a, x) => a + x, 0);
+    log(`the emulator holds ${total(activities)} activities and ${total(sentLogs)} "sent for signing" log messages on ${dealSet.size} deals, ${sends.filter((s) => s.accepted).length} accepted event sends (${sends.length} in all), ${tags.size} invitation tags in ${notes.length} notifications`);
+    const stuck = left.reduce((a, j) => a + j.n, 0);
+    return {
+      envelopes: runs.length,
+      lost_envelopes: [...dealSet].filter((d) => !activities.has(d)).length,
+      duplicate_activities: extra(activities),
+      duplicate_log_messages: extra(sentLogs),
+      duplicate_event_sends: [...acceptedPer.values()].reduce((a, x) => a + Math.max(0, x - 1), 0),
+      lost_event_sends: [...tokens].filter((t) => !acceptedPer.has(t)).length,
+      lost_notifications: Math.max(0, runs.length - tags.size),
+      stuck_jobs: stuck,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+    };
+  } finally {
+    await ours.end();
+    await admin.end();
+    emu.stop();
+    await stack.close();
+    build.remove();
+  }
+}
