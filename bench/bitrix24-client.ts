@@ -16,6 +16,7 @@
  */
 import { createBitrix24 } from '../src/bitrix24/client.js';
 import { parseConfig } from '../src/config.js';
+import { TEST_TOKEN_KEYS } from '../test/helpers/portal-tokens.js';
 import type { Database, DbHandle } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPgliteDb } from '../src/db/pglite.js';
@@ -92,6 +93,8 @@ async function main() {
     BITRIX24_ALLOW_INSECURE_ENDPOINTS: '1',
     BITRIX24_RATE_PER_SECOND: String(RATE),
     BITRIX24_RATE_BURST: String(BURST),
+    // The key storeEmulatedPortal seals with.
+    TOKEN_ENCRYPTION_KEYS: TEST_TOKEN_KEYS,
   });
   const outbound: typeof fetch = async (input, init) => emu.fetch(new Request(input, init));
   const instances = dbs.perInstance.map((db) => createBitrix24({ db, fetch: outbound, clock: systemClock, logger: silentLogger(), config }));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidr } from './lib/ip.js';
+import { createTokenKeyring, parseTokenKeys, type TokenKeyring } from './lib/token-keyring.js';
 
 /** Empty strings in the environment mean "unset", as they do in most shells and CI systems. */
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -24,6 +25,7 @@ const REQUIRED_IN_PRODUCTION = {
   BITRIX24_CLIENT_ID: "the application's client id (Bitrix24 developer resources or Vendor Partner dashboard)",
   BITRIX24_CLIENT_SECRET: "the application's client secret, issued with BITRIX24_CLIENT_ID",
   SEAL_P12_PATH: 'the PKCS#12 file with the seal certificate and key; the generated development certificate is never used in production',
+  TOKEN_ENCRYPTION_KEYS: 'id:base64key of 32 random bytes that seals stored Bitrix24 tokens (e.g. `k1:$(openssl rand -base64 32)`)',
 } as const;
 
 export const ZConfig = z
@@ -59,6 +61,11 @@ export const ZConfig = z
     ),
     /** Secret for session and signer-link tokens (HS256). Generated and persisted in DATA_DIR when unset outside production. */
     SESSION_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'must be at least 32 characters').optional()),
+    /**
+     * Keys sealing the stored OAuth access and refresh tokens: `id:base64key,…` (32-byte keys), the first
+     * seals, all open (rotation). Generated and persisted in DATA_DIR when unset outside production.
+     */
+    TOKEN_ENCRYPTION_KEYS: optionalString,
     SANDBOX: flag(true),
     JOBS_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
     /** How often an idle job runner looks for due jobs. */
@@ -93,18 +100,22 @@ export const ZConfig = z
     BITRIX24_INSTALL_RATE_PER_MINUTE: z.coerce.number().int().positive().default(30),
     /** Frame doors (app page, placements): POSTs per client IP per minute; an office behind one NAT address shares it. */
     BITRIX24_FRAME_RATE_PER_MINUTE: z.coerce.number().int().positive().default(300),
-    /** A public verification runs in a worker thread bounded by this time and heap (PDF_TOO_COMPLEX beyond). */
-    VERIFY_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-    VERIFY_MEMORY_MB: z.coerce.number().int().min(32).default(256),
     /** Proxies whose X-Forwarded-For is believed (IPs or CIDR ranges, comma-separated); none by default (src/http/client-ip.ts). */
     TRUSTED_PROXIES: z.preprocess(
       (v) => (v === undefined || v === '' ? [] : String(v).split(',').map((s) => s.trim()).filter(Boolean)),
       z.array(z.string().refine((s) => parseCidr(s) !== undefined, { message: 'each entry must be an IP address or a CIDR range (e.g. 10.0.0.0/8)' })),
     ),
+    /** A public verification runs in a worker thread bounded by this time and heap (PDF_TOO_COMPLEX beyond). */
+    VERIFY_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    VERIFY_MEMORY_MB: z.coerce.number().int().min(32).default(256),
   })
   .superRefine((c, ctx) => {
     if (c.JOBS_TAKEOVER_MS < 2 * c.JOBS_HEARTBEAT_MS) {
       ctx.addIssue({ code: 'custom', path: ['JOBS_TAKEOVER_MS'], message: 'must be at least two JOBS_HEARTBEAT_MS, or live runners lose their jobs' });
+    }
+    if (c.TOKEN_ENCRYPTION_KEYS) {
+      const parsed = parseTokenKeys(c.TOKEN_ENCRYPTION_KEYS);
+      if ('problems' in parsed) for (const message of parsed.problems) ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEYS'], message });
     }
     if (c.NODE_ENV === 'production') {
       // Production never falls back to a development stand-in (sandbox, generated secret or seal).
@@ -125,6 +136,8 @@ export type Config = z.infer<typeof ZConfig> & {
   publicUrl: string;
   /** SESSION_SECRET, or one generated and persisted by the entry (development only). */
   sessionSecret: string;
+  /** Seals and opens stored portal tokens: TOKEN_ENCRYPTION_KEYS, or a key generated and persisted by the entry (development only). */
+  tokenKeyring: TokenKeyring;
   /** The sandbox portal runs only without real credentials, never in production. */
   sandboxEnabled: boolean;
 };
@@ -145,13 +158,16 @@ function parseOrThrow<T>(schema: z.ZodType<T>, raw: Record<string, string | unde
 }
 
 /** Pure: parses a raw environment once; the only place that knows variable names. */
-export function parseConfig(raw: Record<string, string | undefined>, fallbackSecret?: () => string): Config {
+export function parseConfig(raw: Record<string, string | undefined>, fallbackSecret?: () => string, fallbackTokenKeys?: () => string): Config {
   const c = parseOrThrow(ZConfig, raw);
+  const tokenKeys = parseTokenKeys(c.TOKEN_ENCRYPTION_KEYS ?? fallbackTokenKeys?.() ?? '');
   const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
   return {
     ...c,
     publicUrl,
     sessionSecret: c.SESSION_SECRET ?? fallbackSecret?.() ?? '',
+    // Without any key (tests that set none) sealing fails loudly at the first token write.
+    tokenKeyring: createTokenKeyring('keys' in tokenKeys ? tokenKeys.keys : []),
     sandboxEnabled: c.SANDBOX && c.NODE_ENV !== 'production' && !c.BITRIX24_CLIENT_ID,
   };
 }

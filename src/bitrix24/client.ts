@@ -42,7 +42,7 @@ export interface Bitrix24Deps {
   fetch: typeof fetch;
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'BITRIX24_CLIENT_ID' | 'BITRIX24_CLIENT_SECRET' | 'BITRIX24_ALLOW_INSECURE_ENDPOINTS' | 'BITRIX24_RATE_PER_SECOND' | 'BITRIX24_RATE_BURST'> &
+  config: Pick<Config, 'BITRIX24_CLIENT_ID' | 'BITRIX24_CLIENT_SECRET' | 'BITRIX24_ALLOW_INSECURE_ENDPOINTS' | 'BITRIX24_RATE_PER_SECOND' | 'BITRIX24_RATE_BURST' | 'tokenKeyring'> &
     Partial<Pick<Config, 'BITRIX24_OAUTH_HOSTS' | 'NODE_ENV'>>;
   options?: Partial<Bitrix24Options>;
 }
@@ -96,7 +96,7 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
   async function credentials(portalId: string, method: string): Promise<PortalCredentials> {
     let pending = loading.get(portalId);
     if (!pending) {
-      pending = loadPortalCredentials(db, portalId).finally(() => loading.delete(portalId));
+      pending = loadPortalCredentials(db, deps.config.tokenKeyring, portalId).finally(() => loading.delete(portalId));
       loading.set(portalId, pending);
     }
     const row = await pending;
@@ -124,7 +124,7 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
         continue;
       }
       const promise = refreshPortalTokens(
-        { db, fetch: deps.fetch, logger, now: () => clock.now(), clientId, clientSecret, allowInsecure, oauthHosts: opts.oauthHosts, production: deps.config.NODE_ENV === 'production', timeoutMs: opts.oauthTimeoutMs },
+        { db, keyring: deps.config.tokenKeyring, fetch: deps.fetch, logger, now: () => clock.now(), clientId, clientSecret, allowInsecure, oauthHosts: opts.oauthHosts, production: deps.config.NODE_ENV === 'production', timeoutMs: opts.oauthTimeoutMs },
         { portalId, seenVersion, method },
       )
         .then((creds) => {

@@ -7,7 +7,8 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { portals, type Portal } from '../db/schema/index.js';
+import { portals } from '../db/schema/index.js';
+import type { PortalRow } from '../portals/store.js';
 import { checkResult, contractFor, scopeAllows } from '../emulator/contracts/index.js';
 import { callWithToken, oauthServerEndpoint } from '../http/b24-auth.js';
 import type { Services } from '../services.js';
@@ -45,7 +46,7 @@ const short = (v: unknown) => {
   return s.length > 160 ? `${s.slice(0, 157)}…` : s;
 };
 
-export async function runDoctor(services: Pick<Services, 'bitrix24' | 'fetch' | 'config'> & { db: Database }, portal: Portal): Promise<DoctorReport> {
+export async function runDoctor(services: Pick<Services, 'bitrix24' | 'fetch' | 'config'> & { db: Database }, portal: PortalRow): Promise<DoctorReport> {
   const lines: DoctorLine[] = [];
   const client = services.bitrix24.forPortal(portal.id);
   const answers: Record<string, unknown> = {};
@@ -65,12 +66,13 @@ export async function runDoctor(services: Pick<Services, 'bitrix24' | 'fetch' | 
 
   // The OAuth server's view, with the (possibly just refreshed) stored access token.
   const [fresh] = await services.db.select().from(portals).where(eq(portals.id, portal.id));
+  const accessToken = await services.config.tokenKeyring.openNullable(fresh?.accessToken ?? null, 'access_token', portal.id);
   const server = oauthServerEndpoint(fresh?.serverEndpoint, services.config);
   let granted = scopeList(fresh?.scope);
-  if (!server || !fresh?.accessToken) {
+  if (!server || !fresh || !accessToken) {
     lines.push({ check: 'OAuth app.info', ok: false, expected: 'a trusted server_endpoint and a stored token', answered: fresh?.serverEndpoint ?? 'none stored' });
   } else {
-    const { status, body } = await callWithToken(services, server, 'app.info', fresh.accessToken).catch((e: unknown) => ({ status: 0, body: { error: String(e) } as Record<string, unknown> }));
+    const { status, body } = await callWithToken(services, server, 'app.info', accessToken).catch((e: unknown) => ({ status: 0, body: { error: String(e) } as Record<string, unknown> }));
     const install = ((body.result as Record<string, unknown> | undefined)?.install ?? {}) as Record<string, unknown>;
     const same = install.member_id === portal.memberId && install.client_endpoint === fresh.clientEndpoint && install.installed === true;
     lines.push({

@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import { assertSafeEndpoint, tokenUrlFor, UnsafeEndpointError } from './endpoints.js';
 import { lockPortalCredentials, markPortalNeedsReauth, swapTokens, type NewTokens, type PortalCredentials } from './portal-store.js';
 import { Bitrix24Error } from './types.js';
+import type { TokenKeyring } from '../lib/token-keyring.js';
 
 /** The refresh reply (reference §2.2), checked before anything is stored. */
 const ZTokenResponse = z.object({
@@ -62,6 +63,8 @@ export async function requestTokenRefresh(
 
 export interface RefreshDeps {
   db: Database;
+  /** Opens and seals the stored pair (config.tokenKeyring). */
+  keyring: TokenKeyring;
   fetch: typeof fetch;
   logger: Logger;
   now: () => Date;
@@ -83,7 +86,7 @@ export interface RefreshDeps {
  */
 export async function refreshPortalTokens(deps: RefreshDeps, p: { portalId: string; seenVersion: number; method: string }): Promise<PortalCredentials> {
   const outcome = await deps.db.transaction(async (tx) => {
-    const row = await lockPortalCredentials(tx, p.portalId);
+    const row = await lockPortalCredentials(tx, deps.keyring, p.portalId);
     if (!row) return { kind: 'fail' as const, error: new Bitrix24Error('PORTAL_NOT_FOUND', 'portal is not stored', p.method) };
     if (row.tokenVersion !== p.seenVersion) return { kind: 'fresh' as const, creds: row };
     if (row.status !== 'installed') return { kind: 'fail' as const, error: statusError(row.status, p.method) };
@@ -124,7 +127,7 @@ export async function refreshPortalTokens(deps: RefreshDeps, p: { portalId: stri
       scope: t.scope ?? null,
       ...endpointFromTokenResponse(t.client_endpoint, row.clientEndpoint, deps.allowInsecure),
     };
-    const version = await swapTokens(tx, { portalId: row.portalId, expectedVersion: row.tokenVersion, tokens, now });
+    const version = await swapTokens(tx, deps.keyring, { portalId: row.portalId, expectedVersion: row.tokenVersion, tokens, now });
     // Unreachable under the row lock; kept so a pair can never silently replace a newer one.
     if (version === undefined) return { kind: 'fail' as const, error: new Bitrix24Error('TOKEN_RACE', 'token version moved during refresh', p.method) };
     return {

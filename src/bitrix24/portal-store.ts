@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { portals, type PortalStatus } from '../db/schema/index.js';
+import type { TokenKeyring } from '../lib/token-keyring.js';
 
 /** What the REST client needs from a stored portal. */
 export interface PortalCredentials {
@@ -30,9 +31,19 @@ const credentialColumns = {
   status: portals.status,
 };
 
-export async function loadPortalCredentials(db: DbOrTx, portalId: string): Promise<PortalCredentials | undefined> {
+/** The row as stored holds sealed tokens (src/lib/token-keyring.ts); callers only ever see them opened. */
+async function openCredentials(keyring: TokenKeyring, row: PortalCredentials | undefined): Promise<PortalCredentials | undefined> {
+  if (!row) return undefined;
+  const [accessToken, refreshToken] = await Promise.all([
+    keyring.openNullable(row.accessToken, 'access_token', row.portalId),
+    keyring.openNullable(row.refreshToken, 'refresh_token', row.portalId),
+  ]);
+  return { ...row, accessToken, refreshToken };
+}
+
+export async function loadPortalCredentials(db: DbOrTx, keyring: TokenKeyring, portalId: string): Promise<PortalCredentials | undefined> {
   const [row] = await db.select(credentialColumns).from(portals).where(eq(portals.id, portalId)).limit(1);
-  return row;
+  return openCredentials(keyring, row);
 }
 
 /**
@@ -40,9 +51,9 @@ export async function loadPortalCredentials(db: DbOrTx, portalId: string): Promi
  * a token refresh. Whoever holds the lock refreshes; everyone else waits here and then sees the
  * bumped token_version.
  */
-export async function lockPortalCredentials(tx: DbOrTx, portalId: string): Promise<PortalCredentials | undefined> {
+export async function lockPortalCredentials(tx: DbOrTx, keyring: TokenKeyring, portalId: string): Promise<PortalCredentials | undefined> {
   const [row] = await tx.select(credentialColumns).from(portals).where(eq(portals.id, portalId)).limit(1).for('update');
-  return row;
+  return openCredentials(keyring, row);
 }
 
 export interface NewTokens {
@@ -54,11 +65,11 @@ export interface NewTokens {
   domain?: string;
 }
 
-/** The columns every token write sets: the pair, what Bitrix24 sent along with it, and a version bump. */
-function tokenWrite(t: NewTokens, now: Date) {
+/** The columns every token write sets: the pair (sealed for this row), what Bitrix24 sent along with it, and a version bump. */
+async function tokenWrite(keyring: TokenKeyring, portalId: string, t: NewTokens, now: Date) {
   return {
-    accessToken: t.accessToken,
-    refreshToken: t.refreshToken,
+    accessToken: await keyring.seal(t.accessToken, 'access_token', portalId),
+    refreshToken: await keyring.seal(t.refreshToken, 'refresh_token', portalId),
     expiresAt: t.expiresAt,
     ...(t.scope ? { scope: t.scope } : {}),
     ...(t.clientEndpoint ? { clientEndpoint: t.clientEndpoint } : {}),
@@ -73,10 +84,14 @@ function tokenWrite(t: NewTokens, now: Date) {
  * Stores a new token pair only if nobody else has since the caller read `expectedVersion`
  * (compare-and-swap); returns the new version, or undefined when the swap lost.
  */
-export async function swapTokens(db: DbOrTx, p: { portalId: string; expectedVersion: number; tokens: NewTokens; now: Date }): Promise<number | undefined> {
+export async function swapTokens(
+  db: DbOrTx,
+  keyring: TokenKeyring,
+  p: { portalId: string; expectedVersion: number; tokens: NewTokens; now: Date },
+): Promise<number | undefined> {
   const rows = await db
     .update(portals)
-    .set(tokenWrite(p.tokens, p.now))
+    .set(await tokenWrite(keyring, p.portalId, p.tokens, p.now))
     .where(and(eq(portals.id, p.portalId), eq(portals.tokenVersion, p.expectedVersion)))
     .returning({ tokenVersion: portals.tokenVersion });
   return rows[0]?.tokenVersion;
@@ -87,10 +102,10 @@ export async function swapTokens(db: DbOrTx, p: { portalId: string; expectedVers
  * stored one unconditionally, the portal is usable again, and the version bump tells every instance
  * that its cached token is stale (their next 401 re-reads the row instead of refreshing).
  */
-export async function storePortalTokens(db: DbOrTx, p: { portalId: string; tokens: NewTokens; now: Date }): Promise<number | undefined> {
+export async function storePortalTokens(db: DbOrTx, keyring: TokenKeyring, p: { portalId: string; tokens: NewTokens; now: Date }): Promise<number | undefined> {
   const rows = await db
     .update(portals)
-    .set({ ...tokenWrite(p.tokens, p.now), status: 'installed' })
+    .set({ ...(await tokenWrite(keyring, p.portalId, p.tokens, p.now)), status: 'installed' })
     .where(eq(portals.id, p.portalId))
     .returning({ tokenVersion: portals.tokenVersion });
   return rows[0]?.tokenVersion;

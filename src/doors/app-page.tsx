@@ -3,13 +3,12 @@ import { Hono } from 'hono';
 import { REQUIRED_SCOPES, RECOMMENDED_SCOPES, registrationManifest } from '../bitrix24/manifest.js';
 import { missingScopes, scopeList } from '../bitrix24/scopes.js';
 import { compareWithManifest, readRegistrations } from '../bitrix24/registration.js';
-import type { Portal } from '../db/schema/index.js';
 import { catalogFor, format, pickLang } from '../i18n/index.js';
 import { issueFrameSession, verifyFramePost, type FrameUser } from '../http/b24-auth.js';
 import { ZFramePost } from '../http/b24-payloads.js';
 import { parseForm, readBitrixForm } from '../http/form.js';
 import { portalOrigin, setFrameHeaders } from '../http/frame-headers.js';
-import { findPortalByMemberId } from '../portals/store.js';
+import { findPortalByMemberId, type PortalRow } from '../portals/store.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
 import { FramePage, jsonForScript } from './frame-page.js';
@@ -27,7 +26,7 @@ appPageRoutes.onError(frameProblemHandler);
 
 type Status = { ok: true; view: ReturnType<typeof compareWithManifest> } | { ok: false; error: string };
 
-async function liveStatus(services: Services, portal: Portal): Promise<Status> {
+async function liveStatus(services: Services, portal: PortalRow): Promise<Status> {
   try {
     const current = await readRegistrations(services.bitrix24.forPortal(portal.id), registrationManifest);
     return { ok: true, view: compareWithManifest(registrationManifest, current, services.config.publicUrl) };
@@ -41,7 +40,7 @@ appPageRoutes.post('/b24/app', async (c) => {
   const { body, query } = await readBitrixForm(c);
   const frame = parseForm(ZFramePost, { ...query, ...body });
   const known = await findPortalByMemberId(services.db, frame.member_id);
-  let portal: Portal;
+  let portal: PortalRow;
   let user: FrameUser;
   if (!known || known.status === 'uninstalled') {
     // No install wizard configured: the first admin visit is the install (verified the same way).

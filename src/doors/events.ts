@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { oauthServerEndpoint, requireAppToken, verifyTokenWithOAuthServer } from '../http/b24-auth.js';
+import { appTokenMatches, oauthServerEndpoint, requireAppToken, verifyTokenWithOAuthServer } from '../http/b24-auth.js';
 import { ZAppUninstallEvent, ZAppUpdateEvent } from '../http/b24-payloads.js';
 import { AppError } from '../http/errors.js';
 import { parseForm, readBitrixForm, type FormObject } from '../http/form.js';
-import { findPortalByMemberId, replaceApplicationToken, replacePortalTokens, type AppTokenPortal } from '../portals/store.js';
+import { findAppTokenPortal, replaceApplicationToken, replacePortalTokens, type AppTokenPortal } from '../portals/store.js';
 import { checkUninstall } from '../portals/confirm-uninstall.js';
 import { uninstallPortal } from '../portals/uninstall.js';
 import type { Services } from '../services.js';
@@ -51,11 +51,11 @@ export const eventHandlers: Record<string, EventHandler> = {
   async ONAPPUPDATE(services, portal, form, c) {
     const ev = parseForm(ZAppUpdateEvent, form);
     const now = services.clock.now();
-    if (ev.auth.application_token !== portal.applicationToken) {
+    if (!(await appTokenMatches(ev.auth.application_token, portal.applicationTokenDigest))) {
       await replaceApplicationToken(services.db, { portalId: portal.id, applicationToken: ev.auth.application_token, now });
     }
     if (ev.auth.access_token && ev.auth.refresh_token) {
-      await replacePortalTokens(services.db, {
+      await replacePortalTokens(services.db, services.config.tokenKeyring, {
         portalId: portal.id,
         accessToken: ev.auth.access_token,
         refreshToken: ev.auth.refresh_token,
@@ -83,7 +83,7 @@ async function authenticateUpdate(services: Services, form: FormObject): Promise
     const memberId = typeof auth.member_id === 'string' ? auth.member_id : undefined;
     const accessToken = typeof auth.access_token === 'string' && auth.access_token ? auth.access_token : undefined;
     if (!memberId || !accessToken || typeof auth.application_token !== 'string' || !auth.application_token) throw e;
-    const portal = await findPortalByMemberId(services.db, memberId);
+    const portal = await findAppTokenPortal(services.db, memberId);
     if (!portal || portal.status === 'uninstalled') throw e;
     const server = oauthServerEndpoint(portal.serverEndpoint, services.config);
     if (!server) throw e;

@@ -5,13 +5,12 @@ import { missingScopes } from '../bitrix24/scopes.js';
 import { manifestForPortal } from '../robots/template-sync.js';
 import { registerAll, RegistrationError, type RegistrationReport } from '../bitrix24/registration.js';
 import { catalogFor, pickLang } from '../i18n/index.js';
-import { checkEndpoint, constantTimeEqual, fetchProfile, oauthServerEndpoint, verifyTokenWithOAuthServer, type FrameUser, type TokenInfo } from '../http/b24-auth.js';
+import { appTokenMatches, checkEndpoint, fetchProfile, oauthServerEndpoint, verifyTokenWithOAuthServer, type FrameUser, type TokenInfo } from '../http/b24-auth.js';
 import { ZAppInstallEvent, ZFramePost, type AppInstallEvent, type FramePost } from '../http/b24-payloads.js';
 import { AppError } from '../http/errors.js';
 import { parseForm, readBitrixForm } from '../http/form.js';
 import { portalOrigin, setFrameHeaders } from '../http/frame-headers.js';
-import type { Portal } from '../db/schema/index.js';
-import { findPortalByMemberId, setPortalLastError, upsertInstalledPortal } from '../portals/store.js';
+import { findPortalByMemberId, setPortalLastError, upsertInstalledPortal, type PortalRow } from '../portals/store.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
 import { FramePage } from './frame-page.js';
@@ -83,7 +82,7 @@ function missingRequired(granted: string[]): string[] {
  * Registers everything as the installing admin (whose tokens are now the portal's) and records
  * the outcome as the portal's last error, which the status page shows.
  */
-export async function registerPortal(services: Services, portal: Pick<Portal, 'id'>, authUserId: number): Promise<RegistrationReport> {
+export async function registerPortal(services: Services, portal: Pick<PortalRow, 'id'>, authUserId: number): Promise<RegistrationReport> {
   const now = () => services.clock.now();
   try {
     // The robot's template list is this portal's own (src/robots/template-sync.ts).
@@ -98,13 +97,13 @@ export async function registerPortal(services: Services, portal: Pick<Portal, 'i
 }
 
 /** ONAPPINSTALL: the callback flavour. */
-export async function installFromEvent(services: Services, ev: AppInstallEvent): Promise<{ portal: Portal; report?: RegistrationReport }> {
+export async function installFromEvent(services: Services, ev: AppInstallEvent): Promise<{ portal: PortalRow; report?: RegistrationReport }> {
   const server = oauthServerEndpoint(ev.auth.server_endpoint ?? services.config.BITRIX24_OAUTH_SERVER_ENDPOINT, services.config);
   if (!server) throw new AppError('UNAUTHORIZED', 'The install event names an unknown authorization server.');
   const info = await verifyTokenWithOAuthServer(services, { accessToken: ev.auth.access_token, serverEndpoint: server, expectedMemberId: ev.auth.member_id });
   const scopes = info.scope.length ? info.scope : ev.auth.scope ?? [];
   const now = services.clock.now();
-  const portal = await upsertInstalledPortal(services.db, services.ids, {
+  const portal = await upsertInstalledPortal(services.db, services.config.tokenKeyring, services.ids, {
     memberId: info.memberId,
     domain: info.domain,
     clientEndpoint: trustedClientEndpoint(services, info),
@@ -131,7 +130,7 @@ export async function installFromEvent(services: Services, ev: AppInstallEvent):
  * `profile` must say the user is an admin: only admins install, and their tokens become the
  * portal's tokens for registration and background work.
  */
-export async function installFromWizard(services: Services, frame: FramePost): Promise<{ portal: Portal; report: RegistrationReport; user: FrameUser }> {
+export async function installFromWizard(services: Services, frame: FramePost): Promise<{ portal: PortalRow; report: RegistrationReport; user: FrameUser }> {
   const known = await findPortalByMemberId(services.db, frame.member_id);
   const stored = known && known.status !== 'uninstalled' ? known : undefined;
   let clientEndpoint = stored?.clientEndpoint;
@@ -139,7 +138,7 @@ export async function installFromWizard(services: Services, frame: FramePost): P
   let serverEndpoint = stored?.serverEndpoint ?? undefined;
   let scopes = frame.APPLICATION_SCOPE ?? [];
 
-  const tokenMatches = Boolean(stored?.applicationToken && frame.APPLICATION_TOKEN && (await constantTimeEqual(frame.APPLICATION_TOKEN, stored.applicationToken)));
+  const tokenMatches = Boolean(stored?.applicationTokenDigest && frame.APPLICATION_TOKEN && (await appTokenMatches(frame.APPLICATION_TOKEN, stored.applicationTokenDigest)));
   if (!tokenMatches) {
     // First install (or reinstall): only a known OAuth server may confirm the token. A forged
     // SERVER_ENDPOINT pointing elsewhere is skipped; older payloads name no server at all, so the
@@ -179,7 +178,7 @@ export async function installFromWizard(services: Services, frame: FramePost): P
   if (missing.length) throw new FrameProblem('missing_scope', 409, { scopes: missing.join(', ') }, 'CONFLICT');
 
   const now = services.clock.now();
-  const portal = await upsertInstalledPortal(services.db, services.ids, {
+  const portal = await upsertInstalledPortal(services.db, services.config.tokenKeyring, services.ids, {
     memberId: frame.member_id,
     domain: domain!,
     clientEndpoint: clientEndpoint!,

@@ -10,6 +10,7 @@ import { openMigratedDatabase } from '../db/open.js';
 import { systemClock } from '../lib/clock.js';
 import { createLogger } from '../lib/logger.js';
 import { findPortalByMemberId } from '../portals/store.js';
+import { developmentTokenKeys } from './development-keys.js';
 import { exitIfConfigProblem } from './startup-errors.js';
 
 async function main() {
@@ -21,7 +22,8 @@ async function main() {
   }
   let config: Config;
   try {
-    config = parseConfig(process.env);
+    // The server's development key (if it made one), so a local portal's sealed tokens open here too.
+    config = parseConfig(process.env, undefined, () => developmentTokenKeys(process.env.DATA_DIR || './.data', { create: false }));
   } catch (e) {
     exitIfConfigProblem(e, 'doctor');
   }

@@ -9,8 +9,8 @@
 import { assertSafeEndpoint, isTrustedOAuthHost, type OAuthTrust } from '../bitrix24/endpoints.js';
 import { scopeList } from '../bitrix24/scopes.js';
 import type { Config } from '../config.js';
-import type { Portal } from '../db/schema/index.js';
-import { findAppTokenPortal, findPortalByMemberId, findPortalInstallState, setApplicationTokenIfMissing, type AppTokenPortal } from '../portals/store.js';
+import { appTokenDigest, isAppTokenDigest } from '../lib/app-token.js';
+import { findAppTokenPortal, findPortalByMemberId, findPortalInstallState, setApplicationTokenIfMissing, type AppTokenPortal, type PortalRow } from '../portals/store.js';
 import type { Services } from '../services.js';
 import type { FramePost } from './b24-payloads.js';
 import { AppError } from './errors.js';
@@ -32,7 +32,20 @@ export async function constantTimeEqual(a: string, b: string): Promise<boolean> 
   return diff === 0;
 }
 
-const unauthorized = () => new AppError('UNAUTHORIZED', 'The request could not be authenticated as coming from Bitrix24.');
+/**
+ * Does a presented application_token match the stored digest? Constant time either way; a row from
+ * before digests (no prefix, until the start-up pass rewrites it) is compared as the token itself.
+ * Nothing stored still costs a comparison, so an unknown portal answers as fast as a wrong token.
+ */
+export async function appTokenMatches(token: string, stored: string | null | undefined): Promise<boolean> {
+  if (!stored) {
+    await constantTimeEqual(token, '\u0000no-token');
+    return false;
+  }
+  return isAppTokenDigest(stored) ? constantTimeEqual(await appTokenDigest(token), stored) : constantTimeEqual(token, stored);
+}
+
+export const unauthorized = () => new AppError('UNAUTHORIZED', 'The request could not be authenticated as coming from Bitrix24.');
 
 /** A value from a parsed form only if it is a short, non-empty string. */
 function formString(v: unknown, max = 256): string | undefined {
@@ -51,8 +64,8 @@ export async function requireAppToken(services: Pick<Services, 'db'>, form: Form
   if (!memberId || !token) throw unauthorized();
   const portal = await findAppTokenPortal(services.db, memberId);
   // Compare even when there is nothing to compare against, so an unknown member_id costs the same.
-  const stored = portal?.status !== 'uninstalled' ? portal?.applicationToken : undefined;
-  const same = await constantTimeEqual(token, stored ?? '\u0000no-token');
+  const stored = portal?.status !== 'uninstalled' ? portal?.applicationTokenDigest : undefined;
+  const same = await appTokenMatches(token, stored);
   if (!portal || !stored || !same) throw unauthorized();
   return portal;
 }
@@ -191,7 +204,7 @@ export async function fetchProfile(services: Pick<Services, 'fetch' | 'config'>,
 }
 
 export interface VerifiedFrame {
-  portal: Portal;
+  portal: PortalRow;
   user: FrameUser;
   /** How the request proved it came from Bitrix24. */
   via: 'application_token' | 'oauth_server';
@@ -208,8 +221,8 @@ export async function verifyFramePost(services: Services, frame: FramePost): Pro
     throw new AppError('UNAUTHORIZED', 'b24-sign is not installed on this portal. Ask your Bitrix24 administrator to install it.', { reason: 'not_installed' });
   }
   let via: VerifiedFrame['via'];
-  if (frame.APPLICATION_TOKEN && portal.applicationToken) {
-    if (!(await constantTimeEqual(frame.APPLICATION_TOKEN, portal.applicationToken))) throw unauthorized();
+  if (frame.APPLICATION_TOKEN && portal.applicationTokenDigest) {
+    if (!(await appTokenMatches(frame.APPLICATION_TOKEN, portal.applicationTokenDigest))) throw unauthorized();
     via = 'application_token';
   } else {
     // No token sent (older payloads), or none stored yet (a wizard install whose POST lacked it
@@ -220,7 +233,7 @@ export async function verifyFramePost(services: Services, frame: FramePost): Pro
     via = 'oauth_server';
   }
   const user = await fetchProfile(services, portal.clientEndpoint, frame.AUTH_ID);
-  if (via === 'oauth_server' && frame.APPLICATION_TOKEN && !portal.applicationToken && user.isAdmin) {
+  if (via === 'oauth_server' && frame.APPLICATION_TOKEN && !portal.applicationTokenDigest && user.isAdmin) {
     // Adopt the token only from a verified admin: a forged one would let its author forge events.
     await setApplicationTokenIfMissing(services.db, { portalId: portal.id, applicationToken: frame.APPLICATION_TOKEN, now: services.clock.now() });
   }

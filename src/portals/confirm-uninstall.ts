@@ -28,7 +28,7 @@ export async function checkUninstall(services: Services, portalId: string): Prom
   const clientSecret = config.BITRIX24_CLIENT_SECRET;
   const refreshed = await services.db.transaction(async (tx) => {
     // Locked like every refresh: refresh tokens are single-use, so no other refresh may race this one.
-    const row = await lockPortalCredentials(tx, portalId);
+    const row = await lockPortalCredentials(tx, config.tokenKeyring, portalId);
     if (!row?.refreshToken || !row.serverEndpoint || !clientId || !clientSecret) return { kind: 'unknown' as const, reason: 'no refresh token stored to ask the OAuth server with' };
     let tokenUrl: URL;
     try {
@@ -41,7 +41,7 @@ export async function checkUninstall(services: Services, portalId: string): Prom
     if (res.kind === 'error') return res.code === 'invalid_client' ? { kind: 'confirmed' as const, by: 'invalid_client' as const } : { kind: 'unknown' as const, reason: `OAuth server: ${res.code}` };
     if (res.tokens.member_id && res.tokens.member_id !== row.memberId) return { kind: 'unknown' as const, reason: 'token response names another portal' };
     const now = services.clock.now();
-    await swapTokens(tx, {
+    await swapTokens(tx, config.tokenKeyring, {
       portalId,
       expectedVersion: row.tokenVersion,
       tokens: {

@@ -28,7 +28,7 @@ export async function uninstallPortal(
         accessToken: null,
         refreshToken: null,
         expiresAt: null,
-        applicationToken: null,
+        applicationTokenDigest: null,
         tokenVersion: sql`${portals.tokenVersion} + 1`,
         // Every session issued before this moment dies with it, even after a reinstall (src/http/session.ts).
         installGeneration: sql`${portals.installGeneration} + 1`,

@@ -6,6 +6,7 @@
 import type { Database } from '../../src/db/client.js';
 import { portals } from '../../src/db/schema/index.js';
 import type { PortalInfo } from '../../src/emulator/index.js';
+import { storedTokenColumns } from './portal-tokens.js';
 
 export async function storeEmulatedPortal(
   db: Database,
@@ -21,9 +22,8 @@ export async function storeEmulatedPortal(
     domain: info.domain,
     clientEndpoint: info.clientEndpoint,
     serverEndpoint: info.serverEndpoint,
-    applicationToken: app.applicationToken,
-    accessToken: app.accessToken,
-    refreshToken: app.refreshToken,
+    // Sealed with the test key, as the install flow stores them (TEST_ENV's TOKEN_ENCRYPTION_KEYS).
+    ...(await storedTokenColumns(id, { applicationToken: app.applicationToken, accessToken: app.accessToken, refreshToken: app.refreshToken })),
     expiresAt: new Date(app.tokens.expires * 1000),
     ...over,
   });

@@ -7,6 +7,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.js';
 import { portals } from '../../src/db/schema/index.js';
 import { Bitrix24Error } from '../../src/bitrix24/types.js';
+import { readPortalTokens, storedTokenColumns } from './portal-tokens.js';
 
 export interface FakeRequest {
   url: URL;
@@ -155,26 +156,32 @@ export class FakeBitrix24 {
 export async function seedPortal(
   db: Database,
   fake: FakeBitrix24,
-  over: Partial<typeof portals.$inferInsert> = {},
+  over: Partial<typeof portals.$inferInsert> & { applicationToken?: string } = {},
 ): Promise<string> {
   const id = over.id ?? `prt_${Math.random().toString(36).slice(2, 12)}`;
+  const { applicationToken, ...rest } = over;
+  // Plaintext in, sealed (and digested) as the app stores them.
+  const tokens = { accessToken: rest.accessToken === undefined ? fake.access : rest.accessToken, refreshToken: rest.refreshToken === undefined ? fake.refresh : rest.refreshToken, applicationToken };
   await db.insert(portals).values({
     id,
     memberId: fake.memberId,
     domain: fake.domain,
     clientEndpoint: fake.clientEndpoint,
     serverEndpoint: fake.serverEndpoint,
-    accessToken: fake.access,
-    refreshToken: fake.refresh,
     expiresAt: new Date(Date.now() + 3600_000),
-    ...over,
+    ...rest,
+    accessToken: null,
+    refreshToken: null,
+    ...(await storedTokenColumns(id, tokens)),
   });
   return id;
 }
 
+/** The stored row with its OAuth pair opened (the table holds them sealed). */
 export async function portalRow(db: Database, id: string) {
   const [row] = await db.select().from(portals).where(eq(portals.id, id));
-  return row!;
+  const { accessToken, refreshToken } = await readPortalTokens(db, { portalId: id });
+  return { ...row!, accessToken, refreshToken };
 }
 
 export const json = (body: unknown, status = 200) => Response.json(body, { status });

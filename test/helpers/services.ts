@@ -6,6 +6,7 @@ import { realIds } from '../../src/lib/ids.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { Services } from '../../src/services.js';
 import { createTestDb, type TestDb } from './db.js';
+import { TEST_TOKEN_KEYS } from './portal-tokens.js';
 import { createJobHandlers } from '../../src/jobs/handlers.js';
 import type { JobHandlers } from '../../src/jobs/queue.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
@@ -18,6 +19,7 @@ export const TEST_ENV = {
   PUBLIC_URL: 'http://b24sign.test',
   SESSION_SECRET: 'test-session-secret-that-is-long-enough-0123456789',
   BITRIX24_ALLOW_INSECURE_ENDPOINTS: '1',
+  TOKEN_ENCRYPTION_KEYS: TEST_TOKEN_KEYS,
 } satisfies Record<string, string>;
 
 export function testConfig(overrides: Record<string, string> = {}): Config {

@@ -5,6 +5,7 @@
  * and anonymous install/frame POSTs, each of which costs us outgoing requests, are limited per IP.
  */
 import { desc, eq } from 'drizzle-orm';
+import { appTokenDigest } from '../../src/lib/app-token.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { envelopes } from '../../src/db/schema/envelopes.js';
@@ -61,7 +62,7 @@ describe('ONAPPUNINSTALL is confirmed with the OAuth server before anything is r
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
     const after = await portalRow(portal.memberId);
-    expect(after).toMatchObject({ status: 'installed', applicationToken, settings: { companySignerUserId: 6 }, uninstalledAt: null });
+    expect(after).toMatchObject({ status: 'installed', applicationTokenDigest: await appTokenDigest(applicationToken), settings: { companySignerUserId: 6 }, uninstalledAt: null });
     // The check spent the stored refresh token; the new pair is stored and works.
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(after.tokenVersion).toBe(before.tokenVersion + 1);
@@ -74,7 +75,7 @@ describe('ONAPPUNINSTALL is confirmed with the OAuth server before anything is r
     const out = await emu.control.uninstall({ memberId: portal.memberId, clean: true });
     expect(out?.status, out?.body).toBe(200);
     expect(emu.state.oauthLog.at(-1)).toMatchObject({ grantType: 'refresh_token', outcome: 'invalid_grant' });
-    expect(await portalRow(portal.memberId)).toMatchObject({ status: 'uninstalled', accessToken: null, refreshToken: null, applicationToken: null, settings: {} });
+    expect(await portalRow(portal.memberId)).toMatchObject({ status: 'uninstalled', accessToken: null, refreshToken: null, applicationTokenDigest: null, settings: {} });
   });
 
   it('sessions die with an uninstall, and stay dead after a reinstall', async () => {

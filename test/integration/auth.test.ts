@@ -77,7 +77,7 @@ describe('requests that claim to come from Bitrix24', () => {
   afterAll(() => services.testDb.close());
   beforeEach(async () => {
     await services.db.delete(portals);
-    const p = await upsertInstalledPortal(services.db, services.ids, {
+    const p = await upsertInstalledPortal(services.db, services.config.tokenKeyring, services.ids, {
       memberId,
       domain: 'acme.bitrix24.com',
       clientEndpoint: 'https://acme.bitrix24.com/rest/',
@@ -127,7 +127,7 @@ describe('requests that claim to come from Bitrix24', () => {
     const res = await app.request('/b24/events', { method: 'POST', headers: FORM, body: uninstallBody({ domain: 'acme.bitrix24.com', member_id: memberId, application_token: appToken }) });
     expect(res.status).toBe(200);
     const [row] = await services.db.select().from(portals).where(eq(portals.id, portalId));
-    expect(row).toMatchObject({ status: 'uninstalled', accessToken: null, refreshToken: null, applicationToken: null, settings: {} });
+    expect(row).toMatchObject({ status: 'uninstalled', accessToken: null, refreshToken: null, applicationTokenDigest: null, settings: {} });
     const replay = await app.request('/b24/events', { method: 'POST', headers: FORM, body: uninstallBody({ domain: 'acme.bitrix24.com', member_id: memberId, application_token: appToken }) });
     expect(replay.status).toBe(401);
   });

@@ -18,6 +18,7 @@ import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 import { storeEmulatedPortal } from '../helpers/emulated-portal.js';
 import { errorOf } from '../helpers/fake-bitrix24.js';
 import { createTestServices } from '../helpers/services.js';
+import { appTokenDigest } from '../../src/lib/app-token.js';
 
 const PUBLIC = 'http://b24sign.test';
 const CLIENT = { clientId: 'local.b24sign.test', clientSecret: 'secret-of-the-test-app' };
@@ -154,7 +155,7 @@ describe('client_endpoint is kept as Bitrix24 gives it', () => {
     // ONAPPUPDATE with a new application_token is confirmed through app.info's result.install.
     const [update] = await emu.control.updateApp({ memberId: viaEvent.memberId, version: '2', newApplicationToken: true });
     expect(update?.status, update?.body).toBe(200);
-    expect((await rowOf(viaEvent.memberId))?.applicationToken).toBe(emu.control.portal(viaEvent.memberId).apps.get(CLIENT.clientId)!.applicationToken);
+    expect((await rowOf(viaEvent.memberId))?.applicationTokenDigest).toBe(await appTokenDigest(emu.control.portal(viaEvent.memberId).apps.get(CLIENT.clientId)!.applicationToken));
   });
 
   it('a stored endpoint that changes is used by the next call, without a restart', async () => {

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { readPortalTokens } from '../helpers/portal-tokens.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, cardPrefs, envelopes, pdfFiles, portals, recipients, sealedDocuments, templates } from '../../src/db/schema/index.js';
 import { upsertInstalledPortal } from '../../src/portals/store.js';
@@ -15,7 +16,7 @@ describe('uninstall with CLEAN=1: what goes, what stays', () => {
   afterAll(() => services.testDb.close());
 
   async function seedPortal(tag: string) {
-    const p = await upsertInstalledPortal(services.db, services.ids, {
+    const p = await upsertInstalledPortal(services.db, services.config.tokenKeyring, services.ids, {
       memberId: `member-${tag}`,
       domain: `${tag}.bitrix24.test`,
       clientEndpoint: `https://${tag}.bitrix24.test/rest/`,
@@ -66,7 +67,7 @@ describe('uninstall with CLEAN=1: what goes, what stays', () => {
     expect(await count(a.id)).toEqual({ templates: 0, pdfFiles: 0, cardPrefs: 0, envelopes: ['sent'], audit: 1, sealed: ['2031-11-27T12:00:00.000Z'] });
     expect((await services.db.select().from(recipients).where(eq(recipients.envelopeId, 'env_a_draft')))).toHaveLength(0);
     const [row] = await services.db.select().from(portals).where(eq(portals.id, a.id));
-    expect(row).toMatchObject({ settings: {}, status: 'uninstalled', accessToken: null, refreshToken: null, applicationToken: null });
+    expect(row).toMatchObject({ settings: {}, status: 'uninstalled', accessToken: null, refreshToken: null, applicationTokenDigest: null });
     expect(await count(b.id)).toEqual(bBefore);
 
     // A second (replayed) uninstall is a no-op.
@@ -90,6 +91,9 @@ describe('uninstall with CLEAN=1: what goes, what stays', () => {
       }),
     ).rejects.toThrow('boom');
     const [row] = await services.db.select().from(portals).where(eq(portals.id, d.id));
-    expect(row).toMatchObject({ status: 'installed', accessToken: 'a-d', applicationToken: 'app-d' });
+    expect(row).toMatchObject({ status: 'installed' });
+    const tokens = await readPortalTokens(services.db, { portalId: d.id });
+    expect(tokens.accessToken).toBe('a-d');
+    expect(await tokens.appTokenIs('app-d')).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { portals } from '../../src/db/schema/index.js';
 import { verifySession } from '../../src/http/session.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 import { createTestServices } from '../helpers/services.js';
+import { appTokenDigest } from '../../src/lib/app-token.js';
 
 const PUBLIC = 'http://b24sign.test';
 const CLIENT = { clientId: 'local.b24sign.test', clientSecret: 'secret-of-the-test-app' };
@@ -70,13 +71,13 @@ describe('install, update and uninstall against the emulated portal', () => {
     expect(emu.control.calls({ memberId: portal.memberId, method: 'placement.bind', includeBatchParts: false })).toHaveLength(0);
 
     const row = await portalRow(portal.memberId);
-    expect(row).toMatchObject({ status: 'installed', domain: portal.domain, clientEndpoint: portal.clientEndpoint, applicationToken: first.applicationToken, installedByUserId: 1 });
+    expect(row).toMatchObject({ status: 'installed', domain: portal.domain, clientEndpoint: portal.clientEndpoint, applicationTokenDigest: await appTokenDigest(first.applicationToken), installedByUserId: 1 });
 
     const second = await emu.control.installApp({ memberId: portal.memberId, ...CLIENT, installUrl: INSTALL_URL, handlerBase: PUBLIC, flavour: 'event', variant: 'doc', activeFlag: '1' });
     expect(second.delivery?.status, second.delivery?.body).toBe(200);
     expect(registrations(portal.memberId)).toEqual(EXPECTED);
     // The reinstall's new application_token replaced the old one; still one portal row.
-    expect((await portalRow(portal.memberId))?.applicationToken).toBe(second.applicationToken);
+    expect((await portalRow(portal.memberId))?.applicationTokenDigest).toBe(await appTokenDigest(second.applicationToken));
     expect(await services.db.select().from(portals).where(eq(portals.memberId, portal.memberId))).toHaveLength(1);
   });
 
@@ -158,8 +159,8 @@ describe('install, update and uninstall against the emulated portal', () => {
     expect(page.body).toContain('data-kind="robot" data-registered="false"');
     expect(page.body).toContain('ERROR_WRONG_HANDLER_URL');
     // The 2024-format wizard POST brought no APPLICATION_TOKEN; the first verified admin frame that does, supplies it.
-    expect(row?.applicationToken).toBeNull();
-    expect((await portalRow(portal.memberId))?.applicationToken).toBe(emu.control.portal(portal.memberId).apps.get(CLIENT.clientId)!.applicationToken);
+    expect(row?.applicationTokenDigest).toBeNull();
+    expect((await portalRow(portal.memberId))?.applicationTokenDigest).toBe(await appTokenDigest(emu.control.portal(portal.memberId).apps.get(CLIENT.clientId)!.applicationToken));
   });
 
   it('a non-admin frame cannot supply the missing application_token', async () => {
@@ -169,7 +170,7 @@ describe('install, update and uninstall against the emulated portal', () => {
     emu.control.finishInstall(portal.memberId);
     const d = await emu.control.openPlacement({ memberId: portal.memberId, placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: '1' }, format: 'current', userId: '6' });
     expect(d.status, d.body).toBe(200);
-    expect((await portalRow(portal.memberId))?.applicationToken).toBeNull();
+    expect((await portalRow(portal.memberId))?.applicationTokenDigest).toBeNull();
   });
 
   it('placements open with a verified session (current and 2024 formats); the session reaches the JSON API', async () => {
@@ -232,8 +233,8 @@ describe('install, update and uninstall against the emulated portal', () => {
     expect(d?.status, d?.body).toBe(200);
     expect(registrations(portal.memberId)).toEqual(EXPECTED);
     const row = await portalRow(portal.memberId);
-    expect(row?.applicationToken).not.toBe(inst.applicationToken);
-    expect(row?.applicationToken).toBe(emu.control.portal(portal.memberId).apps.get(CLIENT.clientId)!.applicationToken);
+    expect(row?.applicationTokenDigest).not.toBe(await appTokenDigest(inst.applicationToken));
+    expect(row?.applicationTokenDigest).toBe(await appTokenDigest(emu.control.portal(portal.memberId).apps.get(CLIENT.clientId)!.applicationToken));
     // The old token no longer authenticates anything.
     const old = new URLSearchParams({ event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1', 'auth[member_id]': portal.memberId, 'auth[application_token]': inst.applicationToken, 'auth[domain]': portal.domain });
     expect((await app.request('/b24/events', { method: 'POST', headers: FORM, body: old.toString() })).status).toBe(401);
@@ -255,7 +256,7 @@ describe('install, update and uninstall against the emulated portal', () => {
     const out = await emu.control.uninstall({ memberId: portal.memberId, clean: true });
     expect(out?.status, out?.body).toBe(200);
     const gone = await portalRow(portal.memberId);
-    expect(gone).toMatchObject({ id: before!.id, status: 'uninstalled', accessToken: null, refreshToken: null, applicationToken: null, settings: {} });
+    expect(gone).toMatchObject({ id: before!.id, status: 'uninstalled', accessToken: null, refreshToken: null, applicationTokenDigest: null, settings: {} });
     expect(gone?.uninstalledAt).toBeInstanceOf(Date);
 
     // The uninstalled portal's frames and events are refused.
@@ -265,7 +266,7 @@ describe('install, update and uninstall against the emulated portal', () => {
     const re = await emu.control.installApp({ memberId: portal.memberId, ...CLIENT, installUrl: INSTALL_URL, handlerBase: PUBLIC, flavour: 'event' });
     expect(re.delivery?.status, re.delivery?.body).toBe(200);
     const back = await portalRow(portal.memberId);
-    expect(back).toMatchObject({ id: before!.id, status: 'installed', applicationToken: re.applicationToken, uninstalledAt: null });
+    expect(back).toMatchObject({ id: before!.id, status: 'installed', applicationTokenDigest: await appTokenDigest(re.applicationToken), uninstalledAt: null });
     expect(registrations(portal.memberId)).toEqual(EXPECTED);
     const d = await emu.control.openPlacement({ memberId: portal.memberId, placement: 'CRM_DEAL_DETAIL_TOOLBAR', options: { ID: '1' } });
     expect(d.status, d.body).toBe(200);
@@ -278,7 +279,7 @@ describe('install, update and uninstall against the emulated portal', () => {
     await services.db.update(portals).set({ settings: { companySignerUserId: 6 } }).where(eq(portals.id, row!.id));
     const out = await emu.control.uninstall({ memberId: portal.memberId, clean: false });
     expect(out?.status).toBe(200);
-    expect(await portalRow(portal.memberId)).toMatchObject({ status: 'uninstalled', accessToken: null, refreshToken: null, applicationToken: null, settings: { companySignerUserId: 6 } });
+    expect(await portalRow(portal.memberId)).toMatchObject({ status: 'uninstalled', accessToken: null, refreshToken: null, applicationTokenDigest: null, settings: { companySignerUserId: 6 } });
   });
 
   it('a forged ONAPPINSTALL (token the OAuth server does not know) stores nothing and cannot take over a portal', async () => {
@@ -299,6 +300,6 @@ describe('install, update and uninstall against the emulated portal', () => {
     const seen = emu.state.oauthLog.length;
     expect((await app.request('/b24/install', { method: 'POST', headers: FORM, body: forged.toString() })).status).toBe(401);
     expect(emu.state.oauthLog.length).toBe(seen);
-    expect((await portalRow(portal.memberId))?.applicationToken).toBe(inst.applicationToken);
+    expect((await portalRow(portal.memberId))?.applicationTokenDigest).toBe(await appTokenDigest(inst.applicationToken));
   });
 });

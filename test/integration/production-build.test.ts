@@ -141,6 +141,7 @@ describe('node <out>/server.mjs in production', () => {
       BITRIX24_CLIENT_SECRET: 'production-build-client-secret',
       SEAL_P12_PATH: pki.rsaP12,
       SEAL_P12_PASSPHRASE: pki.passphrase,
+      TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 5).toString('base64')}`,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       ...(db?.url ? { DATABASE_URL: db.url } : {}),

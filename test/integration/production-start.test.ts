@@ -9,10 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSealIdentity } from '../../src/documents/certificates/load.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
+import { openMigratedDatabase } from '../../src/db/open.js';
+import { portals } from '../../src/db/schema/index.js';
+import { createTokenKeyring } from '../../src/lib/token-keyring.js';
+import { createTestDb, TEST_DB_KIND, type TestDb } from '../helpers/db.js';
+import { keysOf } from '../helpers/portal-tokens.js';
 import { makeTestPki, type TestPki } from '../helpers/seal-pki.js';
 
 const ENTRY = join(import.meta.dirname, '../../src/entry/node.ts');
+const KEYS = `k1:${Buffer.alloc(32, 3).toString('base64')}`;
 let pki: TestPki;
 let dataDir: string;
 let db: TestDb;
@@ -35,6 +40,7 @@ const production = () => ({
   BITRIX24_CLIENT_SECRET: 'client-secret',
   SEAL_P12_PATH: pki.rsaP12,
   SEAL_P12_PASSPHRASE: pki.passphrase,
+  TOKEN_ENCRYPTION_KEYS: KEYS,
   // A PostgreSQL URL that nothing listens on: a config check that came after opening it would hang or
   // fail differently. The positive case below swaps in a real database.
   DATABASE_URL: 'postgres://postgres@127.0.0.1:9/unreachable',
@@ -62,7 +68,7 @@ function start(env: Record<string, string>, until?: RegExp): Promise<{ code: num
 }
 
 describe('production start-up', () => {
-  it.each(['PUBLIC_URL', 'SESSION_SECRET', 'BITRIX24_CLIENT_ID', 'BITRIX24_CLIENT_SECRET', 'SEAL_P12_PATH'] as const)(
+  it.each(['PUBLIC_URL', 'SESSION_SECRET', 'BITRIX24_CLIENT_ID', 'BITRIX24_CLIENT_SECRET', 'SEAL_P12_PATH', 'TOKEN_ENCRYPTION_KEYS'] as const)(
     'without %s: exit 78 and one line naming it',
     async (name) => {
       const { [name]: _missing, ...env } = production();
@@ -79,6 +85,36 @@ describe('production start-up', () => {
     expect(r.code).toBe(78);
     expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^b24-sign cannot start: SEAL_P12_PATH: .*ENOENT/)]);
   }, 60_000);
+
+  it('with a malformed TOKEN_ENCRYPTION_KEYS: exit 78 and one line saying what is wrong', async () => {
+    const r = await start({ ...production(), TOKEN_ENCRYPTION_KEYS: 'k1:c2hvcnQ=' });
+    expect(r.code).toBe(78);
+    expect(r.stderr.trimEnd().split('\n')).toEqual(['b24-sign cannot start: TOKEN_ENCRYPTION_KEYS: key "k1" must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)']);
+  }, 60_000);
+
+  it('with stored tokens sealed by a key no longer listed: exit 78 and one line naming the key, nothing rewritten', async () => {
+    // Its own database (PGlite in its own DATA_DIR under TEST_DB=pglite), holding a row sealed with key "old".
+    const dir = mkdtempSync(join(tmpdir(), 'b24-prod-keys-'));
+    const target = TEST_DB_KIND === 'postgres' ? await createTestDb('postgres') : undefined;
+    try {
+      const { handle } = await openMigratedDatabase({ DATABASE_URL: target?.url, DATA_DIR: dir });
+      const old = createTokenKeyring(keysOf(`old:${Buffer.alloc(32, 7).toString('base64')}`));
+      const sealed = await old.seal('an-access-token', 'access_token', 'prt_old');
+      await handle.db.insert(portals).values({ id: 'prt_old', memberId: 'm-old', domain: 'old.bitrix24.com', clientEndpoint: 'https://old.bitrix24.com/rest/', accessToken: sealed });
+      await handle.close();
+      const r = await start({ ...production(), DATA_DIR: dir, DATABASE_URL: target?.url ?? '' });
+      expect(r.code).toBe(78);
+      expect(r.stderr.trimEnd().split('\n')).toEqual([
+        'b24-sign cannot start: TOKEN_ENCRYPTION_KEYS: 1 portal row(s) hold tokens this instance cannot open: key "old" is not in the list; add the old key back behind the current one',
+      ]);
+      const { handle: again } = await openMigratedDatabase({ DATABASE_URL: target?.url, DATA_DIR: dir });
+      expect((await again.db.select({ a: portals.accessToken }).from(portals))[0]?.a).toBe(sealed);
+      await again.close();
+    } finally {
+      await target?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('with everything set (a real PKCS#12): migrates, listens and stops cleanly', async () => {
     const database = db.url ? { DATABASE_URL: db.url } : { DATABASE_URL: '' }; // PGlite in DATA_DIR when TEST_DB=pglite

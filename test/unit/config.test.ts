@@ -9,6 +9,7 @@ const PRODUCTION = {
   BITRIX24_CLIENT_ID: 'app.123',
   BITRIX24_CLIENT_SECRET: 'secret',
   SEAL_P12_PATH: '/etc/b24-sign/seal.p12',
+  TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
 };
 const problemsOf = (raw: Record<string, string>): string[] => {
   try {
@@ -51,7 +52,7 @@ describe('parseConfig', () => {
     expect(problemsOf(PRODUCTION)).toEqual([]);
   });
 
-  it.each(['PUBLIC_URL', 'SESSION_SECRET', 'BITRIX24_CLIENT_ID', 'BITRIX24_CLIENT_SECRET', 'SEAL_P12_PATH'] as const)(
+  it.each(['PUBLIC_URL', 'SESSION_SECRET', 'BITRIX24_CLIENT_ID', 'BITRIX24_CLIENT_SECRET', 'SEAL_P12_PATH', 'TOKEN_ENCRYPTION_KEYS'] as const)(
     'production without %s: exactly one problem, naming it',
     (name) => {
       const { [name]: _left, ...rest } = PRODUCTION;
@@ -63,7 +64,7 @@ describe('parseConfig', () => {
 
   it('production with nothing set lists every missing piece, one line each', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['PUBLIC_URL', 'SESSION_SECRET', 'BITRIX24_CLIENT_ID', 'BITRIX24_CLIENT_SECRET', 'SEAL_P12_PATH']);
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['PUBLIC_URL', 'SESSION_SECRET', 'BITRIX24_CLIENT_ID', 'BITRIX24_CLIENT_SECRET', 'SEAL_P12_PATH', 'TOKEN_ENCRYPTION_KEYS']);
     expect(problems.every((p) => !p.includes('\n'))).toBe(true);
   });
 

@@ -26,7 +26,12 @@ export const portals = pgTable(
     clientEndpoint: text('client_endpoint').notNull(),
     /** OAuth server for the portal's region, e.g. https://oauth.bitrix.info/rest/ */
     serverEndpoint: text('server_endpoint'),
-    applicationToken: text('application_token'),
+    /**
+     * `sha256:<hex>` of the application_token, never the token: it is only ever compared (src/lib/app-token.ts).
+     * A value without the prefix is a row from before digests, digested by the start-up pass (src/portals/seal-tokens.ts).
+     */
+    applicationTokenDigest: text('application_token'),
+    /** Sealed with TOKEN_ENCRYPTION_KEYS (src/lib/token-keyring.ts); opened only in src/bitrix24/portal-store.ts. */
     accessToken: text('access_token'),
     refreshToken: text('refresh_token'),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),

@@ -7,6 +7,7 @@ import { portals } from '../../../src/db/schema/portals.js';
 import { recipients, type RecipientStatus } from '../../../src/db/schema/recipients.js';
 import type { Database } from '../../../src/db/client.js';
 import { newId, randomToken } from '../../../src/lib/ids.js';
+import { storedTokenColumns } from '../../helpers/portal-tokens.js';
 
 export interface SeededPortal {
   id: string;
@@ -30,9 +31,7 @@ export async function seedPortal(db: Database, o: { domain?: string; clientEndpo
     domain: p.domain,
     clientEndpoint: o.clientEndpoint ?? `https://${p.domain}/rest/`,
     serverEndpoint: 'https://oauth.bitrix24.test/rest/',
-    applicationToken: p.applicationToken,
-    accessToken: p.accessToken,
-    refreshToken: randomToken(32),
+    ...(await storedTokenColumns(p.id, { applicationToken: p.applicationToken, accessToken: p.accessToken, refreshToken: randomToken(32) })),
     expiresAt: new Date(Date.now() + 3600_000),
     scope: 'crm,placement,user_brief,documentgenerator',
     status: 'installed',
