@@ -2,6 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../src/db/client.js';
 import { cardPrefs, type RecipientSlot } from '../../src/db/schema/card-prefs.js';
 import { envelopes } from '../../src/db/schema/envelopes.js';
+import { jobs } from '../../src/db/schema/jobs.js';
 import { messages } from '../../src/db/schema/messages.js';
 import { recipients } from '../../src/db/schema/recipients.js';
 import type { Services } from '../../src/services.js';
@@ -102,8 +103,12 @@ const envelopeColumns = {
       'delivery', (
         select json_agg(json_build_object('channel', d.channel, 'status', d.status, 'error', d.error) order by d.channel)
         from (
-          select distinct on (m.channel) m.channel, m.status, m.error
+          -- A queued message whose job went dead without settling it (its runner died on the last attempt) has failed.
+          select distinct on (m.channel) m.channel,
+            case when m.status = 'queued' and j.status = 'dead' then 'failed' else m.status end as status,
+            case when m.status = 'queued' and j.status = 'dead' then coalesce(m.error, j.last_error) else m.error end as error
           from ${messages} m
+          left join ${jobs} j on j.dedupe_key = 'notify.deliver:' || m.id
           where m.portal_id = r.portal_id and m.envelope_id = r.envelope_id and m.recipient_id = r.id
           order by m.channel, m.created_at desc, m.id desc
         ) d

@@ -147,6 +147,19 @@ describe('messages over real SMTP are durable jobs', () => {
     expect(card!.recipients.find((x) => x.id === recipientId)!.delivery).toEqual([{ channel: 'email', status: 'sent', error: null }]);
   });
 
+  it('a queued message whose job went dead unsettled (its runner died on the last attempt) shows as failed in the card', async () => {
+    peer.refuse = (a) => (a === 'stuck@busy.example' ? { code: 451, message: 'Local error in processing' } : undefined);
+    const { envelopeId, recipientId } = await sendTo(services, 'stuck@busy.example');
+    await drain();
+    const [m] = await messagesOf(services, envelopeId);
+    expect(m!.status).toBe('queued');
+    // What the queue does to a job whose holder died on its final attempt: dead, without running the handler.
+    await services.db.update(jobs).set({ status: 'dead' }).where(eq(jobs.dedupeKey, `notify.deliver:${m!.id}`));
+    const card = await getCardEnvelope(services.db, services.config.publicUrl, { portalId: 'prt_test', envelopeId });
+    expect(card!.recipients.find((r) => r.id === recipientId)!.delivery).toEqual([{ channel: 'email', status: 'failed', error: expect.stringContaining('SMTP 451') }]);
+    peer.refuse = undefined;
+  });
+
   it('a server that refuses connections delays the message; only the last attempt fails it', async () => {
     const real = services.mailer;
     services.mailer = createSmtpMailer('smtp://127.0.0.1:1', 'x@y.example');
