@@ -305,6 +305,24 @@ const VerdictView: FC<{ lang: Lang; result: PublicVerifyResult }> = ({ lang, res
                   <dd>{s.problem}</dd>
                 </>
               ) : null}
+              {s.coverageAnomaly ? (
+                <>
+                  <dt>{t(lang, 'anomaly')}</dt>
+                  <dd>{s.coverageAnomaly}</dd>
+                </>
+              ) : null}
+              {s.unsupported ? (
+                <>
+                  <dt>{t(lang, 'unsupported')}</dt>
+                  <dd>{s.unsupported}</dd>
+                </>
+              ) : null}
+              {s.laterUpdates ? (
+                <>
+                  <dt>{t(lang, 'laterUpdates')}</dt>
+                  <dd>{s.laterUpdates.detail}</dd>
+                </>
+              ) : null}
             </dl>
           </section>
         ))}

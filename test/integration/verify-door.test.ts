@@ -118,6 +118,26 @@ describe('pages', () => {
     expect(html).not.toContain(SECRET_EMAIL);
     expect(html).not.toContain(SECRET_IP);
   });
+
+  it('the new verdicts (coverage anomaly, cannot be checked here) are said in every language, with their reason in JSON', async () => {
+    const weird = new Uint8Array(readFileSync('test/fixtures/pdfs/pyhanko--coverage-anomalies_weird-byterange.pdf'));
+    const ed448 = new Uint8Array(readFileSync('test/fixtures/pdfs/pyhanko--ed448-disallowed-hash.pdf'));
+    const cases = [
+      [weird, 'coverage_anomaly', { en: 'Signature does not cover the document', it: 'La firma non copre il documento', ru: 'Подпись не охватывает документ' }],
+      [ed448, 'cannot_check', { en: 'Cannot be checked here', it: 'Non verificabile qui', ru: 'Здесь проверить нельзя' }],
+    ] as const;
+    for (const [bytes, verdict, titles] of cases) {
+      for (const [lang, title] of Object.entries(titles)) {
+        const html = await (await upload(bytes, `/v?lang=${lang}`)).text();
+        expect(html).toContain(`data-verdict="${verdict}"`);
+        expect(html).toContain(title);
+      }
+    }
+    const anomaly = await (await upload(weird)).json();
+    expect(anomaly).toMatchObject({ verdict: 'coverage_anomaly', signatures: [{ intact: true, coverageAnomaly: expect.stringMatching(/gap/) }] });
+    const unchecked = await (await upload(ed448)).json();
+    expect(unchecked).toMatchObject({ verdict: 'cannot_check', signatures: [{ intact: false, problem: null, unsupported: expect.stringMatching(/RFC 8419/) }] });
+  });
 });
 
 describe('POST /api/verify', () => {

@@ -42,6 +42,9 @@ export function publicVerifyResult(r: VerifyResult) {
       signer: s.signer && { commonName: s.signer.commonName, subject: s.signer.subject, issuer: s.signer.issuer, serial: s.signer.serial, notBefore: s.signer.notBefore, notAfter: s.signer.notAfter, sha256: s.signer.sha256 },
       timestamp: s.timestamp && { time: s.timestamp.time, verified: s.timestamp.verified, trusted: s.timestamp.trusted ?? false, authority: s.timestamp.authority },
       problem: s.problem ?? null,
+      coverageAnomaly: s.coverageAnomaly ?? null,
+      unsupported: s.unsupported ?? null,
+      laterUpdates: s.laterUpdates ?? null,
       trustProblem: s.trustProblem ?? null,
     })),
   };

@@ -200,7 +200,7 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
     report.timestamp = cms.timestamp ?? null;
     report.intact = cms.valid;
     if (!cms.valid) {
-      report.problem = cms.problem;
+      if (!cms.unsupported) report.problem = cms.problem;
       continue;
     }
     if (kind === 'signature') {
