@@ -42,6 +42,14 @@
  * - A renamed portal's old domain answers 302 with `Location` on the new domain (control.renamePortal).
  * - Docgen machine URLs (`pdfUrlMachine`…) need User-Agent + Referer headers (option `strictDownloadHeaders`).
  *
+ * ## Contracts (contracts/*.ts)
+ * One zod contract per method (and per payload the emulator sends, contracts/inbound.ts), each citing its
+ * b24restdocs page or SDK file: accepted parameters, scope, reply shape, documented errors. rest.ts checks
+ * every call against it: scope from the contract; a listed parameter that does not fit is refused only with
+ * the error the source documents, else dropped and named in the call log (`ignoredParams`); a reply or an
+ * error the contract does not allow answers 500 `EMULATOR_CONTRACT_VIOLATION`; a method without a contract
+ * answers 501 `EMULATOR_NO_CONTRACT`. The OAuth server's app.info is held to b24pysdk's parser.
+ *
  * ## Methods (methods/*.ts)
  * app.info, profile, user.current, user.get, user.search (FILTER.FIND alone), user.admin (user fields by scope:
  * no EMAIL under user_brief), placement.bind/unbind/get/list, event.bind/unbind/get,
