@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -10,6 +10,7 @@ import { createJobRunner } from '../../src/jobs/runner.js';
 import { SIGNING_JOBS } from '../../src/signing/jobs.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 import { storeEmulatedPortal } from '../helpers/emulated-portal.js';
+import { fromPeer } from '../helpers/peer.js';
 import { createTestServices } from '../helpers/services.js';
 import { client, codeFromBody, lastMessage, sessionFor, tokenFromBody } from '../helpers/signing.js';
 
@@ -96,5 +97,32 @@ describe('envelope from a template and a CRM deal', () => {
     const finalText = spawnSync('pdftotext', ['-layout', '-', '-'], { input: done!.sealedPdf!, encoding: 'utf8' }).stdout;
     expect(finalText).toContain('Laura Bianchi');
     expect(finalText).toContain(done!.publicId);
+  });
+
+  it('an uploaded template keeps its bytes: the sender values are appended to it as an incremental update', async () => {
+    const http = client(services);
+    const bearer = await sessionFor(services, portalId, 1);
+    const uploaded = new Uint8Array(readFileSync('test/fixtures/pdfs/qpdf--object-stream.pdf'));
+    const up = await http.app.request('/api/templates/uploads', { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/pdf' }, body: uploaded }, fromPeer('203.0.113.7'));
+    expect(up.status).toBe(201);
+    const { file } = (await up.json()) as { file: { id: string } };
+    const fields = [
+      { key: 'deal_title', type: 'text', party: 'sender', binding: 'item.TITLE', page: 0, box: { x: 50, y: 50, w: 300, h: 16 } },
+      { key: 'client_signature', type: 'signature', party: 'client', required: true, page: 0, box: { x: 50, y: 80, w: 150, h: 40 } },
+    ];
+    const tpl = await http.req('POST', '/api/templates', { bearer, body: { name: 'Uploaded', kind: 'contract', language: 'en', source: { type: 'upload', fileId: file.id }, fields } });
+    expect(tpl.status, JSON.stringify(tpl.data)).toBe(201);
+    const res = await http.req('POST', '/api/envelopes', {
+      bearer,
+      body: { templateId: tpl.data.template.id, crm: { entityTypeId: 2, entityId: 2 }, lang: 'en', recipients: [{ party: 'client', name: 'Laura Bianchi', email: 'laura@cliente.example' }] },
+    });
+    expect(res.status, JSON.stringify(res.data)).toBe(201);
+    const [env] = await services.db.select().from(envelopes).where(eq(envelopes.id, res.data.envelope.id));
+    const source = env!.sourcePdf!;
+    expect(source.length).toBeGreaterThan(uploaded.length);
+    expect(Buffer.from(source.subarray(0, uploaded.length)).equals(Buffer.from(uploaded))).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'b24-tpl-'));
+    writeFileSync(join(dir, 'source.pdf'), source);
+    expect(spawnSync('qpdf', ['--check', join(dir, 'source.pdf')], { encoding: 'utf8' }).stdout).toContain('No syntax or stream encoding errors found');
   });
 });
