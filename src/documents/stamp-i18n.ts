@@ -1,3 +1,5 @@
+import type { AuditEventType } from '../db/schema/audit-events.js';
+
 /** Labels for the page stripe and the certificate of completion, in the product's languages. */
 export type StampLang = 'en' | 'it' | 'ru';
 
@@ -5,7 +7,8 @@ export const STAMP_TEXT = {
   en: {
     documentId: 'Document ID',
     verifyAt: 'Verify at',
-    page: 'Page',
+    /** "{page}" and "{pages}" are replaced; the total counts every page of the sealed file. */
+    pageOf: 'page {page} of {pages}',
     developmentLabel: 'DEVELOPMENT CERTIFICATE: test seal, not for real documents',
     certificateTitle: 'Certificate of completion',
     document: 'Document',
@@ -28,11 +31,36 @@ export const STAMP_TEXT = {
     roles: { signer: 'Signer', approver: 'Approver', viewer: 'Viewer', cc: 'Copy' } as Record<string, string>,
     partyKinds: { company: 'Company', client: 'Client' } as Record<string, string>,
     methods: { typed: 'Typed name', drawn: 'Drawn signature', uploaded: 'Uploaded image', stamp: 'Company stamp', approved: 'Approval' } as Record<string, string>,
+    eventNames: {
+      created: 'created',
+      recipients_set: 'recipients set',
+      sent: 'sent',
+      delivered: 'delivered',
+      delivery_failed: 'delivery failed',
+      opened: 'opened',
+      code_sent: 'code sent',
+      code_verified: 'code confirmed',
+      code_failed: 'wrong code entered',
+      code_locked: 'code attempts used up',
+      field_filled: 'field filled in',
+      signed: 'signed',
+      approved: 'approved',
+      declined: 'declined',
+      reminded: 'reminder sent',
+      email_changed: 'e-mail address changed',
+      resent: 'invitation sent again',
+      expired: 'expired',
+      voided: 'voided',
+      completed: 'completed',
+      sealed: 'sealed',
+      final_sent: 'final copy sent',
+    } satisfies Record<AuditEventType, string>,
+    actors: { system: 'b24-sign', user: 'Bitrix24 user', robot: 'Bitrix24 robot' },
   },
   it: {
     documentId: 'ID documento',
     verifyAt: 'Verifica su',
-    page: 'Pagina',
+    pageOf: 'pagina {page} di {pages}',
     developmentLabel: 'CERTIFICATO DI SVILUPPO: sigillo di prova, non per documenti reali',
     certificateTitle: 'Certificato di completamento',
     document: 'Documento',
@@ -55,12 +83,37 @@ export const STAMP_TEXT = {
     roles: { signer: 'Firmatario', approver: 'Approvatore', viewer: 'Osservatore', cc: 'Copia' } as Record<string, string>,
     partyKinds: { company: 'Azienda', client: 'Cliente' } as Record<string, string>,
     methods: { typed: 'Nome digitato', drawn: 'Firma disegnata', uploaded: 'Immagine caricata', stamp: 'Timbro aziendale', approved: 'Approvazione' } as Record<string, string>,
+    eventNames: {
+      created: 'creato',
+      recipients_set: 'destinatari indicati',
+      sent: 'inviato',
+      delivered: 'recapitato',
+      delivery_failed: 'recapito non riuscito',
+      opened: 'aperto',
+      code_sent: 'codice inviato',
+      code_verified: 'codice confermato',
+      code_failed: 'codice errato',
+      code_locked: 'tentativi del codice esauriti',
+      field_filled: 'campo compilato',
+      signed: 'firmato',
+      approved: 'approvato',
+      declined: 'rifiutato',
+      reminded: 'promemoria inviato',
+      email_changed: 'indirizzo e-mail modificato',
+      resent: 'invito inviato di nuovo',
+      expired: 'scaduto',
+      voided: 'annullato',
+      completed: 'completato',
+      sealed: 'sigillato',
+      final_sent: 'copia finale inviata',
+    } satisfies Record<AuditEventType, string>,
+    actors: { system: 'b24-sign', user: 'utente Bitrix24', robot: 'robot Bitrix24' },
   },
   ru: {
     documentId: 'ID документа',
     verifyAt: 'Проверка',
-    page: 'Стр.',
-    developmentLabel: 'ТЕСТОВЫЙ СЕРТИФИКАТ (development certificate): не для реальных документов',
+    pageOf: 'стр. {page} из {pages}',
+    developmentLabel: 'ТЕСТОВЫЙ СЕРТИФИКАТ: пробная печать, не для реальных документов',
     certificateTitle: 'Сертификат завершения',
     document: 'Документ',
     verify: 'Проверка',
@@ -73,7 +126,7 @@ export const STAMP_TEXT = {
     signedAt: 'Подписано',
     ip: 'IP-адрес',
     userAgent: 'Устройство',
-    email: 'E-mail',
+    email: 'Эл. почта',
     originalSha256: 'SHA-256 исходного документа',
     auditHead: 'Вершина цепочки аудита',
     sealNote:
@@ -82,8 +135,51 @@ export const STAMP_TEXT = {
     roles: { signer: 'Подписант', approver: 'Согласующий', viewer: 'Наблюдатель', cc: 'Копия' } as Record<string, string>,
     partyKinds: { company: 'Компания', client: 'Клиент' } as Record<string, string>,
     methods: { typed: 'Введённое имя', drawn: 'Нарисованная подпись', uploaded: 'Загруженное изображение', stamp: 'Печать компании', approved: 'Согласование' } as Record<string, string>,
+    eventNames: {
+      created: 'создан',
+      recipients_set: 'назначены получатели',
+      sent: 'отправлен',
+      delivered: 'доставлен',
+      delivery_failed: 'не доставлен',
+      opened: 'открыт',
+      code_sent: 'код отправлен',
+      code_verified: 'код подтверждён',
+      code_failed: 'введён неверный код',
+      code_locked: 'попытки ввода кода исчерпаны',
+      field_filled: 'поле заполнено',
+      signed: 'подписан',
+      approved: 'согласован',
+      declined: 'отклонён',
+      reminded: 'отправлено напоминание',
+      email_changed: 'изменён адрес эл. почты',
+      resent: 'приглашение отправлено повторно',
+      expired: 'срок истёк',
+      voided: 'аннулирован',
+      completed: 'завершён',
+      sealed: 'заверен печатью',
+      final_sent: 'итоговая копия отправлена',
+    } satisfies Record<AuditEventType, string>,
+    actors: { system: 'b24-sign', user: 'пользователь Битрикс24', robot: 'робот Битрикс24' },
   },
 } as const;
+
+/** "page 2 of 5" in the document's language. */
+export function pageOf(lang: StampLang, page: number, pages: number): string {
+  return STAMP_TEXT[lang].pageOf.replace('{page}', String(page)).replace('{pages}', String(pages));
+}
+
+/**
+ * An audit actor in words: a recipient is named by the caller; `user:7` is a portal user, `robot:…` an
+ * automation rule, `system` the app itself. Ids stay, they are what the audit trail can be searched by.
+ */
+export function actorLabel(lang: StampLang, actor: string): string {
+  const a = STAMP_TEXT[lang].actors;
+  if (actor === 'system') return a.system;
+  const user = /^user:(\S+)$/.exec(actor);
+  if (user) return `${a.user} ${user[1]}`;
+  if (actor.startsWith('robot:')) return `${a.robot} ${actor.slice('robot:'.length).replace(/\(user:([^)]+)\)/, `(${a.user} $1)`)}`;
+  return actor;
+}
 
 export function stampLang(lang: string | undefined): StampLang {
   const l = (lang ?? 'en').slice(0, 2).toLowerCase();

@@ -20,7 +20,10 @@ export function wrap(s: string, font: PDFFont, size: number, width: number): str
   const out: string[] = [];
   let cur = '';
   const fits = (x: string) => font.widthOfTextAtSize(x, size) <= width;
-  for (const word of s.split(/\s+/).filter(Boolean)) {
+  const words = s.split(/\s+/).filter(Boolean);
+  // Most lines fit as they are: one measurement instead of one per word (fontkit lays out every call).
+  if (fits(words.join(' '))) return [words.join(' ')];
+  for (const word of words) {
     const next = cur ? `${cur} ${word}` : word;
     if (fits(next)) {
       cur = next;

@@ -10,6 +10,7 @@ import type { FieldDef } from '../documents/fields.js';
 import { renderDocument } from '../documents/render.js';
 import { sealPdf } from '../documents/seal/sealer.js';
 import { stampAndAppendCertificate, type CompletionEvent, type CompletionParty } from '../documents/stamp.js';
+import { actorLabel, stampLang } from '../documents/stamp-i18n.js';
 import { recordSealedDocument, retentionUntil } from '../documents/verify/sealed-documents.js';
 import { defineJob, JobPermanentFailure } from '../jobs/queue.js';
 import { deliver } from '../notify/deliver.js';
@@ -39,14 +40,8 @@ const initialsOf = (name: string) =>
     .map((w) => w[0]!.toUpperCase())
     .join('');
 
-const AUDIT_LABEL: Partial<Record<string, string>> = {
-  sent: 'sent',
-  opened: 'opened',
-  code_verified: 'code confirmed',
-  signed: 'signed',
-  approved: 'approved',
-  completed: 'completed',
-};
+/** Audit events the certificate lists; their names are printed in the document's language (stamp-i18n.ts). */
+const CERTIFICATE_EVENTS: ReadonlySet<string> = new Set(['sent', 'opened', 'code_verified', 'signed', 'approved', 'completed']);
 
 /** Draws an image inside a box, keeping its aspect ratio, centred. */
 function drawImageIn(doc: PDFDocument, img: PDFImage, pageIndex: number, box: { x: number; y: number; w: number; h: number }) {
@@ -106,8 +101,8 @@ export async function buildFinalDocument(services: Services, env: Envelope, rs: 
       email: r.email,
     }));
   const events: CompletionEvent[] = audit
-    .filter((e) => AUDIT_LABEL[e.type])
-    .map((e) => ({ at: e.at, type: AUDIT_LABEL[e.type]!, actor: nameOf(e.recipientId) ?? (e.actor === 'system' ? 'b24-sign' : e.actor), ip: e.ip ?? undefined }));
+    .filter((e) => CERTIFICATE_EVENTS.has(e.type))
+    .map((e) => ({ at: e.at, type: e.type, actor: nameOf(e.recipientId) ?? actorLabel(stampLang(env.lang), e.actor), ip: e.ip ?? undefined }));
   await stampAndAppendCertificate(doc, {
     publicId: env.publicId,
     verifyUrl: `${services.config.publicUrl}/v/${env.publicId}`,
@@ -118,6 +113,8 @@ export async function buildFinalDocument(services: Services, env: Envelope, rs: 
     originalSha256: env.sourceSha256 ?? '',
     auditHead,
     development: services.sealer.development,
+    // The QR code must not land on a signature or initials box, nor on any other field.
+    keepClear: rendered.placements,
   });
   return { doc, incremental: source.incremental };
 }

@@ -274,12 +274,16 @@ export class Flow {
     }
   }
 
-  /** Page numbers and initials boxes on every page, once the page count is known. */
+  /**
+   * Page numbers and initials boxes on every page, once the page count is known. `{pages}` counts
+   * this layout's pages only: sealing adds stamp and certificate pages, so the starters print
+   * `{page}` alone and the stamp stripe states the sealed total.
+   */
   footer(footer: Layout['footer']) {
     const { regular } = this.fonts;
     const total = this.pages.length;
     this.pages.forEach((page, i) => {
-      const text = substitute(footer?.text ?? '{page} / {pages}', this.opts.resolve).replace('{page}', String(i + 1)).replace('{pages}', String(total));
+      const text = substitute(footer?.text ?? '{page}', this.opts.resolve).replace('{page}', String(i + 1)).replace('{pages}', String(total));
       const t = ellipsize(regular, text, SMALL, this.width * 0.6);
       page.drawText(t, { x: MARGIN.left, y: MARGIN.bottom - 40, size: SMALL, font: regular, color: MUTED });
       const keys = footer?.initials ?? [];

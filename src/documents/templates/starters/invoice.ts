@@ -23,7 +23,7 @@ const T = {
   due: { en: 'Please pay by {{due_date}} quoting invoice No. {{invoice_number}}.', it: 'Si prega di pagare entro il {{due_date}} indicando la fattura N. {{invoice_number}}.', ru: 'Оплатить до {{due_date}} с указанием номера счёта № {{invoice_number}}.' },
   notes: { en: 'Notes: {{notes}}', it: 'Note: {{notes}}', ru: 'Примечания: {{notes}}' },
   sign: { en: 'For the supplier', it: 'Per il fornitore', ru: 'От поставщика' },
-  footer: { en: 'Invoice No. {{invoice_number}} · page {page} of {pages}', it: 'Fattura N. {{invoice_number}} · pagina {page} di {pages}', ru: 'Счёт № {{invoice_number}} · стр. {page} из {pages}' },
+  footer: { en: 'Invoice No. {{invoice_number}} · page {page}', it: 'Fattura N. {{invoice_number}} · pagina {page}', ru: 'Счёт № {{invoice_number}} · стр. {page}' },
 } satisfies Record<string, L>;
 
 export function invoice(lang: Lang): Layout {

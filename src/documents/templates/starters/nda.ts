@@ -40,7 +40,7 @@ const T = {
   seller: { en: 'Party 1', it: 'Parte 1', ru: 'Сторона 1' },
   buyer: { en: 'Party 2', it: 'Parte 2', ru: 'Сторона 2' },
   law: { en: 'England and Wales', it: 'Italia', ru: 'Российской Федерации' },
-  footer: { en: 'Non-disclosure agreement · page {page} of {pages}', it: 'Accordo di riservatezza · pagina {page} di {pages}', ru: 'Соглашение о неразглашении · стр. {page} из {pages}' },
+  footer: { en: 'Non-disclosure agreement · page {page}', it: 'Accordo di riservatezza · pagina {page}', ru: 'Соглашение о неразглашении · стр. {page}' },
 } satisfies Record<string, L>;
 
 export function nda(lang: Lang): Layout {

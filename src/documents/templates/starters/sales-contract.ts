@@ -46,7 +46,7 @@ const T = {
   h7: { en: '7. Details of the Parties', it: '7. Dati delle Parti', ru: '7. Реквизиты Сторон' },
   seller: { en: 'Seller', it: 'Venditore', ru: 'Продавец' },
   buyer: { en: 'Buyer', it: 'Acquirente', ru: 'Покупатель' },
-  footer: { en: 'Sales contract No. {{contract_number}} · page {page} of {pages}', it: 'Contratto N. {{contract_number}} · pagina {page} di {pages}', ru: 'Договор № {{contract_number}} · стр. {page} из {pages}' },
+  footer: { en: 'Sales contract No. {{contract_number}} · page {page}', it: 'Contratto N. {{contract_number}} · pagina {page}', ru: 'Договор № {{contract_number}} · стр. {page}' },
 } satisfies Record<string, L>;
 
 export function salesContract(lang: Lang): Layout {
