@@ -186,6 +186,26 @@ describe('updates after the seal', () => {
     expect(r.notes.join(' ')).toMatch(/only gained validation data \(only validation data \(DSS\)\)/);
   });
 
+  it('a large file with a DSS of 2000 certificates is judged in linear time', async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage().drawText('Big', { x: 50, y: 700 });
+    await doc.attach(new Uint8Array(8 * 1024 * 1024).map((_, i) => (i * 7919) & 0xff), 'noise.bin', { mimeType: 'application/octet-stream' });
+    const { bytes: big } = await sealPdf(doc, sealer);
+    const catalogMatch = /(\d+) 0 obj\s*<<\s*\/Type \/Catalog([\s\S]*?)>>\s*endobj/.exec(Buffer.from(big).toString('latin1'))!;
+    const objects: Record<number, string> = { [Number(catalogMatch[1])]: `<<\n/Type /Catalog${catalogMatch[2]}/DSS 9000 0 R\n>>` };
+    const refs: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      objects[9001 + i] = certStream();
+      refs.push(`${9001 + i} 0 R`);
+    }
+    objects[9000] = `<< /Certs [${refs.join(' ')}] >>`;
+    const withDss = appendUpdate(big, objects);
+    const t = performance.now();
+    const r = await verifyPdf(withDss, opts());
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(r.verdict).toBe('sealed_unchanged');
+  });
+
   it('a DSS update that also changes anything else is a modification', async () => {
     const openAction = appendUpdate(sealed, { 2: catalog('/DSS 30 0 R\n/OpenAction 33 0 R\n'), 30: '<< /Certs [31 0 R] >>', 31: certStream(), 33: '<< /S /JavaScript /JS (app.alert(1)) >>' });
     expect((await verifyPdf(openAction, opts())).verdict).toBe('modified_after_sealing');

@@ -30,6 +30,7 @@ export type UpdateCheck = { validationOnly: true; adds: string[] } | { validatio
 export function updatesAfter(b: Buffer, from: number): UpdateCheck {
   const objs = readObjects(b, from, b.length);
   if (typeof objs === 'string') return { validationOnly: false, why: objs };
+  const earlier = headersBefore(b, from, new Set(objs.map((o) => `${o.num} ${o.gen}`)));
   // Every version the update defines (a DSS may be re-issued in a later update of the same tail).
   const byNum = new Map<number, Obj[]>();
   for (const o of objs) byNum.set(o.num, [...(byNum.get(o.num) ?? []), o]);
@@ -63,13 +64,13 @@ export function updatesAfter(b: Buffer, from: number): UpdateCheck {
     if (seen.has(o)) continue;
     const d = isDict(o.body) ? o.body : undefined;
     if (d?.['/Type'] === '/XRef') continue;
-    const why = reissueProblem(b, from, o, allowed);
+    const why = reissueProblem(b, earlier, from, o, allowed);
     if (why) return { validationOnly: false, why: `object ${o.num}: ${why}` };
   }
   return { validationOnly: true, adds: [...adds] };
 
   function isReissue(o: Obj): boolean {
-    return previousVersion(b, from, o) !== undefined;
+    return earlier.has(`${o.num} ${o.gen}`);
   }
 }
 
@@ -87,8 +88,9 @@ function isDocTimeStamp(d: Dict, byNum: Map<number, Obj[]>): boolean {
 }
 
 /** Why a re-issued object is more than validation bookkeeping (undefined when it is only that). */
-function reissueProblem(b: Buffer, from: number, o: Obj, allowed: Set<number>): string | undefined {
-  const prev = previousVersion(b, from, o);
+function reissueProblem(b: Buffer, earlier: Map<string, number>, from: number, o: Obj, allowed: Set<number>): string | undefined {
+  const at = earlier.get(`${o.num} ${o.gen}`);
+  const prev = at === undefined ? undefined : previousVersion(b, at, from);
   if (prev === undefined) return 'a new object that is not validation data';
   if (prev === null) return 'its earlier version cannot be compared (compressed or unreadable)';
   const now = o.body;
@@ -136,14 +138,31 @@ function refsIn(v: Value | undefined, out: number[] = []): number[] {
   return out;
 }
 
-/** The object's last definition before `from`: its parsed body, null if unreadable, undefined if none. */
-function previousVersion(b: Buffer, from: number, o: Obj): Value | null | undefined {
-  const header = `${o.num} ${o.gen} obj`;
-  let at = b.lastIndexOf(header, from - 1, 'latin1');
-  while (at > 0 && b[at - 1]! >= 0x30 && b[at - 1]! <= 0x39) at = b.lastIndexOf(header, at - 1, 'latin1');
-  if (at < 0) return undefined;
+/**
+ * Where each wanted object ("num gen") was last defined before `from`: one forward pass over the
+ * earlier bytes, so the cost stays linear however many objects an update re-issues.
+ */
+function headersBefore(b: Buffer, from: number, wanted: Set<string>): Map<string, number> {
+  const found = new Map<string, number>();
+  const re = /(?:^|[\s>])(\d{1,10}) (\d{1,5}) obj\b/g;
+  const CHUNK = 1 << 20;
+  for (let lo = 0; lo < from; lo += CHUNK) {
+    const text = b.toString('latin1', lo, Math.min(from, lo + CHUNK + 32));
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const at = lo + m.index + m[0].length - `${m[1]} ${m[2]} obj`.length;
+      if (at >= lo + CHUNK) break; // the overlap belongs to the next chunk
+      const key = `${Number(m[1])} ${Number(m[2])}`;
+      if (wanted.has(key)) found.set(key, at);
+    }
+  }
+  return found;
+}
+
+/** The object defined at `at` (before `from`): its parsed body, or null if unreadable. */
+function previousVersion(b: Buffer, at: number, from: number): Value | null {
   const objs = readObjects(b, at, Math.min(from, at + (1 << 20)), 1);
-  return typeof objs === 'string' || !objs[0] ? null : objs[0].body;
+  return typeof objs === 'string' || !objs[0] ? null : (objs[0].body ?? null);
 }
 
 /** `N G obj … endobj` objects in b[from, to); a string says why the bytes are not readable. */

@@ -191,10 +191,6 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
       s.subFilter,
     );
     if (cms.unsupported) report.unsupported = cms.unsupported;
-    if (report.bytesAfter > 0 && !s.anomaly) {
-      const u = updatesAfter(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes.length - report.bytesAfter);
-      report.laterUpdates = u.validationOnly ? { validationOnly: true, detail: `only validation data (${u.adds.join(', ') || 'nothing'})` } : { validationOnly: false, detail: u.why };
-    }
     report.digestAlgorithm = cms.digestAlgorithm ?? null;
     report.signer = cms.signer ?? null;
     report.timestamp = cms.timestamp ?? null;
@@ -221,8 +217,28 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
       if (tsSigner) report.timestamp.trusted = (await chainTrusted(tsSigner, tsCerts, roots, new Date(report.timestamp.time ?? now))).trusted;
     }
   }
+  inspectLaterUpdates(bytes, reports);
   const sha256 = fileSha256 ?? createHash('sha256').update(bytes).digest('hex');
   return { isPdf: true, sha256, size: bytes.length, encrypted: scan.encrypted, truncated: scan.truncated, signatures: reports };
+}
+
+/**
+ * What the updates after each signature add (updates.ts). Each look is linear in the file, so only
+ * the signatures the verdict depends on — the last one and ours — plus a few more for the notes.
+ */
+const MAX_UPDATE_LOOKS = 4;
+function inspectLaterUpdates(bytes: Uint8Array, reports: SignatureReport[]): void {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const open = reports.filter((r) => r.bytesAfter > 0 && !r.coverageAnomaly && (r.intact || r.unsupported)).sort((a, b) => a.bytesAfter - b.bytesAfter);
+  const lastSignature = open.find((r) => r.kind === 'signature');
+  const needed = new Set(open.filter((r) => r === lastSignature || r.ours));
+  let looks = 0;
+  for (const r of open) {
+    if (!needed.has(r) && looks >= MAX_UPDATE_LOOKS) continue;
+    looks++;
+    const u = updatesAfter(buf, bytes.length - r.bytesAfter);
+    r.laterUpdates = u.validationOnly ? { validationOnly: true, detail: `only validation data (${u.adds.join(', ') || 'nothing'})` } : { validationOnly: false, detail: u.why };
+  }
 }
 
 function decide(reports: SignatureReport[], record: SealedDocumentSummary | null, truncated: boolean, encrypted: boolean): { verdict: Verdict; notes: string[] } {
