@@ -170,6 +170,31 @@ function appendUpdate(pdf: Uint8Array, objects: Record<number, string>): Uint8Ar
   return new Uint8Array(Buffer.concat([base, Buffer.from(text, 'latin1')]));
 }
 
+describe('third-party revisions', () => {
+  const fixture = (name: string) => new Uint8Array(readFileSync(join('test/fixtures/pdfs', name)));
+
+  it('Ed25519 (RFC 8419, SHA-512) verifies, and a changed byte breaks it', async () => {
+    const ed = fixture('pyhanko--extensions-direct.pdf');
+    const ok = await verifyPdf(ed, opts());
+    expect(ok.signatures[1]).toMatchObject({ intact: true, digestAlgorithm: 'SHA-512' });
+    const bad = new Uint8Array(ed);
+    bad[100] = bad[100] === 0x20 ? 0x0a : 0x20;
+    const r = await verifyPdf(bad, opts());
+    expect(r.verdict).toBe('signature_broken');
+    expect(r.signatures[1]!.intact).toBe(false);
+  });
+
+  it('a signature followed by a DSS and a document timestamp is not "modified"; earlier signatures are named', async () => {
+    const lta = await verifyPdf(fixture('pyhanko--pades-lta-dss-indirect-arrs-test.pdf'), opts());
+    expect(lta.verdict).toBe('valid_other_signer');
+    expect(lta.signatures[0]!.laterUpdates).toEqual({ validationOnly: true, detail: 'only validation data (DSS, document timestamp)' });
+    expect(lta.signatures[1]).toMatchObject({ kind: 'document-timestamp', intact: true });
+    const twice = await verifyPdf(fixture('pyhanko--minimal-signed-twice-both-created.pdf'), opts());
+    expect(twice.verdict).toBe('valid_other_signer');
+    expect(twice.notes.join(' ')).toMatch(/Signature 1 does not cover the final file \(\d+ bytes follow it: /);
+  });
+});
+
 describe('updates after the seal', () => {
   const catalog = (extra: string) => `<<\n/Type /Catalog\n/Pages 1 0 R\n/AcroForm 12 0 R\n${extra}>>`;
   const certStream = () => {
