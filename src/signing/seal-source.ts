@@ -1,6 +1,7 @@
 import type { PDFDocument } from 'pdf-lib';
 import type { Envelope } from '../db/schema/envelopes.js';
-import { openIncremental, readLastXref, type IncrementalBase } from '../documents/seal/incremental.js';
+import { openIncremental, type IncrementalBase } from '../documents/seal/incremental.js';
+import { xrefChainIsSound } from '../documents/seal/lazy-pdf.js';
 import { and, eq } from 'drizzle-orm';
 import { templates } from '../db/schema/templates.js';
 import { starterLayout } from '../documents/templates/starters/index.js';
@@ -28,16 +29,12 @@ export async function openFinalSource(db: DbOrTx, env: Envelope): Promise<{ pdf:
 }
 
 /**
- * Opens an existing file for incremental editing, or undefined when its trailer cannot be trusted
- * for an update (e.g. a startxref that points nowhere, which pdf-lib's own scan tolerates): such a
- * file keeps the one-save path rather than failing.
+ * Opens an existing file for incremental editing, or undefined when its cross-reference chain is
+ * broken (pdf-lib's own scan tolerates that; an update pointing back at it should not): such a file
+ * keeps the one-save path rather than failing.
  */
 export async function openExisting(bytes: Uint8Array): Promise<{ pdf: PDFDocument; incremental: IncrementalBase } | undefined> {
-  try {
-    readLastXref(bytes);
-  } catch {
-    return undefined;
-  }
+  if (!xrefChainIsSound(bytes)) return undefined;
   const { doc, base } = await openIncremental(bytes);
   return { pdf: doc, incremental: base };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openIncremental, readLastXref, saveIncremental } from '../../src/documents/seal/incremental.js';
+import { xrefChainIsSound } from '../../src/documents/seal/lazy-pdf.js';
 import { loadSealIdentity } from '../../src/documents/certificates/load.js';
 import { createSealer, sealPdf, sealWithoutFullParse, type Sealer } from '../../src/documents/seal/sealer.js';
 import { stampAndAppendCertificate } from '../../src/documents/stamp.js';
@@ -218,5 +219,24 @@ describe('stamps and the certificate page on an uploaded original', () => {
     expect(written.length).toBeGreaterThan(1);
     expect(written.length).toBeLessThan(8);
     expect(doc.getPageCount()).toBeGreaterThan(5);
+  });
+});
+
+describe('files the incremental path cannot append to', () => {
+  it('a broken xref table (pdf-lib recovers the file by scanning): not appended to, sealed by the one-save path', async () => {
+    const original = fixture('qpdf--bad-xref.pdf');
+    expect(xrefChainIsSound(original)).toBe(false);
+    expect(xrefChainIsSound(fixture('pdflib--with_update_sections.pdf'))).toBe(true);
+    expect(await sealWithoutFullParse(original, p12Sealer)).toBeUndefined();
+    const { bytes } = await sealPdf(original, p12Sealer);
+    expect(isPrefix(original, bytes)).toBe(false);
+    const p = file('bad-xref.pdf', bytes);
+    expect(pdfsig(p)).toContain('Signature Validation: Signature is Valid.');
+    expect((await ownVerify(bytes, p12Sealer)).verdict).toBe('sealed_unchanged');
+  });
+
+  it('an encrypted file is refused on either path', async () => {
+    await expect(sealPdf(fixture('qpdf--V4-aes.pdf'), p12Sealer)).rejects.toMatchObject({ code: 'PDF_ENCRYPTED' });
+    await expect(sealPdf(fixture('qpdf--V4-aes.pdf'), devSealer)).rejects.toMatchObject({ code: 'PDF_ENCRYPTED' });
   });
 });

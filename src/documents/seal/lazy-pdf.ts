@@ -9,7 +9,26 @@ import { fingerprint, readLastXref, type Fingerprint, type IncrementalBase } fro
  * hashing it. Anything this reader does not handle (hybrid /XRefStm files, unusual filters, broken
  * offsets) throws `LazyPdfUnsupported`; the caller then takes the full pdf-lib load instead.
  */
-export class LazyPdfUnsupported extends Error {}
+export class LazyPdfUnsupported extends Error {
+  /** True when the file itself is sound and only this reader lacks the feature (hybrid xref, a filter). */
+  constructor(message: string, readonly featureOnly = false) {
+    super(message);
+  }
+}
+
+/**
+ * Whether the file's cross-reference chain can be appended to: every section from the last
+ * `startxref` back through /Prev reads cleanly. pdf-lib recovers files whose xref is broken by
+ * scanning; an update pointing back at a broken table would lean on every reader doing the same.
+ */
+export function xrefChainIsSound(bytes: Uint8Array): boolean {
+  try {
+    openLazy(bytes);
+    return true;
+  } catch (e) {
+    return e instanceof LazyPdfUnsupported && e.featureOnly;
+  }
+}
 
 /** null: a free entry in a newer section, which hides older entries of that number. */
 type Entry = { offset: number } | { stream: number; index: number } | null;
@@ -37,8 +56,8 @@ export function openLazy(bytes: Uint8Array): LazyPdf {
     seen.add(at);
     const dict: PDFDict = last.xrefStream || !/^\s*xref/.test(latin1(bytes.subarray(at, at + 16))) ? readXrefStream(bytes, at, context, entries) : readXrefTable(bytes, at, context, entries);
     trailer ??= dict;
-    if (dict.get(PDFName.of('XRefStm'))) throw new LazyPdfUnsupported('hybrid-reference file');
-    if (dict.get(PDFName.of('Encrypt'))) throw new LazyPdfUnsupported('encrypted');
+    if (dict.get(PDFName.of('XRefStm'))) throw new LazyPdfUnsupported('hybrid-reference file', true);
+    if (dict.get(PDFName.of('Encrypt'))) throw new LazyPdfUnsupported('encrypted', true);
     const prev: PDFObject | undefined = dict.get(PDFName.of('Prev'));
     at = prev instanceof PDFNumber ? prev.asNumber() : undefined;
   }
@@ -153,7 +172,7 @@ function decodeStream(stream: PDFRawStream): Uint8Array {
   const filter = stream.dict.get(PDFName.of('Filter'));
   const name = filter instanceof PDFArray ? (filter.size() === 1 ? filter.get(0) : undefined) : filter;
   if (name === undefined && filter === undefined) return stream.contents;
-  if (name !== PDFName.of('FlateDecode')) throw new LazyPdfUnsupported('unsupported stream filter');
+  if (name !== PDFName.of('FlateDecode')) throw new LazyPdfUnsupported('unsupported stream filter', true);
   // Bounded: these are xref and object streams of untrusted files (a bomb throws, and the caller falls back).
   const inflated = new Uint8Array(inflateSync(stream.contents, { maxOutputLength: 64 * 1024 * 1024 }));
   let parms = stream.dict.get(PDFName.of('DecodeParms'));
@@ -161,7 +180,7 @@ function decodeStream(stream: PDFRawStream): Uint8Array {
   if (!(parms instanceof PDFDict)) return inflated;
   const predictor = (parms.get(PDFName.of('Predictor')) as PDFNumber | undefined)?.asNumber() ?? 1;
   if (predictor === 1) return inflated;
-  if (predictor < 10) throw new LazyPdfUnsupported('TIFF predictor');
+  if (predictor < 10) throw new LazyPdfUnsupported('TIFF predictor', true);
   const columns = (parms.get(PDFName.of('Columns')) as PDFNumber | undefined)?.asNumber() ?? 1;
   return unPng(inflated, columns);
 }

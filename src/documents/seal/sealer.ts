@@ -26,7 +26,7 @@ import { parseCertificate } from './der.js';
 import { webCryptoSealKey, type SealKey } from './key.js';
 import { useBulkStreamCopy } from './bulk-streams.js';
 import { addSealPlaceholder, addSealPlaceholderTo, type PlaceholderOptions } from './placeholder.js';
-import { openLazy } from './lazy-pdf.js';
+import { openLazy, xrefChainIsSound } from './lazy-pdf.js';
 import { byteRangeFor, locatePlaceholder, writeByteRange, writeContents } from './splice.js';
 import { requestTimestampToken } from './tsa.js';
 import { appendUpdate, openIncremental, saveIncremental, type IncrementalBase } from './incremental.js';
@@ -194,8 +194,14 @@ export async function sealSavedPdf(pdf: Uint8Array, sealer: Sealer, opts: { plac
   return { bytes: pdf, sha256 };
 }
 
-async function loadForSealing(bytes: Uint8Array): Promise<{ doc: PDFDocument; base: IncrementalBase }> {
+/**
+ * Bytes are opened for an incremental update. A file whose cross-reference chain is broken (pdf-lib's own
+ * scan still recovers it) cannot be appended to safely: it is loaded for the one-save path instead,
+ * where a signature it carries is refused (PDF_ALREADY_SIGNED) rather than silently broken.
+ */
+async function loadForSealing(bytes: Uint8Array): Promise<{ doc: PDFDocument; base?: IncrementalBase }> {
   try {
+    if (!xrefChainIsSound(bytes)) return { doc: await PDFDocument.load(bytes, { updateMetadata: false }) };
     return await openIncremental(bytes);
   } catch (e) {
     if (e instanceof Error && /encrypted/i.test(e.message)) {
