@@ -68,6 +68,8 @@ const ORIGINALS = [
   ['generated--fancy_fields-linearized-objstm.pdf', 'linearized, object streams, a form', true],
   ['pdflib--with_update_sections.pdf', 'three prior incremental updates', false],
   ['pdflib--us_constitution.pdf', 'many pages', false],
+  ['pdflib--fancy_fields.pdf', 'ten prior updates with xref streams, a form', true],
+  ['pdflib--Simple_PDF_2.0_file.pdf', 'PDF 2.0', false],
 ] as const;
 
 describe.each(ORIGINALS.flatMap(([n, w, x]) => (['p12', 'dev'] as const).map((k) => [n, w, x, k] as const)))('sealing %s (%s) from its bytes', (name, _what, xrefStream, kind) => {
