@@ -163,7 +163,8 @@ export function appendUpdate(context: PDFContext, root: PDFRef, base: Incrementa
     tail = enc.encode(`${lines.join('\n')}\ntrailer\n<< /Size ${maxNum + 1} ${trailerEntries.join(' ')} >>\nstartxref\n${xrefAt}\n%%EOF\n`);
   }
 
-  const out = new Uint8Array(xrefAt + tail.length);
+  // Not zero-filled: every byte is written below (the original, the update), saving a pass over big files.
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(xrefAt + tail.length).buffer, 0, xrefAt + tail.length);
   out.set(original, 0);
   if (lead) out[original.length] = 0x0a;
   objects.forEach(([, obj], i) => {
@@ -172,6 +173,8 @@ export function appendUpdate(context: PDFContext, root: PDFRef, base: Incrementa
     at += heads[i]!.length;
     at += obj.copyBytesInto(out, at);
     out.set(END, at);
+    // The buffer is not zeroed: an object that wrote other than it announced would leave stale memory.
+    if (at + END.length !== (offsets[i + 1] ?? xrefAt)) throw new Error('An object wrote a different size than it announced');
   });
   out.set(tail, xrefAt);
   return out;
