@@ -133,7 +133,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       await sleep(2000);
     }
     // Then until no job is due any more and the portal has heard nothing new for a few seconds.
-    const due = async () => (await ours.unsafe(`select kind, status, count(*)::int as n from jobs where status in ('queued', 'running') and run_at < now() group by kind, status`)) as unknown as { kind: string; status: string; n: number }[];
+    // Due within five minutes: retries back off for seconds to minutes; reminders and expiries wait for days.
+    const due = async () => (await ours.unsafe(`select kind, status, count(*)::int as n from jobs where status in ('queued', 'running') and run_at < now() + interval '5 minutes' group by kind, status`)) as unknown as { kind: string; status: string; n: number }[];
     for (let last = -1, still = 0; still < 3 && Date.now() < settleEnd; ) {
       const calls = (await emu.control<unknown[]>(`/calls?memberId=${m}`)).length;
       still = calls === last && (await due()).length === 0 ? still + 1 : 0;
@@ -142,10 +143,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
     }
     const left = await due();
     if (left.length) log(`jobs still due at the end: ${left.map((j) => `${j.kind} ${j.status} × ${j.n}`).join(', ')}`);
+    const summary = (await ours.unsafe(`select kind, status, count(*)::int as n, max(attempts)::int as attempts from jobs group by kind, status order by kind, status`)) as unknown as { kind: string; status: string; n: number; attempts: number }[];
+    log(`our queue at the end: ${summary.map((j) => `${j.kind} ${j.status} × ${j.n} (attempts ≤ ${j.attempts})`).join(', ')}`);
+    const dead = (await ours.unsafe(`select kind, left(coalesce(last_error, ''), 200) as error, count(*)::int as n from jobs where status = 'dead' group by 1, 2 order by 3 desc limit 5`)) as unknown as { kind: string; error: string; n: number }[];
+    for (const d of dead) log(`  dead: ${d.kind} × ${d.n}: ${d.error}`);
 
     // ---- the figures, from the emulator's own records
     const timeline = await emu.control<TimelineEntry[]>(`/portals/${m}/timeline`);
-    const sends = await emu.control<{ eventToken: string; accepted: boolean }[]>(`/portals/${m}/event-sends`);
+    const sends = await emu.control<{ eventToken: string; accepted: boolean; returnValues: Record<string, unknown>; logMessage?: string }[]>(`/portals/${m}/event-sends`);
+    const outcomes = new Map<string, { n: number; sample: string }>();
+    for (const x of sends.filter((y) => y.accepted)) {
+      const k = String(x.returnValues.status);
+      outcomes.set(k, { n: (outcomes.get(k)?.n ?? 0) + 1, sample: outcomes.get(k)?.sample ?? String(x.logMessage ?? '').slice(0, 160) });
+    }
+    log(`accepted replies by status: ${[...outcomes].map(([k, v]) => `${k} × ${v.n} ("${v.sample}")`).join(', ')}`);
     const notes = await emu.control<{ toUserId: string; params: Record<string, unknown> }[]>(`/portals/${m}/notifications`);
     const dealSet = new Set(runs.map((r) => r.dealId));
     const perDeal = (kind: TimelineEntry['kind'], match: (e: TimelineEntry) => boolean = () => true) => {
