@@ -41,7 +41,8 @@ const cmsOf = (pdf: Uint8Array) => scanPdf(pdf).signatures.at(-1)!.contents!;
 
 /** Puts `der` into the last signature's /Contents gap (zero-padded); the signed ranges are untouched. */
 function spliceCms(pdf: Uint8Array, der: Uint8Array): Uint8Array {
-  const [, b, c] = range(pdf);
+  const [a, len, c] = range(pdf);
+  const b = a + len;
   const hex = Buffer.from(der).toString('hex').toUpperCase();
   if (hex.length > c - b - 2) throw new Error('CMS larger than the placeholder');
   const out = new Uint8Array(pdf);
@@ -169,6 +170,21 @@ function appendUpdate(pdf: Uint8Array, objects: Record<number, string>): Uint8Ar
   text += `trailer\n<<\n/Size ${newSize}\n/Root 2 0 R\n/Info 3 0 R\n/Prev ${prev}\n>>\nstartxref\n${xrefAt}\n%%EOF\n`;
   return new Uint8Array(Buffer.concat([base, Buffer.from(text, 'latin1')]));
 }
+
+describe('coverage anomalies are their own verdict', () => {
+  it('a ByteRange not starting at 0, honestly signed over what it declares, is a coverage anomaly, not intact and not broken', async () => {
+    const [, b, c, d] = range(sealed);
+    const out = new Uint8Array(sealed);
+    const buf = Buffer.from(out.buffer);
+    const at = buf.lastIndexOf('/ByteRange [');
+    const width = buf.indexOf(']', at) + 1 - at;
+    buf.write(`/ByteRange [5 ${b - 5} ${c} ${d}]`.padEnd(width, ' '), at, 'latin1');
+    const cms = opensslSign(Buffer.concat([out.subarray(5, b), out.subarray(c, c + d)]), []);
+    const r = await verifyPdf(spliceCms(out, cms), opts());
+    expect(r.verdict).toBe('coverage_anomaly');
+    expect(r.signatures[0]).toMatchObject({ intact: true, coverageAnomaly: 'the ByteRange does not start at the beginning of the file' });
+  });
+});
 
 describe('third-party revisions', () => {
   const fixture = (name: string) => new Uint8Array(readFileSync(join('test/fixtures/pdfs', name)));
