@@ -11,6 +11,7 @@ import type { AppEnv } from '../types.js';
 import { complete, decline, fieldsOf, maskEmail, markOpened, requestCode, resolveSigner, verifyCode, type RequestMeta, type SignerContext } from '../signing/flow.js';
 import { fmt, pageTexts, type PageKey } from '../signing/page-texts.js';
 import { verifyFinalToken } from '../signing/tokens.js';
+import { stampNeed } from '../signing/stamp-rule.js';
 
 const LANGS: EnvelopeLang[] = ['en', 'it', 'ru'];
 const LANG_NAMES: Record<EnvelopeLang, string> = { en: 'English', it: 'Italiano', ru: 'Русский' };
@@ -105,6 +106,8 @@ async function pageModel(services: Services, ctx: SignerContext, lang: EnvelopeL
     title: env.title,
     recipient: { name: r.name, role: r.role, party: r.party, emailMasked: maskEmail(r.email), verified: r.status === 'verified' },
     fields: mine.map((f) => ({ key: f.key, type: f.type, label: f.label ?? f.key, page: f.page, box: f.box, required: f.required, value: filled.find((v) => v.fieldKey === f.key)?.value ?? f.defaultValue ?? '' })),
+    /** The same rule the server applies when the stamp arrives (src/signing/stamp-rule.ts). */
+    stamp: stampNeed(r.role, mine),
     texts: pageTexts(lang),
   };
 }
@@ -129,7 +132,6 @@ function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeo
   const t = props.model.texts;
   const isSigner = props.model.recipient.role === 'signer';
   const dataFields = props.model.fields.filter((f) => !['signature', 'initials', 'stamp'].includes(f.type));
-  const needsStamp = props.model.fields.some((f) => f.type === 'stamp');
   return (
     <Shell lang={props.lang} title={props.model.title}>
       <style dangerouslySetInnerHTML={{ __html: `@font-face{font-family:"Caveat";src:url(${props.assets.caveat}) format("truetype");font-display:swap}` }} />
@@ -222,10 +224,13 @@ function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeo
               <label for="sig-file">{t['sig.uploadLabel']}</label>
               <input type="file" id="sig-file" accept="image/png,image/jpeg" />
             </div>
-            {needsStamp || props.model.recipient.party === 'company' ? (
+            {props.model.stamp !== 'none' ? (
               <div>
                 <label for="stamp-file">{t['stamp.label']}</label>
-                <input type="file" id="stamp-file" accept="image/png,image/jpeg" />
+                <input type="file" id="stamp-file" accept="image/png,image/jpeg" aria-required={props.model.stamp === 'required' ? 'true' : undefined} />
+                <button type="button" id="stamp-remove" hidden>
+                  {t['stamp.remove']}
+                </button>
               </div>
             ) : null}
           </div>

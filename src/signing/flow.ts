@@ -10,6 +10,7 @@ import { fieldOwner } from './envelopes.js';
 import { advance, findEnvelope, isDone, isTheirTurn, listRecipients, lockEnvelope, moveEnvelope, moveRecipient, revokeAllLinks } from './internal.js';
 import { notifyEnded, sendInvitations } from './invitations.js';
 import { failuresSoFar, generateOtp, hashOtp, lockAfter, OTP, otpMatches } from './otp.js';
+import { stampNeed } from './stamp-rule.js';
 import { checkImageDimensions } from './image-size.js';
 import { isEnvelopeFinal } from './states.js';
 import { issueActionToken, verifyActionToken, verifySignerToken, type SignerClaims } from './tokens.js';
@@ -281,11 +282,11 @@ export async function complete(services: Services, token: string, input: SignInp
         if (!sig.image) throw new AppError('VALIDATION_FAILED', 'Draw or upload your signature.', { field: 'signature' });
         Object.assign(patch, { signatureMethod: sig.method, signatureImage: sig.image, signatureText: null });
       }
-      const needsStamp = mine.some((f) => f.type === 'stamp' && f.required);
+      const stampAsked = stampNeed(r.role, mine);
       if (input.stamp) {
-        if (r.party !== 'company') throw new AppError('VALIDATION_FAILED', 'Only a company party adds a stamp.', { field: 'stamp' });
+        if (stampAsked === 'none') throw new AppError('VALIDATION_FAILED', 'This document has no place for your stamp.', { field: 'stamp', reason: 'no_stamp_field' });
         patch.stampImage = input.stamp;
-      } else if (needsStamp) throw new AppError('VALIDATION_FAILED', 'Upload your company stamp.', { field: 'stamp' });
+      } else if (stampAsked === 'required') throw new AppError('VALIDATION_FAILED', 'Upload your company stamp.', { field: 'stamp' });
     }
 
     // Data fields: submitted value, else what was filled before, else the pre-filled default.

@@ -351,6 +351,16 @@ function init() {
   });
   $('stamp-file')?.addEventListener('change', async () => {
     stamp = await readFile($('stamp-file') as HTMLInputElement);
+    $('stamp-remove')!.hidden = !stamp;
+    refresh();
+  });
+  // A chosen stamp can be taken back: clear the file control too, so the same file can be picked again.
+  $('stamp-remove')?.addEventListener('click', () => {
+    const input = $('stamp-file') as HTMLInputElement;
+    input.value = '';
+    stamp = null;
+    $('stamp-remove')!.hidden = true;
+    input.focus();
     refresh();
   });
   $('terms')?.addEventListener('change', refresh);
