@@ -4,7 +4,7 @@ import { enqueueJob } from '../jobs/queue.js';
 import type { Services } from '../services.js';
 import { appendAudit, SYSTEM } from '../signing/audit.js';
 import { lockEnvelope } from '../signing/internal.js';
-import { notifyDeliverJob } from './jobs.js';
+import { notifyDeliverJob, scrubbedText } from './jobs.js';
 import { sealText } from './sealed.js';
 import { renderIm, renderMail, type MailVars } from './texts.js';
 
@@ -38,9 +38,12 @@ export async function deliver(services: Services, p: DeliverParams): Promise<Mes
   let queued = 0;
   await services.db.transaction(async (tx) => {
     const add = async (m: Pick<typeof messages.$inferInsert, 'channel' | 'to' | 'subject' | 'body' | 'html'>, transport: boolean, sealed?: string) => {
+      // Recorded is final too. Outside production the sandbox mailbox and tests read it; in production
+      // nobody does, so it is stored like a delivered row: without a live link or code.
+      const text = !transport && services.config.NODE_ENV === 'production' ? scrubbedText({ template: p.template, subject: m.subject, body: m.body, html: m.html ?? null }) : {};
       const [row] = await tx
         .insert(messages)
-        .values({ id: services.ids.newId('msg'), portalId: p.portalId, envelopeId: p.envelopeId, recipientId: p.recipientId, template: p.template, ...m, status: transport ? 'queued' : 'recorded', createdAt: services.clock.now() })
+        .values({ id: services.ids.newId('msg'), portalId: p.portalId, envelopeId: p.envelopeId, recipientId: p.recipientId, template: p.template, ...m, ...text, status: transport ? 'queued' : 'recorded', createdAt: services.clock.now() })
         .onConflictDoNothing()
         .returning();
       if (!row) return;

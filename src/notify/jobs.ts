@@ -6,6 +6,7 @@ import { defineJob, type Job } from '../jobs/queue.js';
 import type { Services } from '../services.js';
 import { appendAudit, SYSTEM } from '../signing/audit.js';
 import { lockEnvelope } from '../signing/internal.js';
+import { scrubMessageText } from '../lib/redact.js';
 import { isTransientCode } from '../timeline/flush.js';
 import { openText } from './sealed.js';
 
@@ -49,6 +50,15 @@ export function classifyBitrix24Error(e: unknown): DeliveryError {
 
 const messengerTag = (m: Message) => `b24sign|${m.id}`;
 
+/**
+ * Once a message is sent or has failed for good, its row is a record, not a mail to send: the link
+ * token and the code go (a resend renders a fresh message from the recipient's current link), so a
+ * database dump or backup holds no live way into a document.
+ */
+export function scrubbedText(m: Pick<Message, 'template' | 'subject' | 'body' | 'html'>): Pick<Message, 'subject' | 'body' | 'html'> {
+  return { subject: scrubMessageText(m.template, m.subject), body: scrubMessageText(m.template, m.body), html: m.html === null ? null : scrubMessageText(m.template, m.html) };
+}
+
 async function send(services: Services, m: Message, sealed?: string): Promise<{ providerId: string | null }> {
   if (m.channel === 'email') {
     if (!services.mailer) throw new DeliveryError('no SMTP transport is configured', true);
@@ -90,10 +100,11 @@ export async function runDelivery(services: Services, job: Pick<Job, 'attempts' 
   const [m] = await db.select().from(messages).where(and(eq(messages.portalId, p.portalId), eq(messages.id, p.messageId)));
   // Sent, failed for good, or only recorded: nothing to do (a rerun after the outcome was written).
   if (!m || m.status !== 'queued') return;
+  // The outcome and the scrubbed text are written by one statement: no settled row keeps a live link.
   const settle = (set: Partial<typeof messages.$inferInsert>) => db.update(messages).set(set).where(and(eq(messages.portalId, m.portalId), eq(messages.id, m.id), eq(messages.status, 'queued')));
   try {
     const r = await send(services, m, p.sealed);
-    await settle({ status: 'sent', providerId: r.providerId, error: null, sentAt: clock.now() });
+    await settle({ status: 'sent', providerId: r.providerId, error: null, sentAt: clock.now(), ...scrubbedText(m) });
     await audit(services, m, 'delivered');
   } catch (e) {
     const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e).slice(0, 400), false);
@@ -101,7 +112,7 @@ export async function runDelivery(services: Services, job: Pick<Job, 'attempts' 
     if (err.permanent || last) {
       const reason = last && !err.permanent ? `gave up after ${job.attempts} attempts: ${err.message}` : err.message;
       logger.warn({ messageId: m.id, channel: m.channel, reason }, 'message not delivered');
-      await settle({ status: 'failed', error: reason });
+      await settle({ status: 'failed', error: reason, ...scrubbedText(m) });
       await audit(services, m, 'delivery_failed', reason);
       return;
     }

@@ -82,7 +82,8 @@ export async function robotWorld(opts: { env?: Record<string, string>; emulator?
     const [m] = await services.db
       .select()
       .from(messages)
-      .where(and(eq(messages.recipientId, recipientId), eq(messages.template, 'invitation')))
+      // The e-mail copy: it is only recorded here (no SMTP), while the messenger copy is sent and scrubbed.
+      .where(and(eq(messages.recipientId, recipientId), eq(messages.template, 'invitation'), eq(messages.channel, 'email')))
       .orderBy(asc(messages.createdAt));
     if (!m) throw new Error(`no invitation for ${recipientId}`);
     const token = tokenFromBody(m.body)!;

@@ -66,7 +66,8 @@ export async function lastMessage(services: Services, recipientId: string, templ
     .from(messages)
     .where(and(eq(messages.recipientId, recipientId), eq(messages.template, template as never)))
     .orderBy(asc(messages.createdAt));
-  return rows.at(-1);
+  // The e-mail copy when there is one: a messenger copy sent through Bitrix24 is scrubbed of its link.
+  return rows.filter((r) => r.channel === 'email').at(-1) ?? rows.at(-1);
 }
 
 export const tokenFromBody = (body: string) => /\/s\/([A-Za-z0-9._-]+)/.exec(body)?.[1];
