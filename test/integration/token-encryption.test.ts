@@ -15,6 +15,7 @@ import { systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createTokenKeyring, TokenKeyError, type TokenKeyring } from '../../src/lib/token-keyring.js';
 import { sealStoredTokens } from '../../src/portals/seal-tokens.js';
+import { upsertInstalledPortal } from '../../src/portals/store.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 import { storeEmulatedPortal } from '../helpers/emulated-portal.js';
 import { keysOf, readPortalTokens, TEST_TOKEN_KEYS, testKeyring } from '../helpers/portal-tokens.js';
@@ -87,6 +88,24 @@ describe('what the table holds', () => {
     const refreshed = await check();
     expect(refreshed.refreshToken).not.toBe(installed.refreshToken);
     expect(emu.state.tokens.get(refreshed.accessToken!)?.kind).toBe('access');
+  });
+});
+
+describe('first installs racing', () => {
+  it('two installs of one new portal at once leave one row whose tokens open under its id', async () => {
+    const memberId = 'race-member-0001';
+    const install = (n: number) =>
+      upsertInstalledPortal(services.db, services.config.tokenKeyring, services.ids, {
+        memberId, domain: 'race.bitrix24.test', clientEndpoint: 'https://race.bitrix24.test/rest/', serverEndpoint: 'https://oauth.bitrix24.test/rest/',
+        applicationToken: `race-app-${n}`, tokens: { accessToken: `race-access-${n}`, refreshToken: `race-refresh-${n}`, expiresAt: null }, now: new Date(),
+      });
+    const [a, b] = await Promise.all([install(1), install(2)]);
+    expect(a.id).toBe(b.id);
+    const t = await readPortalTokens(services.db, { portalId: a.id });
+    const n = t.accessToken!.slice(-1);
+    expect(t).toMatchObject({ accessToken: `race-access-${n}`, refreshToken: `race-refresh-${n}` });
+    expect(await t.appTokenIs(`race-app-${n}`)).toBe(true);
+    await services.db.delete(portals).where(eq(portals.id, a.id));
   });
 });
 
