@@ -1,6 +1,7 @@
 import { requestDocgenPdf } from '../../src/documents/docgen.js';
 import { getPdfBytes } from '../../src/documents/templates/repo.js';
 import { AppError } from '../../src/http/errors.js';
+import type { Bitrix24Client } from '../../src/bitrix24/types.js';
 import type { Services } from '../../src/services.js';
 import type { DocgenDocument } from './proposal.js';
 
@@ -22,8 +23,7 @@ function toDocument(d: Row): DocgenDocument {
 }
 
 /** The item's generated documents, newest first (the placement passes only the item, never a document). */
-export async function readDocgenDocuments(services: Pick<Services, 'bitrix24'>, p: { portalId: string; entityTypeId: number; entityId: number }): Promise<DocgenDocument[]> {
-  const client = services.bitrix24.forPortal(p.portalId);
+export async function readDocgenDocuments(client: Bitrix24Client, p: { entityTypeId: number; entityId: number }): Promise<DocgenDocument[]> {
   const res = await client.call<{ documents?: Row[] }>('crm.documentgenerator.document.list', {
     filter: { entityTypeId: p.entityTypeId, entityId: p.entityId },
     order: { id: 'DESC' },
@@ -40,10 +40,11 @@ export type DocgenPdf = { ready: false; retryAfterSeconds: number } | { ready: t
  * is first checked against Bitrix24's own record: it must belong to the item the card is open on.
  */
 export async function fetchDocgenPdf(
-  services: Pick<Services, 'bitrix24' | 'db' | 'ids' | 'clock'>,
+  services: Pick<Services, 'db' | 'ids' | 'clock'>,
+  /** The reader's client (the user's own token): Bitrix24 shows the document only to those who may see it. */
+  client: Bitrix24Client,
   p: { portalId: string; entityTypeId: number; entityId: number; documentId: number; userId?: number },
 ): Promise<DocgenPdf> {
-  const client = services.bitrix24.forPortal(p.portalId);
   const res = await client.call<{ document?: Row }>('crm.documentgenerator.document.get', { id: p.documentId });
   const d = res?.document;
   if (!d || Number(d.entityTypeId) !== p.entityTypeId || Number(d.entityId) !== p.entityId) throw new AppError('NOT_FOUND', 'This document does not belong to this CRM item.');

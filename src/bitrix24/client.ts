@@ -3,11 +3,12 @@ import type { Database } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { isErrorBody, isReadMethod, isRevokedTokenCode, isTokenError, normalizeErrorCode } from './classify.js';
-import { assertSafeEndpoint, DEFAULT_OAUTH_HOSTS, methodUrl, restEndpointFromLocation, safeForLog } from './endpoints.js';
+import { assertSafeEndpoint, DEFAULT_OAUTH_HOSTS, methodUrl, restEndpointFromLocation, safeForLog, tokenUrlFor } from './endpoints.js';
 import { endpointFromOAuthServer, sameEndpoint } from './endpoint-move.js';
-import { refreshPortalTokens, statusError } from './oauth.js';
+import { refreshPortalTokens, requestTokenRefresh, statusError } from './oauth.js';
 import { loadPortalCredentials, markPortalNeedsReauth, updatePortalEndpoint, type PortalCredentials } from './portal-store.js';
 import { buildQuery } from './query-string.js';
+import { loadFrameTokens, refreshFrameTokens, type FrameOwner } from './user-tokens.js';
 import { acquireUnit, DbClockOffset, markBucketFull, pauseMethod, type RateLimitSettings } from './rate-limit.js';
 import { Bitrix24Error, type BatchCommand, type BatchResult, type Bitrix24Client, type Bitrix24ClientFactory } from './types.js';
 
@@ -141,6 +142,42 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
     }
   }
 
+  /** One user refresh in flight per frame session in this process (refresh tokens are single-use). */
+  const userInflight = new Map<string, Promise<PortalCredentials>>();
+
+  /** The portal's row with the user's pair in place of the portal's; a session not stored is a 401. */
+  async function userCredentials(user: FrameOwner, method: string): Promise<PortalCredentials> {
+    const [row, tokens] = await Promise.all([credentials(user.portalId, method), loadFrameTokens(db, deps.config.tokenKeyring, user)]);
+    if (!tokens) throw new Bitrix24Error('USER_SESSION_GONE', 'no user token is stored for this session', method, 401);
+    return { ...row, ...tokens };
+  }
+
+  function refreshUser(user: FrameOwner, seenVersion: number, method: string): Promise<PortalCredentials> {
+    const key = `${user.portalId}\u0000${user.sessionId}`;
+    let running = userInflight.get(key);
+    if (!running) {
+      running = (async () => {
+        const row = await credentials(user.portalId, method);
+        if (!clientId || !clientSecret) throw new Bitrix24Error('OAUTH_NOT_CONFIGURED', 'BITRIX24_CLIENT_ID/BITRIX24_CLIENT_SECRET are not set', method);
+        if (!row.serverEndpoint) throw new Bitrix24Error('USER_TOKEN_EXPIRED', 'the portal has no OAuth server stored', method, 401);
+        let tokenUrl: URL;
+        try {
+          tokenUrl = tokenUrlFor(row.serverEndpoint, { allowInsecure, oauthHosts: opts.oauthHosts, production: deps.config.NODE_ENV === 'production' });
+        } catch (e) {
+          throw new Bitrix24Error('INSECURE_ENDPOINT', (e as Error).message, method);
+        }
+        const tokens = await refreshFrameTokens(
+          { db, keyring: deps.config.tokenKeyring, now: () => clock.now(), request: (refreshToken) => requestTokenRefresh(deps.fetch, tokenUrl, { clientId, clientSecret, refreshToken, timeoutMs: opts.oauthTimeoutMs }) },
+          { ...user, seenVersion, method },
+        );
+        logger.info({ portalId: user.portalId, userId: user.userId, tokenVersion: tokens.tokenVersion }, 'bitrix24 user token current');
+        return { ...row, ...tokens };
+      })().finally(() => userInflight.delete(key));
+      userInflight.set(key, running);
+    }
+    return running;
+  }
+
   /**
    * Queued callers leave this process at least 1/rate apart, never before `earliest`
    * (performance.now() time): after a stalled event loop or a refresh their timers fire together,
@@ -164,13 +201,13 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
    * `install.client_endpoint` (src/bitrix24/endpoint-move.ts); an expired token is refreshed once.
    * Returns the credentials to go on with (refreshed or not).
    */
-  async function confirmMove(portalId: string, start: PortalCredentials, next: URL, method: string): Promise<PortalCredentials> {
+  async function confirmMove(portalId: string, start: PortalCredentials, next: URL, method: string, renew = (seen: number) => refresh(portalId, seen, method)): Promise<PortalCredentials> {
     let creds = start;
     const trust = { allowInsecure, oauthHosts: opts.oauthHosts, production: deps.config.NODE_ENV === 'production' };
     for (let attempt = 0; ; attempt++) {
       const answer = await endpointFromOAuthServer(deps.fetch, { serverEndpoint: creds.serverEndpoint, accessToken: creds.accessToken ?? '', memberId: creds.memberId, trust, timeoutMs: opts.oauthTimeoutMs });
       if (answer.kind === 'token' && attempt === 0) {
-        creds = await refresh(portalId, creds.tokenVersion, method);
+        creds = await renew(creds.tokenVersion);
         continue;
       }
       if (answer.kind === 'ok' && sameEndpoint(answer.clientEndpoint, next.href)) return creds;
@@ -189,11 +226,14 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
    * bucket before every request, refresh on 401, backoff on 503, a pause on 429, a 302 followed to
    * the renamed portal, and repeats after network errors or 5xx for reads only.
    */
-  async function execute(portalId: string, method: string, params: Record<string, unknown>, read: boolean): Promise<Envelope> {
-    let creds = await credentials(portalId, method);
+  async function execute(portalId: string, method: string, params: Record<string, unknown>, read: boolean, user?: FrameOwner): Promise<Envelope> {
+    // As a user (a frame session): the portal's row for where and whether to call, the user's own
+    // pair for the token, so Bitrix24 applies that user's rights. The portal's caches stay untouched.
+    const renew = (seen: number) => (user ? refreshUser(user, seen, method) : refresh(portalId, seen, method));
+    let creds = user ? await userCredentials(user, method) : await credentials(portalId, method);
     if (creds.status !== 'installed') throw statusError(creds.status, method);
     // The stored expiry has passed: one refresh now saves a request that would only come back 401.
-    if (creds.expiresAt && creds.expiresAt.getTime() <= nowMs()) creds = await refresh(portalId, creds.tokenVersion, method);
+    if (creds.expiresAt && creds.expiresAt.getTime() <= nowMs()) creds = await renew(creds.tokenVersion);
 
     let authRetries = 0;
     let invalidTokens = 0;
@@ -204,6 +244,7 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
 
     /** True (and `creds` replaced) when this process knows or is fetching a newer token than ours. */
     const awaitNewerToken = async (): Promise<boolean> => {
+      if (user) return false;
       const running = inflight.get(portalId);
       if (running && running.version === creds.tokenVersion) creds = await refresh(portalId, creds.tokenVersion, method);
       const hit = cache.get(portalId);
@@ -276,11 +317,11 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
         }
         if (nextUrl.href === endpoint.href) throw new Bitrix24Error(`HTTP_${res.status}`, 'portal redirects to itself', method, res.status);
         // Neither the token nor the stored endpoint moves until the OAuth server names the new address.
-        creds = await confirmMove(portalId, creds, nextUrl, method);
+        creds = await confirmMove(portalId, creds, nextUrl, method, renew);
         logger.info({ portalId, from: safeForLog(endpoint.href), to: safeForLog(nextUrl.href) }, 'bitrix24 portal moved; storing the new endpoint');
         await updatePortalEndpoint(db, { portalId, clientEndpoint: nextUrl.href, domain: nextUrl.host, now: clock.now() });
         creds = { ...creds, clientEndpoint: nextUrl.href, domain: nextUrl.host };
-        remember(creds);
+        if (!user) remember(creds);
         continue;
       }
 
@@ -304,14 +345,18 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
       const description = isErrorBody(body) && typeof body.error_description === 'string' ? body.error_description : '';
 
       if (isTokenError(res.status, code)) {
-        if (isRevokedTokenCode(code) && invalidTokens++ >= 1) {
+        if (user && isRevokedTokenCode(code) && invalidTokens++ >= 1) {
+          // The user's token is refused after a refresh: their session ends; the portal is fine.
+          throw new Bitrix24Error('USER_TOKEN_EXPIRED', `the user's access token was refused after a refresh (${code})`, method, 401);
+        }
+        if (!user && isRevokedTokenCode(code) && invalidTokens++ >= 1) {
           // Refreshed once and the new token is refused too: the app was removed or its access revoked.
           await markPortalNeedsReauth(db, { portalId, reason: `${code} after refresh: ${description}`, now: clock.now(), tokenVersion: creds.tokenVersion });
           cache.delete(portalId);
           throw new Bitrix24Error('PORTAL_NEEDS_REAUTH', `access token refused after a refresh (${code})`, method, 401);
         }
         if (authRetries++ >= 2) throw new Bitrix24Error(code, description, method, 401, { retryable: false });
-        creds = await refresh(portalId, creds.tokenVersion, method);
+        creds = await renew(creds.tokenVersion);
         seenVersion = creds.tokenVersion;
         continue;
       }
@@ -348,9 +393,9 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
     }
   }
 
-  function forPortal(portalId: string): Bitrix24Client {
+  function forPortal(portalId: string, user?: FrameOwner): Bitrix24Client {
     const callRaw = async <T>(method: string, params: Record<string, unknown> = {}) => {
-      const env = await execute(portalId, method, params, isReadMethod(method));
+      const env = await execute(portalId, method, params, isReadMethod(method), user);
       return {
         result: env.result as T,
         ...(typeof env.total === 'number' || typeof env.total === 'string' ? { total: Number(env.total) } : {}),
@@ -374,7 +419,7 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
         }
         let env: Envelope;
         try {
-          env = await execute(portalId, 'batch', { halt: o.halt ? 1 : 0, cmd }, read);
+          env = await execute(portalId, 'batch', { halt: o.halt ? 1 : 0, cmd }, read, user);
         } catch (e) {
           // Parameters too long for one batch: Bitrix24 refuses the whole request (b24restdocs
           // _includes/system-errors.md, no size documented). Sending the same batch again would be
@@ -452,7 +497,11 @@ export function createBitrix24(deps: Bitrix24Deps): Bitrix24ClientFactory {
     };
   }
 
-  return { forPortal };
+  return {
+    forPortal: (portalId) => forPortal(portalId),
+    // Same machinery as the portal's client (bucket, retries, batch), the user's token and rights.
+    asUser: (owner) => forPortal(owner.portalId, owner),
+  };
 }
 
 /** PHP answers a list (`[]`) where we expect a keyed object, e.g. an empty result_error or numeric keys. */

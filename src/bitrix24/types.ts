@@ -29,7 +29,13 @@ export interface Bitrix24Client {
 }
 
 export interface Bitrix24ClientFactory {
+  /** The app's own token (the installing admin's): background jobs, registration, robots, timeline. */
   forPortal(portalId: string): Bitrix24Client;
+  /**
+   * The token of the user behind a frame session (src/bitrix24/user-tokens.ts): Bitrix24 answers
+   * with that user's CRM rights. Every read made for a person at the keyboard goes through this.
+   */
+  asUser(owner: { sessionId: string; portalId: string; userId: number }): Bitrix24Client;
 }
 
 export class Bitrix24Error extends Error {

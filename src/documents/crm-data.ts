@@ -1,5 +1,5 @@
 import type { Lang } from '../i18n/index.js';
-import type { BatchCommand, BatchResult, Bitrix24Client } from '../bitrix24/types.js';
+import { Bitrix24Error, type BatchCommand, type BatchResult, type Bitrix24Client } from '../bitrix24/types.js';
 import { toMoney, type FieldDef, type FieldValue, type FieldValues } from './fields.js';
 
 /**
@@ -83,6 +83,27 @@ export function crmBatchCommands(ref: CrmRef): Record<string, BatchCommand> {
   cmd.myCompanyRequisiteBanks = ['crm.requisite.bankdetail.list', { filter: { ENTITY_ID: '$result[myCompanyRequisites][0][ID]' }, order: { SORT: 'ASC', ID: 'ASC' } }];
   cmd.responsible = ['user.get', { ID: itemRef(ref, 'ASSIGNED_BY_ID') }];
   return cmd;
+}
+
+/**
+ * Bitrix24 refused the item itself to this reader: outside their CRM rights (crm.deal.get & co.
+ * "Access denied", crm.item.get ACCESS_DENIED — b24restdocs api-reference/crm/deals/crm-deal-get.md,
+ * api-reference/crm/universal/crm-item-get.md) or gone ("Not found"). Either way it is a 404 for them.
+ */
+export function itemUnreadable(data: Pick<CrmData, 'errors'>): boolean {
+  return /^(ACCESS_DENIED|NOT_FOUND)\b/.test(data.errors.item ?? '');
+}
+
+/** One read of the item alone with the reader's client: false when Bitrix24 refuses it to them. */
+export async function canReadItem(client: Bitrix24Client, ref: CrmRef): Promise<boolean> {
+  const [method, params] = crmBatchCommands(ref).item!;
+  try {
+    await client.call(method, params);
+    return true;
+  } catch (e) {
+    if (e instanceof Bitrix24Error && (e.code === 'ACCESS_DENIED' || e.code === 'NOT_FOUND')) return false;
+    throw e;
+  }
 }
 
 /** Reads all CRM data of one item with exactly one client.batch call (≤ 50 commands, so one chunk). */

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { crmBatchCommands, mapCrmBatch, type CrmRecord } from '../documents/crm-data.js';
+import { canReadItem, crmBatchCommands, itemUnreadable, mapCrmBatch, type CrmRecord } from '../documents/crm-data.js';
+import { crmClientFor } from '../http/crm-client.js';
 import { Bitrix24Error, type BatchCommand } from '../bitrix24/types.js';
 import { AppError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
@@ -54,6 +55,20 @@ function item(c: Context<SessionEnv>) {
   return { entityTypeId: p.data.et, entityId: p.data.id };
 }
 
+const unreadableItem = () => new AppError('NOT_FOUND', 'No such CRM item, or you may not see it in Bitrix24.');
+
+/**
+ * The item in the path, once Bitrix24 has shown it to this user: what the card serves about an item
+ * (our envelopes, its documents) is only for people whose CRM rights let them read it. A session
+ * without its own token is an administrator's (crm-client.ts), who reads everything.
+ */
+async function readableItem(c: Context<SessionEnv>) {
+  const ref = item(c);
+  const { services, session } = c.var;
+  if (session.sid && !(await canReadItem(crmClientFor(services, session), ref))) throw unreadableItem();
+  return ref;
+}
+
 /** Further contacts of a deal shown as candidates (the primary one comes with the CRM read). */
 const EXTRA_CONTACTS = 4;
 
@@ -73,11 +88,11 @@ export const apiCardRoutes = new Hono<SessionEnv>()
   .use('/api/card/*', requireSession)
   .get('/api/card/items/:et/:id', async (c) => {
     const { services, session } = c.var;
-    return c.json(await loadCardState(services, { portalId: session.portalId, ...item(c) }));
+    return c.json(await loadCardState(services, { portalId: session.portalId, ...(await readableItem(c)) }));
   })
   .get('/api/card/items/:et/:id/list', async (c) => {
     const { services, session } = c.var;
-    const list = await listItemEnvelopes(services.db, services.config.publicUrl, { portalId: session.portalId, ...item(c) });
+    const list = await listItemEnvelopes(services.db, services.config.publicUrl, { portalId: session.portalId, ...(await readableItem(c)) });
     c.header('Cache-Control', 'no-store');
     return c.html(renderEnvelopeListFragment(session.lang, list));
   })
@@ -98,7 +113,7 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     const { services, session } = c.var;
     const ref = item(c);
     const body = await jsonBody(c, ZProposalBody);
-    const client = services.bitrix24.forPortal(session.portalId);
+    const client = crmClientFor(services, session);
     const template = body.templateId ? await loadTemplateFields(services, { portalId: session.portalId, templateId: body.templateId }) : null;
     if (body.templateId && !template) throw new AppError('NOT_FOUND', 'No such template on this portal.');
     const slots: RecipientSlot[] = (body.slots as RecipientSlot[] | undefined) ?? DEFAULT_SLOTS;
@@ -110,6 +125,7 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     if (userIds.length) cmds.xusers = ['user.get', { FILTER: { ID: userIds } }];
     const res = await client.batch(cmds, { halt: false });
     const data = mapCrmBatch(ref, res);
+    if (itemUnreadable(data)) throw unreadableItem();
     // An unresolved reference may come back as some other record: keep only the contacts the deal lists.
     const listed = new Set(data.contactIds.slice(1).map(String));
     const extraContacts = Array.from({ length: EXTRA_CONTACTS }, (_, i) => res.result[`xc${i + 1}`])
@@ -137,20 +153,22 @@ export const apiCardRoutes = new Hono<SessionEnv>()
   })
   .get('/api/card/items/:et/:id/documents', async (c) => {
     const { services, session } = c.var;
-    return c.json({ documents: await readDocgenDocuments(services, { portalId: session.portalId, ...item(c) }) });
+    const ref = await readableItem(c);
+    return c.json({ documents: await readDocgenDocuments(crmClientFor(services, session), ref) });
   })
   .post('/api/card/items/:et/:id/documents/:docId/pdf', async (c) => {
     const { services, session } = c.var;
     const docId = Number(c.req.param('docId'));
     if (!Number.isInteger(docId) || docId <= 0) throw new AppError('BAD_REQUEST', 'Not a document id.');
-    const r = await fetchDocgenPdf(services, { portalId: session.portalId, ...item(c), documentId: docId, userId: session.userId });
+    const ref = await readableItem(c);
+    const r = await fetchDocgenPdf(services, crmClientFor(services, session), { portalId: session.portalId, ...ref, documentId: docId, userId: session.userId });
     if (!r.ready) return c.json({ ready: false, retryAfterSeconds: r.retryAfterSeconds }, 202);
     return c.body(r.pdf as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Cache-Control': 'no-store', 'X-Upload-Id': r.uploadId });
   })
   .get('/api/card/users', async (c) => {
     const { services, session } = c.var;
     const q = (c.req.query('q') ?? '').trim().slice(0, 100);
-    const client = services.bitrix24.forPortal(session.portalId);
+    const client = crmClientFor(services, session);
     // One page (50) of active employees is enough for a picker; a search narrows it down. The search
     // text goes in FILTER.FIND and FIND takes no other filter field beside it (b24restdocs
     // api-reference/user/user-search.md), so inactive users are dropped here rather than by ACTIVE.
@@ -160,11 +178,11 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     return c.json({ users: (Array.isArray(rows) ? rows : []).filter(isActive).map(toUser).filter((u) => u.id > 0) });
   })
   // Bitrix24's own pickers (selectUser, selectCRM in the page) answer an id and a display name; the
-  // e-mail a recipient needs is read here, with the portal's tokens, for that one record.
+  // e-mail a recipient needs is read here, with the user's own token, for that one record.
   .get('/api/card/users/:userId{[0-9]+}', async (c) => {
     const { services, session } = c.var;
     const id = Number(c.req.param('userId'));
-    const rows = await services.bitrix24.forPortal(session.portalId).call<CrmRecord[]>('user.get', { FILTER: { ID: id } });
+    const rows = await crmClientFor(services, session).call<CrmRecord[]>('user.get', { FILTER: { ID: id } });
     const u = (Array.isArray(rows) ? rows : []).find((r) => Number(r.ID) === id);
     if (!u) throw new AppError('NOT_FOUND', 'No such employee on this portal.');
     return c.json({ user: toUser(u) });
@@ -173,12 +191,13 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     const { services, session } = c.var;
     const contact = c.req.param('kind') === 'contact';
     const missing = () => new AppError('NOT_FOUND', `No such ${contact ? 'contact' : 'company'} on this portal.`);
-    // The legacy crm.*.get answers a record deleted since it was picked with 400 "Not found" (no code).
-    const r = await services.bitrix24
-      .forPortal(session.portalId)
+    // The legacy crm.*.get answers a record deleted since it was picked with 400 "Not found", and one
+    // outside the user's CRM rights with 400 "Access denied" (no code, b24restdocs
+    // api-reference/crm/contacts/crm-contact-get.md): both are "no such record" for this user.
+    const r = await crmClientFor(services, session)
       .call<CrmRecord | null>(contact ? 'crm.contact.get' : 'crm.company.get', { id: Number(c.req.param('id')) })
       .catch((e: unknown) => {
-        throw e instanceof Bitrix24Error && e.httpStatus === 400 && /not found/i.test(e.description) ? missing() : e;
+        throw e instanceof Bitrix24Error && e.httpStatus === 400 && (e.code === 'NOT_FOUND' || e.code === 'ACCESS_DENIED') ? missing() : e;
       });
     if (!r || typeof r !== 'object' || !r.ID) throw missing();
     return c.json({ person: contact ? contactPerson(r) : companyPerson(r) });

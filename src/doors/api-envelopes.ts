@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { envelopes, type Envelope } from '../db/schema/envelopes.js';
 import type { Recipient } from '../db/schema/recipients.js';
+import { crmClientFor } from '../http/crm-client.js';
 import { AppError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
@@ -114,7 +115,7 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
     let env: Envelope;
     if (b.templateId) {
       if (!b.crm) throw new AppError('VALIDATION_FAILED', 'crm: a template needs the CRM item to fill it from.');
-      env = await createEnvelopeFromTemplate(services, { portalId: session.portalId, userId: session.userId, templateId: b.templateId, crm: b.crm, title: b.title, lang: b.lang ?? session.lang, values: b.values, recipients: b.recipients, timers: b.timers, who });
+      env = await createEnvelopeFromTemplate(services, { portalId: session.portalId, userId: session.userId, templateId: b.templateId, crm: b.crm, title: b.title, lang: b.lang ?? session.lang, values: b.values, recipients: b.recipients, timers: b.timers, who, crmClient: crmClientFor(services, session) });
     } else {
       const pdf = new Uint8Array(Buffer.from(b.pdfBase64!, 'base64'));
       if (pdf.length > services.config.UPLOAD_MAX_BYTES) throw new AppError('PDF_TOO_LARGE', 'The PDF is too large.');

@@ -18,6 +18,7 @@ import {
 } from '../documents/templates/repo.js';
 import { listStarters, starterLayout } from '../documents/templates/starters/index.js';
 import { inspectUpload, uploadLimitsFrom } from '../documents/upload.js';
+import { crmClientFor } from '../http/crm-client.js';
 import { AppError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
@@ -177,6 +178,7 @@ templateRoutes.post('/api/templates/:id/preview', async (c) => {
     lang: body.lang,
     pdfFileId: body.pdfFileId,
     placeholders: true,
+    ...(body.crm ? { crmClient: crmClientFor(services, session) } : {}),
   });
   return pdfResponse(c, prepared.result);
 });

@@ -49,7 +49,7 @@ appPageRoutes.post('/b24/app', async (c) => {
     ({ portal, user } = await verifyFramePost(services, frame));
   }
   const lang = pickLang(frame.LANG);
-  const { token } = await issueFrameSession(services, { portalId: portal.id, user, placement: 'APP', lang });
+  const { token } = await issueFrameSession(services, { portalId: portal.id, user, placement: 'APP', lang, frame });
   const status = await liveStatus(services, portal);
   const fresh = (await findPortalByMemberId(services.db, portal.memberId)) ?? portal;
   const t = catalogFor(INSTALL_MESSAGES, lang);

@@ -82,7 +82,7 @@ export function placementRoutes(render: PlacementRenderer = renderStartPage) {
     const { portal, user } = await verifyFramePost(services, frame);
     // Each placement is bound to its own URL, so the path names it; DEFAULT means "not said".
     const placement = frame.PLACEMENT !== 'DEFAULT' ? frame.PLACEMENT : name.data;
-    const { token, session } = await issueFrameSession(services, { portalId: portal.id, user, placement, lang: pickLang(frame.LANG) });
+    const { token, session } = await issueFrameSession(services, { portalId: portal.id, user, placement, lang: pickLang(frame.LANG), frame });
     setFrameHeaders(c, portalOrigin(portal.clientEndpoint));
     return render(c, { session, token, placement, options: frame.PLACEMENT_OPTIONS.raw, parsedOptions: frame.PLACEMENT_OPTIONS, portalDomain: portal.domain });
   });

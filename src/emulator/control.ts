@@ -169,6 +169,17 @@ export function createControl(st: EmulatorState) {
       return issueTokens(st, p, app, o.userId ?? p.adminUserId);
     },
 
+    /**
+     * What a user's own token may read in the CRM (src/emulator/rights.ts): `ids` like `deal:2`, or
+     * 'own' (ASSIGNED_BY_ID); null gives back everything. Administrators always read everything.
+     */
+    setReadRights(o: { memberId: string; userId: string; rule: 'own' | readonly string[] | null }) {
+      const p = st.portal(o.memberId);
+      p.readRights ??= new Map();
+      if (o.rule === null) p.readRights.delete(o.userId);
+      else p.readRights.set(o.userId, o.rule === 'own' ? { kind: 'own' } : { kind: 'ids', ids: new Set(o.rule) });
+    },
+
     /** A user opens a placement: the frame POST goes to the bound HANDLER; returns the app's answer. */
     async openPlacement(o: OpenPlacementOptions): Promise<Delivery> {
       const f = control.placementFrame(o);

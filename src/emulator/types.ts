@@ -1,4 +1,5 @@
 /** Records the emulator keeps in memory. Field names follow Bitrix24 where the record mirrors a REST shape. */
+import type { ReadRule } from './rights.js';
 import type { Clock } from '../lib/clock.js';
 
 /** A REST row as Bitrix24 returns it (UPPER_CASE keys, string values). */
@@ -203,6 +204,8 @@ export interface Portal {
   requisites: Map<string, Row>;
   bankDetails: Map<string, Row>;
   dealContacts: Map<string, { CONTACT_ID: number; SORT: number; ROLE_ID: number; IS_PRIMARY: 'Y' | 'N' }[]>;
+  /** Per user id: what their own token may read in the CRM (src/emulator/rights.ts); absent = everything. */
+  readRights?: Map<string, ReadRule>;
   requisiteLinks: Map<string, Row>;
   myCompanyId: string;
   templates: Map<number, TemplateRecord>;

@@ -15,7 +15,9 @@ import type { Services } from '../services.js';
 import type { FramePost } from './b24-payloads.js';
 import { AppError } from './errors.js';
 import type { FormObject } from './form.js';
-import { issueSession, type Session } from './session.js';
+import { issueSession, SESSION_TTL_SECONDS, type Session } from './session.js';
+import { saveFrameTokens } from '../bitrix24/user-tokens.js';
+import { toBase64Url } from '../lib/token-keyring.js';
 
 const enc = new TextEncoder();
 
@@ -240,10 +242,27 @@ export async function verifyFramePost(services: Services, frame: FramePost): Pro
   return { portal, user, via };
 }
 
-/** The short-lived session a verified frame earns; the page and its XHRs carry it as a Bearer token. */
-export async function issueFrameSession(services: Services, v: { portalId: string; user: FrameUser; placement: string; lang: Session['lang'] }): Promise<{ token: string; session: Session }> {
+/**
+ * The short-lived session a verified frame earns; the page and its XHRs carry it as a Bearer token.
+ * The frame's own user tokens (AUTH_ID, REFRESH_ID) stay on the server under a fresh session id, so
+ * CRM reads made for this person run with their rights (src/bitrix24/user-tokens.ts).
+ */
+export async function issueFrameSession(
+  services: Services,
+  v: { portalId: string; user: FrameUser; placement: string; lang: Session['lang']; frame?: Pick<FramePost, 'AUTH_ID' | 'REFRESH_ID' | 'AUTH_EXPIRES'> },
+): Promise<{ token: string; session: Session }> {
   // The generation it is issued in: an uninstall bumps it and the session dies (src/http/session.ts).
   const installGeneration = (await findPortalInstallState(services.db, v.portalId))?.installGeneration ?? 0;
   const session: Session = { portalId: v.portalId, userId: v.user.id, isAdmin: v.user.isAdmin, placement: v.placement, lang: v.lang, installGeneration };
-  return { token: await issueSession(services.config.sessionSecret, session, services.clock.now()), session };
+  const now = services.clock.now();
+  if (v.frame) {
+    session.sid = toBase64Url(crypto.getRandomValues(new Uint8Array(18)));
+    await saveFrameTokens(services.db, services.config.tokenKeyring, {
+      sessionId: session.sid, portalId: v.portalId, userId: v.user.id,
+      accessToken: v.frame.AUTH_ID, refreshToken: v.frame.REFRESH_ID ?? null,
+      expiresAt: v.frame.AUTH_EXPIRES ? new Date(now.getTime() + v.frame.AUTH_EXPIRES * 1000) : null,
+      sessionExpiresAt: new Date(now.getTime() + SESSION_TTL_SECONDS * 1000), now,
+    });
+  }
+  return { token: await issueSession(services.config.sessionSecret, session, now), session };
 }

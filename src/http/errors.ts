@@ -99,6 +99,10 @@ export function fromBitrix24Error(err: Bitrix24Error): AppError {
   if (err.code === 'PORTAL_NEEDS_REAUTH' || err.code === 'PORTAL_UNINSTALLED') {
     return new AppError('PORTAL_NEEDS_REAUTH', 'Bitrix24 no longer accepts this app: a portal administrator must open or reinstall it.', details, { cause: err });
   }
+  // The user's own token (a frame session) is gone or refused after a refresh: only reopening helps.
+  if (err.code === 'USER_TOKEN_EXPIRED' || err.code === 'USER_SESSION_GONE') {
+    return new AppError('UNAUTHORIZED', 'Your Bitrix24 sign-in for this page has ended. Reopen it from Bitrix24.', details, { cause: err });
+  }
   if (BITRIX24_UNAVAILABLE.has(err.code) || (err.httpStatus ?? 0) >= 500) {
     return new AppError('BITRIX24_UNREACHABLE', 'Bitrix24 is not answering right now. Please try again in a minute.', details, { cause: err });
   }

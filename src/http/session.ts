@@ -18,6 +18,11 @@ export interface Session {
   lang: 'en' | 'it' | 'ru';
   /** The portal's install generation when the session was issued; an uninstall bumps it (0 when absent). */
   installGeneration?: number;
+  /**
+   * The frame_sessions row holding this user's own Bitrix24 token pair (src/bitrix24/user-tokens.ts).
+   * CRM reads for the session use it; a session without one reads the CRM only if it is an admin's.
+   */
+  sid?: string;
 }
 
 const ISSUER = 'b24-sign';
@@ -48,7 +53,10 @@ export async function verifySession(secret: string, token: string, now = new Dat
     const p = payload as unknown as Session;
     if (typeof p.portalId !== 'string' || typeof p.userId !== 'number') throw new Error('malformed session');
     const installGeneration = typeof p.installGeneration === 'number' ? p.installGeneration : 0;
-    return { portalId: p.portalId, userId: p.userId, isAdmin: Boolean(p.isAdmin), placement: String(p.placement), lang: p.lang ?? 'en', installGeneration };
+    return {
+      portalId: p.portalId, userId: p.userId, isAdmin: Boolean(p.isAdmin), placement: String(p.placement), lang: p.lang ?? 'en', installGeneration,
+      ...(typeof p.sid === 'string' && p.sid ? { sid: p.sid } : {}),
+    };
   } catch {
     throw new AppError('UNAUTHORIZED', 'Your session has expired or is not valid. Reopen the page from Bitrix24.');
   }

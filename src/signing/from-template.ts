@@ -1,7 +1,8 @@
 import type { Envelope, EnvelopeField, EnvelopeLang } from '../db/schema/envelopes.js';
 import { getTemplate, markTemplateUsed } from '../documents/templates/repo.js';
 import { renderInputFor } from '../documents/templates/prepare.js';
-import { readCrmData, valuesFromCrm } from '../documents/crm-data.js';
+import type { Bitrix24Client } from '../bitrix24/types.js';
+import { itemUnreadable, readCrmData, valuesFromCrm } from '../documents/crm-data.js';
 import { toCanonical, valuesPrintedAtSend, type FieldDef, type FieldValues } from '../documents/fields.js';
 import { renderDocument } from '../documents/render.js';
 import { starterLayout } from '../documents/templates/starters/index.js';
@@ -26,6 +27,8 @@ export interface FromTemplateInput {
   recipients?: RecipientInput[];
   timers?: { reminderFirstDays?: number; reminderEveryDays?: number; reminderMax?: number; expiryDays?: number };
   who: Actor;
+  /** Who reads the CRM: the sender's own client when a person sends; the app's token otherwise. */
+  crmClient?: Bitrix24Client;
 }
 
 interface Source {
@@ -51,7 +54,8 @@ async function loadSource(services: Services, p: FromTemplateInput): Promise<Sou
  */
 export async function createEnvelopeFromTemplate(services: Services, p: FromTemplateInput): Promise<Envelope> {
   const src = await loadSource(services, p);
-  const crm = await readCrmData(services.bitrix24.forPortal(p.portalId), p.crm);
+  const crm = await readCrmData(p.crmClient ?? services.bitrix24.forPortal(p.portalId), p.crm);
+  if (p.crmClient && itemUnreadable(crm)) throw new AppError('NOT_FOUND', 'No such CRM item, or you may not see it in Bitrix24.');
   const fromCrm = valuesFromCrm(src.fields, crm, { today: services.clock.now(), lang: src.lang });
   const merged: FieldValues = { ...fromCrm };
   for (const [k, v] of Object.entries(p.values ?? {})) if (src.fields.some((f) => f.key === k)) merged[k] = v;

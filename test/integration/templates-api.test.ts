@@ -20,9 +20,10 @@ describe('templates API', () => {
     services = await createTestServices({ env: { UPLOAD_MAX_BYTES: String(200_000) } });
     crm = fakeCrmClient(sampleCrm());
     // CRM reads go to an in-memory portal; the emulator-backed test lives in documents-emulator.test.ts.
-    services.bitrix24 = { forPortal: () => crm.client } as typeof services.bitrix24;
+    services.bitrix24 = { forPortal: () => crm.client, asUser: () => crm.client } as typeof services.bitrix24;
     app = createApp(services);
-    const s = (portalId: string): Session => ({ portalId, userId: 1, isAdmin: false, placement: 'CRM_DEAL_DETAIL_TAB', lang: 'ru' });
+    // An employee's session with its own token (sid): CRM reads go through asUser (the same fake here).
+    const s = (portalId: string): Session => ({ portalId, userId: 1, isAdmin: false, placement: 'CRM_DEAL_DETAIL_TAB', lang: 'ru', sid: `sid_${portalId}` });
     tokens.a = await issueSession(services.config.sessionSecret, s('prt_a'));
     tokens.b = await issueSession(services.config.sessionSecret, s('prt_b'));
   });

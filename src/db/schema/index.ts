@@ -10,3 +10,4 @@ export * from './sealed-documents.js';
 export * from './templates.js';
 export * from './robot-calls.js';
 export * from './timeline.js';
+export * from './frame-sessions.js';

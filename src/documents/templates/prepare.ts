@@ -2,7 +2,8 @@ import type { Template } from '../../db/schema/templates.js';
 import { AppError } from '../../http/errors.js';
 import type { Lang } from '../../i18n/index.js';
 import type { Services } from '../../services.js';
-import { readCrmData, valuesFromCrm, type CrmData, type CrmRef } from '../crm-data.js';
+import type { Bitrix24Client } from '../../bitrix24/types.js';
+import { itemUnreadable, readCrmData, valuesFromCrm, type CrmData, type CrmRef } from '../crm-data.js';
 import { isMarkField, toCanonical, type FieldDef, type FieldValues } from '../fields.js';
 import { renderDocument, type Placement, type RenderInput, type RenderResult } from '../render.js';
 import { getPdfBytes, getTemplate } from './repo.js';
@@ -23,6 +24,8 @@ export interface PrepareParams {
   /** For document-generator templates: the pdf_files row the docgen job fetched for this item. */
   pdfFileId?: string;
   placeholders?: boolean;
+  /** Who reads the CRM: the user's own client for a preview someone asked for; the app's token otherwise. */
+  crmClient?: Bitrix24Client;
 }
 
 export interface Prepared {
@@ -53,7 +56,8 @@ export async function prepareDocument(services: Pick<Services, 'db' | 'bitrix24'
   let crm: CrmData | undefined;
   let values: FieldValues = {};
   if (p.crm) {
-    crm = await readCrmData(services.bitrix24.forPortal(p.portalId), p.crm);
+    crm = await readCrmData(p.crmClient ?? services.bitrix24.forPortal(p.portalId), p.crm);
+    if (p.crmClient && itemUnreadable(crm)) throw new AppError('NOT_FOUND', 'No such CRM item, or you may not see it in Bitrix24.');
     values = valuesFromCrm(template.fields, crm, { today: services.clock.now(), lang });
   }
   values = { ...values, ...(p.values ?? {}) };

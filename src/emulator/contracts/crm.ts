@@ -2,6 +2,14 @@
  * CRM reads: classic crm.{deal,lead,contact,company}.get/list (UPPER_CASE rows, legacy empty-code errors),
  * crm.item.get (camelCase), crm.deal.contact.items.get, crm.status.list, requisites
  * (b24restdocs api-reference/crm/…).
+ *
+ * Read rights: with a user's own token Bitrix24 refuses a record outside the user's CRM role with the
+ * page's documented error, and the emulator does the same (src/emulator/rights.ts): crm.deal.get /
+ * crm.contact.get / crm.company.get / crm.lead.get answer 400 with an empty code and "Access denied"
+ * (api-reference/crm/deals/crm-deal-get.md, "Empty value | Access denied | The user does not have
+ * permission to read this deal"; same row on the contact, company and lead pages), crm.item.get 400
+ * ACCESS_DENIED "You do not have permission to view this item" (api-reference/crm/universal/crm-item-get.md),
+ * crm.deal.contact.items.get 400 "Access denied." (its page); *.list leave the rows out.
  */
 import { z } from 'zod';
 import { contract, documented, zFilter, zId, zInt, zRows, zSelect, zStart, type MethodContract } from './types.js';

@@ -4,6 +4,7 @@
  */
 import { legacyError, param, RestError, type MethodCtx, type MethodTable } from '../envelope.js';
 import { listRows } from '../list.js';
+import { canRead } from '../rights.js';
 import type { Portal, Row } from '../types.js';
 
 const MULTI = ['PHONE', 'EMAIL', 'WEB', 'IM', 'LINK'];
@@ -25,13 +26,14 @@ function classic(kind: Kind): MethodTable {
       handler: (ctx) => {
         const row = store(ctx.portal, kind).get(idParam(ctx));
         if (!row) throw legacyError('Not found');
+        if (!canRead(ctx, kind, row)) throw legacyError('Access denied');
         return { result: row };
       },
     },
     [`crm.${kind}.list`]: {
       scope: ['crm'],
       handler: (ctx) => {
-        const r = listRows([...store(ctx.portal, kind).values()], ctx.params, MULTI);
+        const r = listRows([...store(ctx.portal, kind).values()].filter((row) => canRead(ctx, kind, row)), ctx.params, MULTI);
         return { result: r.items, total: r.total, next: r.next };
       },
     },
@@ -85,6 +87,7 @@ export const crmMethods: MethodTable = {
       if (!kind) throw new RestError(400, 'NOT_FOUND', 'Smart process not found');
       const row = store(ctx.portal, kind).get(String(param(ctx.params, 'id') ?? ''));
       if (!row) throw new RestError(400, 'NOT_FOUND', 'Item not found');
+      if (!canRead(ctx, kind, row)) throw new RestError(400, 'ACCESS_DENIED', 'You do not have permission to view this item');
       return { result: { item: toItem(ctx.portal, kind, row) } };
     },
   },
@@ -92,7 +95,9 @@ export const crmMethods: MethodTable = {
     scope: ['crm'],
     handler: (ctx) => {
       const id = idParam(ctx);
-      if (!ctx.portal.deals.has(id)) throw legacyError('Not found');
+      const deal = ctx.portal.deals.get(id);
+      if (!deal) throw legacyError('Not found');
+      if (!canRead(ctx, 'deal', deal)) throw legacyError('Access denied.');
       return { result: ctx.portal.dealContacts.get(id) ?? [] };
     },
   },
