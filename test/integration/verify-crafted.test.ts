@@ -258,4 +258,18 @@ describe('updates after the seal', () => {
     expect(r.verdict).toBe('modified_after_sealing');
     expect(r.notes.join(' ')).toMatch(new RegExp(`object ${contentNum}`));
   });
+
+  it('what a DSS references must be validation data, and a new trailer may not swap the catalog', async () => {
+    // An annotation smuggled in as a DSS "certificate".
+    const annot = appendUpdate(sealed, { 2: catalog('/DSS 30 0 R\n'), 30: '<< /Certs [34 0 R] >>', 34: '<< /Type /Annot /Subtype /FreeText /Rect [0 0 600 800] /Contents (void) >>' });
+    const a = await verifyPdf(annot, opts());
+    expect(a.verdict).toBe('modified_after_sealing');
+    expect(a.notes.join(' ')).toMatch(/object 34: a new object that is not validation data/);
+    // A new catalog reachable from the DSS, made the document's root by the update's trailer.
+    const swapped = Buffer.from(appendUpdate(sealed, { 30: '<< /Certs [35 0 R] >>', 35: catalog('/OpenAction 33 0 R\n'), 33: '<< /S /JavaScript /JS (app.alert(1)) >>' })).toString('latin1');
+    const tail = swapped.lastIndexOf('/Root 2 0 R');
+    const r = await verifyPdf(new Uint8Array(Buffer.from(swapped.slice(0, tail) + '/Root 35 0 R' + swapped.slice(tail + 11), 'latin1')), opts());
+    expect(r.verdict).toBe('modified_after_sealing');
+    expect(r.notes.join(' ')).toMatch(/another document catalog/);
+  });
 });

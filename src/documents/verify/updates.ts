@@ -34,37 +34,50 @@ export function updatesAfter(b: Buffer, from: number): UpdateCheck {
   // Every version the update defines (a DSS may be re-issued in a later update of the same tail).
   const byNum = new Map<number, Obj[]>();
   for (const o of objs) byNum.set(o.num, [...(byNum.get(o.num) ?? []), o]);
-  const roots: Obj[] = [];
+  // A new trailer may not point the document at another catalog.
+  const rootBefore = lastRoot(b, from);
+  for (const m of b.toString('latin1', from).matchAll(/\/Root\s+(\d+)\s+(\d+)\s+R/g)) {
+    if (rootBefore && `${m[1]} ${m[2]}` !== rootBefore) return { validationOnly: false, why: 'a later trailer names another document catalog' };
+  }
+  const dssRoots: Obj[] = [];
+  const tsRoots: Obj[] = [];
   const adds = new Set<string>();
   for (const o of objs) {
     const d = isDict(o.body) ? o.body : undefined;
     if (d?.['/Type'] === '/ObjStm') return { validationOnly: false, why: 'the update holds compressed objects (an object stream)' };
     if (d && (isDss(d) || d['/Type'] === '/VRI')) {
-      roots.push(o);
+      dssRoots.push(o);
       adds.add('DSS');
     } else if (d && isDocTimeStamp(d, byNum)) {
-      roots.push(o);
+      tsRoots.push(o);
       adds.add('document timestamp');
     }
   }
-  // Everything reachable from those roots that the update itself defines.
-  const allowed = new Set<number>();
-  const queue = [...roots];
+  // What the update itself defines and those roots reach. From a DSS only DER streams, arrays and VRI
+  // dictionaries (nothing a viewer renders); from a timestamp field its signature and appearance.
   const seen = new Set<Obj>();
-  while (queue.length) {
-    const o = queue.pop()!;
-    if (seen.has(o)) continue;
-    seen.add(o);
-    allowed.add(o.num);
-    for (const r of refsIn(o.body)) {
-      for (const next of byNum.get(r) ?? []) if (!seen.has(next) && !isReissue(next)) queue.push(next);
+  const reach = (roots: Obj[], fits: (o: Obj) => boolean) => {
+    const queue = [...roots];
+    while (queue.length) {
+      const o = queue.pop()!;
+      if (seen.has(o)) continue;
+      seen.add(o);
+      for (const r of refsIn(o.body)) {
+        for (const next of byNum.get(r) ?? []) if (!seen.has(next) && !isReissue(next) && fits(next)) queue.push(next);
+      }
     }
-  }
+  };
+  reach(dssRoots, isValidationData);
+  reach(tsRoots, (o) => !isDict(o.body) || !['/Catalog', '/Pages', '/Page'].includes(o.body['/Type'] as string));
+  // Fields may gain timestamp fields; a page's /Annots only invisible ones (a visible widget could
+  // paint over the signed content).
+  const tsFields = new Set(tsRoots.filter((o) => isDict(o.body) && o.body['/FT'] === '/Sig').map((o) => o.num));
+  const invisible = new Set(tsRoots.filter((o) => isDict(o.body) && o.body['/FT'] === '/Sig' && zeroArea(o.body['/Rect'])).map((o) => o.num));
   for (const o of objs) {
     if (seen.has(o)) continue;
     const d = isDict(o.body) ? o.body : undefined;
     if (d?.['/Type'] === '/XRef') continue;
-    const why = reissueProblem(b, earlier, from, o, allowed);
+    const why = reissueProblem(b, earlier, from, o, { fields: tsFields, annots: invisible });
     if (why) return { validationOnly: false, why: `object ${o.num}: ${why}` };
   }
   return { validationOnly: true, adds: [...adds] };
@@ -72,6 +85,30 @@ export function updatesAfter(b: Buffer, from: number): UpdateCheck {
   function isReissue(o: Obj): boolean {
     return earlier.has(`${o.num} ${o.gen}`);
   }
+}
+
+/** DSS content: arrays, DER streams (only /Length, /Filter, /DecodeParms), VRI dictionaries and the VRI map. */
+function isValidationData(o: Obj): boolean {
+  const v = o.body;
+  if (Array.isArray(v)) return true;
+  if (!isDict(v)) return false;
+  const keys = Object.keys(v);
+  if (o.stream) return keys.every((k) => ['/Length', '/Filter', '/DecodeParms'].includes(k));
+  return keys.every((k) => ['/Type', '/Cert', '/OCSP', '/CRL', '/TU', '/TS'].includes(k)) || keys.every((k) => /^\/[0-9A-Fa-f]{40}$/.test(k));
+}
+
+const zeroArea = (rect: Value | undefined) => {
+  if (rect === undefined) return true;
+  if (!Array.isArray(rect) || rect.length !== 4) return false;
+  const [x1, y1, x2, y2] = rect.map(Number) as [number, number, number, number];
+  return (x1 === x2 || y1 === y2) && [x1, y1, x2, y2].every(Number.isFinite);
+};
+
+/** The /Root of the last trailer (or xref stream) before `from`, as "num gen". */
+function lastRoot(b: Buffer, from: number): string | undefined {
+  const at = b.lastIndexOf('/Root', from - 1, 'latin1');
+  if (at < 0) return undefined;
+  return /^\/Root\s+(\d+)\s+(\d+)\s+R/.exec(b.toString('latin1', at, at + 40))?.slice(1, 3).join(' ');
 }
 
 const isDict = (v: Value | undefined): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -88,21 +125,23 @@ function isDocTimeStamp(d: Dict, byNum: Map<number, Obj[]>): boolean {
 }
 
 /** Why a re-issued object is more than validation bookkeeping (undefined when it is only that). */
-function reissueProblem(b: Buffer, earlier: Map<string, number>, from: number, o: Obj, allowed: Set<number>): string | undefined {
+function reissueProblem(b: Buffer, earlier: Map<string, number>, from: number, o: Obj, may: { fields: Set<number>; annots: Set<number> }): string | undefined {
   const at = earlier.get(`${o.num} ${o.gen}`);
   const prev = at === undefined ? undefined : previousVersion(b, at, from);
   if (prev === undefined) return 'a new object that is not validation data';
   if (prev === null) return 'its earlier version cannot be compared (compressed or unreadable)';
   const now = o.body;
-  if (Array.isArray(now) && Array.isArray(prev)) return grows(prev, now, allowed) ? undefined : 'an array changed beyond adding a timestamp field';
+  // An indirect /Fields or /Annots array: it may gain timestamp fields (invisible ones, for /Annots).
+  if (Array.isArray(now) && Array.isArray(prev)) return grows(prev, now, may.annots) ? undefined : 'an array changed beyond adding a timestamp field';
   if (!isDict(now) || !isDict(prev) || o.stream) return 'its content changed';
   const changed = new Set([...Object.keys(now), ...Object.keys(prev)].filter((k) => canon(now[k]) !== canon(prev[k])));
   const type = now['/Type'];
   for (const k of changed) {
     if (type === '/Catalog' && (k === '/DSS' || k === '/Extensions')) continue;
-    if (type === '/Catalog' && k === '/AcroForm' && isDict(now[k]) && isDict(prev[k]) && formGrows(prev[k] as Dict, now[k] as Dict, allowed)) continue;
+    if (type === '/Catalog' && k === '/AcroForm' && isDict(now[k]) && isDict(prev[k]) && formGrows(prev[k] as Dict, now[k] as Dict, may.fields)) continue;
     if (k === '/Fields' || k === '/Annots') {
-      if (Array.isArray(now[k]) && (prev[k] === undefined || Array.isArray(prev[k])) && grows((prev[k] as Value[]) ?? [], now[k] as Value[], allowed)) continue;
+      const ok = k === '/Fields' ? may.fields : may.annots;
+      if (Array.isArray(now[k]) && (prev[k] === undefined || Array.isArray(prev[k])) && grows((prev[k] as Value[]) ?? [], now[k] as Value[], ok)) continue;
     }
     if (k === '/SigFlags' && (type === undefined || type === '/AcroForm')) continue;
     return `its ${k} changed`;
