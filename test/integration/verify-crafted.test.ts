@@ -273,3 +273,11 @@ describe('updates after the seal', () => {
     expect(r.notes.join(' ')).toMatch(/another document catalog/);
   });
 });
+
+describe('a prepared but never signed field', () => {
+  it('is broken with a plain reason (pyHanko coverage-anomalies/base.pdf: /Contents all zeros)', async () => {
+    const r = await verifyPdf(new Uint8Array(readFileSync('test/fixtures/pdfs/pyhanko--coverage-anomalies_base.pdf')), opts());
+    expect(r.verdict).toBe('signature_broken');
+    expect(r.signatures[0]!.problem).toBe('the signature is empty (its placeholder was never filled)');
+  });
+});

@@ -169,6 +169,8 @@ class PrecomputedDigestEngine extends pkijs.CryptoEngine {
 
 /** `kind` 'document-timestamp' means the CMS is itself an RFC 3161 token over the ranges (/SubFilter /ETSI.RFC3161). */
 export async function verifyCms(contents: Uint8Array, content: SignedContent, kind: 'signature' | 'document-timestamp', subFilter?: string): Promise<CmsCheck> {
+  // A prepared field whose placeholder was never filled: nothing was signed, yet the field claims it was.
+  if (contents.every((x) => x === 0)) return empty('the signature is empty (its placeholder was never filled)');
   const sd = parseSignedData(contents);
   if (typeof sd === 'string') return empty(sd);
   const certificates = (sd.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
