@@ -148,6 +148,7 @@ function toCard(publicUrl: string, e: EnvelopeRow): CardEnvelope {
     completedAt: e.completedAt ? e.completedAt.toISOString() : null,
     verifyUrl: e.status === 'completed' && e.sealed ? `${publicUrl}/v/${e.publicId}` : null,
     sealedPdfPath: e.status === 'completed' && e.sealed ? `/api/envelopes/${e.id}/sealed.pdf` : null,
+    evidencePath: e.status === 'completed' && e.sealed ? `/api/envelopes/${e.id}/evidence.zip` : null,
     recipients: rcps.map((r) => {
       const at =
         r.status === 'invited' ? r.invitedAt

@@ -42,6 +42,8 @@ export interface CardEnvelope {
   verifyUrl: string | null;
   /** Where the sealed PDF downloads from (session-authenticated API path), when sealed. */
   sealedPdfPath: string | null;
+  /** Where the evidence package (ZIP: sealed PDF, original, hashes, audit chain, TSA tokens) downloads from, when sealed. */
+  evidencePath: string | null;
   recipients: CardRecipient[];
 }
 

@@ -59,7 +59,8 @@ export function wireListActions(root: HTMLElement, d: ListDeps) {
           const url = URL.createObjectURL(await res.blob());
           const a = document.createElement('a');
           a.href = url;
-          a.download = `${btn.closest('article')?.querySelector('.env-title')?.textContent?.trim() || envelopeId}.pdf`;
+          const ext = btn.dataset.ext === 'zip' ? '-evidence.zip' : '.pdf';
+          a.download = `${btn.closest('article')?.querySelector('.env-title')?.textContent?.trim() || envelopeId}${ext}`;
           document.body.appendChild(a);
           a.click();
           a.remove();

@@ -8,6 +8,7 @@ import { AppError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
 import { listAudit, verifyChainRows, type Actor } from '../signing/audit.js';
+import { buildEvidencePackage } from '../signing/evidence.js';
 import {
   changeRecipientEmail,
   createEnvelope,
@@ -164,4 +165,9 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
     if (!row) throw new AppError('NOT_FOUND', 'No such envelope.');
     if (!row.pdf) throw new AppError('CONFLICT', 'The envelope has no sealed PDF yet.');
     return c.body(new Uint8Array(row.pdf) as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `attachment; filename="${row.publicId}.pdf"` });
+  })
+  /** The evidence package (src/signing/evidence.ts): sealed PDF, original, hashes, audit chain, TSA tokens. */
+  .get('/api/envelopes/:id/evidence.zip', async (c) => {
+    const { filename, zip } = await buildEvidencePackage(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
+    return c.body(zip as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${filename}"` });
   });

@@ -292,6 +292,11 @@ function EnvelopeItem(p: { t: T; fmt: Fmt; e: CardEnvelope; detail?: boolean }) 
             {t('action.download')}
           </button>
         ) : null}
+        {e.evidencePath ? (
+          <button type="button" class="btn btn-sm" data-action="download" data-envelope={e.id} data-href={e.evidencePath} data-ext="zip">
+            {t('action.downloadEvidence')}
+          </button>
+        ) : null}
         {e.verifyUrl ? (
           <button type="button" class="btn btn-sm" data-action="copy-verify" data-href={e.verifyUrl}>
             {t('action.copyVerify')}

@@ -11,6 +11,7 @@ import type { AppEnv } from '../types.js';
 import { complete, decline, fieldsOf, maskEmail, markOpened, requestCode, resolveSigner, verifyCode, type RequestMeta, type SignerContext } from '../signing/flow.js';
 import { fmt, pageTexts, type PageKey } from '../signing/page-texts.js';
 import { verifyFinalToken } from '../signing/tokens.js';
+import { buildEvidencePackage } from '../signing/evidence.js';
 import { stampNeed } from '../signing/stamp-rule.js';
 
 const LANGS: EnvelopeLang[] = ['en', 'it', 'ru'];
@@ -345,6 +346,14 @@ export const signRoutes = new Hono<AppEnv>()
     if (!env?.sealedPdf) throw new AppError('NOT_FOUND', 'The signed document is not ready yet.');
     noStore(c);
     return c.body(ab(env.sealedPdf), 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `inline; filename="${env.publicId}.pdf"` });
+  })
+  /** The evidence package of that document, on the same permanent link's authority. */
+  .get('/s/final/:token/evidence.zip', async (c) => {
+    const { services } = c.var;
+    const claims = await verifyFinalToken(services.config.sessionSecret, c.req.param('token'));
+    const { filename, zip } = await buildEvidencePackage(services.db, { portalId: claims.portalId, envelopeId: claims.envelopeId });
+    noStore(c);
+    return c.body(ab(zip), 200, { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${filename}"` });
   })
   .get('/s/:token', async (c) => {
     const { services } = c.var;

@@ -18,6 +18,7 @@ export const CARD_MESSAGES = {
   'action.resend': { en: 'Resend', it: 'Invia di nuovo', ru: 'Отправить повторно' },
   'action.void': { en: 'Void', it: 'Annulla', ru: 'Отозвать' },
   'action.download': { en: 'Download signed PDF', it: 'Scarica il PDF firmato', ru: 'Скачать подписанный PDF' },
+  'action.downloadEvidence': { en: 'Download evidence', it: 'Scarica il pacchetto di prove', ru: 'Скачать пакет доказательств' },
   'action.copyVerify': { en: 'Copy verification link', it: 'Copia il link di verifica', ru: 'Копировать ссылку проверки' },
   'action.changeEmail': { en: 'Change e-mail', it: 'Cambia e-mail', ru: 'Изменить e-mail' },
   'action.save': { en: 'Save', it: 'Salva', ru: 'Сохранить' },
