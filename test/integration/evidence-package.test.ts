@@ -129,7 +129,7 @@ describe('evidence package of a sealed envelope (B-T seal with a local openssl T
     const copy = join(work, 'tampered');
     run('cp', ['-r', dir, copy]);
     const bytes = readFileSync(join(copy, 'sealed.pdf'));
-    bytes[200] ^= 0x01;
+    bytes[200] = bytes[200]! ^ 0x01;
     writeFileSync(join(copy, 'sealed.pdf'), bytes);
     const bad = run('sha256sum', ['-c', 'hashes.txt'], { cwd: copy });
     expect(bad.code).not.toBe(0);
