@@ -233,6 +233,14 @@ function readObjects(b: Buffer, from: number, to: number, limit = MAX_OBJECTS): 
   return out.length === limit && limit === MAX_OBJECTS ? 'the update is too large to inspect' : out;
 }
 
+const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
+/** PDF delimiters and white space (ISO 32000-1 §7.2.2, §7.2.3). */
+const DELIM = new Uint8Array(256);
+for (const c of '()<>[]{}/%') DELIM[c.charCodeAt(0)] = 1;
+for (const c of [0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]) DELIM[c] = 1;
+const WS_OR_GT = new Uint8Array(256);
+for (const c of [0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20, 0x3e]) WS_OR_GT[c] = 1;
+
 class Parser {
   constructor(
     private readonly b: Buffer,
@@ -256,18 +264,23 @@ class Parser {
 
   /** The next "N G obj" at a token start, skipping xref tables and trailers. */
   nextObjectHeader(): { num: number; gen: number } | undefined {
-    const re = /(?:^|[\s>])(\d{1,10}) (\d{1,5}) obj\b/g;
+    const start = this.i;
+    const b = this.b;
+    // Native search for " obj", then the digits before it are read back: no text is made of the bytes.
     while (this.i < this.to) {
-      const chunkEnd = Math.min(this.to, this.i + 65536);
-      const text = this.b.toString('latin1', this.i, chunkEnd + 32 > this.to ? this.to : chunkEnd + 32);
-      re.lastIndex = 0;
-      const m = re.exec(text);
-      if (m) {
-        this.i += m.index + m[0].length;
-        return { num: Number(m[1]), gen: Number(m[2]) };
-      }
-      this.i = chunkEnd;
+      const k = b.indexOf(' obj', this.i, 'latin1');
+      if (k < 0 || k + 4 > this.to) break;
+      this.i = k + 4;
+      if (k + 4 < this.to && !DELIM[b[k + 4]!]) continue; // "objects", "obj1"
+      let g = k;
+      while (g > start && g > k - 6 && isDigit(b[g - 1])) g--;
+      if (g === k || b[g - 1] !== 0x20) continue;
+      let n = g - 1;
+      while (n > start && n > g - 12 && isDigit(b[n - 1])) n--;
+      if (n === g - 1 || (n > start && !WS_OR_GT[b[n - 1]!])) continue;
+      return { num: Number(b.toString('latin1', n, g - 1)), gen: Number(b.toString('latin1', g, k)) };
     }
+    this.i = this.to;
     return undefined;
   }
 
@@ -324,7 +337,7 @@ class Parser {
     // A name, number, keyword, or "N G R".
     const start = this.i;
     this.i++;
-    while (this.i < this.to && !/[\s()<>[\]{}/%]/.test(String.fromCharCode(this.b[this.i]!))) this.i++;
+    while (this.i < this.to && !DELIM[this.b[this.i]!]) this.i++;
     const tok = this.b.toString('latin1', start, this.i);
     if (/^\d+$/.test(tok)) {
       const m = /^\s+(\d+)\s+R(?![A-Za-z])/.exec(this.b.toString('latin1', this.i, Math.min(this.to, this.i + 24)));
