@@ -281,3 +281,16 @@ describe('a prepared but never signed field', () => {
     expect(r.signatures[0]!.problem).toBe('the signature is empty (its placeholder was never filled)');
   });
 });
+
+describe('hostile updates after a seal', () => {
+  it('thousands of objects, a huge array and an unclosed string after the seal: bounded, answered as modified', async () => {
+    const parts = [Buffer.from(sealed), Buffer.from('\n30 0 obj\n<< /Certs [' + '31 0 R '.repeat(300_000) + '] >>\nendobj\n')];
+    for (let i = 0; i < 20_000; i++) parts.push(Buffer.from(`${100 + i} 0 obj\n<< /Type /VRI /Cert [${100 + i} 0 R] >>\nendobj\n`));
+    parts.push(Buffer.from('99 0 obj\n(' + 'x'.repeat(4_000_000) + '\n'));
+    const t = performance.now();
+    const r = await verifyPdf(new Uint8Array(Buffer.concat(parts)), opts());
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(r.verdict).toBe('modified_after_sealing');
+    expect(r.notes.join(' ')).toMatch(/too large to inspect/);
+  });
+});
