@@ -70,7 +70,8 @@ async function main() {
     ids: realIds,
     fetch: outbound,
     bitrix24: createBitrix24({ db: dbHandle.db, fetch: outbound, clock: systemClock, logger, config }),
-    mailer: mailerFromConfig(config),
+    // The sandbox "sends" into its own mailbox unless real SMTP is configured.
+    mailer: mailerFromConfig(config) ?? sandbox?.mailer,
     sealer,
     assets: await assetsForThisProcess(),
     ...(sandbox ? { sandbox: sandbox.handle } : {}),

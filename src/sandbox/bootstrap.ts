@@ -6,6 +6,7 @@ import type { Services } from '../services.js';
 import { SANDBOX, sandboxConfig, sandboxUrls } from './config.js';
 import { sandboxFetch } from './fetch.js';
 import type { SandboxHandle } from './handle.js';
+import { createSandboxMailbox, type SandboxMailbox } from './mailbox.js';
 import { persistPortal, readSnapshot, restoreSnapshot } from './persist.js';
 import { join } from 'node:path';
 
@@ -15,6 +16,8 @@ export interface Sandbox {
   /** services.fetch: the sandbox portal in-process, everything else to `outbound`. */
   fetch: typeof fetch;
   handle: SandboxHandle;
+  /** services.mailer when no SMTP_URL is set: mail goes into the sandbox mailbox, not out. */
+  mailer: SandboxMailbox;
   /**
    * Creates the sandbox portal in the emulator and installs the app on it through the real
    * `/b24/install` (ONAPPINSTALL), then puts the robot on its stage. Run it before the job runner
@@ -36,13 +39,15 @@ export function createSandbox(config: Config, outbound: typeof fetch): Sandbox {
   const domain = `${SANDBOX.portalName}.bitrix24.test`;
   const snapshotFile = join(config.DATA_DIR, 'sandbox-portal.json');
   let persisted: ReturnType<typeof persistPortal> | undefined;
+  const mailbox = createSandboxMailbox(join(config.DATA_DIR, 'sandbox-mail.json'));
   const handle: SandboxHandle = {
-    emulator, memberId: SANDBOX.memberId, domain, tourDealId: SANDBOX.tourDealId, robotStageId: SANDBOX.robotStageId, origin: urls.origin,
+    emulator, memberId: SANDBOX.memberId, domain, tourDealId: SANDBOX.tourDealId, robotStageId: SANDBOX.robotStageId, origin: urls.origin, mailbox,
   };
   return {
     config: sandboxConfig(config),
     fetch: sandboxFetch(emulator, { origin: urls.origin, emulatorBase: urls.emulatorBase, domain }, outbound),
     handle,
+    mailer: mailbox,
     async start(services, fn) {
       appFetch = fn;
       const { control } = emulator;

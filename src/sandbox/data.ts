@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { envelopes } from '../db/schema/envelopes.js';
 import { messages, type Message } from '../db/schema/messages.js';
@@ -70,13 +70,29 @@ export function dealTimeline(p: Portal, dealId: number): TimelineEntry[] {
   return p.timeline.filter((e) => e.entityTypeId === 2 && e.entityId === dealId).sort((a, b) => pinned(b) - pinned(a) || b.created - a.created || b.id - a.id);
 }
 
+/** The mailbox lists what arrived: a queued message has not, yet. */
 export async function sandboxMessages(db: Database, portalId: string): Promise<Message[]> {
-  return db.select().from(messages).where(eq(messages.portalId, portalId)).orderBy(desc(messages.createdAt), desc(messages.id)).limit(200);
+  return db.select().from(messages).where(and(eq(messages.portalId, portalId), ne(messages.status, 'queued'))).orderBy(desc(messages.createdAt), desc(messages.id)).limit(200);
 }
 
 export async function findSandboxMessage(db: Database, portalId: string, id: string): Promise<Message | undefined> {
   const [m] = await db.select().from(messages).where(and(eq(messages.portalId, portalId), eq(messages.id, id)));
   return m;
+}
+
+/**
+ * A delivered row is scrubbed of links and codes (src/notify/jobs.ts), so the mailbox shows the text
+ * where it arrived: the sandbox mailer's copy of an e-mail, the portal's copy of a messenger
+ * notification (found by its TAG). A row only recorded still holds its own text.
+ */
+export function asReceived(h: SandboxHandle, m: Message): Message {
+  if (m.channel === 'email') {
+    const mail = h.mailbox.get(m.id);
+    return mail ? { ...m, subject: mail.subject, body: mail.text, html: mail.html ?? null } : m;
+  }
+  const tag = `b24sign|${m.id}`;
+  const n = sandboxPortal(h).notifications.findLast((x) => String(x.params.TAG ?? '') === tag);
+  return n ? { ...m, body: String(n.params.MESSAGE ?? m.body) } : m;
 }
 
 export interface TourState {

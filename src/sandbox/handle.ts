@@ -1,4 +1,5 @@
 import type { Emulator } from '../emulator/index.js';
+import type { SandboxMailbox } from './mailbox.js';
 
 /** What the sandbox pages need at request time (services.sandbox). */
 export interface SandboxHandle {
@@ -13,4 +14,6 @@ export interface SandboxHandle {
   robotStageId: string;
   /** `<origin>` of PUBLIC_URL: the sandbox portal's origin too (frame-ancestors must match it). */
   origin: string;
+  /** What the sandbox's mailer "sent" (the mailbox page shows it; the delivered rows are scrubbed). */
+  mailbox: SandboxMailbox;
 }

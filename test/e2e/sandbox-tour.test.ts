@@ -12,6 +12,7 @@ import { chromium, type Browser, type BrowserContext, type Frame, type Page } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes } from '../../src/db/schema/envelopes.js';
 import { jobs } from '../../src/db/schema/jobs.js';
+import { messages } from '../../src/db/schema/messages.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { CHROMIUM_ARGS } from './helpers/frame-host.js';
 import { startSandboxServer, type SandboxServer } from './helpers/sandbox-server.js';
@@ -85,6 +86,12 @@ async function sign(mailbox: Page, to: string, step: string) {
   const code = await readMail(mailbox, { template: 'code', to });
   const digits = /\b(\d{6})\b/.exec(code.body)?.[1];
   expect(digits, code.body).toBeTruthy();
+  // The mailbox shows what its mailer took; the delivered rows themselves keep neither link nor code.
+  const rows = await db.db.select().from(messages).where(eq(messages.to, to));
+  expect(rows.filter((r) => r.template === 'invitation' || r.template === 'code').every((r) => r.status === 'sent')).toBe(true);
+  const kept = rows.map((r) => [r.subject, r.body, r.html].join('\n')).join('\n');
+  expect(kept).not.toContain(digits!);
+  expect(kept).not.toContain(invitation.link!.slice(invitation.link!.lastIndexOf('/') + 1));
   await shot(mailbox, `${step}b-mail-code`);
   await signer.bringToFront();
   await signer.fill('#code-input', digits!);

@@ -58,6 +58,7 @@ export async function startSandboxServer(db: TestDb, o: { port?: number; dataDir
     bitrix24: createBitrix24({ db: db.db, fetch: sandbox.fetch, clock: systemClock, logger, config }),
     sealer: await testSealer(),
     sandbox: sandbox.handle,
+    mailer: sandbox.mailer,
     assets: developmentAssets(),
   };
   const app = createApp(services);
