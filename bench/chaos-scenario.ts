@@ -32,6 +32,8 @@ export interface ChaosFigures {
   lost_envelopes: number;
   duplicate_activities: number;
   duplicate_log_messages: number;
+  /** Envelopes on the timeline (an activity) without their "sent for signing" log message. */
+  lost_log_messages: number;
   duplicate_event_sends: number;
   lost_event_sends: number;
   lost_notifications: number;
@@ -179,6 +181,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       lost_envelopes: [...dealSet].filter((d) => !activities.has(d)).length,
       duplicate_activities: extra(activities),
       duplicate_log_messages: extra(sentLogs),
+      lost_log_messages: [...activities.keys()].filter((d) => !sentLogs.has(d)).length,
       duplicate_event_sends: [...acceptedPer.values()].reduce((a, x) => a + Math.max(0, x - 1), 0),
       lost_event_sends: [...tokens].filter((t) => !acceptedPer.has(t)).length,
       lost_notifications: Math.max(0, runs.length - tags.size),
