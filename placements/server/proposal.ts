@@ -1,6 +1,7 @@
 import type { CrmData, CrmRecord } from '../../src/documents/crm-data.js';
 import { valuesFromCrm } from '../../src/documents/crm-data.js';
 import { isMarkField, toCanonical, type FieldDef } from '../../src/documents/fields.js';
+import { followsCompanySigner, withCompanySigner } from '../../src/documents/signer-binding.js';
 import type { RecipientSlot } from '../../src/db/schema/card-prefs.js';
 
 /** Someone the card can propose as a recipient: the responsible user, a contact, the client company. */
@@ -45,6 +46,8 @@ export interface ProposalField {
   missing: boolean;
   /** Where to fix it in the CRM (the item, its company, its contact). */
   fixPath: string | null;
+  /** The value is the company signer's name: the form updates it when the signer changes (signer-binding.ts). */
+  followsCompanySigner?: true;
 }
 
 export type Problem =
@@ -188,8 +191,8 @@ export function proposeRecipients(people: Person[], slots: RecipientSlot[], user
 }
 
 /** Fields the sender sees before sending: everything that is not a mark made by a recipient. */
-export function proposeFields(fields: readonly FieldDef[], data: CrmData, opts: { today: Date; lang?: 'en' | 'it' | 'ru' }): ProposalField[] {
-  const values = valuesFromCrm(fields, data, opts);
+export function proposeFields(fields: readonly FieldDef[], data: CrmData, opts: { today: Date; lang?: 'en' | 'it' | 'ru'; recipients?: readonly ProposedRecipient[] }): ProposalField[] {
+  const values = withCompanySigner(fields, valuesFromCrm(fields, data, opts), opts.recipients ?? []);
   const item = data.ref;
   return fields
     .filter((f) => !isMarkField(f.type) && (f.party === 'sender' || f.binding))
@@ -210,6 +213,7 @@ export function proposeFields(fields: readonly FieldDef[], data: CrmData, opts: 
         binding: f.binding ?? null,
         missing: Boolean(f.required && f.binding && !canonical),
         fixPath,
+        ...(followsCompanySigner(f.binding) ? { followsCompanySigner: true as const } : {}),
       };
     });
 }

@@ -10,6 +10,7 @@ import { toBase64, type EnvelopeFieldInput, type Endpoints, type PlacedField, ty
 import type { Frame } from './bx24.js';
 import type { Person, PortalUser, Proposal, ProposalField, ProposedRecipient } from '../server/proposal.js';
 import type { CardKey } from '../../src/i18n/card.js';
+import { companySignerName } from '../../src/documents/signer-binding.js';
 
 export interface ComposeDeps {
   boot: PageBoot;
@@ -418,7 +419,24 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     return out.filter((p) => !seen.has(p.text) && seen.add(p.text));
   }
 
+  /**
+   * "Signs for us" / "represented by" follow the company signer chosen below (signer-binding.ts), so
+   * the form and the preview never name someone other than the person who signs; the server applies
+   * the same rule at send.
+   */
+  function syncCompanySigner() {
+    const name = companySignerName(state.rows);
+    if (!name) return;
+    for (const f of state.proposal?.fields ?? []) {
+      if (!f.followsCompanySigner || state.values[f.key] === name) continue;
+      state.values[f.key] = name;
+      const input = fieldsStep.querySelector(`[data-field="${f.key}"]`) as HTMLInputElement | null;
+      if (input) input.value = name;
+    }
+  }
+
   function check() {
+    syncCompanySigner();
     const list = problems();
     const ready = start.mode === 'template' ? Boolean(state.template && state.proposal) : Boolean(state.pdfBytes && state.proposal);
     sendBtn.disabled = state.sending || !ready || list.length > 0;

@@ -29,13 +29,15 @@ export const isMarkField = (t: FieldType) => MARK_TYPES.has(t);
  * - `company.bank.<RQ_…>`         its bank details
  * - `myCompany.<FIELD>`, `myCompany.requisite.<RQ_…>`, `myCompany.bank.<RQ_…>`   our side, via MC_* links
  * - `responsible.<FIELD>`         the item's responsible user; virtual FULL_NAME
+ * - `companySigner.FULL_NAME`     the person who signs for our company (the envelope's company signer,
+ *                                 set at send and when the form's signer changes; signer-binding.ts)
  * - `today`                       the date the document is rendered
  *
  * Alternatives: `a|b|c` takes the first path that has a value (requisites are often missing).
  * A money field bound to `item.OPPORTUNITY` takes its currency from `item.CURRENCY_ID` (any
  * `<X>` with a sibling `CURRENCY_ID` works the same way).
  */
-const ONE_BINDING = String.raw`(?:today|(?:item|contact|company|myCompany|responsible)\.[A-Z][A-Z0-9_]*|(?:company|myCompany)\.(?:requisite|bank)\.[A-Z][A-Z0-9_]*)`;
+const ONE_BINDING = String.raw`(?:today|companySigner\.FULL_NAME|(?:item|contact|company|myCompany|responsible)\.[A-Z][A-Z0-9_]*|(?:company|myCompany)\.(?:requisite|bank)\.[A-Z][A-Z0-9_]*)`;
 /** One path, or alternatives separated by `|`: the first that has a value wins (`company.requisite.RQ_COMPANY_NAME|company.TITLE`). */
 export const BINDING_PATTERN = new RegExp(`^${ONE_BINDING}(?:\\|${ONE_BINDING}){0,5}$`);
 

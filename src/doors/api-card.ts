@@ -134,7 +134,7 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     const people = peopleFrom(data, extraContacts);
     const recipients = proposeRecipients(people, slots, users);
     const today = services.clock.now();
-    const fields = template ? proposeFields(template.fields, data, { today, lang: session.lang }) : [];
+    const fields = template ? proposeFields(template.fields, data, { today, lang: session.lang, recipients }) : [];
     const bindingValues: Record<string, string> = {};
     for (const b of body.bindings ?? []) {
       const { value } = resolveBinding(data, b, today);

@@ -5,6 +5,7 @@ import type { Bitrix24Client } from '../bitrix24/types.js';
 import { itemUnreadable, readCrmData, valuesFromCrm } from '../documents/crm-data.js';
 import { toCanonical, valuesPrintedAtSend, type FieldDef, type FieldValues } from '../documents/fields.js';
 import { renderDocument } from '../documents/render.js';
+import { withCompanySigner } from '../documents/signer-binding.js';
 import { starterLayout } from '../documents/templates/starters/index.js';
 import type { Layout } from '../documents/templates/layout.js';
 import { AppError } from '../http/errors.js';
@@ -57,8 +58,10 @@ export async function createEnvelopeFromTemplate(services: Services, p: FromTemp
   const crm = await readCrmData(p.crmClient ?? services.bitrix24.forPortal(p.portalId), p.crm);
   if (p.crmClient && itemUnreadable(crm)) throw new AppError('NOT_FOUND', 'No such CRM item, or you may not see it in Bitrix24.');
   const fromCrm = valuesFromCrm(src.fields, crm, { today: services.clock.now(), lang: src.lang });
-  const merged: FieldValues = { ...fromCrm };
+  let merged: FieldValues = { ...fromCrm };
   for (const [k, v] of Object.entries(p.values ?? {})) if (src.fields.some((f) => f.key === k)) merged[k] = v;
+  // The representative printed in the document is the person who signs for us, whatever was typed.
+  merged = withCompanySigner(src.fields, merged, p.recipients ?? []);
 
   // Recipients' boxed fields stay blank until completion.
   const senderValues = valuesPrintedAtSend(src.fields, merged, Boolean(src.layout));
