@@ -91,15 +91,15 @@ describe('completion: render, stamp, seal once, store, send permanent links', ()
     expect(pdf.length).toBeGreaterThan(source.length);
     expect(Buffer.from(pdf.subarray(0, source.length)).equals(Buffer.from(source))).toBe(true);
     expect(record!.originalSha256).toBe(env!.sourceSha256);
-    const asOriginal = await http.app.request('/api/verify', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: source }, fromPeer('203.0.113.8'));
+    const asOriginal = await http.app.request('/api/verify', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(source) }, fromPeer('203.0.113.8'));
     const known = (await asOriginal.json()) as { originalOf: { publicId: string; sealedSha256: string }[] };
     expect(known.originalOf).toEqual([expect.objectContaining({ publicId: env!.publicId, sealedSha256: env!.sealedSha256 })]);
-    const page = await http.app.request('/v?lang=en', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: source }, fromPeer('203.0.113.9'));
+    const page = await http.app.request('/v?lang=en', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(source) }, fromPeer('203.0.113.9'));
     const html = await page.text();
     expect(html).toContain('This is the original of a sealed document');
     expect(html).toContain(`/v/${env!.publicId}`);
     // The sealed file itself is not "an original".
-    const sealedPage = await http.app.request('/v?lang=en', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: pdf }, fromPeer('203.0.113.10'));
+    const sealedPage = await http.app.request('/v?lang=en', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(pdf) }, fromPeer('203.0.113.10'));
     expect(await sealedPage.text()).not.toContain('This is the original of a sealed document');
 
     // Independent check: poppler's pdfsig.

@@ -41,8 +41,8 @@ describe('WorkerPool', () => {
   it('runs at most `size` at once, queues `queue` more and refuses the rest at once', async () => {
     const p = pool(1, 1);
     const runs = [p.run<Reply>({ chore: 'wait', value: 1 }), p.run<Reply>({ chore: 'wait', value: 2 }), p.run<Reply>({ chore: 'wait', value: 3 })];
-    expect(await runs[2]).toBe(WorkerPool.FULL);
-    expect(ok(await runs[0]).value).toBe(1);
-    expect(ok(await runs[1]).value).toBe(2);
+    expect(await runs[2]!).toBe(WorkerPool.FULL);
+    expect(ok(await runs[0]!).value).toBe(1);
+    expect(ok(await runs[1]!).value).toBe(2);
   });
 });
