@@ -9,6 +9,9 @@ import { parseForm, readBitrixForm } from '../http/form.js';
 import { portalOrigin, setFrameHeaders } from '../http/frame-headers.js';
 import type { Session } from '../http/session.js';
 import type { AppEnv } from '../types.js';
+import { describePlacement, parsePlacementOptions } from '../../placements/server/context.js';
+import { canReadItem } from '../documents/crm-data.js';
+import { crmClientFor } from '../http/crm-client.js';
 import { FramePage, jsonForScript } from './frame-page.js';
 import { frameProblemHandler } from './frame-problem.js';
 import { INSTALL_MESSAGES } from './install-texts.js';
@@ -83,6 +86,12 @@ export function placementRoutes(render: PlacementRenderer = renderStartPage) {
     // Each placement is bound to its own URL, so the path names it; DEFAULT means "not said".
     const placement = frame.PLACEMENT !== 'DEFAULT' ? frame.PLACEMENT : name.data;
     const { token, session } = await issueFrameSession(services, { portalId: portal.id, user, placement, lang: pickLang(frame.LANG), frame });
+    // The item comes from PLACEMENT_OPTIONS, which the user's own browser posts: before the page lists
+    // anything about it, Bitrix24 must show that item to this user (their token, their CRM rights).
+    const { entity } = describePlacement(placement, parsePlacementOptions(frame.PLACEMENT_OPTIONS.raw));
+    if (entity && !(await canReadItem(crmClientFor(services, session), entity))) {
+      throw new AppError('NOT_FOUND', 'No such CRM item, or you may not see it in Bitrix24.');
+    }
     setFrameHeaders(c, portalOrigin(portal.clientEndpoint));
     return render(c, { session, token, placement, options: frame.PLACEMENT_OPTIONS.raw, parsedOptions: frame.PLACEMENT_OPTIONS, portalDomain: portal.domain });
   });

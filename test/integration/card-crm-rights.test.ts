@@ -77,6 +77,12 @@ describe('card reads with the user’s rights', () => {
     expect(asked.every((c) => c.userId === EMPLOYEE)).toBe(true);
   });
 
+  it('the card of a deal the employee may not read is not shown (a forged PLACEMENT_OPTIONS gets nothing)', async () => {
+    const tab = await emu.control.openPlacement({ memberId: memberA, placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: '2' }, userId: EMPLOYEE });
+    expect(tab.status).toBe(404);
+    expect(tab.body).not.toContain('"token"');
+  });
+
   it('with rights the employee gets the data', async () => {
     const token = await openCard(memberA, EMPLOYEE, '5');
     const res = await post(token, '/api/card/items/2/5/proposal');

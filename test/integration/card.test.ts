@@ -6,12 +6,20 @@ import { createTestServices } from '../helpers/services.js';
 import { seedEnvelope, seedManyEnvelopes, seedPortal, type SeededPortal } from '../e2e/helpers/card-seed.js';
 import { describePlacement, parsePlacementOptions } from '../../placements/server/context.js';
 
-/** The portal's REST endpoint answers `profile` (who opened the frame); nothing else is needed here. */
+/**
+ * The portal's REST endpoint answers `profile` (who opened the frame) and shows the admin any CRM item
+ * (the placement door reads it with the user's token before listing anything about it).
+ */
 const profileFetch: typeof fetch = async (input, init) => {
   const req = input instanceof Request ? input : new Request(input, init);
   const url = new URL(req.url);
   if (url.pathname.endsWith('/rest/profile')) {
     return Response.json({ result: { ID: '1', ADMIN: true, NAME: 'Anna', LAST_NAME: 'Admin' } });
+  }
+  const crmGet = /\/rest\/crm\.(deal|lead|contact|company|item)\.get$/.exec(url.pathname);
+  if (crmGet) {
+    const { id } = (await req.json()) as { id: number };
+    return Response.json({ result: crmGet[1] === 'item' ? { item: { id: Number(id) } } : { ID: String(id) } });
   }
   return Response.json({ error: 'ERROR_METHOD_NOT_FOUND', error_description: 'not scripted' }, { status: 404 });
 };
