@@ -35,6 +35,15 @@ describe('emulator: CRM read rights per user', () => {
 
     const list = await call(p.clientEndpoint, 'crm.deal.list', { auth: employee });
     expect(list.body.result.map((d: { ID: string }) => d.ID)).toEqual(['5']);
+    // Requisites follow their owner: none of a company the employee may not read, nor its bank details.
+    const portal = emu.control.portal(p.memberId);
+    const companyRq = [...portal.requisites.values()].find((r) => String(r.ENTITY_TYPE_ID) === '4')!;
+    const rqFor = async (auth: string) => (await call(p.clientEndpoint, 'crm.requisite.list', { auth, filter: { ID: companyRq.ID } })).body.result as unknown[];
+    expect(await rqFor(employee)).toEqual([]);
+    expect(await rqFor(admin)).toHaveLength(1);
+    const banksFor = async (auth: string) => (await call(p.clientEndpoint, 'crm.requisite.bankdetail.list', { auth, filter: { ENTITY_ID: companyRq.ID } })).body.result as unknown[];
+    expect(await banksFor(employee)).toEqual([]);
+    expect((await banksFor(admin)).length).toBeGreaterThan(0);
     expect((await call(p.clientEndpoint, 'crm.deal.get', { auth: admin, id: 2 })).body.result.ID).toBe('2');
     expect((await call(p.clientEndpoint, 'crm.deal.list', { auth: admin })).body.total).toBeGreaterThan(1);
   });

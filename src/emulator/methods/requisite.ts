@@ -1,19 +1,34 @@
 /** crm.requisite.list, crm.requisite.bankdetail.list, crm.requisite.link.get (reference §6.3). */
-import { legacyError, param, type MethodTable } from '../envelope.js';
+import { legacyError, param, type MethodCtx, type MethodTable } from '../envelope.js';
 import { listRows } from '../list.js';
+import { canRead } from '../rights.js';
+import type { Row } from '../types.js';
+
+/**
+ * Requisites are read with their owner's rights ("a user with read access permission for contacts and
+ * companies", b24restdocs crm-requisite-list.md and crm-requisite-bank-detail-list.md): a user's list
+ * leaves out the requisites of a contact or company they may not read, and those requisites' bank details.
+ */
+function requisiteVisible(ctx: MethodCtx, rq: Row | undefined): boolean {
+  if (!rq) return false;
+  const type = String(rq.ENTITY_TYPE_ID);
+  const owner = type === '3' ? ctx.portal.contacts.get(String(rq.ENTITY_ID)) : type === '4' ? ctx.portal.companies.get(String(rq.ENTITY_ID)) : undefined;
+  if (!owner) return true;
+  return canRead(ctx, type === '3' ? 'contact' : 'company', owner);
+}
 
 export const requisiteMethods: MethodTable = {
   'crm.requisite.list': {
     scope: ['crm'],
     handler: (ctx) => {
-      const r = listRows([...ctx.portal.requisites.values()], ctx.params);
+      const r = listRows([...ctx.portal.requisites.values()].filter((rq) => requisiteVisible(ctx, rq)), ctx.params);
       return { result: r.items, total: r.total, next: r.next };
     },
   },
   'crm.requisite.bankdetail.list': {
     scope: ['crm'],
     handler: (ctx) => {
-      const r = listRows([...ctx.portal.bankDetails.values()], ctx.params);
+      const r = listRows([...ctx.portal.bankDetails.values()].filter((b) => requisiteVisible(ctx, ctx.portal.requisites.get(String(b.ENTITY_ID)))), ctx.params);
       return { result: r.items, total: r.total, next: r.next };
     },
   },
