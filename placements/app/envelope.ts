@@ -2,13 +2,13 @@
  * REST_APP_URI (deep links from timeline buttons and chat): one envelope with its recipients'
  * progress and actions (rendered by the server), then its hash-chained history.
  */
-import type { CardKey } from '../../src/i18n/card.js';
 import { createApi } from '../shared/api.js';
 import { makeT, type PageBoot } from '../shared/boot.js';
 import type { Frame } from '../shared/bx24.js';
 import { clear, h, localiseTimes } from '../shared/dom.js';
 import { endpoints } from '../shared/endpoints.js';
 import { wireListActions } from '../shared/list-actions.js';
+import { auditLabelKey } from './audit-label.js';
 
 interface AuditRow {
   seq: number;
@@ -16,6 +16,7 @@ interface AuditRow {
   actor: string;
   recipientId: string | null;
   at: string;
+  data?: Record<string, unknown> | null;
 }
 type Chain = { ok: true; count: number } | { ok: false; count: number; firstBadSeq: number };
 
@@ -41,16 +42,16 @@ export function envelopePage(boot: PageBoot, frame: Frame) {
         : e.actor.startsWith('user:') ? t('audit.user', { id: e.actor.slice(5) })
         : e.actor.startsWith('recipient:') ? (names.get(e.actor.slice(10)) ?? '')
         : t('audit.system');
-      const label = (type: string) => {
-        const key = `audit.${type}` as CardKey;
+      const label = (e: AuditRow) => {
+        const key = auditLabelKey(e.type, e.data);
         const s = t(key);
-        return s === key ? type : s;
+        return s === key ? e.type : s;
       };
       clear(detail, h('div', { class: 'panel' },
         h('h2', {}, t('app.events')),
         h('p', { class: audit.chain.ok ? 'hint' : 'err' }, audit.chain.ok ? t('audit.intact', { n: audit.chain.count }) : t('audit.broken', { seq: audit.chain.firstBadSeq })),
         h('ol', { class: 'rcp', 'data-history': '' }, audit.events.map((e) =>
-          h('li', {}, h('span', { class: 'muted' }, fmt.format(new Date(e.at))), h('span', { class: 'who' }, label(e.type)), h('span', { class: 'muted' }, who(e))))),
+          h('li', {}, h('span', { class: 'muted' }, fmt.format(new Date(e.at))), h('span', { class: 'who' }, label(e)), h('span', { class: 'muted' }, who(e))))),
       ));
     } catch (e) {
       clear(detail, h('p', { class: 'err', role: 'alert' }, t('toast.error', { message: e instanceof Error ? e.message : String(e) })));
