@@ -307,6 +307,23 @@ describe('robot "Send document for signing" against the emulator', () => {
     expect(res.status).toBe(401);
     expect((await w.services.db.select().from(robotCalls)).length).toBe(before);
   });
+
+  it('answers a malformed delivery 401 with a wrong token and 400 naming the fields with the right one (authentication first)', async () => {
+    const token = [...w.st().apps.values()][0]!.applicationToken;
+    const post = (applicationToken: string) =>
+      w.app.request(`${PUBLIC}/b24/robots/send-for-signing`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        // No document_id and no event_token.
+        body: new URLSearchParams({ workflow_id: 'x', code: ROBOT_CODE, 'auth[member_id]': w.memberId, 'auth[application_token]': applicationToken, 'auth[domain]': 'x.bitrix24.test' }).toString(),
+      });
+    expect((await post('nope')).status).toBe(401);
+    const res = await post(token);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; details: { fields: string[] } } };
+    expect(body.error.code).toBe('VALIDATION_FAILED');
+    expect(body.error.details.fields).toEqual(expect.arrayContaining(['document_id', 'event_token']));
+  });
 });
 
 describe('robot: a stage move of several deals at once', () => {
