@@ -8,8 +8,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runChaos } from '../../bench/chaos-scenario.js';
+import { POSTGRES_REACHABLE } from '../helpers/db.js';
 
-describe('exactly once under faults (black-box, emulator records)', () => {
+describe.runIf(POSTGRES_REACHABLE)('exactly once under faults (black-box, emulator records)', () => {
   it('20 envelopes through kill -9, an outage, a 503 storm and dropped database connections: nothing lost, nothing twice, nothing stuck', async () => {
     const lines: string[] = [];
     const f = await runChaos({ envelopes: 20, outageMs: 6000, stormMs: 4000, terminations: 3, settleTimeoutMs: 240_000, log: (l) => lines.push(l) });
