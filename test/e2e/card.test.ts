@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 /**
  * The CRM card in Debian's Chromium, framed the way Bitrix24 frames it (test/e2e/helpers/frame-host.ts):
  * the list with progress and frame fitting, void, your own PDF with fields placed by hand, a CRM
@@ -99,7 +100,9 @@ describe.each(['en', 'ru'] as const)('card tab (%s)', (lang) => {
     expect(await declined.locator('.badge').textContent()).toBe(lang === 'ru' ? 'Отклонён' : 'Declined');
     expect(await declined.textContent()).toContain('Prices for Q1 are not agreed yet');
     const done = frame.locator('article.env', { hasText: 'Supply contract No. 1041' });
-    expect(await done.locator('[data-action="download"]').count()).toBe(1);
+    // One download for the sealed PDF, one for the evidence package (ZIP).
+    expect(await done.locator('[data-action="download"]:not([data-ext])').count()).toBe(1);
+    expect(await done.locator('[data-action="download"][data-ext="zip"]').count()).toBe(1);
     expect(await done.locator('[data-action="copy-verify"]').count()).toBe(1);
     const calls = await host.bx24Calls(page);
     // Bitrix24's SDK asked the portal for its init data and fitted the frame (fitWindow is resizeWindow
@@ -315,8 +318,14 @@ describe('deep link and per-recipient actions', () => {
     // The test reads the clipboard from the portal's page; the frame itself writes without the async API.
     await host.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `https://${host.domain}` });
     const done = frame.locator('article.env', { hasText: 'Supply contract No. 1041' });
-    const [download] = await Promise.all([page.waitForEvent('download'), done.locator('[data-action="download"]').click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), done.locator('[data-action="download"]:not([data-ext])').click()]);
     expect(download.suggestedFilename()).toBe('Supply contract No. 1041.pdf');
+    const [evidence] = await Promise.all([page.waitForEvent('download'), done.locator('[data-action="download"][data-ext="zip"]').click()]);
+    expect(evidence.suggestedFilename()).toBe('Supply contract No. 1041-evidence.zip');
+    // A ZIP (local file header "PK\x03\x04") holding the sealed PDF.
+    const zip = await readFile((await evidence.path())!);
+    expect(zip.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+    expect(zip.includes(Buffer.from('sealed.pdf'))).toBe(true);
     await done.locator('[data-action="copy-verify"]').click();
     await frame.locator('.toast', { hasText: 'Link copied' }).waitFor();
     await page.bringToFront();

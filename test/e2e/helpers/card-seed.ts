@@ -68,7 +68,7 @@ export async function seedEnvelope(
     createdAt,
     updatedAt: createdAt,
     ...(o.status === 'sent' || o.status === 'in_progress' || o.status === 'completed' ? { sentAt: createdAt } : {}),
-    ...(o.status === 'completed' ? { completedAt: createdAt, ...(o.sealed ? { sealedPdf: new Uint8Array([37, 80, 68, 70]), sealedSha256: 'a'.repeat(64), sealedAt: createdAt } : {}) } : {}),
+    ...(o.status === 'completed' ? { completedAt: createdAt, ...(o.sealed ? { sourcePdf: new Uint8Array([37, 80, 68, 70]), sourceSha256: 'b'.repeat(64), sealedPdf: new Uint8Array([37, 80, 68, 70]), sealedSha256: 'a'.repeat(64), sealedAt: createdAt } : {}) } : {}),
   });
   if (o.recipients.length) {
     await db.insert(recipients).values(
