@@ -167,7 +167,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       return n;
     };
     const activities = perDeal('activity');
-    const sentLogs = perDeal('logmessage', (e) => /sent for signing/i.test(String(e.fields.text ?? e.fields.TEXT ?? '')));
+    // The "sent" line in any of our languages (src/timeline/texts.ts log.sent).
+    const isSentLine = (e: TimelineEntry) => /sent for signing|inviato per la firma|отправлен на подпись/i.test(String(e.fields.text ?? e.fields.TEXT ?? ''));
+    const sentLogs = perDeal('logmessage', isSentLine);
+    const unlogged = [...perDeal('activity').keys()].filter((d) => !sentLogs.has(d));
+    if (unlogged.length) {
+      const lines = timeline.filter((e) => e.kind === 'logmessage' && e.entityId === unlogged[0]).map((e) => String(e.fields.text ?? e.fields.TEXT ?? ''));
+      log(`deal ${unlogged[0]} has its activity but no "sent" line; its log lines: ${JSON.stringify(lines)}`);
+    }
     const extra = (n: Map<number, number>) => [...n.values()].reduce((a, x) => a + Math.max(0, x - 1), 0);
     const acceptedPer = new Map<string, number>();
     for (const s of sends) if (s.accepted && tokens.has(s.eventToken)) acceptedPer.set(s.eventToken, (acceptedPer.get(s.eventToken) ?? 0) + 1);
