@@ -2,6 +2,7 @@ import type { CrmData, CrmRecord } from '../../src/documents/crm-data.js';
 import { valuesFromCrm } from '../../src/documents/crm-data.js';
 import { isMarkField, toCanonical, type FieldDef } from '../../src/documents/fields.js';
 import { followsCompanySigner, withCompanySigner } from '../../src/documents/signer-binding.js';
+import { formatValue } from '../../src/documents/format.js';
 import type { RecipientSlot } from '../../src/db/schema/card-prefs.js';
 
 /** Someone the card can propose as a recipient: the responsible user, a contact, the client company. */
@@ -48,6 +49,8 @@ export interface ProposalField {
   fixPath: string | null;
   /** The value is the company signer's name: the form updates it when the signer changes (signer-binding.ts). */
   followsCompanySigner?: true;
+  /** A price, number or date as the document prints it in the user's language (`301 000,00 ₽`); the value stays canonical. */
+  display?: string;
 }
 
 export type Problem =
@@ -190,6 +193,8 @@ export function proposeRecipients(people: Person[], slots: RecipientSlot[], user
   return out;
 }
 
+const FORMATTED = new Set<FieldDef['type']>(['money', 'number', 'date']);
+
 /** Fields the sender sees before sending: everything that is not a mark made by a recipient. */
 export function proposeFields(fields: readonly FieldDef[], data: CrmData, opts: { today: Date; lang?: 'en' | 'it' | 'ru'; recipients?: readonly ProposedRecipient[] }): ProposalField[] {
   const values = withCompanySigner(fields, valuesFromCrm(fields, data, opts), opts.recipients ?? []);
@@ -214,6 +219,7 @@ export function proposeFields(fields: readonly FieldDef[], data: CrmData, opts: 
         missing: Boolean(f.required && f.binding && !canonical),
         fixPath,
         ...(followsCompanySigner(f.binding) ? { followsCompanySigner: true as const } : {}),
+        ...(opts.lang && canonical && FORMATTED.has(f.type) ? { display: formatValue(f.type, canonical, opts.lang) } : {}),
       };
     });
 }

@@ -11,6 +11,8 @@ import type { Frame } from './bx24.js';
 import type { Person, PortalUser, Proposal, ProposalField, ProposedRecipient } from '../server/proposal.js';
 import type { CardKey } from '../../src/i18n/card.js';
 import { companySignerName } from '../../src/documents/signer-binding.js';
+import { checkDocumentData, type DataIssue } from '../../src/documents/data-checks.js';
+import { formatValue } from '../../src/documents/format.js';
 
 export interface ComposeDeps {
   boot: PageBoot;
@@ -52,6 +54,9 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     placed: [] as PlacedField[],
     title: '',
     sending: false,
+    /** The sender ticked "these values are right" under the data warnings. */
+    warningsConfirmed: false,
+    warningsKey: '',
   };
 
   const headingId = nextId('h');
@@ -60,6 +65,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
   const recipientsStep = h('div', { class: 'step' });
   const previewStep = h('div', { class: 'step' });
   const problemsBox = h('div', { role: 'status', 'aria-live': 'polite' });
+  const warningsBox = h('div', { role: 'status', 'aria-live': 'polite' });
   const titleId = nextId('title');
   const titleInput = h('input', { id: titleId, type: 'text', maxlength: 200, style: 'min-width:260px', oninput: () => (state.title = titleInput.value) });
   const sendBtn = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'send', onclick: () => void send() }, t('action.send'));
@@ -80,6 +86,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     recipientsStep,
     previewStep,
     problemsBox,
+    warningsBox,
     saveRow,
     h('div', { class: 'row' }, h('label', { for: titleId, class: 'lbl' }, t('new.title')), titleInput, h('span', { class: 'spacer' }), sendBtn),
   );
@@ -217,11 +224,15 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
       oninput: (e: Event) => {
         state.values[f.key] = (e.target as HTMLInputElement).value;
         (e.target as HTMLElement).setAttribute('aria-invalid', f.required && !state.values[f.key] ? 'true' : 'false');
+        if (shown) shown.textContent = printed();
         check();
       },
     }) as HTMLInputElement;
     if (f.type === 'multiline') (input as unknown as HTMLTextAreaElement).value = state.values[f.key] ?? '';
-    return h('div', { class: 'field' }, h('label', { for: id }, f.label, f.required ? ' *' : ''), input,
+    // A price is typed as "301000.00 RUB"; below it, how the document prints it in this language.
+    const printed = () => formatValue(f.type, state.values[f.key] ?? '', deps.boot.lang);
+    const shown = f.type === 'money' ? h('span', { class: 'hint', 'data-display': f.key }, printed()) : null;
+    return h('div', { class: 'field' }, h('label', { for: id }, f.label, f.required ? ' *' : ''), input, shown,
       f.missing ? h('span', { class: 'err' }, t('missing.field', { field: f.label })) : null);
   }
 
@@ -444,10 +455,40 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     else
       clear(problemsBox, h('div', { class: 'warn', id: 'problems' }, h('strong', {}, t('missing.heading')),
         h('ul', {}, list.map((p) => h('li', {}, p.text, p.fixPath ? [' ', h('button', { type: 'button', class: 'btn btn-link btn-sm', onclick: () => openFix(p.fixPath!) }, t('action.openInCrm'))] : null)))));
+    renderWarnings(ready && list.length === 0 ? warnings() : []);
+  }
+
+  /** Data that looks wrong but may be meant (the server's own check, data-checks.ts): sent once the sender confirms. */
+  function warnings(): DataIssue[] {
+    if (!state.template || !state.proposal) return [];
+    const fields = state.proposal.fields.map((f) => ({ ...f, party: 'sender' as const, binding: f.binding ?? undefined }));
+    return checkDocumentData(fields, state.values).warnings;
+  }
+
+  function warningText(w: DataIssue): string {
+    return w.code === 'date_before_document_date' ? t('warn.dateBefore', { field: w.label, other: w.documentDateLabel }) : t('warn.amountZero', { field: w.label });
+  }
+
+  function renderWarnings(list: DataIssue[]) {
+    // A confirmation covers the warnings the sender saw: a different list asks again.
+    const key = list.map((w) => `${w.code}:${w.field}`).join(',');
+    if (key !== state.warningsKey) Object.assign(state, { warningsKey: key, warningsConfirmed: false });
+    if (!list.length) {
+      clear(warningsBox);
+      return;
+    }
+    const id = nextId('wc');
+    clear(warningsBox, h('div', { class: 'warn', id: 'data-warnings' }, h('strong', {}, t('warn.heading')),
+      h('ul', {}, list.map((w) => h('li', {}, warningText(w), ' ', h('button', { type: 'button', class: 'btn btn-link btn-sm', onclick: () => (fieldsStep.querySelector(`[data-field="${w.field}"]`) as HTMLElement | null)?.focus() }, t('warn.fix'))))),
+      h('label', { for: id }, h('input', { type: 'checkbox', id, 'data-action': 'confirm-warnings', checked: state.warningsConfirmed, onchange: (e: Event) => (state.warningsConfirmed = (e.target as HTMLInputElement).checked) }), ' ', t('warn.confirm'))));
   }
 
   async function send() {
     if (problems().length) return check();
+    if (warnings().length && !state.warningsConfirmed) {
+      (warningsBox.querySelector('[data-action="confirm-warnings"]') as HTMLElement | null)?.focus();
+      return;
+    }
     state.sending = true;
     sendBtn.disabled = true;
     sendBtn.textContent = t('new.sending');
@@ -483,6 +524,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
         ...(state.pdfBytes ? { pdfBase64: toBase64(state.pdfBytes), fields } : {}),
         recipients,
         send: true,
+        confirmWarnings: state.warningsConfirmed,
       });
       if (remember) {
         const slots: RecipientSlot[] = state.rows.map((r) => ({

@@ -129,6 +129,8 @@ export const endpoints = (api: Api) => ({
     fields?: EnvelopeFieldInput[];
     recipients: Omit<RecipientDraft, 'source'>[];
     send: boolean;
+    /** The sender confirmed the data warnings the form listed (src/documents/data-checks.ts). */
+    confirmWarnings?: boolean;
   }) => api.post<{ envelope: { id: string; status: string } }>('/api/envelopes', body),
   resend: (envelopeId: string, recipientId: string) => api.post<void>(`/api/envelopes/${envelopeId}/recipients/${recipientId}/resend`),
   changeEmail: (envelopeId: string, recipientId: string, email: string) =>

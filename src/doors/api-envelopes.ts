@@ -42,6 +42,8 @@ const ZCreate = z
     recipients: z.array(ZRecipientInput).max(50).optional(),
     timers: ZTimers.optional(),
     send: z.boolean().default(false),
+    /** The sender saw the data warnings (an amount of 0, a date before the document's) and sends anyway. */
+    confirmWarnings: z.boolean().default(false),
   })
   .refine((b) => Boolean(b.templateId) !== Boolean(b.pdfBase64), { message: 'give either templateId (with crm) or pdfBase64' });
 
@@ -116,7 +118,7 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
     let env: Envelope;
     if (b.templateId) {
       if (!b.crm) throw new AppError('VALIDATION_FAILED', 'crm: a template needs the CRM item to fill it from.');
-      env = await createEnvelopeFromTemplate(services, { portalId: session.portalId, userId: session.userId, templateId: b.templateId, crm: b.crm, title: b.title, lang: b.lang ?? session.lang, values: b.values, recipients: b.recipients, timers: b.timers, who, crmClient: crmClientFor(services, session) });
+      env = await createEnvelopeFromTemplate(services, { portalId: session.portalId, userId: session.userId, templateId: b.templateId, crm: b.crm, title: b.title, lang: b.lang ?? session.lang, values: b.values, recipients: b.recipients, timers: b.timers, who, crmClient: crmClientFor(services, session), confirmWarnings: b.confirmWarnings });
     } else {
       const pdf = new Uint8Array(Buffer.from(b.pdfBase64!, 'base64'));
       if (pdf.length > services.config.UPLOAD_MAX_BYTES) throw new AppError('PDF_TOO_LARGE', 'The PDF is too large.');

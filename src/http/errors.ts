@@ -29,6 +29,8 @@ export const ERROR_STATUS = {
   PDF_TOO_LARGE: 413,
   /** A signature or stamp image over the pixel limits (src/signing/image-size.ts), whatever its bytes. */
   IMAGE_TOO_LARGE: 422,
+  /** The document's data looks wrong (an amount of 0, a date before the contract's): sent only with confirmWarnings. */
+  DATA_WARNINGS: 422,
   PDF_TOO_MANY_PAGES: 422,
   PDF_ALREADY_SIGNED: 422,
   PDF_CERTIFIED_LOCKED: 422,

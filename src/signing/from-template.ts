@@ -6,6 +6,7 @@ import { itemUnreadable, readCrmData, valuesFromCrm } from '../documents/crm-dat
 import { toCanonical, valuesPrintedAtSend, type FieldDef, type FieldValues } from '../documents/fields.js';
 import { renderDocument } from '../documents/render.js';
 import { withCompanySigner } from '../documents/signer-binding.js';
+import { checkDocumentData } from '../documents/data-checks.js';
 import { starterLayout } from '../documents/templates/starters/index.js';
 import type { Layout } from '../documents/templates/layout.js';
 import { AppError } from '../http/errors.js';
@@ -30,6 +31,8 @@ export interface FromTemplateInput {
   who: Actor;
   /** Who reads the CRM: the sender's own client when a person sends; the app's token otherwise. */
   crmClient?: Bitrix24Client;
+  /** The sender has seen the data warnings (checkDocumentData) and sends anyway. */
+  confirmWarnings?: boolean;
 }
 
 interface Source {
@@ -49,6 +52,17 @@ async function loadSource(services: Services, p: FromTemplateInput): Promise<Sou
   return { name: t.name, lang: t.language, fields: layout?.fields ?? t.fields, layout, pdf: input.pdf instanceof Uint8Array ? input.pdf : undefined };
 }
 
+/** Nothing is written while a required field is empty, or while a warning is not confirmed. */
+function refuseBadData(fields: FieldDef[], values: FieldValues, confirmed = false): void {
+  const { missing, warnings } = checkDocumentData(fields, values);
+  if (missing.length) {
+    throw new AppError('VALIDATION_FAILED', `Fill in ${missing.map((m) => `"${m.label}"`).join(', ')} before sending.`, { field: missing[0]!.field, issues: missing });
+  }
+  if (warnings.length && !confirmed) {
+    throw new AppError('DATA_WARNINGS', 'Some of the data looks wrong: check it, then send again with confirmWarnings: true.', { warnings });
+  }
+}
+
 /**
  * Template + CRM item → envelope: CRM data read in one batch, sender values rendered into the PDF
  * recipients will see, recipient fields frozen with their page, box and pre-filled value.
@@ -62,6 +76,7 @@ export async function createEnvelopeFromTemplate(services: Services, p: FromTemp
   for (const [k, v] of Object.entries(p.values ?? {})) if (src.fields.some((f) => f.key === k)) merged[k] = v;
   // The representative printed in the document is the person who signs for us, whatever was typed.
   merged = withCompanySigner(src.fields, merged, p.recipients ?? []);
+  refuseBadData(src.fields, merged, p.confirmWarnings);
 
   // Recipients' boxed fields stay blank until completion.
   const senderValues = valuesPrintedAtSend(src.fields, merged, Boolean(src.layout));

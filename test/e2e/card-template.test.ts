@@ -63,6 +63,15 @@ describe.each([
 
     const send = frame.locator('button[data-action="send"]');
     await poll(() => send.isEnabled()).toBe(true);
+    // The deal closes before today's contract date: the form names the date, and nothing is sent
+    // until the sender confirms it.
+    const warnings = frame.locator('#data-warnings');
+    await warnings.waitFor();
+    expect(await warnings.textContent()).toContain(lang === 'ru' ? 'Дата передачи' : 'Delivery date');
+    await send.click();
+    expect(await frame.locator('[data-action="confirm-warnings"]').evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await envelopesOf(deal)).toHaveLength(0);
+    await frame.locator('[data-action="confirm-warnings"]').check();
     await send.click();
     await frame.locator('article.env').first().waitFor({ timeout: 45_000 });
     await shot(page, `${lang}-12-template-sent`);
@@ -105,6 +114,8 @@ describe('same as last time', () => {
     const send = frame.locator('button[data-action="send"]');
     await poll(() => send.isEnabled()).toBe(true);
     await shot(page, 'en-14-same-review');
+    // Deal 8 closed before today: its delivery date is a warning the sender confirms.
+    await frame.locator('[data-action="confirm-warnings"]').check();
     await send.click(); // click 2
     await frame.locator('article.env').first().waitFor({ timeout: 45_000 });
 

@@ -144,6 +144,12 @@ describe('sandbox guided tour in Chromium', () => {
     const emails = await frame.locator('.rrow input[data-k="email"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
     const send = frame.locator('button[data-action="send"]');
     await expect.poll(() => send.isEnabled(), { timeout: 15_000 }).toBe(true);
+    // "Signs for us" follows the signer just picked; the price reads as English writes it, not "301000.00 RUB".
+    const signer = await frame.locator('.rrow').first().locator('input[data-k="name"]').inputValue();
+    await expect.poll(() => frame.locator('[data-field="seller_signatory"]').inputValue()).toBe(signer);
+    expect((await frame.locator('[data-display="amount"]').textContent())?.replace(/\u00a0/g, ' ')).toBe('RUB 301,000.00');
+    // Deal 15 closed before today's contract date: a warning the sender confirms before sending.
+    await frame.locator('[data-action="confirm-warnings"]').check();
     await shot(page, '03-sign-compose');
     await send.click();
     await frame.locator('article.env').first().waitFor({ timeout: 20_000 });

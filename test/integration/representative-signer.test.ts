@@ -39,6 +39,7 @@ describe('"represented by" names the chosen company signer', () => {
           { party: 'client', name: 'Laura Bianchi', email: 'laura@cliente.example' },
         ],
         send: false,
+        confirmWarnings: true,
       },
     });
     expect(res.status, JSON.stringify(res.data)).toBe(201);

@@ -50,6 +50,8 @@ describe('envelope from a template and a CRM deal', () => {
         crm: { entityTypeId: 2, entityId: 2 },
         lang: 'it',
         values: { special_terms: 'Consegna franco magazzino.' },
+        // Deal 2 closes before today's contract date: a data warning the sender confirms.
+        confirmWarnings: true,
         recipients: [
           { party: 'company', name: 'Mario Rossi', email: 'user9@example.com', b24UserId: 9 },
           { party: 'client', name: 'Laura Bianchi', email: 'laura@cliente.example' },
