@@ -1,14 +1,32 @@
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Route } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { recipients } from '../../src/db/schema/recipients.js';
+import { handlersFrom } from '../../src/jobs/queue.js';
+import { createJobRunner } from '../../src/jobs/runner.js';
+import { SIGNING_JOBS } from '../../src/signing/jobs.js';
 import { createTestServices } from '../helpers/services.js';
-import { client, codeFromBody, FIELDS, samplePdf, sessionFor, tokenFromBody } from '../helpers/signing.js';
+import { client, codeFromBody, FIELDS, samplePdf, sessionFor, lastMessage, TINY_PNG_B64, tokenFromBody } from '../helpers/signing.js';
 import { startSmtpPeer, toAddress } from '../helpers/smtp-peer.js';
 
 const ORIGIN = 'https://b24sign.test';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+/** Mail goes out through the notify.deliver job (src/notify/deliver.ts): run what is queued, to the SMTP peer. */
+async function deliverQueued(services: Awaited<ReturnType<typeof createTestServices>>) {
+  await createJobRunner({ db: services.db, handlers: handlersFrom(SIGNING_JOBS as never), services, logger: services.logger, clock: services.clock, concurrency: 1, pollMs: 20, leaseMs: 60_000, workerId: 'signing-page-e2e' }).runUntilIdle();
+}
+
+/** Chromium's requests reach the app in-process; anything outside our origin is refused. */
+async function serveInProcess(context: BrowserContext, http: ReturnType<typeof client>) {
+  await context.route('**/*', async (route: Route) => {
+    const req = route.request();
+    if (!req.url().startsWith(ORIGIN)) return route.abort();
+    const res = await http.app.fetch(new Request(req.url(), { method: req.method(), headers: req.headers(), body: (req.postDataBuffer() as Uint8Array<ArrayBuffer> | null) ?? undefined }));
+    await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
+  });
+}
 
 /**
  * A signer on a phone: opens the invitation link from the SMTP peer, reads the PDF (pdf.js, served
@@ -46,6 +64,7 @@ describe('signing page in Chromium on a phone viewport', () => {
       },
     });
     expect(created.status, JSON.stringify(created.data)).toBe(201);
+    await deliverQueued(services);
     const invitation = await peer.waitFor((m) => toAddress(m) === 'ivan@buyer.example');
     const token = tokenFromBody(invitation.text ?? '')!;
     const link = `${ORIGIN}/s/${token}`;
@@ -54,12 +73,7 @@ describe('signing page in Chromium on a phone viewport', () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ru-RU',
       userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36' });
     const errors: string[] = [];
-    await context.route('**/*', async (route: Route) => {
-      const req = route.request();
-      if (!req.url().startsWith(ORIGIN)) return route.abort();
-      const res = await http.app.fetch(new Request(req.url(), { method: req.method(), headers: req.headers(), body: (req.postDataBuffer() as Uint8Array<ArrayBuffer> | null) ?? undefined }));
-      await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
-    });
+    await serveInProcess(context, http);
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(String(e)));
     // The page runs under a strict CSP: anything it refuses would show up here.
@@ -79,6 +93,8 @@ describe('signing page in Chromium on a phone viewport', () => {
     await expect.poll(() => page.locator('.fbox.filled').count()).toBe(2);
 
     await page.click('#code-send');
+    await expect.poll(async () => Boolean(await lastMessage(services, created.data.recipients[0].id, 'code'))).toBe(true);
+    await deliverQueued(services);
     const codeMail = await peer.waitFor((m) => /Код для подписи/.test(m.subject ?? ''));
     await page.fill('#code-input', codeFromBody(codeMail.text ?? '')!);
     await page.click('#code-verify');
@@ -122,15 +138,11 @@ describe('signing page in Chromium on a phone viewport', () => {
       },
     });
     expect(created.status).toBe(201);
+    await deliverQueued(services);
     const invitation = await peer.waitFor((m) => toAddress(m) === 'giulia@cliente.example');
     const link = `${ORIGIN}/s/${tokenFromBody(invitation.text ?? '')!}`;
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
-    await context.route('**/*', async (route: Route) => {
-      const req = route.request();
-      if (!req.url().startsWith(ORIGIN)) return route.abort();
-      const res = await http.app.fetch(new Request(req.url(), { method: req.method(), headers: req.headers(), body: (req.postDataBuffer() as Uint8Array<ArrayBuffer> | null) ?? undefined }));
-      await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
-    });
+    await serveInProcess(context, http);
     const page = await context.newPage();
     await page.goto(link);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
@@ -148,6 +160,56 @@ describe('signing page in Chromium on a phone viewport', () => {
     await page.reload();
     expect(await page.locator('section.state h2').textContent()).toBe('Il documento è stato rifiutato');
     expect(await page.locator('#pages').count()).toBe(0);
+    await context.close();
+  });
+  it('a client company chooses its stamp, removes it with the keyboard, and signs without it', async () => {
+    const http = client(services);
+    const stampField = { key: 'client_stamp', type: 'stamp', label: 'Stamp', page: 1, box: { x: 320, y: 100, w: 100, h: 80 }, party: 'client', required: false };
+    const created = await http.req('POST', '/api/envelopes', {
+      bearer: await sessionFor(services),
+      body: {
+        title: 'Supply agreement',
+        lang: 'en',
+        pdfBase64: Buffer.from(await samplePdf()).toString('base64'),
+        fields: [...FIELDS.filter((f) => f.party !== 'company'), stampField],
+        recipients: [{ party: 'client', name: 'Buyer S.r.l.', email: 'office@buyer.example' }],
+        send: true,
+      },
+    });
+    expect(created.status, JSON.stringify(created.data)).toBe(201);
+    // The links and the code are read from the recorded messages: this test is about the stamp, not e-mail.
+    const rid = created.data.recipients[0].id as string;
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await serveInProcess(context, http);
+    const page = await context.newPage();
+    await page.goto(`${ORIGIN}/s/${tokenFromBody((await lastMessage(services, rid, 'invitation'))!.body)!}`);
+    await page.fill('#f-client_vat', 'IT0123');
+    await page.click('#code-send');
+    // The code travels only in the mail (the stored copy is masked): deliver the queued job to the SMTP peer.
+    await expect.poll(async () => Boolean(await lastMessage(services, rid, 'code'))).toBe(true);
+    await deliverQueued(services);
+    const codeMail = await peer.waitFor((m) => toAddress(m) === 'office@buyer.example' && Boolean(codeFromBody(m.text ?? '')));
+    await page.fill('#code-input', codeFromBody(codeMail.text ?? '')!);
+    await page.click('#code-verify');
+    await expect.poll(() => page.textContent('#code-msg')).toContain('Identity confirmed');
+
+    const remove = page.locator('#stamp-remove');
+    expect(await remove.isHidden()).toBe(true);
+    await page.setInputFiles('#stamp-file', { name: 'stamp.png', mimeType: 'image/png', buffer: Buffer.from(TINY_PNG_B64, 'base64') });
+    await expect.poll(() => remove.isVisible()).toBe(true);
+    expect(await remove.textContent()).toBe('Remove the stamp');
+    await page.screenshot({ path: 'test-artifacts/signing-page-phone-stamp.png' });
+    await remove.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => remove.isHidden()).toBe(true);
+    expect(await page.evaluate(() => [document.activeElement?.id, (document.getElementById('stamp-file') as HTMLInputElement).files?.length])).toEqual(['stamp-file', 0]);
+
+    await page.check('#terms');
+    await page.click('#submit');
+    await expect.poll(() => page.locator('section.state h2').count(), { timeout: 10_000 }).toBe(1);
+    const [r] = await services.db.select().from(recipients).where(eq(recipients.envelopeId, created.data.envelope.id));
+    expect(r!.status).toBe('signed');
+    expect(r!.stampImage).toBeNull();
     await context.close();
   });
 });
