@@ -437,11 +437,13 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
    */
   function syncCompanySigner() {
     const name = companySignerName(state.rows);
-    if (!name) return;
     for (const f of state.proposal?.fields ?? []) {
-      if (!f.followsCompanySigner || state.values[f.key] === name) continue;
-      state.values[f.key] = name;
+      if (!f.followsCompanySigner) continue;
       const input = fieldsStep.querySelector(`[data-field="${f.key}"]`) as HTMLInputElement | null;
+      // Typing here would be overwritten at send: the signer row below is where it changes.
+      if (input) input.readOnly = Boolean(name);
+      if (!name || state.values[f.key] === name) continue;
+      state.values[f.key] = name;
       if (input) input.value = name;
     }
   }

@@ -147,6 +147,7 @@ describe('sandbox guided tour in Chromium', () => {
     // "Signs for us" follows the signer just picked; the price reads as English writes it, not "301000.00 RUB".
     const signer = await frame.locator('.rrow').first().locator('input[data-k="name"]').inputValue();
     await expect.poll(() => frame.locator('[data-field="seller_signatory"]').inputValue()).toBe(signer);
+    expect(await frame.locator('[data-field="seller_signatory"]').evaluate((el) => (el as HTMLInputElement).readOnly)).toBe(true);
     expect((await frame.locator('[data-display="amount"]').textContent())?.replace(/\u00a0/g, ' ')).toBe('RUB 301,000.00');
     // Deal 15 closed before today's contract date: a warning the sender confirms before sending.
     await frame.locator('[data-action="confirm-warnings"]').check();
