@@ -7,7 +7,7 @@ import type { Services } from '../services.js';
 import { appendAudit, SYSTEM } from '../signing/audit.js';
 import { lockEnvelope } from '../signing/internal.js';
 import { scrubMessageText } from '../lib/redact.js';
-import { isTransientCode } from '../timeline/flush.js';
+import { isTransientError } from '../timeline/flush.js';
 import { openText } from './sealed.js';
 
 /**
@@ -44,8 +44,7 @@ export function classifySmtpError(e: unknown): DeliveryError {
 
 export function classifyBitrix24Error(e: unknown): DeliveryError {
   if (!(e instanceof Bitrix24Error)) return new DeliveryError(String((e as Error)?.message ?? e).slice(0, 400), false);
-  const transient = isTransientCode(e.code) || e.code === 'NETWORK' || (e.httpStatus !== undefined && e.httpStatus >= 500);
-  return new DeliveryError(`Bitrix24 ${e.code}${e.httpStatus ? ` (HTTP ${e.httpStatus})` : ''}: ${e.description}`.slice(0, 400), !transient);
+  return new DeliveryError(`Bitrix24 ${e.code}${e.httpStatus ? ` (HTTP ${e.httpStatus})` : ''}: ${e.description}`.slice(0, 400), !isTransientError(e));
 }
 
 const messengerTag = (m: Message) => `b24sign|${m.id}`;

@@ -16,7 +16,7 @@ import type { Services } from '../services.js';
 import type { Actor } from '../signing/audit.js';
 import { createEnvelope, sendEnvelope, type RecipientInput } from '../signing/envelopes.js';
 import { findEnvelope } from '../signing/internal.js';
-import { isTransientCode } from '../timeline/flush.js';
+import { isTransientError } from '../timeline/flush.js';
 import { timelineTexts, type TimelineKey } from '../timeline/texts.js';
 import { ROBOT_SEND_KIND, ZRobotSendPayload } from './accept.js';
 import { documentFor } from './document.js';
@@ -188,7 +188,7 @@ async function readCrm(services: Services, call: RobotCall, settings: RobotSetti
       raw = await services.bitrix24.forPortal(call.portalId).batch(commands, { halt: false });
     } catch (e) {
       // Refused for good (rights, a removed app…): say so; rate limits and outages are retried by the queue.
-      if (e instanceof Bitrix24Error && !isTransientCode(e.code) && e.code !== 'NETWORK' && e.code !== 'TIMEOUT') throw new RobotStop('robot.error.crm', { error: e.code });
+      if (e instanceof Bitrix24Error && !isTransientError(e)) throw new RobotStop('robot.error.crm', { error: e.code });
       throw e;
     }
     res = unprefixed('a', raw);
@@ -264,7 +264,7 @@ async function stop(services: Services, call: RobotCall, message: string, lang: 
       }
     } catch (e) {
       // Bitrix24 may take it later: the call stays `stopping` and the queue retries the whole stop.
-      if (!(e instanceof Bitrix24Error) || isTransientCode(e.code) || e.code === 'NETWORK' || e.code === 'TIMEOUT') throw e;
+      if (!(e instanceof Bitrix24Error) || isTransientError(e)) throw e;
       services.logger.warn({ portalId: call.portalId, callId: call.id, code: e.code }, 'robot error note refused by the timeline');
     }
   }

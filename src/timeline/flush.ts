@@ -43,6 +43,14 @@ export function isTransientCode(code: string): boolean {
   );
 }
 
+/**
+ * A Bitrix24 failure worth waiting out (the queue retries the job): a transient code, or any 5xx — an
+ * outage in front of the portal answers 502/504 pages with no Bitrix24 code at all.
+ */
+export function isTransientError(e: unknown): boolean {
+  return e instanceof Bitrix24Error && (isTransientCode(e.code) || (e.httpStatus !== undefined && e.httpStatus >= 500));
+}
+
 const ROBOT_METHODS = new Set(['bizproc.event.send', 'bizproc.activity.log']);
 
 interface Due {
