@@ -5,64 +5,20 @@
  * a stage, a deal moved there fires it, and the app reports into the deal's timeline. Nothing is written
  * to the app's database by hand: every step goes over HTTP, as it would with a portal.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SIGN_PLACEMENTS } from '../../src/bitrix24/manifest.js';
+import { freePort, watch, type Proc } from '../helpers/stack.js';
 
 const CLIENT_ID = 'local.recipe';
 const CLIENT_SECRET = 'recipe-secret';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Proc {
-  child: ChildProcess;
-  lines: string[];
-  /** Resolves with the first output line matching `re`. */
-  line(re: RegExp, ms: number): Promise<string>;
-}
-
 /** `npm run …` in its own process group, so the group (npm, tsx, node) can be stopped by its id. */
 function npm(args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn('npm', args, { cwd: process.cwd(), env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
-  const take = (chunk: Buffer) => {
-    for (const l of chunk.toString('utf8').split('\n')) {
-      if (!l.trim()) continue;
-      lines.push(l);
-      for (const w of [...waiters]) if (w.re.test(l)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(l);
-      }
-    }
-  };
-  child.stdout!.on('data', take);
-  child.stderr!.on('data', take);
-  return {
-    child,
-    lines,
-    line(re, ms) {
-      const seen = lines.find((l) => re.test(l));
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no line matching ${re} within ${ms} ms; output:\n${lines.slice(-30).join('\n')}`)), ms);
-        waiters.push({ re, resolve: (l) => (clearTimeout(t), resolve(l)) });
-      });
-    },
-  };
+  return watch(spawn('npm', args, { cwd: process.cwd(), env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 function stop(p: Proc | undefined) {

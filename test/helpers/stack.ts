@@ -33,7 +33,8 @@ export interface Proc {
   line(re: RegExp, ms: number): Promise<string>;
 }
 
-function watch(child: ChildProcess): Proc {
+/** Collects a child's output lines (stdout and stderr) and lets a test wait for one. */
+export function watch(child: ChildProcess): Proc {
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   let partial = '';
