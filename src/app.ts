@@ -27,6 +27,9 @@ import type { AppEnv } from './types.js';
 export function createApp(services: Services) {
   const app = new Hono<AppEnv>();
 
+  // Bitrix24's robot deliveries first: a handler that answers ends the chain, so the per-request
+  // middleware below never runs for them (the door brings its own lighter set: src/doors/robots.ts).
+  app.route('/', robotRoutes(services));
   // Outermost, so error pages and 404s get the headers too.
   app.use(securityHeaders(services.config));
   app.use(requestId({ generator: () => services.ids.newId('req') }));
@@ -60,7 +63,6 @@ export function createApp(services: Services) {
   app.route('/', sessionApiRoutes as never);
   app.route('/', templateRoutes as never);
   app.route('/', verifyRoutes());
-  app.route('/', robotRoutes);
   // Dev only: mounted when the entry started a sandbox portal (never in production, never with credentials).
   if (services.sandbox && services.config.sandboxEnabled) app.route('/', sandboxRoutes(services.sandbox));
 

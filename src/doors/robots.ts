@@ -1,10 +1,13 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { sendForSigningRobot } from '../bitrix24/manifest.js';
 import { requireAppToken, unauthorized } from '../http/b24-auth.js';
 import { ZRobotCall } from '../http/b24-payloads.js';
+import { capBodies } from '../http/body-limit.js';
 import { AppError } from '../http/errors.js';
+import { serverDoorHeaders } from '../http/security-headers.js';
 import { parseForm, readBitrixForm } from '../http/form.js';
 import { acceptRobotCall } from '../robots/accept.js';
+import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
 
 /**
@@ -16,8 +19,27 @@ import type { AppEnv } from '../types.js';
  * A well-formed delivery is authenticated, recorded and queued by one statement (acceptRobotCall);
  * anything else takes the long way, so a forged body is still refused as unauthenticated (401), not
  * as malformed, and only an authenticated caller learns which fields are wrong (400).
+ *
+ * The app mounts this door ahead of its per-request middleware (issue 15): a server-to-server POST
+ * that Bitrix24 sends by the hundred needs no CSP nonce, request id, child logger or info-level
+ * access line. It keeps what matters: the common security headers, the body cap, errors through the
+ * app's one handler (5xx logged there), and a debug line per delivery.
  */
-export const robotRoutes = new Hono<AppEnv>().post(sendForSigningRobot.path, async (c) => {
+export function robotRoutes(services: Services) {
+  const headers = serverDoorHeaders(services.config);
+  const cap = capBodies(services.config);
+  return new Hono<AppEnv>()
+    .use(sendForSigningRobot.path, headers, async (c, next) => {
+      c.set('services', services);
+      c.set('logger', services.logger);
+      const started = performance.now();
+      await next();
+      services.logger.debug({ path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'robot delivery');
+    }, cap)
+    .post(sendForSigningRobot.path, acknowledge);
+}
+
+const acknowledge = async (c: Context<AppEnv>) => {
   const { services } = c.var;
   const { body } = await readBitrixForm(c);
   const parsed = ZRobotCall.safeParse(body);
@@ -30,4 +52,4 @@ export const robotRoutes = new Hono<AppEnv>().post(sendForSigningRobot.path, asy
   if (!accepted) throw unauthorized();
   if (!accepted.created) c.var.logger.info({ portalId: accepted.portalId }, 'robot delivery replayed; nothing to do');
   return c.json({ ok: true, duplicate: !accepted.created });
-});
+};
