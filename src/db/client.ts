@@ -1,5 +1,5 @@
-import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgDialect, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.js';
 
 export { schema };
@@ -24,6 +24,21 @@ export interface DbHandle {
 export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+/**
+ * A raw statement as a prepared statement. drizzle's `execute()` sends raw SQL unprepared: postgres.js
+ * then writes the whole text (the robot acknowledgement's is over 1 KB, so each call is its own socket
+ * write), and the server parses and plans it every time. Prepared, postgres.js parses it once per
+ * connection and afterwards sends only the parameters, batched with the other queries of that tick.
+ * For a hot statement whose text never changes. PGlite (in-process, no socket) runs it as execute() does.
+ */
+export async function executePrepared(db: Database, query: SQL): Promise<unknown> {
+  const client = (db as { $client?: { unsafe?: unknown } }).$client;
+  if (typeof client?.unsafe !== 'function') return db.execute(query);
+  const unsafe = client.unsafe as (text: string, params: unknown[], o: { prepare: boolean }) => Promise<unknown>;
+  const { sql: text, params } = (db as unknown as { dialect: PgDialect }).dialect.sqlToQuery(query);
+  return unsafe.call(client, text, params, { prepare: true });
 }
 
 /** One round trip; false instead of an error, because /healthz reports rather than throws. */

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { rowsOf } from '../db/client.js';
+import { executePrepared, rowsOf } from '../db/client.js';
 import { crmDocument, type RobotCall as RobotPayload } from '../http/b24-payloads.js';
 import type { Services } from '../services.js';
 import { APP_TOKEN_DIGEST_PREFIX } from '../lib/app-token.js';
@@ -29,6 +29,7 @@ export const ZRobotSendPayload = z.object({
  * the secret matched (the same reason b24-auth.ts hashes before comparing). No such portal: no row at
  * all, nothing written (`undefined`, the door answers 401). A replayed delivery hits the unique
  * (portal, event_token) key, inserts nothing, and so queues nothing (`created: false`).
+ * Run as a prepared statement: its text is the same for every delivery (executePrepared).
  */
 export async function acceptRobotCall(
   services: Pick<Services, 'db' | 'ids' | 'clock'>,
@@ -39,7 +40,7 @@ export async function acceptRobotCall(
   const subscribed = call.use_subscription === false ? 'N' : 'Y';
   const id = services.ids.newId('rbt');
   const json = (v: unknown) => JSON.stringify(v);
-  const result = await services.db.execute(sql`
+  const result = await executePrepared(services.db, sql`
     with p as (
       select id from portals
       where member_id = ${call.auth.member_id} and status <> 'uninstalled' and application_token is not null
