@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { executePrepared, rowsOf } from '../db/client.js';
-import { crmDocument, type RobotCall as RobotPayload } from '../http/b24-payloads.js';
+import { crmDocument } from '../http/b24-payloads.js';
+import type { RobotAck } from './quick-check.js';
 import type { Services } from '../services.js';
 import { APP_TOKEN_DIGEST_PREFIX } from '../lib/app-token.js';
 import { entityTypeOf } from './properties.js';
@@ -33,7 +34,7 @@ export const ZRobotSendPayload = z.object({
  */
 export async function acceptRobotCall(
   services: Pick<Services, 'db' | 'ids' | 'clock'>,
-  call: RobotPayload,
+  call: RobotAck,
 ): Promise<{ portalId: string; created: boolean; callId?: string } | undefined> {
   const doc = crmDocument(call.document_id);
   const entityTypeId = doc ? entityTypeOf(doc.type) : undefined;
