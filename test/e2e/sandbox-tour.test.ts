@@ -65,8 +65,15 @@ async function readMail(page: Page, filter: { template: string; to?: string }): 
     .poll(async () => {
       await page.goto(`${srv.origin}/sandbox/mail`);
       return page.locator(sel).count();
-    }, { timeout: 30_000, interval: 500 })
-    .toBeGreaterThan(0);
+    // Mail goes out through the job queue; on a loaded CI machine a delivery has once taken over 30 s.
+    }, { timeout: 60_000, interval: 500 })
+    .toBeGreaterThan(0)
+    .catch(async (e: unknown) => {
+      // Say where the message is: its row, and the queue's view of every job (kind, state, attempts, error).
+      const rows = await db.db.select({ template: messages.template, to: messages.to, status: messages.status, error: messages.error }).from(messages);
+      const queue = await db.db.select({ kind: jobs.kind, status: jobs.status, attempts: jobs.attempts, runAt: jobs.runAt, lastError: jobs.lastError }).from(jobs);
+      throw new Error(`${String(e)}\nmessages: ${JSON.stringify(rows)}\njobs: ${JSON.stringify(queue)}`);
+    });
   await page.locator(sel).first().click();
   const body = (await page.locator('[data-mail-body]').textContent()) ?? '';
   const links = page.locator('[data-mail-body] a[data-link]');
