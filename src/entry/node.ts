@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../app.js';
-import { loadSealIdentity } from '../documents/certificates/load.js';
+import { loadSealIdentity } from './seal-identity.js';
 import { createSealer } from '../documents/seal/sealer.js';
 import { createBitrix24 } from '../bitrix24/client.js';
 import { parseConfig, type Config } from '../config.js';

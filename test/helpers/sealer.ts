@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSealIdentity } from '../../src/documents/certificates/load.js';
+import { loadSealIdentity } from '../../src/entry/seal-identity.js';
 import { createSealer, type Sealer } from '../../src/documents/seal/sealer.js';
 
 let cached: Promise<Sealer> | undefined;

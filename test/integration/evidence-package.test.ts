@@ -8,7 +8,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes } from '../../src/db/schema/envelopes.js';
 import { messages } from '../../src/db/schema/messages.js';
-import { loadSealIdentity } from '../../src/documents/certificates/load.js';
+import { loadSealIdentity } from '../../src/entry/seal-identity.js';
 import { createSealer } from '../../src/documents/seal/sealer.js';
 import { renderEnvelopeListFragment } from '../../src/doors/placement-pages.js';
 import { issueFinalToken } from '../../src/signing/tokens.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSealIdentity } from '../../src/documents/certificates/load.js';
+import { loadSealIdentity } from '../../src/entry/seal-identity.js';
 import { openMigratedDatabase } from '../../src/db/open.js';
 import { portals } from '../../src/db/schema/index.js';
 import { createTokenKeyring } from '../../src/lib/token-keyring.js';

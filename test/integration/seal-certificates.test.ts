@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVELOPMENT_SEAL_CN } from '../../src/documents/certificates/development.js';
 import { loadPkcs12 } from '../../src/documents/certificates/pkcs12.js';
-import { developmentSealPath, loadSealIdentity } from '../../src/documents/certificates/load.js';
+import { developmentSealPath, loadSealIdentity } from '../../src/entry/seal-identity.js';
 import { createSealer } from '../../src/documents/seal/sealer.js';
 import { makeTestPki, type TestPki } from '../helpers/seal-pki.js';
 

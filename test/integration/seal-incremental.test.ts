@@ -5,7 +5,7 @@ import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openIncremental, readLastXref, saveIncremental } from '../../src/documents/seal/incremental.js';
 import { xrefChainIsSound } from '../../src/documents/seal/lazy-pdf.js';
-import { loadSealIdentity } from '../../src/documents/certificates/load.js';
+import { loadSealIdentity } from '../../src/entry/seal-identity.js';
 import { createSealer, sealPdf, sealWithoutFullParse, type Sealer } from '../../src/documents/seal/sealer.js';
 import { stampAndAppendCertificate } from '../../src/documents/stamp.js';
 import { verifyPdf } from '../../src/documents/verify/verifier.js';

@@ -7,7 +7,7 @@ import { PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { SignPdf } from '@signpdf/signpdf';
-import { loadSealIdentity } from '../../src/documents/certificates/load.js';
+import { loadSealIdentity } from '../../src/entry/seal-identity.js';
 import { PadesSigner } from '../../src/documents/seal/pades-signer.js';
 import { createSealer, sealPdf, type Sealer } from '../../src/documents/seal/sealer.js';
 import { stampAndAppendCertificate } from '../../src/documents/stamp.js';

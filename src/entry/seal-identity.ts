@@ -1,10 +1,10 @@
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from '../../config.js';
-import { AppError } from '../../http/errors.js';
-import { developmentIdentity, generateDevelopmentSeal, type StoredDevelopmentSeal } from './development.js';
-import type { SealIdentity } from './identity.js';
-import { loadPkcs12 } from './pkcs12.js';
+import type { Config } from '../config.js';
+import { AppError } from '../http/errors.js';
+import { developmentIdentity, generateDevelopmentSeal, type StoredDevelopmentSeal } from '../documents/certificates/development.js';
+import type { SealIdentity } from '../documents/certificates/identity.js';
+import { loadPkcs12 } from '../documents/certificates/pkcs12.js';
 
 /**
  * Node entry point for the platform seal identity (file system access lives here only):
