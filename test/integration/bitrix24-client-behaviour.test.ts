@@ -197,7 +197,11 @@ describe('OAuth refresh', () => {
 describe('rate limit and retries', () => {
   it('shares one leaky bucket between instances: 24 concurrent calls from two instances, no 503', async () => {
     const env = { BITRIX24_RATE_PER_SECOND: '10', BITRIX24_RATE_BURST: '5' };
-    const fake = new FakeBitrix24({ bucket: { perSecond: 10, burst: 5 } });
+    // The fake runs in this test process, so a busy CI machine can stall its clock reads by more than
+    // the limiter's 250 ms headroom and bunch arrivals together. Its burst of 10 absorbs a second of
+    // such stalls, yet two unshared buckets (2 at once + 10/s each = 20/s) would still overflow it
+    // within a second, and the 2 s floor below still shows the 24 calls were paced as one.
+    const fake = new FakeBitrix24({ bucket: { perSecond: 10, burst: 10 } });
     const id = await seedPortal(testDb.db, fake);
     const a = client(testDb.db, fake, { env, options: { limitRetries: 0 } });
     const b = client(otherDb, fake, { env, options: { limitRetries: 0 } });
