@@ -11,3 +11,4 @@ export * from './templates.js';
 export * from './robot-calls.js';
 export * from './timeline.js';
 export * from './frame-sessions.js';
+export * from './roles.js';
