@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
-import { errorBody, toAppError, wantsHtml } from './http/errors.js';
+import { errorBody, httpStatusOf, toAppError, wantsHtml } from './http/errors.js';
 import { renderErrorPage } from './http/error-page.js';
 import { capBodies } from './http/body-limit.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -78,8 +78,8 @@ export function createApp(services: Services) {
     if (err.status >= 500) log.error({ err: e }, 'request failed');
     else log.debug({ code: err.code }, 'request refused');
     const body = errorBody(err, c.var.requestId);
-    if (wantsHtml(c)) return c.html(renderErrorPage(body.error), err.status);
-    return c.json(body, err.status);
+    if (wantsHtml(c)) return c.html(renderErrorPage(body.error), httpStatusOf(err));
+    return c.json(body, httpStatusOf(err));
   });
 
   return app;

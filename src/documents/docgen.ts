@@ -4,7 +4,7 @@ import { Bitrix24Error } from '../bitrix24/types.js';
 import type { DbOrTx } from '../db/client.js';
 import { portals } from '../db/schema/portals.js';
 import { pdfFiles, type PdfFile } from '../db/schema/templates.js';
-import { AppError, isAppError } from '../http/errors.js';
+import { AppError, isAppError } from '../lib/app-error.js';
 import { defineJob, enqueueJob, JobPermanentFailure, JobRetryLater } from '../jobs/queue.js';
 import type { Services } from '../services.js';
 import { inspectUpload, uploadLimitsFrom } from './upload.js';

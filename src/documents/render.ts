@@ -1,5 +1,5 @@
 import { EncryptedPDFError, PDFDocument, type PDFPage } from 'pdf-lib';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 import type { Lang } from '../i18n/index.js';
 import { drawCheck, drawFitted, drawMarkPlaceholder, fitInBox } from './box.js';
 import { isMarkField, toBool, type FieldBox, type FieldDef, type FieldValue, type FieldValues } from './fields.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 import { runWorkerTask } from '../lib/worker-task.js';
 import { refuseIfCertifiedLocked } from './seal/docmdp.js';
 import { openLazy } from './seal/lazy-pdf.js';

@@ -1,7 +1,7 @@
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 import { developmentIdentity, generateDevelopmentSeal, type StoredDevelopmentSeal } from '../documents/certificates/development.js';
 import type { SealIdentity } from '../documents/certificates/identity.js';
 import { loadPkcs12 } from '../documents/certificates/pkcs12.js';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 import { TokenKeyError } from '../lib/token-keyring.js';
 
 /** EX_CONFIG from sysexits.h: supervisors and operators can tell "fix the settings" from a crash. */

@@ -9,7 +9,7 @@ import { Bitrix24Error, type BatchCommand, type BatchResult } from '../bitrix24/
 import { envelopes } from '../db/schema/envelopes.js';
 import { robotCalls, type RobotCall } from '../db/schema/robot-calls.js';
 import type { Template } from '../db/schema/templates.js';
-import { isAppError } from '../http/errors.js';
+import { isAppError } from '../lib/app-error.js';
 import type { Lang } from '../i18n/index.js';
 import { defineJob } from '../jobs/queue.js';
 import type { Services } from '../services.js';

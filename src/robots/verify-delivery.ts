@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { oauthServerEndpoint, verifyTokenWithOAuthServer } from '../http/b24-auth.js';
-import { isAppError } from '../http/errors.js';
+import { isAppError } from '../lib/app-error.js';
 import { findPortal } from '../portals/store.js';
 import type { Services } from '../services.js';
 

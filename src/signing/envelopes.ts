@@ -4,7 +4,7 @@ import type { DbOrTx } from '../db/client.js';
 import { envelopes, type Envelope, type EnvelopeField, type EnvelopeLang } from '../db/schema/envelopes.js';
 import { fieldValues } from '../db/schema/field-values.js';
 import { recipients, type NewRecipient, type Recipient } from '../db/schema/recipients.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 
 import type { Services } from '../services.js';
 import { appendAudit, type Actor } from './audit.js';

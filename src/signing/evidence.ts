@@ -3,7 +3,7 @@ import { strToU8, zipSync, type Zippable } from 'fflate';
 import type { DbOrTx } from '../db/client.js';
 import { envelopes } from '../db/schema/envelopes.js';
 import { extractTimestampTokens } from '../documents/timestamp-tokens.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 import { listAudit, verifyChainRows } from './audit.js';
 import { sha256Hex } from './hashing.js';
 

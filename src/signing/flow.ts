@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Envelope, EnvelopeField } from '../db/schema/envelopes.js';
 import { fieldValues } from '../db/schema/field-values.js';
 import { recipients, type Recipient, type SignatureMethod } from '../db/schema/recipients.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 import { deliver } from '../notify/deliver.js';
 import type { Services } from '../services.js';
 import { appendAudit, type Actor } from './audit.js';
@@ -45,7 +45,11 @@ const actorOf = (r: Recipient, m: RequestMeta): Actor => ({ actor: `recipient:${
  * it ended) or "use the newer link", and no action is possible with it.
  */
 export async function resolveSigner(services: Services, token: string): Promise<SignerContext> {
-  const claims = await verifySignerToken(services.config.sessionSecret, token, services.clock.now(), { allowExpired: true });
+  return signerContext(services, await verifySignerToken(services.config.sessionSecret, token, services.clock.now(), { allowExpired: true }));
+}
+
+/** The same reading for claims that did not come from a link (in-portal signing: src/signing/in-portal.ts). */
+export async function signerContext(services: Services, claims: SignerClaims & { expired: boolean }): Promise<SignerContext> {
   const envelope = await findEnvelope(services.db, claims.portalId, claims.envelopeId).catch(() => {
     throw new AppError('UNAUTHORIZED', 'This signing link is not valid.');
   });
@@ -63,7 +67,7 @@ export async function resolveSigner(services: Services, token: string): Promise<
 }
 
 /** Refuses anything but an active link, with a code the page can explain. */
-function requireActive(ctx: SignerContext): void {
+export function requireActive(ctx: SignerContext): void {
   switch (ctx.state) {
     case 'active':
       return;
@@ -104,7 +108,11 @@ async function recheck(tx: Parameters<Parameters<Services['db']['transaction']>[
 
 /** First view of the document (the page calls it from script, so mail scanners prefetching links do not count). */
 export async function markOpened(services: Services, token: string, meta: RequestMeta): Promise<SignerContext> {
-  const ctx = await resolveSigner(services, token);
+  return markOpenedFor(services, await resolveSigner(services, token), meta);
+}
+
+/** `markOpened` for a context already resolved; `data` joins the `opened` event (how the document was reached). */
+export async function markOpenedFor(services: Services, ctx: SignerContext, meta: RequestMeta, data?: Record<string, unknown>): Promise<SignerContext> {
   requireActive(ctx);
   if (ctx.recipient.status !== 'invited') return ctx;
   const now = services.clock.now();
@@ -112,7 +120,7 @@ export async function markOpened(services: Services, token: string, meta: Reques
     const c = await recheck(tx, ctx);
     if (c.recipient.status !== 'invited') return c;
     const r = await moveRecipient(tx, c.recipient, 'opened', { openedAt: now });
-    await appendAudit(tx, { portalId: c.envelope.portalId, envelopeId: c.envelope.id, type: 'opened', who: actorOf(r, meta), at: now });
+    await appendAudit(tx, { portalId: c.envelope.portalId, envelopeId: c.envelope.id, type: 'opened', who: actorOf(r, meta), at: now, ...(data ? { data } : {}) });
     return { ...c, recipient: r };
   });
 }
@@ -253,16 +261,46 @@ export function fieldsOf(env: Envelope, all: Recipient[], r: Recipient): Envelop
 export async function complete(services: Services, token: string, input: SignInput, meta: RequestMeta): Promise<{ envelopeStatus: string }> {
   const ctx = await resolveSigner(services, token);
   requireActive(ctx);
-  const secret = services.config.sessionSecret;
+  await verifyActionToken(services.config.sessionSecret, input.actionToken, services.clock.now(), ctx.claims);
+  return completeFor(services, ctx, input, meta);
+}
+
+/**
+ * Who signed inside Bitrix24 (src/signing/in-portal.ts): the verified frame's user stands in for the
+ * one-time code. Recorded in the `signed`/`approved` event, and from there on the certificate.
+ */
+export interface PortalSigner {
+  userId: number;
+  name: string;
+  memberId: string;
+  domain: string;
+  /** How this document was reviewed before the one confirmation: opened in full, or explicitly acknowledged. */
+  review: 'opened' | 'acknowledged';
+}
+
+/**
+ * The signing itself, for a context whose identity the caller has established: by the action token
+ * (`complete`), or by the verified Bitrix24 frame (`inPortal`: the recipient is confirmed in the same
+ * transaction, no code needed).
+ */
+export async function completeFor(services: Services, ctx: SignerContext, input: Omit<SignInput, 'actionToken'>, meta: RequestMeta, inPortal?: PortalSigner): Promise<{ envelopeStatus: string }> {
+  requireActive(ctx);
   const now = services.clock.now();
-  await verifyActionToken(secret, input.actionToken, now, ctx.claims);
   if (!input.acceptTerms) throw new AppError('VALIDATION_FAILED', 'Accept the terms to continue.', { field: 'acceptTerms' });
   checkImage(input.signature?.image, 'signature');
   checkImage(input.stamp, 'stamp');
 
   const { envelope, invite } = await services.db.transaction(async (tx) => {
     const c = await recheck(tx, ctx);
-    const r = c.recipient;
+    let r = c.recipient;
+    if (inPortal && r.status !== 'verified') {
+      // The frame proved who this is: invited → opened (audited as any first view) → verified.
+      if (r.status === 'invited') {
+        r = await moveRecipient(tx, r, 'opened', { openedAt: now });
+        await appendAudit(tx, { portalId: r.portalId, envelopeId: r.envelopeId, type: 'opened', who: actorOf(r, meta), at: now, data: { inPortal: { userId: inPortal.userId, memberId: inPortal.memberId }, review: inPortal.review } });
+      }
+      r = await moveRecipient(tx, r, 'verified', { verifiedAt: now });
+    }
     if (r.status !== 'verified') throw new AppError('ILLEGAL_TRANSITION', 'Confirm your identity with the code first.', { entity: 'recipient', from: r.status, to: r.role === 'approver' ? 'approved' : 'signed' });
     const who = actorOf(r, meta);
     const mine = fieldsOf(c.envelope, c.all, r);
@@ -306,7 +344,7 @@ export async function complete(services: Services, token: string, input: SignInp
     const to = r.role === 'approver' ? 'approved' : 'signed';
     const done = await moveRecipient(tx, r, to, patch);
     const sigHash = done.signatureImage ? await crypto.subtle.digest('SHA-256', done.signatureImage as BufferSource).then((b) => Buffer.from(b).toString('hex')) : undefined;
-    await appendAudit(tx, { portalId: r.portalId, envelopeId: r.envelopeId, type: to, who, at: now, data: { method: done.signatureMethod ?? null, signatureSha256: sigHash ?? null, stamp: Boolean(done.stampImage), termsAccepted: true } });
+    await appendAudit(tx, { portalId: r.portalId, envelopeId: r.envelopeId, type: to, who, at: now, data: { method: done.signatureMethod ?? null, signatureSha256: sigHash ?? null, stamp: Boolean(done.stampImage), termsAccepted: true, ...(inPortal ? { inPortal } : {}) } });
     let env = c.envelope;
     if (env.status === 'sent') env = await moveEnvelope(tx, env, 'in_progress');
     return advance(tx, services, env, who);

@@ -9,7 +9,7 @@ import { withCompanySigner } from '../documents/signer-binding.js';
 import { checkDocumentData } from '../documents/data-checks.js';
 import { starterLayout } from '../documents/templates/starters/index.js';
 import type { Layout } from '../documents/templates/layout.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 import type { Services } from '../services.js';
 import type { Actor } from './audit.js';
 import { createEnvelope, type RecipientInput } from './envelopes.js';

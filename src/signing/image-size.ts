@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 
 /**
  * Pixel dimensions of a signature or stamp image, read from its header without decoding it. Bytes

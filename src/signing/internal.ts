@@ -4,7 +4,7 @@ import { envelopes, type Envelope, type EnvelopeStatus, type EnvelopeTimers } fr
 import { enqueue } from '../jobs/queue.js';
 import { portals } from '../db/schema/portals.js';
 import { recipients, type Recipient, type RecipientStatus } from '../db/schema/recipients.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 import type { Services } from '../services.js';
 import { appendAudit, type Actor } from './audit.js';
 import { assertEnvelopeTransition, assertRecipientTransition, RECIPIENT_DONE } from './states.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 import type { EnvelopeStatus } from '../db/schema/envelopes.js';
 import type { RecipientStatus } from '../db/schema/recipients.js';
 

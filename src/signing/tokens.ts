@@ -1,5 +1,5 @@
 import { jwtVerify, SignJWT } from 'jose';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 
 /**
  * Signer links carry a jose HS256 token bound to one recipient of one envelope, with an expiry

@@ -1,5 +1,5 @@
 import * as pkijs from 'pkijs';
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { OID, describeName, nameAttribute } from '../seal/der.js';
 
 /**

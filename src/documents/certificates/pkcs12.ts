@@ -1,5 +1,5 @@
 import * as pkijs from 'pkijs';
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { cryptoEngine, OID, toArrayBuffer } from '../seal/der.js';
 import { buildIdentity, importParamsFor, keyMatchesCertificate, type SealIdentity } from './identity.js';
 

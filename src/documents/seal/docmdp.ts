@@ -1,5 +1,5 @@
 import { PDFArray, PDFDict, PDFName, PDFNumber, type PDFObject } from 'pdf-lib';
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../lib/app-error.js';
 
 /**
  * A certification signature with DocMDP permission 1 (PDF 32000-1 §12.8.2.2) forbids every later

@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, type PDFObject } from 'pdf-lib';
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import type { SealIdentity } from '../certificates/identity.js';
 import { stampDevelopmentLabel } from '../stamp.js';
 import { createCmsBuilder, type CmsIdentity } from './cms.js';

@@ -1,5 +1,5 @@
 import type { Template } from '../../db/schema/templates.js';
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import type { Lang } from '../../i18n/index.js';
 import type { Services } from '../../services.js';
 import type { Bitrix24Client } from '../../bitrix24/types.js';

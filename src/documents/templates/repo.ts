@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { pdfFiles, templates, type PdfFile, type PdfFileOrigin, type Template } from '../../db/schema/templates.js';
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import type { Lang } from '../../i18n/index.js';
 import type { Ids } from '../../lib/ids.js';
 import { ZFieldDefs, type FieldDef, type FieldDefInput } from '../fields.js';

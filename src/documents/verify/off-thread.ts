@@ -1,4 +1,4 @@
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { WorkerPool, type WorkerLimits } from '../../lib/worker-task.js';
 import type { SealedDocumentSummary } from './sealed-documents.js';
 import { verdictOf, type AnalyseOptions, type SignatureAnalysis, type VerifyResult } from './verifier.js';
