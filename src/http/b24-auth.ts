@@ -253,7 +253,7 @@ export async function issueFrameSession(
 ): Promise<{ token: string; session: Session }> {
   // The generation it is issued in: an uninstall bumps it and the session dies (src/http/session.ts).
   const installGeneration = (await findPortalInstallState(services.db, v.portalId))?.installGeneration ?? 0;
-  const session: Session = { portalId: v.portalId, userId: v.user.id, isAdmin: v.user.isAdmin, placement: v.placement, lang: v.lang, installGeneration };
+  const session: Session = { portalId: v.portalId, userId: v.user.id, isAdmin: v.user.isAdmin, placement: v.placement, lang: v.lang, installGeneration, ...(v.user.name ? { name: v.user.name.slice(0, 200) } : {}) };
   const now = services.clock.now();
   if (v.frame) {
     session.sid = toBase64Url(crypto.getRandomValues(new Uint8Array(18)));

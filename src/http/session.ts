@@ -23,6 +23,8 @@ export interface Session {
    * CRM reads for the session use it; a session without one reads the CRM only if it is an admin's.
    */
   sid?: string;
+  /** The user's name as `profile` gave it when the frame was verified (in-portal signing records it). */
+  name?: string;
 }
 
 const ISSUER = 'b24-sign';
@@ -56,6 +58,7 @@ export async function verifySession(secret: string, token: string, now = new Dat
     return {
       portalId: p.portalId, userId: p.userId, isAdmin: Boolean(p.isAdmin), placement: String(p.placement), lang: p.lang ?? 'en', installGeneration,
       ...(typeof p.sid === 'string' && p.sid ? { sid: p.sid } : {}),
+      ...(typeof p.name === 'string' && p.name ? { name: p.name.slice(0, 200) } : {}),
     };
   } catch {
     throw new AppError('UNAUTHORIZED', 'Your session has expired or is not valid. Reopen the page from Bitrix24.');
