@@ -58,6 +58,36 @@ export async function migrate(db: Database, folder = MIGRATIONS_FOLDER): Promise
   }
 }
 
+export interface MigrationState {
+  /** Tags of the migrations this build ships, oldest first. */
+  shipped: string[];
+  /** Shipped tags the database has no record of: the schema is older than this code. */
+  pending: string[];
+  /** Migrations the database recorded that this build does not ship (a newer build migrated it): not a fault, rolling deploys pass through it. */
+  unknown: number;
+}
+
+const shippedCache = new Map<string, JournalEntry[]>();
+
+/**
+ * The shipped migrations (the folder's journal, read once per folder) against the ones the database
+ * recorded in drizzle's own table, matched by the journal's `when` as drizzle stores it. For /readyz.
+ */
+export async function migrationState(db: Database, folder = MIGRATIONS_FOLDER): Promise<MigrationState> {
+  let shipped = shippedCache.get(folder);
+  if (!shipped) shippedCache.set(folder, (shipped = readJournal(folder)));
+  const [table] = rowsOf<{ t: string | null }>(await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations')::text as t`));
+  const recorded = new Set(
+    table?.t ? rowsOf<{ at: string }>(await db.execute(sql`select created_at::text as at from drizzle.__drizzle_migrations`)).map((r) => Number(r.at)) : [],
+  );
+  const whens = new Set(shipped.map((e) => e.when));
+  return {
+    shipped: shipped.map((e) => e.tag),
+    pending: shipped.filter((e) => !recorded.has(e.when)).map((e) => e.tag),
+    unknown: [...recorded].filter((w) => !whens.has(w)).length,
+  };
+}
+
 /** The `when` of the newest migration the database recorded (drizzle's own table), if any. */
 async function lastAppliedAt(db: Database): Promise<number | undefined> {
   const [found] = rowsOf<{ t: string | null }>(await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations')::text as t`));
