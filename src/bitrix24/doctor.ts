@@ -10,7 +10,7 @@ import type { Database } from '../db/client.js';
 import { portals } from '../db/schema/index.js';
 import type { PortalRow } from '../portals/store.js';
 import { checkResult, contractFor, scopeAllows } from '../emulator/contracts/index.js';
-import { callWithToken, oauthServerEndpoint } from '../http/b24-auth.js';
+import { callWithToken, oauthServerEndpoint } from './oauth-server.js';
 import type { Services } from '../services.js';
 import { REQUIRED_SCOPES, registrationManifest } from './manifest.js';
 import { compareWithManifest, readCurrent } from './registration.js';

@@ -1,7 +1,7 @@
 import { tokenUrlFor } from '../bitrix24/endpoints.js';
 import { requestTokenRefresh } from '../bitrix24/oauth.js';
 import { lockPortalCredentials, swapTokens } from '../bitrix24/portal-store.js';
-import { oauthServerEndpoint, oauthTrustOf, verifyTokenWithOAuthServer } from '../http/b24-auth.js';
+import { oauthServerEndpoint, oauthTrustOf, verifyTokenWithOAuthServer } from '../bitrix24/oauth-server.js';
 import { AppError } from '../lib/app-error.js';
 import type { Services } from '../services.js';
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { oauthServerEndpoint, verifyTokenWithOAuthServer } from '../http/b24-auth.js';
+import { oauthServerEndpoint, verifyTokenWithOAuthServer } from '../bitrix24/oauth-server.js';
 import { isAppError } from '../lib/app-error.js';
 import { findPortal } from '../portals/store.js';
 import type { Services } from '../services.js';
