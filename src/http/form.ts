@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import type { FormObject, FormValue } from '../bitrix24/payloads.js';
 import { AppError } from './errors.js';
 
 /**
@@ -8,10 +9,7 @@ import { AppError } from './errors.js';
  * `properties[x][0]`). Hono's parseBody does not nest brackets, so we parse the raw text ourselves,
  * with hard limits, and hand the tree to a zod schema. Every scalar stays a string, as in PHP.
  */
-export type FormValue = string | FormValue[] | FormObject;
-export interface FormObject {
-  [key: string]: FormValue;
-}
+export type { FormObject, FormValue };
 
 export interface FormLimits {
   /** Bytes of body text. Robot properties may carry long texts; 512 KiB is far above any real payload. */

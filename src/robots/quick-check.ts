@@ -1,5 +1,4 @@
-import type { FormObject, FormValue } from '../http/form.js';
-import type { RobotCall } from '../http/b24-payloads.js';
+import type { FormObject, FormValue, RobotCall } from '../bitrix24/payloads.js';
 
 /** What the acknowledgement needs from a delivery (src/robots/accept.ts); the job reads the rest from its row. */
 export type RobotAck = Pick<RobotCall, 'code' | 'event_token' | 'workflow_id' | 'document_id' | 'properties' | 'use_subscription'> & {
