@@ -22,7 +22,7 @@ import { ROBOT_SEND_KIND, ZRobotSendPayload } from './accept.js';
 import { documentFor } from './document.js';
 import { parseRobotSettings, type RobotSettings } from './properties.js';
 import { findLogLine } from '../timeline/reconcile.js';
-import { robotErrorReply } from './reply.js';
+import { robotErrorReply } from '../timeline/robot-reply.js';
 import { markDeliveryVerified, verifyRobotDelivery } from './verify-delivery.js';
 
 /**

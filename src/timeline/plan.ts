@@ -2,7 +2,7 @@ import type { AuditEvent } from '../db/schema/audit-events.js';
 import type { Envelope } from '../db/schema/envelopes.js';
 import type { Recipient } from '../db/schema/recipients.js';
 import { SIGN_TRIGGERS } from '../bitrix24/manifest.js';
-import { OUTCOME_OF, robotReply } from '../robots/reply.js';
+import { OUTCOME_OF, robotReply } from './robot-reply.js';
 import { activityLayout, stableJson, type LayoutLinks } from './layout.js';
 import { timelineTexts } from './texts.js';
 

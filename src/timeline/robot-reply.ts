@@ -1,9 +1,10 @@
 import type { Envelope } from '../db/schema/envelopes.js';
 import type { Recipient } from '../db/schema/recipients.js';
 import type { Lang } from '../i18n/index.js';
-import { timelineTexts } from '../timeline/texts.js';
+import { timelineTexts } from './texts.js';
 
-/** What the robot returns to the workflow (its RETURN_PROPERTIES, manifest.ts). */
+/** What the robot returns to the workflow (its RETURN_PROPERTIES, manifest.ts). Part of the timeline plan: the reply goes out
+ * with the envelope's other Bitrix24 writes (bizproc.event.send in timeline/flush.ts). */
 export type RobotOutcome = 'signed' | 'declined' | 'expired' | 'voided' | 'sent' | 'error';
 
 export interface RobotReturnValues {
