@@ -14,10 +14,12 @@ import { eventRoutes } from './doors/events.js';
 import { appPageRoutes } from './doors/app-page.js';
 import { placementRoutes } from './doors/placements-door.js';
 import { renderPlacementPage } from './doors/placement-pages.js';
+import { inPortalSignRoutes, withInPortalSigning } from './doors/in-portal-sign.js';
 import { assetRoutes } from './doors/assets.js';
 import { apiCardRoutes } from './doors/api-card.js';
 import { sessionApiRoutes } from './doors/session-api.js';
 import { templateRoutes } from './doors/api-templates.js';
+import { registryRoutes } from './doors/api-registry.js';
 import { verifyRoutes } from './doors/verify.js';
 import { robotRoutes } from './doors/robots.js';
 import { sandboxRoutes } from './doors/sandbox.js';
@@ -58,10 +60,13 @@ export function createApp(services: Services) {
   app.route('/', installRoutes);
   app.route('/', eventRoutes);
   app.route('/', appPageRoutes);
-  app.route('/', placementRoutes(renderPlacementPage));
+  // A deep link with params[sign] opens in-portal signing (src/doors/in-portal-sign.tsx); the rest, the pages as before.
+  app.route('/', placementRoutes(withInPortalSigning(renderPlacementPage)));
+  app.route('/', inPortalSignRoutes as never);
   app.route('/', apiCardRoutes as never);
   app.route('/', sessionApiRoutes as never);
   app.route('/', templateRoutes as never);
+  app.route('/', registryRoutes as never);
   app.route('/', verifyRoutes());
   // Dev only: mounted when the entry started a sandbox portal (never in production, never with credentials).
   if (services.sandbox && services.config.sandboxEnabled) app.route('/', sandboxRoutes(services.sandbox));

@@ -55,7 +55,7 @@ const BUNDLES: BundleSpec[] = [
     splitting: true,
     target: ['chrome110', 'firefox115', 'safari16'],
   },
-  { dir: 'sign', entries: { app: fromRoot('src/signing/client/page.ts') }, splitting: false, target: ['es2020'] },
+  { dir: 'sign', entries: { app: fromRoot('src/signing/client/page.ts'), portal: fromRoot('src/signing/client/portal.ts') }, splitting: false, target: ['es2020'] },
 ];
 
 export async function buildBrowserAssets(opts: { hashed: boolean }): Promise<BrowserBuild> {

@@ -11,6 +11,7 @@ export const ASSET_NAMES = [
   'placements/docgen-button.js',
   'placements/app.js',
   'sign/app.js',
+  'sign/portal.js',
   'sign/caveat.ttf',
   'pdfjs/pdf.min.mjs',
   'pdfjs/pdf.worker.min.mjs',

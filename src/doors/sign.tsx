@@ -13,6 +13,9 @@ import { fmt, pageTexts, type PageKey } from '../signing/page-texts.js';
 import { verifyFinalToken } from '../signing/tokens.js';
 import { buildEvidencePackage } from '../signing/evidence.js';
 import { stampNeed } from '../signing/stamp-rule.js';
+import { pageImage, pageImageList, PAGE_IMAGE_WIDTHS } from '../signing/page-images.js';
+import { DOCUMENT_CSS, DocumentPages, type DocPage } from './sign-document.js';
+import { SignatureCapture } from './signature-capture.js';
 
 const LANGS: EnvelopeLang[] = ['en', 'it', 'ru'];
 const LANG_NAMES: Record<EnvelopeLang, string> = { en: 'English', it: 'Italiano', ru: 'Русский' };
@@ -37,7 +40,8 @@ function StatePage(props: { lang: EnvelopeLang; title: string; heading: string; 
   );
 }
 
-const CSS = `
+/** The signing page's styles; the in-portal page (in-portal-sign.tsx) uses them too. */
+export const CSS = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;background:#f3f4f6}
 header{background:#fff;border-bottom:1px solid #e5e7eb;padding:.6rem 1rem;display:flex;gap:.5rem;align-items:center;justify-content:space-between;flex-wrap:wrap}
 header h1{font-size:1.05rem;margin:0;overflow-wrap:anywhere}nav.lang a{margin-left:.5rem;color:#1d4ed8}nav.lang a[aria-current]{font-weight:700;color:#111827;text-decoration:none}
@@ -113,13 +117,6 @@ async function pageModel(services: Services, ctx: SignerContext, lang: EnvelopeL
   };
 }
 
-/** The signature tabs; the first is selected when the page opens. */
-const SIG_TABS = [
-  ['typed', 'sig.type'],
-  ['drawn', 'sig.draw'],
-  ['uploaded', 'sig.upload'],
-] as const;
-
 /** A line the page script fills with the outcome of an action, read out by screen readers. */
 const Status = ({ id }: { id: string }) => <p id={id} class="msg" role="status" aria-live="polite"></p>;
 
@@ -129,20 +126,20 @@ interface PageAssets {
   caveat: string;
 }
 
-function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeof pageModel>>; assets: PageAssets }) {
+function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeof pageModel>>; assets: PageAssets; pages: DocPage[]; base: string }) {
   const t = props.model.texts;
   const isSigner = props.model.recipient.role === 'signer';
   const dataFields = props.model.fields.filter((f) => !['signature', 'initials', 'stamp'].includes(f.type));
   return (
     <Shell lang={props.lang} title={props.model.title}>
-      <style dangerouslySetInnerHTML={{ __html: `@font-face{font-family:"Caveat";src:url(${props.assets.caveat}) format("truetype");font-display:swap}` }} />
+      {/* The handwriting face loads only when a typed signature is about to show (src/signing/client/handwriting.ts). */}
+      <meta name="b24-handwriting" content={props.assets.caveat} />
+      <style dangerouslySetInnerHTML={{ __html: DOCUMENT_CSS }} />
       <script type="application/json" id="sign-data" dangerouslySetInnerHTML={{ __html: json(props.model) }} />
       <p class="hint">{fmt(t['doc.from'], { name: props.model.recipient.name })}</p>
       <section class="card" aria-labelledby="doc-h">
         <h2 id="doc-h">{t['doc.heading']}</h2>
-        <div id="pages" aria-busy="true">
-          <p>{t['doc.loading']}</p>
-        </div>
+        <DocumentPages t={t} title={props.model.title} base={props.base} pages={props.pages} fields={props.model.fields} />
         <p>
           <a id="download" href="#" download>
             {t['doc.download']}
@@ -198,44 +195,7 @@ function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeo
       </section>
       <section class="card" aria-labelledby="sig-h">
         <h2 id="sig-h">{isSigner ? t['sig.heading'] : t['sig.approveHeading']}</h2>
-        {isSigner ? (
-          <div id="sig">
-            <div class="tabs" role="tablist">
-              {SIG_TABS.map(([kind, key], i) => (
-                <button type="button" class="secondary" role="tab" id={`tab-${kind}`} aria-controls={`panel-${kind}`} aria-selected={i === 0 ? 'true' : 'false'}>
-                  {t[key]}
-                </button>
-              ))}
-            </div>
-            <div role="tabpanel" id="panel-typed" aria-labelledby="tab-typed">
-              <label for="sig-text">{t['sig.typeLabel']}</label>
-              <input type="text" id="sig-text" autocomplete="name" value={props.model.recipient.name} />
-              <div class="typed" id="sig-preview" aria-hidden="true">
-                {props.model.recipient.name}
-              </div>
-            </div>
-            <div role="tabpanel" id="panel-drawn" aria-labelledby="tab-drawn" hidden>
-              <p class="hint" id="sig-pad-label">{t['sig.drawLabel']}</p>
-              <canvas id="sig-pad" tabindex={0} aria-labelledby="sig-pad-label"></canvas>
-              <button type="button" class="secondary" id="sig-clear">
-                {t['sig.clear']}
-              </button>
-            </div>
-            <div role="tabpanel" id="panel-uploaded" aria-labelledby="tab-uploaded" hidden>
-              <label for="sig-file">{t['sig.uploadLabel']}</label>
-              <input type="file" id="sig-file" accept="image/png,image/jpeg" />
-            </div>
-            {props.model.stamp !== 'none' ? (
-              <div>
-                <label for="stamp-file">{t['stamp.label']}</label>
-                <input type="file" id="stamp-file" accept="image/png,image/jpeg" aria-required={props.model.stamp === 'required' ? 'true' : undefined} />
-                <button type="button" id="stamp-remove" hidden>
-                  {t['stamp.remove']}
-                </button>
-              </div>
-            ) : null}
-          </div>
-        ) : null}
+        {isSigner ? <SignatureCapture t={t} name={props.model.recipient.name} stamp={props.model.stamp} /> : null}
         <p>
           <label style="font-weight:400">
             <input type="checkbox" id="terms" /> {t['terms.label']}
@@ -376,7 +336,9 @@ export const signRoutes = new Hono<AppEnv>()
       return c.html(<StatePage lang={lang} title={ctx.envelope.title} heading={t[h]} text={txt ? t[txt] : undefined} />);
     }
     const assets = { script: services.assets.url('sign/app.js'), caveat: services.assets.url('sign/caveat.ttf') };
-    return c.html(<ActivePage lang={lang} model={await pageModel(services, ctx, lang)} assets={assets} />);
+    const pages = await pageImageList(services.db, ctx.claims.portalId, ctx.claims.envelopeId);
+    const base = `/api/sign/${encodeURIComponent(c.req.param('token'))}`;
+    return c.html(<ActivePage lang={lang} model={await pageModel(services, ctx, lang)} assets={assets} pages={pages} base={base} />);
   })
   .get('/api/sign/:token', async (c) => {
     const { services } = c.var;
@@ -398,6 +360,18 @@ export const signRoutes = new Hono<AppEnv>()
     if (!row?.pdf) throw new AppError('NOT_FOUND', 'No document.');
     noStore(c);
     return c.body(ab(row.pdf), 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': 'inline; filename="document.pdf"' });
+  })
+  /** One page of the document as an image (made when the envelope was sent), for the signing page. */
+  .get('/api/sign/:token/pages/:n{[0-9]{1,4}}/:px{[0-9]{1,5}}', async (c) => {
+    const { services } = c.var;
+    const px = Number(c.req.param('px'));
+    if (!(PAGE_IMAGE_WIDTHS as readonly number[]).includes(px)) throw new AppError('NOT_FOUND', 'No such page image.');
+    const ctx = await resolveSigner(services, c.req.param('token'));
+    if (ctx.state !== 'active' && ctx.state !== 'done') throw new AppError('GONE', 'This link no longer opens the document.', { state: ctx.state });
+    const img = await pageImage(services.db, ctx.claims.portalId, ctx.claims.envelopeId, Number(c.req.param('n')) - 1, px);
+    if (!img) throw new AppError('NOT_FOUND', 'No such page image.');
+    noStore(c);
+    return c.body(ab(img.image), 200, { 'Content-Type': img.type });
   })
   .post('/api/sign/:token/open', async (c) => {
     const ctx = await markOpened(c.var.services, c.req.param('token'), requestMeta(c));

@@ -31,7 +31,7 @@ export function bodyCapFor(path: string, config: Pick<Config, 'UPLOAD_MAX_BYTES'
   // Creating an envelope may carry the PDF as base64 in its JSON.
   if (path === '/api/envelopes') return { maxBytes: base64(pdf) + MiB, code: 'PAYLOAD_TOO_LARGE' };
   // Signing: field values plus a signature and a stamp image (each ≤ 1.5 MB, base64 in JSON).
-  if (/^\/api\/sign\/[^/]+\/sign$/.test(path)) return { maxBytes: 8 * MiB, code: 'PAYLOAD_TOO_LARGE' };
+  if (/^\/api\/sign\/[^/]+\/sign$/.test(path) || path === '/api/in-portal/sign') return { maxBytes: 8 * MiB, code: 'PAYLOAD_TOO_LARGE' };
   // The rest of the public signing page: a code, a decline reason.
   if (path.startsWith('/api/sign/')) return { maxBytes: 64 * KiB, code: 'PAYLOAD_TOO_LARGE' };
   // Bitrix24's form POSTs (install, events, placements, robots), as form.ts parses them.

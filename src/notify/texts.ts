@@ -7,6 +7,8 @@ export interface MailVars {
   title: string;
   senderName?: string;
   link?: string;
+  /** A portal user's way in: the REST_APP_URI deep link to in-portal signing; the messenger sends it instead of `link`. */
+  portalLink?: string;
   code?: string;
   reason?: string;
   expiresAt?: Date;
@@ -109,5 +111,6 @@ export function renderMail(lang: EnvelopeLang, template: MessageTemplate, v: Mai
 export function renderIm(lang: EnvelopeLang, template: MessageTemplate, v: MailVars): string {
   const r = T[lang][template](v);
   const first = r.lines.filter(Boolean).slice(1).join(' ');
-  return v.link && r.button ? `${first} [URL=${v.link}]${r.button}[/URL]` : first;
+  const link = v.portalLink ?? v.link;
+  return link && r.button ? `${first} [URL=${link}]${r.button}[/URL]` : first;
 }

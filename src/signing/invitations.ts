@@ -3,6 +3,8 @@ import type { MessageTemplate } from '../db/schema/messages.js';
 import type { Recipient } from '../db/schema/recipients.js';
 import { deliver, type DeliverParams } from '../notify/deliver.js';
 import type { Services } from '../services.js';
+import { findPortal } from '../portals/store.js';
+import { inPortalSignLink } from './in-portal-link.js';
 import { linkFor, listRecipients } from './internal.js';
 
 /**
@@ -28,10 +30,16 @@ async function deliverAll(
  * invited either way and can be resent.
  */
 export async function sendInvitations(services: Services, env: Envelope, rs: Recipient[], template: 'invitation' | 'reminder'): Promise<void> {
-  await deliverAll(services, env, rs, template, async (r) => ({
-    vars: { recipientName: r.name, title: env.title, link: await linkFor(services, env, r), expiresAt: env.expiresAt ?? undefined },
-    b24UserId: r.party === 'company' ? r.b24UserId : null,
-  }));
+  // An employee's messenger message opens in-portal signing (no code); their e-mail keeps the public link.
+  const domain = rs.some((r) => r.party === 'company' && r.b24UserId) ? (await findPortal(services.db, env.portalId))?.domain : undefined;
+  await deliverAll(services, env, rs, template, async (r) => {
+    const b24UserId = r.party === 'company' ? r.b24UserId : null;
+    const portalLink = b24UserId && domain ? inPortalSignLink(services.config, domain, env.id).url : undefined;
+    return {
+      vars: { recipientName: r.name, title: env.title, link: await linkFor(services, env, r), ...(portalLink ? { portalLink } : {}), expiresAt: env.expiresAt ?? undefined },
+      b24UserId,
+    };
+  });
 }
 
 /** Tells everyone who already knew about the envelope that it ended without completion. */
