@@ -21,6 +21,8 @@ export interface CompletionParty {
   ip: string;
   userAgent?: string;
   email?: string;
+  /** How the party was identified, when not by e-mail code: "signed in Bitrix24 as user N (name), portal P". */
+  identity?: string;
 }
 
 export interface CompletionEvent {
@@ -150,6 +152,7 @@ export async function appendCompletionPages(doc: PDFDocument, input: CompletionI
       field(t.ip, p.ip),
     ];
     if (p.email) groups.push(field(t.email, p.email));
+    if (p.identity) groups.push(field(t.identity, p.identity));
     if (p.userAgent) groups.push([{ text: `${t.userAgent}: ${p.userAgent}`, indent: 12, size: 8, color: MUTED }]);
     block(groups, 4);
   }

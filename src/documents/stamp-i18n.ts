@@ -23,6 +23,9 @@ export const STAMP_TEXT = {
     ip: 'IP address',
     userAgent: 'Device',
     email: 'E-mail',
+    identity: 'Identity',
+    /** In-portal signing (issue 17 item 1): who the verified Bitrix24 frame said signed. */
+    inPortal: { signed: 'signed in Bitrix24 as user {id} ({name}), portal {portal}', approved: 'approved in Bitrix24 as user {id} ({name}), portal {portal}' } as Record<string, string>,
     originalSha256: 'SHA-256 of the original document',
     auditHead: 'Head of the audit chain',
     sealNote:
@@ -75,6 +78,8 @@ export const STAMP_TEXT = {
     ip: 'Indirizzo IP',
     userAgent: 'Dispositivo',
     email: 'E-mail',
+    identity: 'Identità',
+    inPortal: { signed: 'firmato in Bitrix24 come utente {id} ({name}), portale {portal}', approved: 'approvato in Bitrix24 come utente {id} ({name}), portale {portal}' } as Record<string, string>,
     originalSha256: 'SHA-256 del documento originale',
     auditHead: 'Testa della catena di audit',
     sealNote:
@@ -127,6 +132,8 @@ export const STAMP_TEXT = {
     ip: 'IP-адрес',
     userAgent: 'Устройство',
     email: 'Эл. почта',
+    identity: 'Личность',
+    inPortal: { signed: 'подписано в Битрикс24 пользователем {id} ({name}), портал {portal}', approved: 'согласовано в Битрикс24 пользователем {id} ({name}), портал {portal}' } as Record<string, string>,
     originalSha256: 'SHA-256 исходного документа',
     auditHead: 'Вершина цепочки аудита',
     sealNote:
@@ -198,4 +205,14 @@ export function formatInZone(at: Date, timeZone: string): string {
   }
   const p = Object.fromEntries(fmt.formatToParts(at).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName} (${zone})`;
+}
+
+/** "signed in Bitrix24 as user N (name), portal P" for a `signed`/`approved` event's `inPortal` record, or undefined. */
+export function inPortalLine(lang: StampLang, type: string, inPortal: unknown): string | undefined {
+  if (!inPortal || typeof inPortal !== 'object') return undefined;
+  const p = inPortal as { userId?: unknown; name?: unknown; domain?: unknown };
+  if (typeof p.userId !== 'number') return undefined;
+  const template = STAMP_TEXT[lang].inPortal[type] ?? STAMP_TEXT[lang].inPortal.signed!;
+  const vars: Record<string, string> = { id: String(p.userId), name: typeof p.name === 'string' && p.name ? p.name : '—', portal: typeof p.domain === 'string' ? p.domain : '' };
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
 }

@@ -10,7 +10,7 @@ import type { FieldDef } from '../documents/fields.js';
 import { renderDocument } from '../documents/render.js';
 import { sealPdf } from '../documents/seal/sealer.js';
 import { stampAndAppendCertificate, type CompletionEvent, type CompletionParty } from '../documents/stamp.js';
-import { actorLabel, stampLang } from '../documents/stamp-i18n.js';
+import { actorLabel, inPortalLine, stampLang } from '../documents/stamp-i18n.js';
 import { recordSealedDocument, retentionUntil } from '../documents/verify/sealed-documents.js';
 import { defineJob, JobPermanentFailure } from '../jobs/queue.js';
 import { deliver } from '../notify/deliver.js';
@@ -85,8 +85,13 @@ export async function buildFinalDocument(services: Services, env: Envelope, rs: 
     if (at) drawImageIn(doc, await embed(doc, img.bytes), at.page, at.box);
   }
 
-  const audit = await listAudit(services.db, { portalId: env.portalId, envelopeId: env.id });
   const nameOf = (id: string | null) => rs.find((r) => r.id === id)?.name;
+  const audit = await listAudit(services.db, { portalId: env.portalId, envelopeId: env.id });
+  // Signed inside Bitrix24 (src/signing/in-portal.ts): the verified user and portal, as the event recorded them.
+  const identityOf = (r: Recipient) => {
+    const e = audit.findLast((x) => x.recipientId === r.id && (x.type === 'signed' || x.type === 'approved'));
+    return e ? inPortalLine(stampLang(env.lang), e.type, (e.data as Record<string, unknown> | null)?.inPortal) : undefined;
+  };
   const parties: CompletionParty[] = rs
     .filter((r) => isDone(r))
     .map((r) => ({
@@ -99,6 +104,7 @@ export async function buildFinalDocument(services: Services, env: Envelope, rs: 
       ip: r.signedIp ?? '',
       userAgent: r.signedUserAgent ?? undefined,
       email: r.email,
+      ...(identityOf(r) ? { identity: identityOf(r) } : {}),
     }));
   const events: CompletionEvent[] = audit
     .filter((e) => CERTIFICATE_EVENTS.has(e.type))
