@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { registrationManifest, sendForSigningRobot, type RegistrationManifest, type RobotEntry } from '../bitrix24/manifest.js';
 import type { DbOrTx } from '../db/client.js';
 import { robotTemplateSync } from '../db/schema/robot-calls.js';
+import { ROBOT_TEMPLATES_KIND, templatesChanged } from '../documents/templates/changes.js';
 import { listTemplates } from '../documents/templates/repo.js';
 import { listStarters } from '../documents/templates/starters/index.js';
 import { LANGS } from '../i18n/index.js';
-import { enqueue, defineJob, JobPermanentFailure } from '../jobs/queue.js';
+import { defineJob, JobPermanentFailure } from '../jobs/queue.js';
 import { Bitrix24Error } from '../bitrix24/types.js';
 import { robotFields } from '../bitrix24/registration.js';
 import { sha256Hex } from '../signing/hashing.js';
@@ -18,7 +19,8 @@ import { stableJson } from '../timeline/layout.js';
  * options it was given at bizproc.robot.add/update, so whenever the portal's templates change a job
  * pushes the new list (bizproc.robot.update), skipping the call when nothing visible changed.
  */
-export const ROBOT_TEMPLATES_KIND = 'robot.sync_templates';
+// The kind and the enqueueing live with the templates (documents/templates/changes.ts), which queue it on every change.
+export { ROBOT_TEMPLATES_KIND, templatesChanged };
 
 export async function templateOptions(db: DbOrTx, portalId: string): Promise<Record<string, string>> {
   const options: Record<string, string> = {};
@@ -43,15 +45,6 @@ export function robotWithOptions(options: Record<string, string>): RobotEntry {
 export async function manifestForPortal(db: DbOrTx, portalId: string): Promise<RegistrationManifest> {
   const robot = robotWithOptions(await templateOptions(db, portalId));
   return { ...registrationManifest, robots: registrationManifest.robots.map((r) => (r.code === robot.code ? robot : r)) };
-}
-
-/**
- * The hook for template changes (create, rename, delete): queue a sync. Jobs of one portal run one
- * at a time (order key) and each reads the list when it runs, so a burst of edits costs one update.
- */
-export async function templatesChanged(db: DbOrTx, p: { portalId: string; at?: Date }): Promise<void> {
-  // Without the caller's clock the job is made due at once, whatever clock the runner keeps.
-  await enqueue(db, { kind: ROBOT_TEMPLATES_KIND, portalId: p.portalId, payload: {}, orderKey: `${ROBOT_TEMPLATES_KIND}:${p.portalId}`, runAt: p.at ?? new Date(0) });
 }
 
 export const robotTemplatesJob = defineJob(ROBOT_TEMPLATES_KIND, z.object({}).loose(), async (_payload, job, ctx) => {

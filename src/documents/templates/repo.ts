@@ -7,7 +7,7 @@ import type { Ids } from '../../lib/ids.js';
 import { ZFieldDefs, type FieldDef, type FieldDefInput } from '../fields.js';
 import type { PdfInfo } from '../upload.js';
 import type { TemplateKind, TemplateSource } from './model.js';
-import { templatesChanged } from '../../robots/template-sync.js';
+import { templatesChanged } from './changes.js';
 import { isStarter, starterLayout } from './starters/index.js';
 
 /** Template and PDF-file queries; every one is scoped by portal. */
