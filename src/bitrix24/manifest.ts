@@ -250,8 +250,10 @@ export const REQUIRED_SCOPES = ['crm', 'bizproc', 'placement', 'user_basic'] as 
  * only the topic table in api-reference/scopes/permissions.md files it under documentgenerator), and the
  * app calls no disk.* method. Every scope
  * here and above is needed by a method the app calls (test/unit/bitrix24-contracts.test.ts checks it).
+ * `department`: the department tree (department.get) for roles given to a department, which apply to
+ * its sub-departments (src/roles/people.ts); without it a department's role reaches only its own members.
  */
-export const RECOMMENDED_SCOPES = ['im'] as const;
+export const RECOMMENDED_SCOPES = ['im', 'department'] as const;
 
 /** `{en:{TITLE,DESCRIPTION,GROUP_NAME}, it:…, ru:…}` as placement.bind takes it. */
 export function langAll(p: PlacementEntry): Record<string, Record<string, string>> {

@@ -17,7 +17,7 @@ import { expireAccessTokens, issueTokens, revokeTokens, type TokenResponse } fro
 import type { AppStatus, CallRecord, FaultSpec, InstalledApp, Portal } from './types.js';
 
 /** What the app's README asks an admin to grant (user_basic: employees' e-mails). */
-export const DEFAULT_SCOPE = ['crm', 'bizproc', 'placement', 'user_basic', 'im', 'documentgenerator', 'disk'];
+export const DEFAULT_SCOPE = ['crm', 'bizproc', 'placement', 'user_basic', 'department', 'im', 'documentgenerator', 'disk'];
 
 export interface PortalInfo {
   memberId: string;

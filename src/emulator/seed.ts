@@ -9,7 +9,7 @@ import type { DocumentRecord, Portal, Row, TemplateRecord } from './types.js';
 
 type SeedPart = Pick<
   Portal,
-  'users' | 'admins' | 'deals' | 'leads' | 'contacts' | 'companies' | 'statuses' | 'categories' | 'requisites' | 'bankDetails' | 'dealContacts' | 'requisiteLinks' | 'myCompanyId' | 'templates' | 'documents'
+  'users' | 'departments' | 'admins' | 'deals' | 'leads' | 'contacts' | 'companies' | 'statuses' | 'categories' | 'requisites' | 'bankDetails' | 'dealContacts' | 'requisiteLinks' | 'myCompanyId' | 'templates' | 'documents'
 >;
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -33,6 +33,17 @@ const BANKS = [
 ];
 
 export const MY_COMPANY_ID = '13';
+
+/**
+ * The dataset's users name departments 1, 2 and 3 in UF_DEPARTMENT but the dataset has no department
+ * records: a small tree in department.get's shape (b24restdocs api-reference/departments/department-get.md),
+ * 1 the company, 2 under it, 3 under 2.
+ */
+const DEPARTMENTS: Row[] = [
+  { ID: '1', NAME: 'Компания', SORT: 500, UF_HEAD: '1' },
+  { ID: '2', NAME: 'Отдел продаж', SORT: 500, PARENT: '1', UF_HEAD: '9' },
+  { ID: '3', NAME: 'Ключевые клиенты', SORT: 500, PARENT: '2', UF_HEAD: '1' },
+];
 
 export function seedPortal(nowMs: number): SeedPart {
   const e = dataset.entities;
@@ -123,7 +134,7 @@ export function seedPortal(nowMs: number): SeedPart {
   });
 
   return {
-    users, admins: new Set(['1']), deals, leads, contacts, companies, statuses: e.statuses.map((s) => clone(s) as Row),
+    users, departments: DEPARTMENTS.map((d) => clone(d)), admins: new Set(['1']), deals, leads, contacts, companies, statuses: e.statuses.map((s) => clone(s) as Row),
     categories: e.categories.map((c) => clone(c) as Row), requisites, bankDetails, dealContacts, requisiteLinks, myCompanyId: MY_COMPANY_ID,
     templates, documents,
   };

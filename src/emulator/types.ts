@@ -194,6 +194,8 @@ export interface Portal {
   apps: Map<string, InstalledApp>;
   uninstalledApps: Map<string, InstalledApp>;
   users: Row[];
+  /** department.get rows ({ ID, NAME, SORT, PARENT }); users name theirs in UF_DEPARTMENT. */
+  departments: Row[];
   admins: Set<string>;
   deals: Map<string, Row>;
   leads: Map<string, Row>;

@@ -46,7 +46,7 @@ describe('contracts cover every method', () => {
     const src = join(import.meta.dirname, '../../src');
     const named = new Set<string>();
     for (const f of files(src).filter((f) => !/[/\\](emulator|sandbox)[/\\]/.test(f))) {
-      for (const m of readFileSync(f, 'utf8').matchAll(/'((?:crm|user|bizproc|placement|event|im|app)\.[a-z.]+[a-z]|profile)'/g)) named.add(m[1]!);
+      for (const m of readFileSync(f, 'utf8').matchAll(/'((?:crm|user|bizproc|placement|event|im|app|department)\.[a-z.]+[a-z]|profile)'/g)) named.add(m[1]!);
     }
     // Strings that name a family prefix or a UI key, not a method.
     // user.access sits in classify.ts's list of read-only methods for error classification; the app never calls it.

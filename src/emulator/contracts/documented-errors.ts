@@ -15,6 +15,7 @@ export const DOCUMENTED_ERRORS: Record<string, readonly DocumentedError[]> = {
   'user.get': [],
   'user.search': [],
   'user.admin': [],
+  'department.get': [],
   'placement.bind': [
     { code: "ERROR_PLACEMENT_MAX_COUNT", status: 200, message: "Attempted to re-register the handler for a widget that allows only one registration: `PAGE_BACKGROUND_WORKER` or [`REST_APP_URI`](./universal/app-url.md)" },
     { code: "ERROR_PLACEMENT_USER_MODE", status: 200, message: "The `USER_ID` parameter was passed for a widget that does not support registration for an individual user" },

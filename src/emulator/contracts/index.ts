@@ -8,6 +8,7 @@
 import { appContracts } from './app.js';
 import { automationContracts, bizprocContracts } from './bizproc.js';
 import { crmContracts } from './crm.js';
+import { departmentContracts } from './department.js';
 import { docgenContracts } from './docgen.js';
 import { eventContracts } from './event.js';
 import { imContracts } from './im.js';
@@ -21,7 +22,7 @@ export type { DocumentedError, MethodContract } from './types.js';
 export const CONTRACTS: ReadonlyMap<string, MethodContract> = new Map(
   [
     ...appContracts, ...userContracts, ...placementContracts, ...eventContracts, ...bizprocContracts, ...automationContracts,
-    ...crmContracts, ...timelineContracts, ...docgenContracts, ...imContracts,
+    ...crmContracts, ...timelineContracts, ...docgenContracts, ...imContracts, ...departmentContracts,
   ].map((c) => [c.method, c]),
 );
 

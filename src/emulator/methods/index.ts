@@ -4,6 +4,7 @@ import { appMethods } from './app.js';
 import { automationMethods } from './automation.js';
 import { bizprocMethods } from './bizproc.js';
 import { crmMethods } from './crm.js';
+import { departmentMethods } from './department.js';
 import { docgenMethods } from './docgen.js';
 import { eventMethods } from './event.js';
 import { imMethods } from './im.js';
@@ -18,7 +19,7 @@ export function methodTable(): Map<string, MethodDef> {
   table ??= new Map(
     Object.entries({
       ...appMethods, ...userMethods, ...placementMethods, ...eventMethods, ...bizprocMethods, ...crmMethods, ...requisiteMethods,
-      ...timelineMethods, ...timelineLookups, ...docgenMethods, ...automationMethods, ...imMethods,
+      ...timelineMethods, ...timelineLookups, ...docgenMethods, ...automationMethods, ...imMethods, ...departmentMethods,
     }),
   );
   return table;

@@ -1,0 +1,61 @@
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AppRole, AssignedRole } from '../db/schema/roles.js';
+import type { Session, SessionEnv } from '../http/session.js';
+import type { Services } from '../services.js';
+import { peopleUnder, orgOf, withAncestors } from './people.js';
+import { DEFAULT_EVERYONE_ROLE, demand, highest, type Access } from './policy.js';
+import { listAssignments } from './store.js';
+
+/**
+ * The effective role of a session's person: portal administrators (the frame's admin flag, which
+ * Bitrix24 answers as user.admin) are admins; anyone else gets the highest of their own assignment,
+ * their departments' (a department's role reaches its sub-departments), and everyone's (default:
+ * DEFAULT_EVERYONE_ROLE). Bitrix24 is asked about departments only when a department role exists or
+ * the person is a manager (whose people are their departments').
+ */
+export async function resolveAccess(services: Pick<Services, 'db' | 'bitrix24' | 'logger' | 'clock'>, session: Pick<Session, 'portalId' | 'userId' | 'isAdmin'>): Promise<Access> {
+  const base = { portalId: session.portalId, userId: session.userId };
+  if (session.isAdmin) return { ...base, role: 'admin', via: ['portal-admin'], team: 'all' };
+  const rows = await listAssignments(services.db, session.portalId);
+  const everyone = rows.find((r) => r.subjectType === 'everyone');
+  const own = rows.find((r) => r.subjectType === 'user' && r.subjectId === session.userId);
+  const depRows = rows.filter((r) => r.subjectType === 'department');
+  const found: { role: AssignedRole; via: string }[] = [{ role: everyone?.role ?? DEFAULT_EVERYONE_ROLE, via: everyone ? 'everyone' : 'default' }];
+  if (own) found.push({ role: own.role, via: `user:${own.subjectId}` });
+  const mayBeManager = [...found, ...depRows].some((r) => r.role === 'manager');
+  let org: Awaited<ReturnType<typeof orgOf>> | undefined;
+  if (depRows.length || mayBeManager) {
+    org = await orgOf(services, session.portalId);
+    const mine = withAncestors(org, org.userDepartments.get(session.userId) ?? []);
+    for (const r of depRows) if (mine.has(r.subjectId)) found.push({ role: r.role, via: `department:${r.subjectId}` });
+  }
+  const role = highest(found.map((f) => f.role));
+  const via = found.filter((f) => f.role === role).map((f) => f.via);
+  if (role === 'admin') return { ...base, role, via, team: 'all' };
+  if (role === 'manager' && org) {
+    const team = peopleUnder(org, org.userDepartments.get(session.userId) ?? []);
+    team.add(session.userId);
+    return { ...base, role, via, team };
+  }
+  return { ...base, role, via, team: new Set([session.userId]) };
+}
+
+const perRequest = new WeakMap<object, Promise<Access>>();
+
+/** The request's access, resolved once per request (routes and their checks share it). */
+export function accessOf(c: Context<SessionEnv>): Promise<Access> {
+  let p = perRequest.get(c);
+  if (!p) {
+    p = resolveAccess(c.var.services, c.var.session);
+    perRequest.set(c, p);
+  }
+  return p;
+}
+
+/** Route guard after requireSession: 403 (FORBIDDEN, details.rule) below `min`. */
+export const requireRole = (min: AppRole) =>
+  createMiddleware<SessionEnv>(async (c, next) => {
+    demand(await accessOf(c), c.var.session, min);
+    await next();
+  });
