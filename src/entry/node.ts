@@ -11,7 +11,7 @@ import { openMigratedDatabase } from '../db/open.js';
 import { systemClock } from '../lib/clock.js';
 import { randomToken, realIds } from '../lib/ids.js';
 import { createLogger } from '../lib/logger.js';
-import { createJobHandlers } from '../jobs/handlers.js';
+import { createJobHandlers } from './jobs.js';
 import { createJobRunner } from '../jobs/runner.js';
 import type { Services } from '../services.js';
 import { mailerFromConfig } from '../notify/mailer.js';

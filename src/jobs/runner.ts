@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../db/client.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -21,6 +20,9 @@ import {
   type Job,
   type JobHandlers,
 } from './queue.js';
+
+/** A timer nap without node:timers: the runner is runtime-neutral (its poll loop is started by the Node entry). */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface JobRunnerOptions<S = Services> {
   db: Database;

@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import type { Services } from '../../src/services.js';
 import { createTestDb, type TestDb } from './db.js';
 import { TEST_TOKEN_KEYS } from './portal-tokens.js';
-import { createJobHandlers } from '../../src/jobs/handlers.js';
+import { createJobHandlers } from '../../src/entry/jobs.js';
 import type { JobHandlers } from '../../src/jobs/queue.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { mailerFromConfig } from '../../src/notify/mailer.js';

@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { createJobHandlers } from '../../src/jobs/handlers.js';
+import { createJobHandlers } from '../../src/entry/jobs.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { portals } from '../../src/db/schema/portals.js';
 import { issueSession } from '../../src/http/session.js';

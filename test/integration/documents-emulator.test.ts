@@ -11,7 +11,7 @@ import { readCrmData } from '../../src/documents/crm-data.js';
 import { DOCGEN_MAX_WAIT_MS, fetchDocgenPdf, requestDocgenPdf } from '../../src/documents/docgen.js';
 import { issueSession } from '../../src/http/session.js';
 import { JobRetryLater } from '../../src/jobs/queue.js';
-import { JOB_DEFINITIONS } from '../../src/jobs/handlers.js';
+import { JOB_DEFINITIONS } from '../../src/entry/jobs.js';
 import { jobs } from '../../src/db/schema/jobs.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 import { storeEmulatedPortal } from '../helpers/emulated-portal.js';

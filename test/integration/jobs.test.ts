@@ -22,7 +22,7 @@ import {
 import { createJobRunner, type JobRunner, type JobRunnerOptions } from '../../src/jobs/runner.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { createLogger, silentLogger } from '../../src/lib/logger.js';
-import { createJobHandlers, noopJob } from '../../src/jobs/handlers.js';
+import { createJobHandlers, noopJob } from '../../src/entry/jobs.js';
 import { createTestDb, POSTGRES_REACHABLE, type TestDb } from '../helpers/db.js';
 import { createTestServices, drainJobs } from '../helpers/services.js';
 

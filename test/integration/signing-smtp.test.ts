@@ -5,7 +5,7 @@ import { canResend } from '../../placements/server/view.js';
 import { auditEvents } from '../../src/db/schema/audit-events.js';
 import { jobs } from '../../src/db/schema/jobs.js';
 import { messages } from '../../src/db/schema/messages.js';
-import { createJobHandlers } from '../../src/jobs/handlers.js';
+import { createJobHandlers } from '../../src/entry/jobs.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { createSmtpMailer } from '../../src/notify/mailer.js';
 import { createTestServices, drainJobs, ManualClock } from '../helpers/services.js';

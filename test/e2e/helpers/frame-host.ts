@@ -15,7 +15,7 @@
  */
 import { chromium, type Browser, type BrowserContext, type Page, type Frame, type Route } from 'playwright-core';
 import { createApp } from '../../../src/app.js';
-import { createJobHandlers } from '../../../src/jobs/handlers.js';
+import { createJobHandlers } from '../../../src/entry/jobs.js';
 import { createJobRunner } from '../../../src/jobs/runner.js';
 import type { Services } from '../../../src/services.js';
 import { phpParseQuery } from '../../../src/emulator/index.js';

@@ -11,7 +11,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../../../src/app.js';
 import { developmentAssets } from '../../../src/assets/development.js';
 import { createBitrix24 } from '../../../src/bitrix24/client.js';
-import { createJobHandlers } from '../../../src/jobs/handlers.js';
+import { createJobHandlers } from '../../../src/entry/jobs.js';
 import { createJobRunner } from '../../../src/jobs/runner.js';
 import { systemClock } from '../../../src/lib/clock.js';
 import { realIds } from '../../../src/lib/ids.js';
