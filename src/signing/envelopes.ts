@@ -11,6 +11,7 @@ import { appendAudit, type Actor } from './audit.js';
 import { sha256Hex } from './hashing.js';
 import { advance, DAY_MS, enqueueJob, findEnvelope, linkFor, listRecipients, lockEnvelope, moveEnvelope, moveRecipient, resolveTimers, revokeAllLinks } from './internal.js';
 import { sendInvitations, notifyEnded } from './invitations.js';
+import { PAGE_IMAGES_KIND } from './page-images.js';
 import { isEnvelopeFinal } from './states.js';
 
 export const ZRecipientInput = z.object({
@@ -178,6 +179,8 @@ export async function sendEnvelope(services: Services, p: { portalId: string; en
     const sent = await moveEnvelope(tx, env, 'sent', { sentAt: now, expiresAt });
     await appendAudit(tx, { portalId: p.portalId, envelopeId: env.id, type: 'sent', who: p.who, at: now, data: { expiresAt: expiresAt.toISOString() } });
     await enqueueJob(tx, { kind: 'signing.expire', portalId: p.portalId, payload: { envelopeId: env.id }, dedupeKey: `signing.expire:${env.id}`, runAt: expiresAt });
+    // The signing page's document images, made once (src/signing/page-images.ts); a resend of a running envelope has them.
+    if (env.status === 'draft') await enqueueJob(tx, { kind: PAGE_IMAGES_KIND, portalId: p.portalId, payload: { envelopeId: env.id }, dedupeKey: `${PAGE_IMAGES_KIND}:${env.id}`, runAt: now });
     if (env.timers.reminderMax > 0) {
       await enqueueJob(tx, { kind: 'signing.remind', portalId: p.portalId, payload: { envelopeId: env.id, n: 1 }, dedupeKey: `signing.remind:${env.id}:1`, runAt: new Date(now.getTime() + env.timers.reminderFirstDays * DAY_MS) });
     }

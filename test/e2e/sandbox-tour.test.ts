@@ -88,7 +88,7 @@ async function sign(mailbox: Page, to: string, step: string) {
   await shot(mailbox, `${step}a-mail-invitation`);
   const signer = watch(await context.newPage());
   await signer.goto(invitation.link!);
-  await expect.poll(() => signer.locator('#pages canvas').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect.poll(() => signer.locator('#pages .page').count(), { timeout: 20_000 }).toBeGreaterThan(0);
   await signer.click('#code-send');
   const code = await readMail(mailbox, { template: 'code', to });
   const digits = /\b(\d{6})\b/.exec(code.body)?.[1];

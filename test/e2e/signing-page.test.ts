@@ -80,9 +80,15 @@ describe('signing page in Chromium on a phone viewport', () => {
     page.on('console', (m) => {
       if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) errors.push(m.text());
     });
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
     await page.goto(link);
-    await expect.poll(() => page.locator('#pages canvas').count(), { timeout: 20_000 }).toBe(2);
+    // The document arrives as the page images made at send (signing.page-images ran with the queue above).
+    await expect.poll(() => page.locator('#pages .page img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length), { timeout: 20_000 }).toBe(2);
     await expect.poll(() => page.locator('.fbox').count()).toBe(2);
+    await page.waitForSelector('html[data-sign-ready]', { state: 'attached' });
+    // pdf.js and the handwriting face stay unloaded until needed.
+    expect(requested.filter((p) => /pdfjs|caveat|document\.pdf/.test(p))).toEqual([]);
     expect(await page.getAttribute('html', 'lang')).toBe('ru');
 
     // The guide takes us to the first empty field.

@@ -12,3 +12,4 @@ export * from './robot-calls.js';
 export * from './timeline.js';
 export * from './frame-sessions.js';
 export * from './roles.js';
+export * from './envelope-pages.js';

@@ -4,6 +4,8 @@
  * "next field" guide, the one-time code, the three ways to sign, and decline.
  */
 import SignaturePad from 'signature_pad';
+import { hasPageImages, wireImagePages } from './document-view.js';
+import { loadHandwritingWhenNeeded } from './handwriting.js';
 
 type Field = { key: string; type: string; label: string; page: number; box: { x: number; y: number; w: number; h: number }; required: boolean; value: string };
 type Model = { lang: string; title: string; recipient: { name: string; role: string; party: string; emailMasked: string; verified: boolean }; fields: Field[]; texts: Record<string, string> };
@@ -70,6 +72,14 @@ async function renderPdf() {
   const holder = $('pages')!;
   const url = `${base}/document.pdf`;
   ($('download') as HTMLAnchorElement).href = url;
+  // Page images drawn by the server: nothing to fetch or draw here (pdf.js stays unloaded).
+  if (hasPageImages()) {
+    wireImagePages(boxes, (key) => {
+      const f = model.fields.find((x) => x.key === key);
+      if (f) focusField(f);
+    });
+    return;
+  }
   try {
     const pdfjs = (await import(/* @vite-ignore */ B24_PDFJS_URL)) as typeof import('pdfjs-dist');
     pdfjs.GlobalWorkerOptions.workerSrc = B24_PDFJS_WORKER_URL;
@@ -372,7 +382,10 @@ function init() {
   window.addEventListener('resize', () => {
     if (method === 'drawn') setupPad();
   });
+  loadHandwritingWhenNeeded();
   refresh();
+  // Handlers are attached: the page is usable (bench/signing-page.ts and the browser tests wait for this).
+  document.documentElement.dataset.signReady = '';
 }
 
 init();

@@ -1,0 +1,103 @@
+// Worker-thread entry (see page-images.ts): draws every page of one PDF at the asked widths with
+// pdf.js and @napi-rs/canvas (pdfjs-dist's own Node canvas), posts the images, and waits for the next.
+// Plain JavaScript on purpose: it starts without the TypeScript loader and is bundled as it is.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { crc32, deflateSync } from 'node:zlib';
+
+const require = createRequire(import.meta.url);
+const PDFJS_DIR = dirname(require.resolve('pdfjs-dist/package.json'));
+/** Fonts a PDF names but does not embed (Helvetica & co.) come from pdf.js's own files, never the network. */
+const STANDARD_FONTS = `${join(PDFJS_DIR, 'standard_fonts')}/`;
+const CMAPS = `${join(PDFJS_DIR, 'cmaps')}/`;
+
+// pdf.js reports recoverable damage on the console; a page it cannot draw fails the task instead.
+console.log = console.warn = console.info = () => {};
+
+/** @type {Promise<typeof import('pdfjs-dist')> | undefined} */
+let pdfjsLoaded;
+
+/**
+ * A grey page as a 4-bit greyscale PNG (16 levels: text edges stay smooth, and a text page is a third
+ * of the size of a lossy WebP that keeps it as sharp).
+ * @param {Uint8ClampedArray} rgba @param {number} w @param {number} h
+ */
+function greyPng(rgba, w, h) {
+  const stride = Math.ceil(w / 2);
+  const raw = new Uint8Array((stride + 1) * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * (stride + 1);
+    raw[row] = 0; // filter: none (deflate finds the runs of white by itself)
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 4;
+      const level = Math.round((0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2]) / 17);
+      raw[row + 1 + (x >> 1)] |= x & 1 ? level : level << 4;
+    }
+  }
+  const chunk = (type, data) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'latin1');
+    Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 4; // bit depth
+  ihdr[9] = 0; // greyscale
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', new Uint8Array(0))]);
+}
+
+/** @param {Uint8ClampedArray} rgba */
+function isGrey(rgba) {
+  for (let i = 0; i < rgba.length; i += 4) {
+    const r = rgba[i], g = rgba[i + 1], b = rgba[i + 2];
+    if (Math.abs(r - g) > 10 || Math.abs(g - b) > 10 || Math.abs(r - b) > 10) return false;
+  }
+  return true;
+}
+
+/** @param {{ bytes: Uint8Array, widths: number[], maxPages: number }} task */
+async function render(task) {
+  pdfjsLoaded ??= import('pdfjs-dist/legacy/build/pdf.mjs');
+  const pdfjs = await pdfjsLoaded;
+  const loading = pdfjs.getDocument({ data: task.bytes, standardFontDataUrl: STANDARD_FONTS, cMapUrl: CMAPS, cMapPacked: true, isEvalSupported: false, useSystemFonts: false, stopAtErrors: false });
+  const doc = await loading.promise;
+  try {
+    const pages = [];
+    const count = Math.min(doc.numPages, task.maxPages);
+    for (let n = 1; n <= count; n++) {
+      const page = await doc.getPage(n);
+      const [x0, y0, x1, y1] = page.view;
+      const unit = page.getViewport({ scale: 1 });
+      for (const px of task.widths) {
+        const vp = page.getViewport({ scale: px / unit.width });
+        const w = Math.round(vp.width);
+        const h = Math.round(vp.height);
+        const cc = doc.canvasFactory.create(w, h);
+        cc.context.fillStyle = '#fff';
+        cc.context.fillRect(0, 0, w, h);
+        await page.render({ canvas: cc.canvas, canvasContext: cc.context, viewport: vp, background: '#fff' }).promise;
+        const { data } = cc.context.getImageData(0, 0, w, h);
+        const grey = isGrey(data);
+        const image = grey ? greyPng(data, w, h) : await cc.canvas.encode('webp', 80);
+        doc.canvasFactory.destroy(cc);
+        pages.push({ page: n - 1, px, widthPt: x1 - x0, heightPt: y1 - y0, type: grey ? 'image/png' : 'image/webp', image: new Uint8Array(image) });
+      }
+      page.cleanup();
+    }
+    return { ok: true, pageCount: doc.numPages, pages };
+  } finally {
+    await loading.destroy();
+  }
+}
+
+parentPort.on('message', (task) => {
+  render(task).then(
+    (result) => parentPort.postMessage(result, result.pages.map((p) => p.image.buffer)),
+    (e) => parentPort.postMessage({ ok: false, detail: String((e && e.message) || e).slice(0, 300) }),
+  );
+});

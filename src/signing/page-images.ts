@@ -1,0 +1,85 @@
+import { and, asc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { DbOrTx } from '../db/client.js';
+import { envelopePages } from '../db/schema/envelope-pages.js';
+import { envelopes } from '../db/schema/envelopes.js';
+import { defineJob, JobPermanentFailure } from '../jobs/queue.js';
+import { WorkerPool } from '../lib/worker-task.js';
+
+/**
+ * The signing page shows the document as images made once per envelope, when it is sent: a phone
+ * then loads one small picture per page instead of pdf.js (1.7 MB) and the PDF, and draws nothing
+ * itself. Two widths: 800 px fills a phone's column at 2× density, 1240 px serves 3× screens and the
+ * one-tap zoom (1 CSS px per point, so 9 pt text shows at 9 CSS px). Until the images exist (the job
+ * has not run yet) the page falls back to pdf.js.
+ */
+export const PAGE_IMAGE_WIDTHS = [800, 1240] as const;
+export const PAGE_IMAGES_KIND = 'signing.page-images';
+/** Beyond this many pages the rest of a (rare) long document is read in the PDF itself. */
+export const PAGE_IMAGES_MAX_PAGES = 60;
+
+export interface PageImage {
+  page: number;
+  px: number;
+  widthPt: number;
+  heightPt: number;
+  type: string;
+  image: Uint8Array;
+}
+
+type WorkerReply = { ok: true; pageCount: number; pages: PageImage[] } | { ok: false; detail: string };
+
+// One worker at a time: rendering is CPU-bound and the machine also signs, seals and serves.
+let pool: WorkerPool | undefined;
+const workerPool = () => (pool ??= new WorkerPool(new URL('./page-images-worker.mjs', import.meta.url), { size: 1, queue: 100, limits: { timeoutMs: 180_000, memoryMb: 768, stackMb: 8 }, idleMs: 30_000 }));
+
+/** Draws `pdf`'s pages (up to PAGE_IMAGES_MAX_PAGES) at PAGE_IMAGE_WIDTHS in a worker thread. */
+export async function renderPageImages(pdf: Uint8Array): Promise<PageImage[]> {
+  const bytes = new Uint8Array(pdf);
+  const out = await workerPool().run<WorkerReply>({ bytes, widths: [...PAGE_IMAGE_WIDTHS], maxPages: PAGE_IMAGES_MAX_PAGES }, [bytes.buffer]);
+  if (out === WorkerPool.FULL) throw new Error('page images: the renderer queue is full');
+  if (!out.ok) throw new Error(`page images: the renderer stopped (${out.reason}: ${out.detail})`);
+  if (!out.value.ok) throw new JobPermanentFailure(`page images: pdf.js cannot draw this PDF (${out.value.detail})`);
+  return out.value.pages;
+}
+
+/** The envelope's stored page images without their bytes, in page order (empty until the job ran). */
+export async function pageImageList(db: DbOrTx, portalId: string, envelopeId: string) {
+  const rows = await db
+    .select({ page: envelopePages.page, px: envelopePages.px, widthPt: envelopePages.widthPt, heightPt: envelopePages.heightPt })
+    .from(envelopePages)
+    .where(and(eq(envelopePages.portalId, portalId), eq(envelopePages.envelopeId, envelopeId)))
+    .orderBy(asc(envelopePages.page), asc(envelopePages.px));
+  const pages: { page: number; widthPt: number; heightPt: number; px: number[] }[] = [];
+  for (const r of rows) {
+    const last = pages.at(-1);
+    if (last?.page === r.page) last.px.push(r.px);
+    else pages.push({ page: r.page, widthPt: r.widthPt, heightPt: r.heightPt, px: [r.px] });
+  }
+  return pages;
+}
+
+export async function pageImage(db: DbOrTx, portalId: string, envelopeId: string, page: number, px: number) {
+  const [row] = await db
+    .select({ type: envelopePages.type, image: envelopePages.image })
+    .from(envelopePages)
+    .where(and(eq(envelopePages.portalId, portalId), eq(envelopePages.envelopeId, envelopeId), eq(envelopePages.page, page), eq(envelopePages.px, px)));
+  return row;
+}
+
+/** Renders and stores the images of one envelope's source PDF; a retry replaces what an earlier try left. */
+export async function makePageImages(db: DbOrTx, portalId: string, envelopeId: string): Promise<number> {
+  const [env] = await db.select({ pdf: envelopes.sourcePdf }).from(envelopes).where(and(eq(envelopes.portalId, portalId), eq(envelopes.id, envelopeId)));
+  if (!env?.pdf) return 0;
+  const pages = await renderPageImages(env.pdf);
+  await db.transaction(async (tx) => {
+    await tx.delete(envelopePages).where(and(eq(envelopePages.portalId, portalId), eq(envelopePages.envelopeId, envelopeId)));
+    // A few rows per statement: each carries up to a few hundred KB.
+    for (let i = 0; i < pages.length; i += 8) await tx.insert(envelopePages).values(pages.slice(i, i + 8).map((p) => ({ portalId, envelopeId, ...p })));
+  });
+  return pages.length;
+}
+
+export const pageImagesJob = defineJob(PAGE_IMAGES_KIND, z.object({ envelopeId: z.string() }), async (payload, job, ctx) => {
+  await makePageImages(ctx.services.db, job.portalId!, payload.envelopeId);
+});
