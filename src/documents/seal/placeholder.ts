@@ -58,7 +58,15 @@ export function addSealPlaceholder(doc: PDFDocument, o: PlaceholderOptions): voi
  * widget sits on; the page's /Annots and the catalog's /AcroForm must already resolve in `ctx`.
  */
 export function addSealPlaceholderTo(ctx: PDFContext, catalog: PDFDict, page: { ref: PDFRef; node: PDFDict }, o: PlaceholderOptions): void {
-  const sigRef = ctx.register(PDFInvalidObject.of(new TextEncoder().encode(sigDictionaryText(o))));
+  addSignatureField(ctx, catalog, page, sigDictionaryText(o), SEAL_FIELD_NAME);
+}
+
+/**
+ * An invisible signature field whose value is `dictionaryText` written verbatim (it must hold
+ * BYTE_RANGE_MARKER and a zero-filled /Contents): the seal's /Sig, or a /DocTimeStamp (long-term.ts).
+ */
+export function addSignatureField(ctx: PDFContext, catalog: PDFDict, page: { ref: PDFRef; node: PDFDict }, dictionaryText: string, fieldName: string): void {
+  const sigRef = ctx.register(PDFInvalidObject.of(new TextEncoder().encode(dictionaryText)));
 
   // An invisible widget (zero rectangle) with an empty appearance, as PDF/A and Acrobat expect.
   const appearance = ctx.register(ctx.formXObject([], { BBox: [0, 0, 0, 0], Resources: {} }));
@@ -69,7 +77,7 @@ export function addSealPlaceholderTo(ctx: PDFContext, catalog: PDFDict, page: { 
       FT: 'Sig',
       Rect: [0, 0, 0, 0],
       V: sigRef,
-      T: PDFString.of(SEAL_FIELD_NAME),
+      T: PDFString.of(fieldName),
       F: 132, // Print + Locked
       P: page.ref,
       AP: { N: appearance },

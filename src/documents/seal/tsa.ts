@@ -17,6 +17,14 @@ export interface TsaOptions {
 
 export async function requestTimestampToken(opts: TsaOptions, signatureValue: Uint8Array): Promise<Uint8Array> {
   const imprint = new Uint8Array(await crypto.subtle.digest('SHA-256', signatureValue as Uint8Array<ArrayBuffer>));
+  return requestTimestampForImprint(opts, imprint);
+}
+
+/**
+ * The same for a SHA-256 digest computed by the caller: a document timestamp (PAdES B-LTA) stamps
+ * the digest of its signed byte ranges, which the caller hashes in place.
+ */
+export async function requestTimestampForImprint(opts: TsaOptions, imprint: Uint8Array): Promise<Uint8Array> {
   const nonce = crypto.getRandomValues(new Uint8Array(8));
   nonce[0]! &= 0x7f; // a positive INTEGER
   const req = new pkijs.TimeStampReq({

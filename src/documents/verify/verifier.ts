@@ -22,6 +22,10 @@ import { chainTrusted, hashBytes, verifyCms, type SignerDetail, type TimestampCh
 import { parsePdfDate, scanPdf } from './scan.js';
 import type { SealedDocumentSummary } from './sealed-documents.js';
 import { updatesAfter } from './updates.js';
+import { certificatesWithoutRevocationData, readDss } from './long-term-level.js';
+
+/** ETSI EN 319 142-1 baseline levels, each including the one before. */
+export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 
 export type Verdict =
   | 'sealed_unchanged'
@@ -52,7 +56,14 @@ export interface SignatureReport {
   signer: SignerDetail | null;
   claimedSigningTime: string | null;
   timestamp: TimestampCheck | null;
-  padesBaseline: 'B-B' | 'B-T' | null;
+  /**
+   * B-B: CAdES-detached with signing-certificate-v2, no signing-time. B-T: plus a verified signature
+   * timestamp. B-LT: plus a DSS with revocation data for every certificate of the signer's and the
+   * TSA's chains (long-term-level.ts). B-LTA: plus a verified document timestamp covering that DSS.
+   */
+  padesBaseline: PadesLevel | null;
+  /** Why a B-T signature is not B-LT although the file has a DSS. */
+  longTermProblem?: string;
   problem?: string;
   /** The ranges are not the shape ISO 32000 requires (scan.ts); what they declare may still verify. */
   coverageAnomaly?: string;
@@ -69,6 +80,8 @@ export interface VerifyResult {
   encrypted: boolean;
   record: SealedDocumentSummary | null;
   signatures: SignatureReport[];
+  /** The PAdES level of the last signature (null: no PAdES baseline signature). */
+  padesLevel: PadesLevel | null;
   /** Plain-language reasons behind the verdict (English; doors translate the verdict itself). */
   notes: string[];
 }
@@ -106,9 +119,15 @@ export async function verifyPdf(input: Uint8Array, opts: VerifyOptions): Promise
 
 /** The verdict from an analysis and the sealed-document record for its SHA-256 (if any). */
 export function verdictOf(a: SignatureAnalysis, record: SealedDocumentSummary | null): VerifyResult {
-  if (!a.isPdf) return { sha256: a.sha256, size: a.size, record: null, signatures: [], verdict: 'not_a_pdf', encrypted: false, notes: ['The file does not start like a PDF.'] };
-  return { sha256: a.sha256, size: a.size, record, encrypted: a.encrypted, signatures: a.signatures, ...decide(a.signatures, record, a.truncated, a.encrypted) };
+  if (!a.isPdf) return { sha256: a.sha256, size: a.size, record: null, signatures: [], padesLevel: null, verdict: 'not_a_pdf', encrypted: false, notes: ['The file does not start like a PDF.'] };
+  const decided = decide(a.signatures, record, a.truncated, a.encrypted);
+  for (const r of a.signatures) if (r.longTermProblem) decided.notes.push(`Signature ${r.index + 1} is not long-term (B-LT): ${r.longTermProblem}.`);
+  const signatures = a.signatures.filter((r) => r.kind === 'signature');
+  const last = signatures.length ? signatures.reduce((x, r) => (endOfRanges(r) > endOfRanges(x) ? r : x)) : undefined;
+  return { sha256: a.sha256, size: a.size, record, encrypted: a.encrypted, signatures: a.signatures, padesLevel: last?.padesBaseline ?? null, ...decided };
 }
+
+const endOfRanges = (r: SignatureReport) => (r.byteRange ? r.byteRange[r.byteRange.length - 2]! + r.byteRange[r.byteRange.length - 1]! : 0);
 
 export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions): Promise<SignatureAnalysis> {
   const bytes = input;
@@ -125,6 +144,8 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
   const now = opts.now ?? new Date();
 
   const reports: SignatureReport[] = [];
+  // Each B-T signature's certificates and its timestamp's, for the long-term check below.
+  const chains = new Map<SignatureReport, pkijs.Certificate[]>();
   // Work bound for hostile files: many signatures each claiming the whole file would each cost a
   // full hash. Real files (one seal, a few revisions) stay far below this.
   let hashBudget = 8 * bytes.length + (1 << 20);
@@ -215,11 +236,33 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
       const tsCerts = (cms.timestampToken.certificates ?? []).filter((c): c is pkijs.Certificate => 'subjectPublicKeyInfo' in c);
       const tsSigner = tsCerts[0];
       if (tsSigner) report.timestamp.trusted = (await chainTrusted(tsSigner, tsCerts, roots, new Date(report.timestamp.time ?? now))).trusted;
+      if (report.padesBaseline === 'B-T') chains.set(report, [...cms.certificates, ...tsCerts]);
     }
   }
   inspectLaterUpdates(bytes, reports);
+  await assessLongTerm(bytes, reports, chains);
   const sha256 = fileSha256 ?? createHash('sha256').update(bytes).digest('hex');
   return { isPdf: true, sha256, size: bytes.length, encrypted: scan.encrypted, truncated: scan.truncated, signatures: reports };
+}
+
+/**
+ * B-T → B-LT when the file's DSS has revocation data for the signature's and its TSA's chains;
+ * → B-LTA when a verified document timestamp after the signature also covers that DSS.
+ */
+async function assessLongTerm(bytes: Uint8Array, reports: SignatureReport[], chains: Map<SignatureReport, pkijs.Certificate[]>): Promise<void> {
+  if (chains.size === 0) return;
+  const dss = readDss(bytes);
+  if (!dss) return;
+  for (const [r, chain] of chains) {
+    const missing = await certificatesWithoutRevocationData(chain, dss);
+    if (missing.length) {
+      r.longTermProblem = `the DSS has no revocation data for ${missing.join('; ')}`;
+      continue;
+    }
+    r.padesBaseline = 'B-LT';
+    const after = Math.max(endOfRanges(r), dss.offset ?? 0);
+    if (reports.some((d) => d.kind === 'document-timestamp' && d.intact && d.timestamp?.verified && endOfRanges(d) > after)) r.padesBaseline = 'B-LTA';
+  }
 }
 
 /**
