@@ -4,7 +4,8 @@
  * the JSON file named on the command line; for each round fires every delivery at once, each on its
  * own connection as separate queue workers would, and times each until its answer is complete. The
  * service's CPU (utime + stime of `pid`) is read around each round, after a short settle so work the
- * answers left behind (log writes) is counted too. Prints one JSON line.
+ * answers left behind (log writes) is counted too; so is the CPU of the database server processes named
+ * in `dbPids`. Prints one JSON line.
  */
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -14,7 +15,20 @@ interface Delivery {
   url: string;
   body: string;
 }
-const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { pid: number; rounds: Delivery[][]; spread: Delivery[] };
+const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { pid: number; dbPids: number[]; rounds: Delivery[][]; spread: Delivery[] };
+/** CPU of the database server processes still alive; one that is gone counts nothing in either reading. */
+const dbCpu = () => {
+  const at = new Map<number, number>();
+  for (const pid of input.dbPids) {
+    try {
+      const c = processCpu(pid);
+      at.set(pid, c.user + c.system);
+    } catch {
+      // exited
+    }
+  }
+  return at;
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function post(d: Delivery): Promise<{ ms: number; status: number; body: string }> {
@@ -34,17 +48,20 @@ function post(d: Delivery): Promise<{ ms: number; status: number; body: string }
 const latencies: number[] = [];
 let cpuMs = 0;
 let systemMs = 0;
+let dbCpuMs = 0;
 let count = 0;
 let wallMs = 0;
 const refused: string[] = [];
 for (const round of input.rounds) {
   await sleep(300);
   const cpu0 = processCpu(input.pid);
+  const db0 = dbCpu();
   const w0 = performance.now();
   const results = await Promise.all(round.map(post));
   wallMs = Math.max(wallMs, performance.now() - w0);
   await sleep(100);
   const cpu1 = processCpu(input.pid);
+  for (const [pid, ms] of dbCpu()) dbCpuMs += ms - (db0.get(pid) ?? ms);
   cpuMs += cpu1.user + cpu1.system - cpu0.user - cpu0.system;
   systemMs += cpu1.system - cpu0.system;
   count += round.length;
@@ -61,4 +78,4 @@ const spread = await Promise.all(
     return (await post(d)).ms;
   }),
 );
-console.log(JSON.stringify({ latencies, spread, cpuMs, systemMs, count, wallMs, refused: refused.slice(0, 5), refusedCount: refused.length }));
+console.log(JSON.stringify({ latencies, spread, cpuMs, systemMs, dbCpuMs, count, wallMs, refused: refused.slice(0, 5), refusedCount: refused.length }));

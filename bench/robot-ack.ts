@@ -5,7 +5,8 @@
  * starts the robot runs and builds their payloads (POST /_emulator/…/robots/prepare); a separate client
  * process (bench/robot-ack-client.ts) fires them over HTTP, ACK_ROUNDS times 200 at once, and reads the
  * service's own CPU from /proc. The job runner is off in this instance (JOBS_CONCURRENCY=0) so only the
- * door is counted: each answer still means the delivery row and its job are committed.
+ * door is counted: each answer still means the delivery row and its job are committed. The database
+ * server's processes serving the service's connections are timed too (PostgreSQL shares the 2 CPUs).
  *
  * BENCH_CPU_PROF=<dir>: the service runs with `node --cpu-prof` and leaves its profile there.
  * BENCH_BUILD_DIR=<dir>: reuse a build made by `npm run build -- --out-dir <dir>`.
@@ -15,6 +16,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../src/db/client.js';
 import { freePort, productionBuild, productionStack, ROOT, startEmulator } from '../test/helpers/stack.js';
 
 const ROBOT = 'b24sign_send_for_signing';
@@ -25,6 +28,8 @@ export interface AckFigures {
   cpuMsPerDelivery: number;
   /** The part of it spent in the kernel (sockets, pipes). */
   systemMsPerDelivery: number;
+  /** CPU of the database server processes serving the service's connections (PostgreSQL shares the machine). */
+  dbCpuMsPerDelivery: number;
   wallMs: number;
   count: number;
 }
@@ -52,14 +57,16 @@ export async function measureAck(o: { acks: number; rounds: number }): Promise<A
     const runClient = async (input: unknown) => {
       writeFileSync(file, JSON.stringify(input));
       const { stdout } = await promisify(execFile)(join(ROOT, 'node_modules/.bin/tsx'), ['bench/robot-ack-client.ts', file], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
-      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { latencies: number[]; spread: number[]; cpuMs: number; systemMs: number; count: number; wallMs: number; refused: string[]; refusedCount: number };
+      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { latencies: number[]; spread: number[]; cpuMs: number; systemMs: number; dbCpuMs: number; count: number; wallMs: number; refused: string[]; refusedCount: number };
       if (r.refusedCount) throw new Error(`${r.refusedCount} deliveries not accepted as new, e.g. ${r.refused.join(' | ')}`);
       return r;
     };
-    await runClient({ pid: service.pid, rounds: rounds.slice(0, 1), spread: [] });
-    const r = await runClient({ pid: service.pid, rounds: rounds.slice(1), spread: prepared.slice((o.rounds + 1) * o.acks) });
+    await runClient({ pid: service.pid, dbPids: [], rounds: rounds.slice(0, 1), spread: [] });
+    // The server processes behind the service's pooled connections, opened by the warm-up round.
+    const dbPids = stack.db ? rowsOf<{ pid: number }>(await stack.db.db.execute(sql`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)).map((x) => x.pid) : [];
+    const r = await runClient({ pid: service.pid, dbPids, rounds: rounds.slice(1), spread: prepared.slice((o.rounds + 1) * o.acks) });
     await service.stop(); // writes the CPU profile when asked for
-    return { latencies: r.latencies, spread: r.spread, cpuMsPerDelivery: r.cpuMs / r.count, systemMsPerDelivery: r.systemMs / r.count, wallMs: r.wallMs, count: r.count };
+    return { latencies: r.latencies, spread: r.spread, cpuMsPerDelivery: r.cpuMs / r.count, systemMsPerDelivery: r.systemMs / r.count, dbCpuMsPerDelivery: r.dbCpuMs / r.count, wallMs: r.wallMs, count: r.count };
   } finally {
     emu.stop();
     await stack.close();

@@ -44,14 +44,16 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
 let ackP50 = NaN;
 let ackP99 = NaN;
 let ackCpuMs = NaN;
+let ackDbCpuMs = NaN;
 let ackSpreadP99 = NaN;
 if (!ONLY || ONLY === '1') {
   const a = await measureAck({ acks: ACKS, rounds: ACK_ROUNDS });
   ackP50 = pct(a.latencies, 50);
   ackP99 = pct(a.latencies, 99);
   ackCpuMs = a.cpuMsPerDelivery;
+  ackDbCpuMs = a.dbCpuMsPerDelivery;
   ackSpreadP99 = pct(a.spread, 99);
-  console.log(`ack over HTTP to the production build (its own process, PostgreSQL): ${ACK_ROUNDS} × ${ACKS} robot deliveries at once: p50 ${r1(ackP50)} ms, p99 ${r1(ackP99)} ms, max ${r1(Math.max(...a.latencies))} ms, slowest round answered in ${r1(a.wallMs)} ms; the service spent ${Math.round(ackCpuMs * 100) / 100} ms CPU per delivery (${Math.round(a.systemMsPerDelivery * 100) / 100} ms of it in the kernel); spread over 1 s: p50 ${r1(pct(a.spread, 50))} ms, p99 ${r1(ackSpreadP99)} ms (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs)`);
+  console.log(`ack over HTTP to the production build (its own process, PostgreSQL): ${ACK_ROUNDS} × ${ACKS} robot deliveries at once: p50 ${r1(ackP50)} ms, p99 ${r1(ackP99)} ms, max ${r1(Math.max(...a.latencies))} ms, slowest round answered in ${r1(a.wallMs)} ms; the service spent ${Math.round(ackCpuMs * 100) / 100} ms CPU per delivery (${Math.round(a.systemMsPerDelivery * 100) / 100} ms of it in the kernel), PostgreSQL ${Math.round(ackDbCpuMs * 100) / 100} ms; spread over 1 s: p50 ${r1(pct(a.spread, 50))} ms, p99 ${r1(ackSpreadP99)} ms (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs)`);
 }
 
 const w = await robotWorld({
@@ -142,6 +144,7 @@ try {
       ack_p50_ms: r1(ackP50),
       ack_p99_ms: r1(ackP99),
       ack_cpu_ms_per_delivery: Math.round(ackCpuMs * 100) / 100,
+      ack_db_cpu_ms_per_delivery: Math.round(ackDbCpuMs * 100) / 100,
       ack_p99_ms_spread_200_per_s: r1(ackSpreadP99),
       rest_calls_per_envelope: restPerEnvelope,
       rest_calls_per_envelope_robot_timeline: restPerEnvelope - messenger,
