@@ -31,6 +31,12 @@ export const sealedDocuments = pgTable(
      * Null for documents rendered from a built-in layout and saved once.
      */
     originalSha256: text('original_sha256'),
+    /**
+     * SHA-256 of the same sealed document before long-term evidence (PAdES B-LT/B-LTA) was appended
+     * by a later retry (src/signing/long-term.ts): parties may already hold that B-T file, and it stays
+     * a byte-identical prefix of `sha256`'s file. Null when the evidence was added at sealing time.
+     */
+    earlierSha256: text('earlier_sha256'),
     title: text('title').notNull(),
     lang: text('lang').notNull().default('en'),
     /** completed | revoked (a revoked record still verifies, with that status shown). */
@@ -51,6 +57,7 @@ export const sealedDocuments = pgTable(
     uniqueIndex('sealed_documents_public_id_key').on(t.publicId),
     uniqueIndex('sealed_documents_sha256_key').on(t.sha256),
     index('sealed_documents_original_sha256_idx').on(t.originalSha256),
+    index('sealed_documents_earlier_sha256_idx').on(t.earlierSha256),
     index('sealed_documents_portal_idx').on(t.portalId, t.sealedAt),
     index('sealed_documents_retention_idx').on(t.retentionUntil),
   ],

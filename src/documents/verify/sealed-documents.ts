@@ -44,7 +44,10 @@ export function createSealedDocumentLookup(db: DbOrTx): SealedDocumentLookup {
       const key = sha256Hex.toLowerCase();
       if (!/^[0-9a-f]{64}$/.test(key)) return null;
       const [row] = await db.select(publicColumns).from(sealedDocuments).where(eq(sealedDocuments.sha256, key)).limit(1);
-      return row ?? null;
+      if (row) return row;
+      // The B-T file of a document whose long-term evidence was appended later (signing/long-term.ts).
+      const [earlier] = await db.select(publicColumns).from(sealedDocuments).where(eq(sealedDocuments.earlierSha256, key)).limit(1);
+      return earlier ?? null;
     },
     async byPublicId(publicId) {
       const [row] = await db.select(publicColumns).from(sealedDocuments).where(eq(sealedDocuments.publicId, publicId)).limit(1);
