@@ -16,3 +16,8 @@ if (document.body.hasAttribute('data-install-finish')) {
   );
 }
 if (document.getElementById('b24s-boot')) envelopePage(readBoot(), frame);
+// "Documents to sign" (src/doors/in-portal-sign.tsx): the deep link opens in the portal's slider when the SDK can.
+document.addEventListener('click', (ev) => {
+  const a = (ev.target as HTMLElement).closest<HTMLAnchorElement>('a[data-open-path]');
+  if (a && frame.openPath(a.dataset.openPath!)) ev.preventDefault();
+});

@@ -15,6 +15,7 @@ import { FramePage, jsonForScript } from './frame-page.js';
 import { frameProblemHandler } from './frame-problem.js';
 import { installFromWizard } from './install.js';
 import { INSTALL_MESSAGES } from './install-texts.js';
+import { DocumentsToSignEntry } from './in-portal-sign.js';
 
 /**
  * POST /b24/app: the app's own page in Bitrix24 (PLACEMENT=DEFAULT). It shows the installation
@@ -62,6 +63,7 @@ appPageRoutes.post('/b24/app', async (c) => {
   const page = (
     <FramePage lang={lang} title={t.statusTitle} script={services.assets.url('placements/app.js')}>
       <h1>{t.statusTitle}</h1>
+      {await DocumentsToSignEntry({ services, portalId: fresh.id, portalDomain: fresh.domain, userId: user.id, lang })}
       <div class="panel">
         <table>
           <tbody>

@@ -9,7 +9,8 @@ import { inPortalTexts } from '../signing/in-portal-texts.js';
 import { fmt, pageTexts } from '../signing/page-texts.js';
 import type { StampNeed } from '../signing/stamp-rule.js';
 import type { AppEnv } from '../types.js';
-import { SIGN_PARAM } from '../signing/in-portal-link.js';
+import { inPortalSignLink, SIGN_PARAM } from '../signing/in-portal-link.js';
+import type { Services } from '../services.js';
 import { parsePlacementOptions } from '../../placements/server/context.js';
 import type { PlacementContext, PlacementRenderer } from './placements-door.js';
 import { jsonForScript } from './frame-page.js';
@@ -131,6 +132,29 @@ function InPortalPage(props: { lang: EnvelopeLang; session: Session; docs: Waiti
         <script type="module" src={props.script}></script>
       </body>
     </html>
+  );
+}
+
+/**
+ * The "Documents to sign" entry of the app's own page (src/doors/app-page.tsx): how many wait for this
+ * user, and the deep link that opens them (through the SDK's openPath in the portal; `_top` otherwise).
+ */
+export async function DocumentsToSignEntry(props: { services: Services; portalId: string; portalDomain: string; userId: number; lang: EnvelopeLang }) {
+  const t = inPortalTexts(props.lang);
+  const n = (await documentsToSign(props.services, { portalId: props.portalId, userId: props.userId })).length;
+  const link = inPortalSignLink(props.services.config, props.portalDomain, 'all');
+  return (
+    <div class="panel" id="to-sign" data-count={String(n)}>
+      <h2 style="margin-top:0">{t['ip.title']}</h2>
+      <p>{n ? fmt(t['ip.count'], { n }) : t['ip.none']}</p>
+      {n ? (
+        <p>
+          <a href={link.url} target="_top" data-open-path={link.path}>
+            {t['ip.openList']}
+          </a>
+        </p>
+      ) : null}
+    </div>
   );
 }
 

@@ -4,6 +4,17 @@ import type { Lang } from '../../i18n/index.js';
 import type { SandboxT } from '../texts.js';
 import { Layout } from './layout.js';
 
+/** A portal path (a REST_APP_URI deep link in a messenger message) opens the sandbox's page for it. */
+function hrefOf(link: string): string {
+  try {
+    const u = new URL(link);
+    if (u.pathname.startsWith('/marketplace/view/')) return `/sandbox/go?path=${encodeURIComponent(u.pathname + u.search)}`;
+  } catch {
+    /* not a URL: left as written */
+  }
+  return link;
+}
+
 /** Links in a message body: our own pages open in a new tab so the mailbox stays at hand. */
 function Body(props: { text: string }) {
   const parts = props.text.split(/(https?:\/\/[^\s<>"')\]]+)/g);
@@ -11,7 +22,7 @@ function Body(props: { text: string }) {
     <div class="body" data-mail-body>
       {parts.map((s, i) =>
         i % 2 === 1 ? (
-          <a href={s} target="_blank" rel="noopener" data-link>
+          <a href={hrefOf(s)} target="_blank" rel="noopener" data-link>
             {s}
           </a>
         ) : (
