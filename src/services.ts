@@ -9,6 +9,7 @@ import type { Logger } from './lib/logger.js';
 import type { Sealer } from './documents/seal/sealer.js';
 import type { SealedDocumentLookup } from './documents/verify/sealed-documents.js';
 import type { Mailer } from './notify/mailer.js';
+import type { OffThread } from './lib/off-thread.js';
 import type { SandboxHandle } from './sandbox/handle.js';
 
 /**
@@ -38,6 +39,8 @@ export interface Services {
   peerAddress?: PeerAddress;
   /** Browser files under /assets: built in memory in development, the hashed files of `npm run build` in dist (src/assets/). */
   assets: Assets;
+  /** Work off the serving thread (upload inspection, verification, page images): worker threads on Node (src/entry/worker-threads.ts). */
+  offThread: OffThread;
   /** Wakes this process's job runner for a job due now (set by the entry that starts one; absent: the next poll finds it). */
   wakeJobs?: () => void;
 }

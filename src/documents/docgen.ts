@@ -103,7 +103,7 @@ async function readCapped(res: Response, max: number): Promise<Uint8Array | null
  * anything retrying cannot fix; throws plain errors for transient trouble (the queue backs off).
  */
 export async function fetchDocgenPdf(
-  services: Pick<Services, 'db' | 'bitrix24' | 'config' | 'fetch' | 'clock'>,
+  services: Pick<Services, 'db' | 'bitrix24' | 'config' | 'fetch' | 'clock' | 'offThread'>,
   p: DocgenPayload,
   ctx: { startedAt: Date; signal?: AbortSignal },
 ): Promise<'ready' | 'failed'> {
@@ -173,7 +173,7 @@ export async function fetchDocgenPdf(
     return 'failed';
   }
   try {
-    const info = await inspectUpload(bytes, uploadLimitsFrom(services.config));
+    const info = await inspectUpload(bytes, uploadLimitsFrom(services.config), services.offThread);
     await db
       .update(pdfFiles)
       .set({ status: 'ready', bytes, size: bytes.byteLength, sha256: info.sha256, pageCount: info.pageCount, info, filename: doc.title ? `${doc.title}.pdf`.slice(0, 255) : null, error: null, errorCode: null, updatedAt: now })

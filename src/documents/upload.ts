@@ -1,5 +1,5 @@
 import { AppError } from '../lib/app-error.js';
-import { runWorkerTask } from '../lib/worker-task.js';
+import { installedOffThread, OFF_THREAD_FULL, type OffThread } from '../lib/off-thread.js';
 import { refuseIfCertifiedLocked } from './seal/docmdp.js';
 import { openLazy } from './seal/lazy-pdf.js';
 import type { PdfAnalysis } from './pdf-inspect.mjs';
@@ -98,7 +98,7 @@ export function sniffPdf(bytes: Uint8Array): PdfSniff {
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 /** Checks an upload and returns what the template editor needs (page sizes), or throws a specific AppError. */
-export async function inspectUpload(bytes: Uint8Array, limits: UploadLimits): Promise<PdfInfo> {
+export async function inspectUpload(bytes: Uint8Array, limits: UploadLimits, offThread: OffThread = installedOffThread()): Promise<PdfInfo> {
   if (bytes.byteLength > limits.maxBytes) {
     throw new AppError('PDF_TOO_LARGE', `The file is ${mb(bytes.byteLength)}; the limit is ${mb(limits.maxBytes)}.`, { size: bytes.byteLength, limit: limits.maxBytes });
   }
@@ -111,7 +111,7 @@ export async function inspectUpload(bytes: Uint8Array, limits: UploadLimits): Pr
   if (sniff.encrypted) throw encryptedError();
   if (sniff.signatures > 0) refuseIfLocked(bytes);
 
-  const analysis = await analyseInWorker(bytes, limits);
+  const analysis = await analyseInWorker(bytes, limits, offThread);
   if (!analysis.ok) {
     if (analysis.code === 'encrypted') throw encryptedError();
     if (analysis.code === 'too_complex') throw tooComplex('its compressed objects expand to more than 64 MB');
@@ -154,10 +154,11 @@ function refuseIfLocked(bytes: Uint8Array): void {
 
 const tooComplex = (why: string) => new AppError('PDF_TOO_COMPLEX', `This PDF is too complex to process safely (${why}). Re-export or simplify it and upload it again.`);
 
-/** pdf-inspect in a worker thread (src/lib/worker-task.ts): the main thread only waits. */
-async function analyseInWorker(bytes: Uint8Array, limits: UploadLimits): Promise<PdfAnalysis> {
+/** pdf-inspect off the main thread (the off-thread port; a fresh worker thread per file on Node): the main thread only waits. */
+async function analyseInWorker(bytes: Uint8Array, limits: UploadLimits, offThread: OffThread): Promise<PdfAnalysis> {
   const data = { bytes: new Uint8Array(bytes), maxPages: limits.maxPages, trialSave: true };
-  const out = await runWorkerTask<PdfAnalysis>(new URL('./pdf-inspect-worker.mjs', import.meta.url), data, { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb });
+  const out = await offThread.run<PdfAnalysis>('pdf-inspect', data, { limits: { timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb } });
+  if (out === OFF_THREAD_FULL) throw new AppError('SERVICE_UNAVAILABLE', 'Too many files are being read right now; try again in a minute.', { retryAfterSeconds: 30 });
   if (out.ok) return out.value;
   if (out.reason === 'timeout') throw tooComplex(`reading it took longer than ${Math.round(limits.timeoutMs / 1000)} s`);
   if (out.reason === 'memory') throw tooComplex(`reading it needed more than ${limits.memoryMb} MB of memory`);

@@ -17,8 +17,7 @@ import { format, pickLang, type Lang } from '../i18n/index.js';
 import { publicDocument, publicVerifyResult, type PublicVerifyResult } from '../documents/verify/projection.js';
 import { createSealedDocumentLookup, type SealedDocumentLookup } from '../documents/verify/sealed-documents.js';
 import { VERDICT_TEXTS, VERIFY_TEXTS, type VerifyTextKey } from '../documents/verify/texts.js';
-import { verifyPdfOffThread, verifyWorkers } from '../documents/verify/off-thread.js';
-import type { WorkerPool } from '../lib/worker-task.js';
+import { verifyPdfOffThread } from '../documents/verify/off-thread.js';
 import { findSealedByOriginal, type KnownOriginal } from '../documents/verify/known-original.js';
 import { KnownOriginalView } from './verify-original.js';
 import type { Services } from '../services.js';
@@ -59,7 +58,7 @@ async function readUpload(c: Context, maxBytes: number): Promise<Uint8Array> {
   return bytes;
 }
 
-async function verifyUpload(c: Context<AppEnv>, workers: () => WorkerPool): Promise<PublicVerifyResult & { originalOf: KnownOriginal[] }> {
+async function verifyUpload(c: Context<AppEnv>): Promise<PublicVerifyResult & { originalOf: KnownOriginal[] }> {
   const s = c.var.services;
   const bytes = await readUpload(c, s.config.UPLOAD_MAX_BYTES);
   const lookup = lookupOf(s);
@@ -68,7 +67,7 @@ async function verifyUpload(c: Context<AppEnv>, workers: () => WorkerPool): Prom
     ownCertificates: [s.sealer.certificates[0]!],
     lookupBySha256: (sha) => lookup.bySha256(sha),
     now: s.clock.now(),
-    pool: workers(),
+    offThread: s.offThread,
   });
   // A file we appended a seal to (an upload, a document-generator PDF) is recognised as that original.
   return { ...publicVerifyResult(result), originalOf: await findSealedByOriginal(s.db, result.sha256) };
@@ -77,9 +76,6 @@ async function verifyUpload(c: Context<AppEnv>, workers: () => WorkerPool): Prom
 export function verifyRoutes() {
   // One limiter per app instance (not per module): tests and instances do not share buckets.
   const rateLimit = ipRateLimit((config) => config.VERIFY_RATE_PER_MINUTE);
-  // Workers per app instance too, started on the first check.
-  let pool: WorkerPool | undefined;
-  const workers = (s: Services) => (pool ??= verifyWorkers({ timeoutMs: s.config.VERIFY_TIMEOUT_MS, memoryMb: s.config.VERIFY_MEMORY_MB }));
   const app = new Hono<AppEnv>();
 
   app.get('/v', (c) => {
@@ -98,7 +94,7 @@ export function verifyRoutes() {
 
   app.post('/v', rateLimit, async (c) => {
     const lang = langOf(c);
-    const result = await verifyUpload(c, () => workers(c.var.services));
+    const result = await verifyUpload(c);
     return c.html(
       <Page lang={lang} title={t(lang, 'resultTitle')} nonce={c.var.cspNonce}>
         <KnownOriginalView lang={lang} originals={result.originalOf} />
@@ -141,7 +137,7 @@ export function verifyRoutes() {
     );
   });
 
-  app.post('/api/verify', rateLimit, async (c) => c.json(await verifyUpload(c, () => workers(c.var.services))));
+  app.post('/api/verify', rateLimit, async (c) => c.json(await verifyUpload(c)));
 
   return app;
 }

@@ -19,6 +19,8 @@ import { createSandbox } from '../sandbox/bootstrap.js';
 import { sealStoredTokens } from '../portals/seal-tokens.js';
 import { developmentTokenKeys } from './development-keys.js';
 import { assetsForThisProcess } from './assets.js';
+import { nodeOffThread } from './worker-threads.js';
+import { installOffThread } from '../lib/off-thread.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 import { exitIfConfigProblem } from './startup-errors.js';
 
@@ -74,8 +76,11 @@ async function main() {
     mailer: mailerFromConfig(config) ?? sandbox?.mailer,
     sealer,
     assets: await assetsForThisProcess(),
+    offThread: nodeOffThread(config),
     ...(sandbox ? { sandbox: sandbox.handle } : {}),
   };
+  // Callers not handed Services (an upload inspected by a door) reach the same port.
+  installOffThread(services.offThread);
   const app = createApp(services);
   const sandboxStart = sandbox
     ? await sandbox.start(services, (req) => app.fetch(req)).catch((e: unknown) => {

@@ -4,7 +4,7 @@ import type { DbOrTx } from '../db/client.js';
 import { envelopePages } from '../db/schema/envelope-pages.js';
 import { envelopes } from '../db/schema/envelopes.js';
 import { defineJob, JobPermanentFailure } from '../jobs/queue.js';
-import { WorkerPool } from '../lib/worker-task.js';
+import { OFF_THREAD_FULL, type OffThread } from '../lib/off-thread.js';
 
 /**
  * The signing page shows the document as images made once per envelope, when it is sent: a phone
@@ -29,15 +29,11 @@ export interface PageImage {
 
 type WorkerReply = { ok: true; pageCount: number; pages: PageImage[] } | { ok: false; detail: string };
 
-// One worker at a time: rendering is CPU-bound and the machine also signs, seals and serves.
-let pool: WorkerPool | undefined;
-const workerPool = () => (pool ??= new WorkerPool(new URL('./page-images-worker.mjs', import.meta.url), { size: 1, queue: 100, limits: { timeoutMs: 180_000, memoryMb: 768, stackMb: 8 }, idleMs: 30_000 }));
-
-/** Draws `pdf`'s pages (up to PAGE_IMAGES_MAX_PAGES) at PAGE_IMAGE_WIDTHS in a worker thread. */
-export async function renderPageImages(pdf: Uint8Array): Promise<PageImage[]> {
+/** Draws `pdf`'s pages (up to PAGE_IMAGES_MAX_PAGES) at PAGE_IMAGE_WIDTHS off the main thread (the off-thread port; one at a time on Node). */
+export async function renderPageImages(pdf: Uint8Array, offThread: OffThread): Promise<PageImage[]> {
   const bytes = new Uint8Array(pdf);
-  const out = await workerPool().run<WorkerReply>({ bytes, widths: [...PAGE_IMAGE_WIDTHS], maxPages: PAGE_IMAGES_MAX_PAGES }, [bytes.buffer]);
-  if (out === WorkerPool.FULL) throw new Error('page images: the renderer queue is full');
+  const out = await offThread.run<WorkerReply>('page-images', { bytes, widths: [...PAGE_IMAGE_WIDTHS], maxPages: PAGE_IMAGES_MAX_PAGES }, { transfer: [bytes.buffer] });
+  if (out === OFF_THREAD_FULL) throw new Error('page images: the renderer queue is full');
   if (!out.ok) throw new Error(`page images: the renderer stopped (${out.reason}: ${out.detail})`);
   if (!out.value.ok) throw new JobPermanentFailure(`page images: pdf.js cannot draw this PDF (${out.value.detail})`);
   return out.value.pages;
@@ -68,10 +64,10 @@ export async function pageImage(db: DbOrTx, portalId: string, envelopeId: string
 }
 
 /** Renders and stores the images of one envelope's source PDF; a retry replaces what an earlier try left. */
-export async function makePageImages(db: DbOrTx, portalId: string, envelopeId: string): Promise<number> {
+export async function makePageImages(db: DbOrTx, offThread: OffThread, portalId: string, envelopeId: string): Promise<number> {
   const [env] = await db.select({ pdf: envelopes.sourcePdf }).from(envelopes).where(and(eq(envelopes.portalId, portalId), eq(envelopes.id, envelopeId)));
   if (!env?.pdf) return 0;
-  const pages = await renderPageImages(env.pdf);
+  const pages = await renderPageImages(env.pdf, offThread);
   await db.transaction(async (tx) => {
     await tx.delete(envelopePages).where(and(eq(envelopePages.portalId, portalId), eq(envelopePages.envelopeId, envelopeId)));
     // A few rows per statement: each carries up to a few hundred KB.
@@ -81,5 +77,5 @@ export async function makePageImages(db: DbOrTx, portalId: string, envelopeId: s
 }
 
 export const pageImagesJob = defineJob(PAGE_IMAGES_KIND, z.object({ envelopeId: z.string() }), async (payload, job, ctx) => {
-  await makePageImages(ctx.services.db, job.portalId!, payload.envelopeId);
+  await makePageImages(ctx.services.db, ctx.services.offThread, job.portalId!, payload.envelopeId);
 });

@@ -4,6 +4,8 @@ import { parseConfig, type Config } from '../../src/config.js';
 import { ManualClock, systemClock, type Clock } from '../../src/lib/clock.js';
 import { realIds } from '../../src/lib/ids.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { nodeOffThread } from '../../src/entry/worker-threads.js';
+import { installOffThread } from '../../src/lib/off-thread.js';
 import type { Services } from '../../src/services.js';
 import { createTestDb, type TestDb } from './db.js';
 import { TEST_TOKEN_KEYS } from './portal-tokens.js';
@@ -34,6 +36,8 @@ export async function createTestServices(opts: { env?: Record<string, string>; c
   const clock = opts.clock ?? systemClock;
   // Resolved per call, so an msw server started after these services still sees the traffic.
   const outbound: typeof fetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const offThread = nodeOffThread(config);
+  installOffThread(offThread);
   return {
     config,
     db: testDb.db,
@@ -46,6 +50,7 @@ export async function createTestServices(opts: { env?: Record<string, string>; c
     mailer: mailerFromConfig(config),
     sealer: await testSealer(),
     assets: developmentAssets(),
+    offThread,
     testDb,
   };
 }

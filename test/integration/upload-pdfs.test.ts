@@ -9,12 +9,16 @@ import type { FieldDef } from '../../src/documents/fields.js';
 import { renderToBytes } from '../../src/documents/render.js';
 import { inspectUpload, sniffPdf, type UploadLimits } from '../../src/documents/upload.js';
 import { AppError } from '../../src/http/errors.js';
+import { nodeOffThread } from '../../src/entry/worker-threads.js';
+import { installOffThread } from '../../src/lib/off-thread.js';
 import { pdfText } from '../helpers/render-diff.js';
 
 /** Real-world PDFs (test/fixtures/pdfs/README.md) through upload inspection and field rendering. */
 const DIR = join(import.meta.dirname, '../fixtures/pdfs');
 const read = (f: string) => new Uint8Array(readFileSync(join(DIR, f)));
 const LIMITS: UploadLimits = { maxBytes: 25 * 1024 * 1024, maxPages: 500, timeoutMs: 20_000, memoryMb: 512 };
+// inspectUpload reaches worker threads through the off-thread port, as the Node entry installs it.
+installOffThread(nodeOffThread({ VERIFY_TIMEOUT_MS: 20_000, VERIFY_MEMORY_MB: 256, UPLOAD_PARSE_TIMEOUT_MS: 20_000, UPLOAD_PARSE_MEMORY_MB: 512 }));
 
 function qpdfCheck(pdf: Uint8Array): string {
   const dir = mkdtempSync(join(tmpdir(), 'b24-qpdf-'));

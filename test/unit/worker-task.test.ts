@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkerPool, type WorkerOutcome } from '../../src/lib/worker-task.js';
+import { WorkerPool, type WorkerOutcome } from '../../src/entry/worker-threads.js';
 
 /** The worker machinery behind verification: limits, replacement of failed workers, a bounded queue. */
 const entry = new URL('../fixtures/workers/chores-worker.mjs', import.meta.url);

@@ -1,27 +1,24 @@
 import { AppError } from '../../lib/app-error.js';
-import { WorkerPool, type WorkerLimits } from '../../lib/worker-task.js';
+import { OFF_THREAD_FULL, type OffThread } from '../../lib/off-thread.js';
 import type { SealedDocumentSummary } from './sealed-documents.js';
 import { verdictOf, type AnalyseOptions, type SignatureAnalysis, type VerifyResult } from './verifier.js';
 
 /**
  * `verifyPdf` for files from the public: the byte-level work (scan, hashing, CMS and chain checks)
- * runs in a worker thread bounded by time and heap (verify-worker.mjs), so one upload can never stall
+ * runs off the main thread bounded by time and heap (the off-thread port: src/entry/verify-worker.mjs on Node), so one upload can never stall
  * the event loop that serves signing, robots and health checks. The record look-up and the verdict
  * stay here, where the database is.
  */
 export interface OffThreadOptions extends AnalyseOptions {
   lookupBySha256?: (sha256Hex: string) => Promise<SealedDocumentSummary | null>;
-  pool: WorkerPool;
+  offThread: OffThread;
 }
-
-/** Two checks at once per app instance, eight waiting: each worker holds its own heap. */
-export const verifyWorkers = (limits: WorkerLimits) => new WorkerPool(new URL('./verify-worker.mjs', import.meta.url), { size: 2, queue: 8, limits, typescript: true });
 
 export async function verifyPdfOffThread(bytes: Uint8Array, opts: OffThreadOptions): Promise<VerifyResult> {
   const own = new Uint8Array(bytes); // a compact copy, moved (not copied again) to the worker
   const data = { bytes: own, trustRoots: [...opts.trustRoots], ownCertificates: opts.ownCertificates ? [...opts.ownCertificates] : undefined, now: opts.now };
-  const out = await opts.pool.run<SignatureAnalysis>(data, [own.buffer]);
-  if (out === WorkerPool.FULL) throw new AppError('SERVICE_UNAVAILABLE', 'Too many documents are being checked right now; try again in a minute.', { retryAfterSeconds: 30 });
+  const out = await opts.offThread.run<SignatureAnalysis>('verify', data, { transfer: [own.buffer] });
+  if (out === OFF_THREAD_FULL) throw new AppError('SERVICE_UNAVAILABLE', 'Too many documents are being checked right now; try again in a minute.', { retryAfterSeconds: 30 });
   if (!out.ok) {
     if (out.reason === 'error') throw new Error(`verification failed: ${out.detail}`);
     const why = {

@@ -12,6 +12,8 @@ import { createApp } from '../../../src/app.js';
 import { developmentAssets } from '../../../src/assets/development.js';
 import { createBitrix24 } from '../../../src/bitrix24/client.js';
 import { createJobHandlers } from '../../../src/entry/jobs.js';
+import { nodeOffThread } from '../../../src/entry/worker-threads.js';
+import { installOffThread } from '../../../src/lib/off-thread.js';
 import { createJobRunner } from '../../../src/jobs/runner.js';
 import { systemClock } from '../../../src/lib/clock.js';
 import { realIds } from '../../../src/lib/ids.js';
@@ -60,7 +62,9 @@ export async function startSandboxServer(db: TestDb, o: { port?: number; dataDir
     sandbox: sandbox.handle,
     mailer: sandbox.mailer,
     assets: developmentAssets(),
+    offThread: nodeOffThread(config),
   };
+  installOffThread(services.offThread);
   const app = createApp(services);
   await sandbox.start(services, (req) => app.fetch(req));
   const jobs = createJobRunner({ db: db.db, handlers: createJobHandlers(), services, logger, concurrency: 2, pollMs: 100, leaseMs: 30_000, workerId: `sandbox-test-${port}` });

@@ -1,4 +1,4 @@
-// Worker-thread entry (see page-images.ts): draws every page of one PDF at the asked widths with
+// Worker-thread entry (src/signing/page-images.ts, through the off-thread port): draws every page of one PDF at the asked widths with
 // pdf.js and @napi-rs/canvas (pdfjs-dist's own Node canvas), posts the images, and waits for the next.
 // Plain JavaScript on purpose: it starts without the TypeScript loader and is bundled as it is.
 import { createRequire } from 'node:module';

@@ -1,6 +1,6 @@
-// Worker-thread entry for upload inspection (see upload.ts): analyse the bytes, post the result, exit.
+// Worker-thread entry for upload inspection (src/documents/upload.ts, through the off-thread port): analyse the bytes, post the result, exit.
 import { parentPort, workerData } from 'node:worker_threads';
-import { analysePdf } from './pdf-inspect.mjs';
+import { analysePdf } from '../documents/pdf-inspect.mjs';
 
 // pdf-lib reports recoverable damage on the console; the result already says what matters.
 console.log = console.warn = console.error = () => {};

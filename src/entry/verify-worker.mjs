@@ -1,8 +1,8 @@
-// Worker-thread entry for public verification (see off-thread.ts): a pooled worker that answers each
+// Worker-thread entry for public verification (src/documents/verify/off-thread.ts, through the off-thread port): a pooled worker that answers each
 // message (one file) with its analysis (plain data). From source it runs under tsx's loader; a bundle
 // bundles it with the verifier. A failure is thrown, which ends this worker; the pool replaces it.
 import { parentPort } from 'node:worker_threads';
-import { analyseSignatures } from './verifier.js';
+import { analyseSignatures } from '../documents/verify/verifier.js';
 
 parentPort.on('message', async ({ bytes, trustRoots, ownCertificates, now }) => {
   parentPort.postMessage(await analyseSignatures(bytes, { trustRoots, ownCertificates, now }));

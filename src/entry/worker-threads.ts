@@ -1,26 +1,21 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
+import { OFF_THREAD_FULL, type OffThread, type OffThreadTask, type WorkerLimits, type WorkerOutcome } from '../lib/off-thread.js';
+
 /**
- * One piece of untrusted work in its own worker thread, bounded by a clock and a heap: the worker is
- * killed when either runs out, and the main thread (signing, robots, health checks) only waits.
- * Used by upload inspection (pdf-inspect-worker.mjs) and public verification (verify-worker.mjs).
+ * The Node adapter of the off-thread port (src/lib/off-thread.ts): one piece of untrusted work in its
+ * own worker thread, bounded by a clock and a heap: the worker is killed when either runs out, and the
+ * main thread (signing, robots, health checks) only waits. Its entries are the `*-worker.mjs` files
+ * beside this one: upload inspection (pdf-inspect-worker.mjs), public verification (verify-worker.mjs)
+ * and page images (page-images-worker.mjs).
  *
- * Entries are separate `.mjs` modules that the caller names with `new URL('./x.mjs', import.meta.url)`,
- * so a bundler can copy or bundle them next to the server the same way. An entry that imports our
- * TypeScript passes `typescript: true`: from source (tsx, vitest) the worker then starts with tsx's
+ * Entries are named with `new URL('./x-worker.mjs', import.meta.url)`, so the production build
+ * (scripts/build.ts) emits them beside the server and the same URL finds them. An entry that imports
+ * our TypeScript passes `typescript: true`: from source (tsx, vitest) the worker then starts with tsx's
  * loader; from a bundle (this file compiled to .js) the entry is already plain JavaScript.
  */
-export interface WorkerLimits {
-  timeoutMs: number;
-  /** V8 old-generation heap of the worker; ArrayBuffers (the file itself) are counted outside it. */
-  memoryMb: number;
-  /** Small on purpose: pathological nesting fails fast with a RangeError. */
-  stackMb?: number;
-}
-
-export type WorkerFailure = { ok: false; reason: 'timeout' | 'memory' | 'stack' | 'error' | 'crashed'; detail: string };
-export type WorkerOutcome<T> = { ok: true; value: T } | WorkerFailure;
+export type { WorkerFailure, WorkerLimits, WorkerOutcome } from '../lib/off-thread.js';
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 let tsxLoader: string | undefined;
@@ -89,7 +84,7 @@ export async function runWorkerTask<T>(entry: URL, data: unknown, limits: Worker
  * workers never keep the process alive and are ended after `idleMs`.
  */
 export class WorkerPool {
-  static readonly FULL = Symbol('worker pool full');
+  static readonly FULL: typeof OFF_THREAD_FULL = OFF_THREAD_FULL;
   private readonly idle: Worker[] = [];
   private readonly waiting: Array<(w: Worker | undefined) => void> = [];
   private busy = 0;
@@ -152,3 +147,48 @@ export class WorkerPool {
     );
   }
 }
+
+/** The limits of the off-thread tasks whose size does not come from a request (upload inspection passes its own). */
+export interface OffThreadConfig {
+  VERIFY_TIMEOUT_MS: number;
+  VERIFY_MEMORY_MB: number;
+  UPLOAD_PARSE_TIMEOUT_MS: number;
+  UPLOAD_PARSE_MEMORY_MB: number;
+}
+
+/**
+ * The off-thread port on Node. Verification keeps up to two workers (eight callers waiting): starting
+ * a worker costs more than checking a typical file. Page images run one at a time (CPU-bound, the
+ * machine also signs and seals). Upload inspection gets a fresh worker per task (rare, memory-hungry).
+ * Pools start on first use; one port per Services (tests and instances never share workers).
+ */
+export function nodeOffThread(config: OffThreadConfig): OffThread {
+  let verify: WorkerPool | undefined;
+  let pageImages: WorkerPool | undefined;
+  const pools: Record<Exclude<OffThreadTask, 'pdf-inspect'>, () => WorkerPool> = {
+    verify: () =>
+      (verify ??= new WorkerPool(new URL('./verify-worker.mjs', import.meta.url), {
+        size: 2,
+        queue: 8,
+        limits: { timeoutMs: config.VERIFY_TIMEOUT_MS, memoryMb: config.VERIFY_MEMORY_MB },
+        typescript: true,
+      })),
+    'page-images': () =>
+      (pageImages ??= new WorkerPool(new URL('./page-images-worker.mjs', import.meta.url), {
+        size: 1,
+        queue: 100,
+        limits: { timeoutMs: 180_000, memoryMb: 768, stackMb: 8 },
+        idleMs: 30_000,
+      })),
+  };
+  return {
+    async run<T>(task: OffThreadTask, data: unknown, opts: { limits?: WorkerLimits; transfer?: ArrayBuffer[] } = {}) {
+      if (task === 'pdf-inspect') {
+        const limits = opts.limits ?? { timeoutMs: config.UPLOAD_PARSE_TIMEOUT_MS, memoryMb: config.UPLOAD_PARSE_MEMORY_MB };
+        return runWorkerTask<T>(new URL('./pdf-inspect-worker.mjs', import.meta.url), data, limits);
+      }
+      return pools[task]().run<T>(data, opts.transfer);
+    },
+  };
+}
+
