@@ -42,7 +42,7 @@ const EXTRA_CSS = `
 @media (max-width:520px){.doc{grid-template-columns:1fr}}
 `;
 
-function InPortalPage(props: { lang: EnvelopeLang; session: Session; docs: WaitingDocument[]; focus: string | null; token: string; script: string; caveat: string }) {
+function InPortalPage(props: { lang: EnvelopeLang; session: Session; docs: WaitingDocument[]; focus: string | null; token: string; script: string; frameScript: string; caveat: string }) {
   const t = { ...pageTexts(props.lang), ...inPortalTexts(props.lang) };
   const { docs } = props;
   // The one named by the link first, then the rest, oldest first.
@@ -130,6 +130,8 @@ function InPortalPage(props: { lang: EnvelopeLang; session: Session; docs: Waiti
           )}
         </main>
         <script type="module" src={props.script}></script>
+        {/* The app's frame script: the slider fits the page (fitWindow), as for the app's other pages. */}
+        <script type="module" src={props.frameScript}></script>
       </body>
     </html>
   );
@@ -177,6 +179,7 @@ export function withInPortalSigning(render: PlacementRenderer): PlacementRendere
         focus={focus}
         token={ctx.token}
         script={services.assets.url('sign/portal.js')}
+        frameScript={services.assets.url('placements/app.js')}
         caveat={services.assets.url('sign/caveat.ttf')}
       />
     );

@@ -118,6 +118,7 @@ async function openWhole(d: Doc, button: HTMLButtonElement) {
     opened.add(d.envelopeId);
     q(`[data-opened="${CSS.escape(d.envelopeId)}"]`)!.hidden = false;
     holder.dataset.ready = 'true';
+    say('');
   } catch (e) {
     say(explain(e), true);
   } finally {
@@ -191,8 +192,10 @@ async function submit() {
 
 for (const d of boot.docs) {
   void preview(d);
+  q(`[data-ack="${CSS.escape(d.envelopeId)}"]`)?.addEventListener('change', () => say(''));
   const b = q<HTMLButtonElement>(`[data-open="${CSS.escape(d.envelopeId)}"]`);
   b?.addEventListener('click', () => void openWhole(d, b));
 }
 $('submit')?.addEventListener('click', () => void submit());
-document.documentElement.dataset.ready = 'in-portal';
+// Marks the page as wired for tests and tools (the frame script sets data-ready once the portal answers).
+document.documentElement.dataset.inPortal = 'ready';
