@@ -9,6 +9,7 @@ import { clear, h, localiseTimes } from '../shared/dom.js';
 import { endpoints } from '../shared/endpoints.js';
 import { wireListActions } from '../shared/list-actions.js';
 import { auditLabelKey } from './audit-label.js';
+import { userMessage } from '../shared/errors.js';
 
 interface AuditRow {
   seq: number;
@@ -54,7 +55,7 @@ export function envelopePage(boot: PageBoot, frame: Frame) {
           h('li', {}, h('span', { class: 'muted' }, fmt.format(new Date(e.at))), h('span', { class: 'who' }, label(e)), h('span', { class: 'muted' }, who(e))))),
       ));
     } catch (e) {
-      clear(detail, h('p', { class: 'err', role: 'alert' }, t('toast.error', { message: e instanceof Error ? e.message : String(e) })));
+      clear(detail, h('p', { class: 'err', role: 'alert' }, userMessage(t, e)));
     }
   }
 

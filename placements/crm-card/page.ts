@@ -5,10 +5,12 @@
 import { createApi } from '../shared/api.js';
 import { makeT, readBoot } from '../shared/boot.js';
 import { connectFrame } from '../shared/bx24.js';
-import { clear, localiseTimes } from '../shared/dom.js';
+import { clear, h, localiseTimes } from '../shared/dom.js';
 import { endpoints } from '../shared/endpoints.js';
 import { wireListActions } from '../shared/list-actions.js';
 import type { ComposeStart } from '../shared/compose.js';
+import type { LastUsed } from '../server/card-data.js';
+import type { CardKey } from '../../src/i18n/card.js';
 
 const boot = readBoot();
 const t = makeT(boot);
@@ -22,13 +24,89 @@ const entity = boot.entity;
 
 localiseTimes(app, boot.lang);
 
-async function refresh() {
-  if (!list || !entity) return;
-  list.innerHTML = await ep.listFragment(entity);
+let shownList = '';
+/**
+ * Swaps in the item's list as the server renders it now; with `same`, also the "same as last time"
+ * offer (after a send: it names the document just sent, or goes away on this item). Answers whether
+ * the list changed. Focus stays on the same button when the list is swapped under it.
+ */
+async function refresh(o: { same?: boolean } = { same: true }): Promise<boolean> {
+  if (!list || !entity) return false;
+  const [html, state] = await Promise.all([ep.listFragment(entity), o.same ? ep.cardState(entity) : Promise.resolve(null)]);
+  if (state) {
+    boot.state = { lastUsed: state.lastUsed };
+    renderSame(state.lastUsed);
+  }
+  if (html === shownList) return false;
+  const focused = document.activeElement instanceof HTMLElement && list.contains(document.activeElement) ? document.activeElement : null;
+  const key = focused ? ['action', 'envelope', 'recipient'].map((k) => focused.dataset[k] ?? '').join('|') : null;
+  list.innerHTML = html;
+  shownList = html;
   localiseTimes(list, boot.lang);
+  if (key) {
+    for (const el of list.querySelectorAll<HTMLElement>('[data-action]')) {
+      if (['action', 'envelope', 'recipient'].map((k) => el.dataset[k] ?? '').join('|') === key) {
+        el.focus();
+        break;
+      }
+    }
+  }
+  return true;
 }
 
-if (list) wireListActions(list, { boot, t, api, ep, frame, refresh });
+function renderSame(last: LastUsed | null) {
+  app.querySelector('#same')?.remove();
+  if (!last || !list) return;
+  const kindKey = `kind.${last.kind}` as CardKey;
+  const kind = t(kindKey) === kindKey ? last.kind : t(kindKey);
+  const panel = h('div', { class: 'panel suggest', id: 'same', 'data-template': last.templateId, 'data-kind': last.kind },
+    h('p', {}, h('strong', {}, `${t('same.title')}. `), t('same.text', { template: last.templateName, kind, who: last.recipientsSummary })),
+    h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'same' }, t('same.use')));
+  panel.hidden = list.hidden;
+  list.before(panel);
+}
+
+/**
+ * The list follows what happens elsewhere (a robot sending after a stage move, a recipient signing)
+ * without a reload: it is asked again after 2 s, then less and less often (×1.6 up to 30 s) while
+ * nothing changes, and quickly again after a change. Nothing is asked while the tab is hidden, while
+ * the sender composes, or while a dialog is open; coming back asks at once.
+ */
+const LIVE = { min: 2_000, max: 30_000, factor: 1.6 };
+let liveDelay = LIVE.min;
+let liveTimer: ReturnType<typeof setTimeout> | undefined;
+function liveSchedule() {
+  clearTimeout(liveTimer);
+  liveTimer = undefined;
+  if (!document.hidden) liveTimer = setTimeout(() => void liveTick(), liveDelay);
+}
+async function liveTick() {
+  if (document.hidden) return;
+  if (list && !list.hidden && !document.querySelector('dialog[open]')) {
+    try {
+      const changed = await refresh({ same: false });
+      liveDelay = changed ? LIVE.min : Math.min(LIVE.max, liveDelay * LIVE.factor);
+    } catch {
+      liveDelay = Math.min(LIVE.max, liveDelay * 2);
+    }
+  }
+  liveSchedule();
+}
+if (list && entity) {
+  shownList = list.innerHTML;
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) {
+      clearTimeout(liveTimer);
+      liveTimer = undefined;
+    } else {
+      liveDelay = LIVE.min;
+      void liveTick();
+    }
+  });
+  liveSchedule();
+}
+
+if (list) wireListActions(list, { boot, t, api, ep, frame, refresh: async () => void (await refresh()) });
 
 function setBusy(composing: boolean) {
   for (const el of app.querySelectorAll<HTMLElement>('.bar > .btn, #same')) el.hidden = composing;
@@ -49,7 +127,8 @@ async function compose(start: ComposeStart) {
     onCancel: close,
     onDone: () => {
       close();
-      void refresh();
+      liveDelay = LIVE.min;
+      void refresh().then(liveSchedule, liveSchedule);
     },
   }, start);
 }

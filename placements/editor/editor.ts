@@ -8,6 +8,7 @@ import type { Translate } from '../shared/boot.js';
 import { clear, h, nextId } from '../shared/dom.js';
 import type { PlacedField } from '../shared/endpoints.js';
 import { openPdf, renderPages, type RenderedPage } from '../shared/pdf.js';
+import { freeSpot } from '../../src/documents/field-overlap.js';
 import type { CardKey } from '../../src/i18n/card.js';
 
 type FType = PlacedField['type'];
@@ -31,6 +32,8 @@ export interface EditorOptions {
   bytes: ArrayBuffer;
   initial?: PlacedField[];
   onChange(fields: PlacedField[]): void;
+  /** The signing parties in signing order (the recipients step): who a new field goes to by default. */
+  parties?(): Array<'company' | 'client'>;
 }
 
 export async function mountEditor(root: HTMLElement, o: EditorOptions) {
@@ -95,16 +98,33 @@ export async function mountEditor(root: HTMLElement, o: EditorOptions) {
     add(type, p, p.widthPt / 2, p.heightPt / 2);
   }
 
-  /** (cx, cy): where the drop happened, in points from the page's top-left. */
+  /**
+   * Who a new field is for: the first party, in signing order, without a signature field yet; once
+   * every party has one, the party of the field selected (placing a date beside a signature).
+   */
+  function defaultParty(): PlacedField['party'] {
+    const order = o.parties?.() ?? [];
+    const list: Array<'company' | 'client'> = order.length ? order : ['client', 'company'];
+    const signed = new Set(fields.filter((f) => f.type === 'signature').map((f) => f.party));
+    return list.find((p) => !signed.has(p)) ?? (selected && selected.party !== 'sender' ? selected.party : list[list.length - 1]!);
+  }
+
+  /**
+   * (cx, cy): where the drop happened, in points from the page's top-left. A new box never covers
+   * another: it goes to the nearest free place on the page (field-overlap.ts freeSpot).
+   */
   function add(type: FType, p: RenderedPage, cx: number, cy: number) {
     const size = SIZE[type];
-    const x = clamp(cx - size.w / 2, 0, p.widthPt - size.w);
-    const top = clamp(cy - size.h / 2, 0, p.heightPt - size.h);
+    const taken = fields.filter((f) => f.page === p.index).map((f) => ({ x: f.box.x, top: p.heightPt - f.box.y - f.box.h, w: f.box.w, h: f.box.h }));
+    // Room between boxes for the label tab that sits above each one (about 18 screen pixels).
+    const spot = freeSpot({ x: cx - size.w / 2, top: cy - size.h / 2 }, size, { w: p.widthPt, h: p.heightPt }, taken, { x: 6, y: Math.ceil(18 / p.scale) });
+    const x = spot ? spot.x : clamp(cx - size.w / 2, 0, p.widthPt - size.w);
+    const top = spot ? spot.top : clamp(cy - size.h / 2, 0, p.heightPt - size.h);
     const f: PlacedField = {
       key: `f${++seq}_${type}`,
       type,
       label: t(`ftype.${type}` as CardKey),
-      party: type === 'date' ? 'client' : 'client',
+      party: defaultParty(),
       required: type !== 'text',
       page: p.index,
       box: { x: round(x), y: round(p.heightPt - top - size.h), w: size.w, h: size.h },
@@ -126,13 +146,19 @@ export async function mountEditor(root: HTMLElement, o: EditorOptions) {
     el.style.top = `${(p.heightPt - f.box.y - f.box.h) * p.scale}px`;
     el.style.width = `${f.box.w * p.scale}px`;
     el.style.height = `${f.box.h * p.scale}px`;
-    el.className = `fbox party-${f.party}`;
-    el.firstChild!.textContent = `${f.label ?? t(`ftype.${f.type}` as CardKey)} · ${t(`party.${f.party}` as CardKey)}`;
+    const label = el.firstChild as HTMLElement;
+    label.textContent = `${f.label ?? t(`ftype.${f.type}` as CardKey)} · ${t(`party.${f.party}` as CardKey)}`;
+    // The label is a tab outside the box, never clipped by it: above the box, below it at the page's
+    // top edge, and right-aligned where it would run off the page's right edge.
+    const topPx = (p.heightPt - f.box.y - f.box.h) * p.scale;
+    const leftPx = f.box.x * p.scale;
+    el.className = `fbox party-${f.party}${topPx < 16 ? ' lbl-below' : ''}`;
+    if (leftPx + label.offsetWidth > p.el.clientWidth) el.classList.add('lbl-right');
     el.setAttribute('aria-label', `${f.label ?? f.type}, ${t(`party.${f.party}` as CardKey)}, ${t('own.page', { n: f.page + 1, total: pages.length })}`);
   }
 
   function draw(f: PlacedField) {
-    const el = h('div', { role: 'button', tabindex: 0, 'aria-pressed': 'false', 'data-field-key': f.key, 'data-ftype': f.type }, h('span', {}));
+    const el = h('div', { role: 'button', tabindex: 0, 'aria-pressed': 'false', 'data-field-key': f.key, 'data-ftype': f.type }, h('span', { class: 'flabel' }));
     const grip = h('span', { 'aria-hidden': 'true', style: 'position:absolute;right:0;bottom:0;width:10px;height:10px;cursor:nwse-resize;background:#2d86d9' });
     el.appendChild(grip);
     boxes.set(f, el);

@@ -38,7 +38,19 @@ export async function loadCardState(services: Pick<Services, 'db' | 'config'>, t
     listItemEnvelopes(services.db, services.config.publicUrl, target),
     getLastUsed(services.db, { portalId: target.portalId, entityTypeId: target.entityTypeId }),
   ]);
-  return { envelopes: list, lastUsed };
+  return { envelopes: list, lastUsed: offerHere(lastUsed, list) };
+}
+
+/** Statuses in which a document of this item still stands: sent and on its way, or signed. */
+const STANDING: ReadonlySet<CardEnvelope['status']> = new Set(['sent', 'in_progress', 'completed']);
+
+/**
+ * "Same as last time" is an offer to repeat a document elsewhere: on the item where that template's
+ * document was just sent (or is signed already) it would only invite a duplicate, so it is not made.
+ */
+export function offerHere(last: LastUsed | null, list: readonly Pick<CardEnvelope, 'templateId' | 'status'>[]): LastUsed | null {
+  if (!last) return null;
+  return list.some((e) => e.templateId === last.templateId && STANDING.has(e.status)) ? null : last;
 }
 
 /** This CRM item's envelopes with their recipients: one indexed query, recipients aggregated per row. */

@@ -3,7 +3,7 @@
  * the CRM → recipients proposed from the CRM → preview → send. Missing data is listed above the send
  * button with a way to fix each item, and sending stays disabled until the list is empty.
  */
-import { ApiError } from './api.js';
+import { userMessage } from './errors.js';
 import type { Translate, PageBoot } from './boot.js';
 import { clear, h, nextId, toast } from './dom.js';
 import { toBase64, type EnvelopeFieldInput, type Endpoints, type PlacedField, type RecipientSlot, type TemplateSummary } from './endpoints.js';
@@ -13,6 +13,7 @@ import type { CardKey } from '../../src/i18n/card.js';
 import { companySignerName } from '../../src/documents/signer-binding.js';
 import { checkDocumentData, type DataIssue } from '../../src/documents/data-checks.js';
 import { formatValue } from '../../src/documents/format.js';
+import { findOverlaps } from '../../src/documents/field-overlap.js';
 
 export interface ComposeDeps {
   boot: PageBoot;
@@ -53,6 +54,8 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     docgenDocumentId: null as number | null,
     placed: [] as PlacedField[],
     title: '',
+    /** The title follows the chosen template until the sender types one of their own. */
+    titleAuto: true,
     sending: false,
     /** The sender ticked "these values are right" under the data warnings. */
     warningsConfirmed: false,
@@ -67,7 +70,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
   const problemsBox = h('div', { role: 'status', 'aria-live': 'polite' });
   const warningsBox = h('div', { role: 'status', 'aria-live': 'polite' });
   const titleId = nextId('title');
-  const titleInput = h('input', { id: titleId, type: 'text', maxlength: 200, style: 'min-width:260px', oninput: () => (state.title = titleInput.value) });
+  const titleInput = h('input', { id: titleId, type: 'text', maxlength: 200, style: 'min-width:260px', oninput: () => Object.assign(state, { title: titleInput.value, titleAuto: !titleInput.value.trim() }) });
   const sendBtn = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'send', onclick: () => void send() }, t('action.send'));
   const saveTplId = nextId('savetpl');
   const saveTpl = h('input', { type: 'checkbox', id: saveTplId });
@@ -95,8 +98,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
 
   const loading = () => h('p', { class: 'muted' }, h('span', { class: 'spin', 'aria-hidden': 'true' }), ' ', t('new.loading'));
   const showError = (e: unknown, where: HTMLElement) => {
-    const message = e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e);
-    clear(where, h('p', { class: 'err', role: 'alert' }, t('toast.error', { message })));
+    clear(where, h('p', { class: 'err', role: 'alert' }, userMessage(t, e)));
   };
 
   // ——— step 1: the source ———
@@ -144,21 +146,16 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     return s === key ? kind : s;
   }
 
+  /**
+   * A starter is used as it is (`starter:<layout>`): the server makes it the portal's template only
+   * when a document is sent from it, so choosing one and cancelling leaves nothing behind.
+   */
   async function chooseTemplate(picked: TemplateSummary) {
-    let tpl = picked;
-    if (picked.origin === 'starter' && picked.source?.layout) {
-      try {
-        tpl = await ep.adoptStarter(picked.source.layout, deps.boot.lang);
-      } catch (e) {
-        showError(e, fieldsStep);
-        fieldsStep.hidden = false;
-        return;
-      }
-    }
-    state.template = tpl;
-    if (!state.title) {
-      state.title = tpl.name;
-      titleInput.value = tpl.name;
+    state.template = picked;
+    // The starters' names come in the sender's language; a title typed by hand is never replaced.
+    if (state.titleAuto) {
+      state.title = picked.name;
+      titleInput.value = picked.name;
     }
     await loadProposal();
   }
@@ -426,8 +423,19 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
         }
       }
     }
+    if (start.mode !== 'template') {
+      // The server refuses these at send (FIELDS_OVERLAP): say so while the fields are being placed.
+      for (const o of findOverlaps(state.placed)) out.push({ text: t('error.fieldsOverlap', { a: fieldName(o.a.key), b: fieldName(o.b.key), page: o.page + 1 }) });
+    }
     const seen = new Set<string>();
     return out.filter((p) => !seen.has(p.text) && seen.add(p.text));
+  }
+
+  /** A placed field as the sender knows it: its label and whose it is ("Signature (Client)"). */
+  function fieldName(key: string): string {
+    const f = state.placed.find((x) => x.key === key);
+    if (!f) return key;
+    return `${f.label?.trim() || t(`ftype.${f.type}` as CardKey)} (${t(`party.${f.party}` as CardKey)})`;
   }
 
   /**
@@ -500,7 +508,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
         ...(phone ? { phone } : {}), ...(b24UserId ? { b24UserId } : {}), ...(crmContactId ? { crmContactId } : {}),
       }));
       const title = titleInput.value.trim() || state.template?.name || t('own.heading');
-      let remember: { id: string; name: string; kind: string } | null = state.template;
+      let remember: { id: string; name: string; kind: string } | null = state.template ? { id: state.template.id, name: state.template.name, kind: state.template.kind } : null;
       if (start.mode !== 'template' && saveTpl.checked && state.pdfBytes) {
         const uploaded = await ep.uploadPdf(new Blob([state.pdfBytes], { type: 'application/pdf' }), `${title}.pdf`);
         const saved = await ep.saveTemplate({ name: saveTplName.value.trim() || title, kind: 'other', language: deps.boot.lang, source: { type: 'upload', fileId: uploaded.file.id }, fields: state.placed });
@@ -528,6 +536,8 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
         send: true,
         confirmWarnings: state.warningsConfirmed,
       });
+      // A starter became the portal's template at this send: remember that one.
+      if (remember && state.template && remember.id === state.template.id && res.envelope.templateId) remember.id = res.envelope.templateId;
       if (remember) {
         const slots: RecipientSlot[] = state.rows.map((r) => ({
           role: r.role, party: r.party, order: r.order, source: r.source,
@@ -542,8 +552,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     } catch (e) {
       state.sending = false;
       sendBtn.textContent = t('action.send');
-      const message = e instanceof ApiError ? e.message : String(e);
-      clear(problemsBox, h('div', { class: 'warn', role: 'alert' }, t('toast.error', { message })));
+      clear(problemsBox, h('div', { class: 'warn', role: 'alert' }, userMessage(t, e)));
       check();
       sendBtn.disabled = false;
     }
@@ -588,7 +597,12 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     const proposalP = loadProposal();
     const { mountEditor } = await import('../editor/editor.js');
     clear(sourceStep, h('h2', {}, t('own.place')));
-    await mountEditor(sourceStep, { t, bytes, onChange: (placed) => { state.placed = placed; check(); } });
+    await mountEditor(sourceStep, {
+      t, bytes,
+      onChange: (placed) => { state.placed = placed; check(); },
+      // Signing parties in signing order: a new field goes to the first one without a signature yet.
+      parties: () => [...new Set([...state.rows].filter((r) => r.role === 'signer').sort((a, b) => a.order - b.order).map((r) => r.party))],
+    });
     await proposalP;
   }
 

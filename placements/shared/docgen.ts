@@ -3,7 +3,7 @@
  * converts DOCX to PDF in the background, so a fresh document may need half a minute. The wait is
  * shown with a countdown and can be retried by hand; the user never sees a raw error.
  */
-import { ApiError } from './api.js';
+import { userMessage } from './errors.js';
 import type { Translate } from './boot.js';
 import { clear, h, nextId } from './dom.js';
 import type { DocgenDocument, Endpoints } from './endpoints.js';
@@ -24,7 +24,7 @@ export async function pickDocgenDocument(root: HTMLElement, o: DocgenPickOptions
   try {
     documents = (await ep.documents(o.entity)).documents;
   } catch (e) {
-    clear(root, heading, h('p', { class: 'err', role: 'alert' }, t('toast.error', { message: e instanceof Error ? e.message : String(e) })),
+    clear(root, heading, h('p', { class: 'err', role: 'alert' }, userMessage(t, e)),
       h('button', { type: 'button', class: 'btn', onclick: () => void pickDocgenDocument(root, o) }, t('action.retry')));
     return;
   }
@@ -71,8 +71,7 @@ export async function pickDocgenDocument(root: HTMLElement, o: DocgenPickOptions
       await o.onReady(chosen, r.uploadId, r.bytes);
     } catch (e) {
       go.disabled = false;
-      const message = e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e);
-      clear(status, h('p', { class: 'err', role: 'alert' }, t('docgen.failed', { message })),
+      clear(status, h('p', { class: 'err', role: 'alert' }, t('docgen.failed', { message: userMessage(t, e) })),
         h('button', { type: 'button', class: 'btn btn-sm', onclick: () => void fetchPdf() }, t('action.retry')));
     }
   }

@@ -98,11 +98,6 @@ export const endpoints = (api: Api) => ({
       .map((s) => ({ id: `starter:${s.id}`, name: s.names[lang] ?? s.names.en ?? s.id, kind: s.kind, language: lang, origin: 'starter', source: { type: 'builtin', layout: s.id } }));
     return { templates: [...own, ...starters] };
   },
-  /** A starter becomes a portal template the first time it is used, so it can be remembered and edited. */
-  adoptStarter: async (layout: string, lang: string): Promise<TemplateSummary> => {
-    const { template: t } = await api.post<{ template: ApiTemplate }>('/api/templates', { language: lang, source: { type: 'builtin', layout } });
-    return { id: t.id, name: t.name, kind: t.kind, language: t.language, origin: 'portal', source: t.source };
-  },
   /** The template rendered with this item's CRM data and the sender's edits: exactly what recipients get. */
   previewTemplate: async (templateId: string, e: { entityTypeId: number; entityId: number }, values: Record<string, string>, lang: string) =>
     (await api.raw(`/api/templates/${encodeURIComponent(templateId)}/preview`, {
@@ -131,7 +126,7 @@ export const endpoints = (api: Api) => ({
     send: boolean;
     /** The sender confirmed the data warnings the form listed (src/documents/data-checks.ts). */
     confirmWarnings?: boolean;
-  }) => api.post<{ envelope: { id: string; status: string } }>('/api/envelopes', body),
+  }) => api.post<{ envelope: { id: string; status: string; templateId: string | null } }>('/api/envelopes', body),
   resend: (envelopeId: string, recipientId: string) => api.post<void>(`/api/envelopes/${envelopeId}/recipients/${recipientId}/resend`),
   changeEmail: (envelopeId: string, recipientId: string, email: string) =>
     api.post<void>(`/api/envelopes/${envelopeId}/recipients/${recipientId}/email`, { email }),

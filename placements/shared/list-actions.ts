@@ -2,7 +2,8 @@
  * The envelope list's buttons, wired once by delegation so the list can be swapped for a fresh
  * server-rendered fragment after every action.
  */
-import { ApiError, type Api } from './api.js';
+import type { Api } from './api.js';
+import { userMessage } from './errors.js';
 import type { PageBoot, Translate } from './boot.js';
 import type { Frame } from './bx24.js';
 import { confirmDialog, toast } from './dom.js';
@@ -19,7 +20,7 @@ export interface ListDeps {
 
 export function wireListActions(root: HTMLElement, d: ListDeps) {
   const { t, ep } = d;
-  const fail = (e: unknown) => toast(t('toast.error', { message: e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e) }));
+  const fail = (e: unknown) => toast(userMessage(t, e));
   root.addEventListener('click', async (ev) => {
     const btn = (ev.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
     if (!btn || !root.contains(btn)) return;

@@ -85,8 +85,13 @@ input[aria-invalid=true],select[aria-invalid=true]{border-color:var(--danger);ba
 .page{position:relative;box-shadow:0 1px 4px rgba(0,0,0,.18);background:#fff}
 .page canvas{display:block}
 .fbox{position:absolute;border:1.5px solid #2d86d9;background:rgba(45,134,217,.12);border-radius:3px;font-size:11px;color:#174a85;
-padding:1px 3px;overflow:hidden;cursor:move;user-select:none;touch-action:none}
+padding:0;overflow:visible;cursor:move;user-select:none;touch-action:none}
+.fbox .flabel{position:absolute;left:-1.5px;bottom:100%;white-space:nowrap;line-height:14px;padding:0 4px;border-radius:3px 3px 0 0;background:#2d86d9;color:#fff;pointer-events:none}
+.fbox.lbl-below .flabel{bottom:auto;top:100%;border-radius:0 0 3px 3px}
+.fbox.lbl-right .flabel{left:auto;right:-1.5px}
 .fbox.party-client{border-color:#b86e00;background:rgba(240,160,40,.14);color:#6b4000}
+.fbox.party-client .flabel{background:#8a5200}
+.fbox.party-sender .flabel{background:#4a5866}
 .fbox[aria-pressed=true]{box-shadow:0 0 0 2px #1f5fa6}
 .editor{display:grid;grid-template-columns:170px 1fr 260px;gap:12px;align-items:start}
 @media (max-width:820px){.editor{grid-template-columns:1fr}}

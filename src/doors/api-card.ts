@@ -114,7 +114,7 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     const ref = item(c);
     const body = await jsonBody(c, ZProposalBody);
     const client = crmClientFor(services, session);
-    const template = body.templateId ? await loadTemplateFields(services, { portalId: session.portalId, templateId: body.templateId }) : null;
+    const template = body.templateId ? await loadTemplateFields(services, { portalId: session.portalId, templateId: body.templateId, lang: session.lang }) : null;
     if (body.templateId && !template) throw new AppError('NOT_FOUND', 'No such template on this portal.');
     const slots: RecipientSlot[] = (body.slots as RecipientSlot[] | undefined) ?? DEFAULT_SLOTS;
     const userIds = [...new Set(slots.filter((s) => s.source === 'user' && s.userId).map((s) => s.userId!))];

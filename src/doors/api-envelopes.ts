@@ -24,6 +24,10 @@ import {
 } from '../signing/envelopes.js';
 import { createEnvelopeFromTemplate } from '../signing/from-template.js';
 import { requestMeta } from './sign.js';
+import { findOverlaps, type BoxedField } from '../documents/field-overlap.js';
+import { CARD_MESSAGES } from '../i18n/card.js';
+import { catalogFor, translator, type Lang } from '../i18n/index.js';
+import { adoptStarter, starterIdOf } from '../../placements/server/templates-bridge.js';
 
 /** Session-authenticated JSON for CRM users; every call is scoped to the session's portal. */
 
@@ -97,6 +101,18 @@ export function publicEnvelope(e: Envelope) {
   };
 }
 
+/**
+ * Fields on a PDF that cover one another are refused before anything is stored or sent: the message
+ * names the first pair in the sender's language, details.overlaps lists every pair (0-based pages).
+ */
+function refuseOverlaps(fields: readonly Partial<BoxedField>[], lang: Lang) {
+  const overlaps = findOverlaps(fields);
+  if (!overlaps.length) return;
+  const t = translator(catalogFor(CARD_MESSAGES, lang));
+  const first = overlaps[0]!;
+  throw new AppError('FIELDS_OVERLAP', t('error.fieldsOverlap', { a: first.a.label, b: first.b.label, page: first.page + 1 }), { overlaps });
+}
+
 async function full(c: Context<SessionEnv>, envelopeId: string) {
   const { envelope, recipients } = await getEnvelope(c.var.services.db, { portalId: c.var.session.portalId, envelopeId });
   return { envelope: publicEnvelope(envelope), recipients: recipients.map(publicRecipient) };
@@ -118,8 +134,12 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
     let env: Envelope;
     if (b.templateId) {
       if (!b.crm) throw new AppError('VALIDATION_FAILED', 'crm: a template needs the CRM item to fill it from.');
-      env = await createEnvelopeFromTemplate(services, { portalId: session.portalId, userId: session.userId, templateId: b.templateId, crm: b.crm, title: b.title, lang: b.lang ?? session.lang, values: b.values, recipients: b.recipients, timers: b.timers, who, crmClient: crmClientFor(services, session), confirmWarnings: b.confirmWarnings });
+      // A starter chosen in the card becomes the portal's template only now, when a document is sent from it.
+      const layout = starterIdOf(b.templateId);
+      const templateId = layout === null ? b.templateId : (await adoptStarter(services, { portalId: session.portalId, userId: session.userId, layout, lang: b.lang ?? session.lang })).id;
+      env = await createEnvelopeFromTemplate(services, { portalId: session.portalId, userId: session.userId, templateId, crm: b.crm, title: b.title, lang: b.lang ?? session.lang, values: b.values, recipients: b.recipients, timers: b.timers, who, crmClient: crmClientFor(services, session), confirmWarnings: b.confirmWarnings });
     } else {
+      refuseOverlaps(b.fields ?? [], b.lang ?? session.lang);
       const pdf = new Uint8Array(Buffer.from(b.pdfBase64!, 'base64'));
       if (pdf.length > services.config.UPLOAD_MAX_BYTES) throw new AppError('PDF_TOO_LARGE', 'The PDF is too large.');
       if (!Buffer.from(pdf.subarray(0, 1024)).toString('latin1').includes('%PDF-')) throw new AppError('PDF_INVALID', 'This is not a PDF.');
@@ -135,6 +155,8 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
     return c.json(await full(c, c.req.param('id')));
   })
   .post('/api/envelopes/:id/send', async (c) => {
+    const { envelope } = await getEnvelope(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
+    if (envelope.status === 'draft') refuseOverlaps(envelope.fields, c.var.session.lang);
     await sendEnvelope(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), who: actorOf(c) });
     return c.json(await full(c, c.req.param('id')));
   })

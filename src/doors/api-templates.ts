@@ -22,6 +22,7 @@ import { crmClientFor } from '../http/crm-client.js';
 import { AppError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
+import { starterIdOf, starterTemplate } from '../../placements/server/templates-bridge.js';
 
 /**
  * Templates API for CRM users (session-authenticated JSON, scoped to the session's portal):
@@ -170,9 +171,13 @@ templateRoutes.delete('/api/templates/:id', async (c) => {
 templateRoutes.post('/api/templates/:id/preview', async (c) => {
   const { services, session } = c.var;
   const body = await jsonBody(c, ZPreview);
+  // A starter the card has not adopted yet (`starter:<layout>`) previews as an unsaved template.
+  const layout = starterIdOf(c.req.param('id'));
+  const starter = layout === null ? null : starterTemplate({ portalId: session.portalId, layout, lang: body.lang ?? session.lang });
+  if (layout !== null && !starter) throw new AppError('NOT_FOUND', 'No such starter layout.');
   const prepared = await prepareDocument(services, {
     portalId: session.portalId,
-    template: c.req.param('id'),
+    template: starter ?? c.req.param('id'),
     crm: body.crm,
     values: body.values ?? {},
     lang: body.lang,

@@ -33,6 +33,8 @@ export const ERROR_STATUS = {
   IMAGE_TOO_LARGE: 422,
   /** The document's data looks wrong (an amount of 0, a date before the contract's): sent only with confirmWarnings. */
   DATA_WARNINGS: 422,
+  /** Fields placed on a PDF cover one another (src/documents/field-overlap.ts); details.overlaps names them. */
+  FIELDS_OVERLAP: 422,
   PDF_TOO_MANY_PAGES: 422,
   PDF_ALREADY_SIGNED: 422,
   PDF_CERTIFIED_LOCKED: 422,

@@ -106,7 +106,7 @@ describe('same as last time', () => {
     const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: String(deal) }, lang: 'en' });
     const suggestion = frame.locator('#same');
     await suggestion.waitFor();
-    expect(await suggestion.textContent()).toContain('Use this template anyway');
+    expect(await suggestion.textContent()).toContain('Use the same template');
     expect(await suggestion.textContent()).toContain('Supply contract (last time)');
     await shot(page, 'en-13-same-as-last-time');
 

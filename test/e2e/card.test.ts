@@ -168,8 +168,9 @@ describe.each(['en', 'ru'] as const)('your own document (%s)', (lang) => {
     await page.keyboard.press('Shift+ArrowRight');
     const after = await second.boundingBox();
     expect(after!.x).toBeGreaterThan(before!.x);
-    // The second signature is our company's.
-    await frame.locator('select[data-k="party"]').selectOption('company');
+    // Each new signature goes to the next party, in signing order, without one: the responsible
+    // user (our company) signs first, so the first is the company's and the second the client's.
+    expect(await frame.locator('.fbox').evaluateAll((els) => els.map((e) => /party-(\w+)/.exec(e.className)?.[1]))).toEqual(['company', 'client']);
     // A text box bound to the deal's title.
     await frame.locator('.palette [data-ftype="text"]').click();
     await frame.locator('select[data-k="binding"]').selectOption('item.TITLE');

@@ -202,7 +202,8 @@ describe('card API', () => {
     expect(state.lastUsed.templateId).toBe('tpl_supply');
     expect(state.lastUsed.slots).toHaveLength(2);
     const html = await (await framePost(portal, 'CRM_DEAL_DETAIL_TAB', { ID: '555' })).text();
-    expect(html).toContain('Use this template anyway');
+    expect(html).toContain('Use the same template');
+    expect(html).not.toContain('anyway');
     expect(html).toContain('“Supply contract” (contract) to Ivan Petrov, Maria Rossi');
     // Another portal has its own memory.
     const theirs = (await (await app.request('/api/card/items/2/555', { headers: { authorization: await bearer(other) } })).json()) as { lastUsed: unknown };
