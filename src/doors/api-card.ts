@@ -13,6 +13,8 @@ import { loadTemplateFields } from '../../placements/server/templates-bridge.js'
 import { renderEnvelopeListFragment } from './placement-pages.js';
 import { resolveBinding } from '../documents/crm-data.js';
 import type { RecipientSlot } from '../db/schema/card-prefs.js';
+import { requireRole } from '../roles/access.js';
+import { assertSees } from '../roles/envelope-access.js';
 
 /**
  * JSON (and two HTML fragments) the CRM card needs beyond the envelope and template APIs: this item's
@@ -86,30 +88,32 @@ const isActive = (u: CrmRecord) => u.ACTIVE === true || u.ACTIVE === 'Y' || u.AC
 
 export const apiCardRoutes = new Hono<SessionEnv>()
   .use('/api/card/*', requireSession)
-  .get('/api/card/items/:et/:id', async (c) => {
+  .get('/api/card/items/:et/:id', requireRole('viewer'), async (c) => {
     const { services, session } = c.var;
     return c.json(await loadCardState(services, { portalId: session.portalId, ...(await readableItem(c)) }));
   })
-  .get('/api/card/items/:et/:id/list', async (c) => {
+  .get('/api/card/items/:et/:id/list', requireRole('viewer'), async (c) => {
     const { services, session } = c.var;
     const list = await listItemEnvelopes(services.db, services.config.publicUrl, { portalId: session.portalId, ...(await readableItem(c)) });
     c.header('Cache-Control', 'no-store');
     return c.html(renderEnvelopeListFragment(session.lang, list));
   })
-  .get('/api/card/envelopes/:envelopeId', async (c) => {
+  .get('/api/card/envelopes/:envelopeId', requireRole('viewer'), async (c) => {
     const { services, session } = c.var;
+    await assertSees(c, c.req.param('envelopeId'));
     const env = await getCardEnvelope(services.db, services.config.publicUrl, { portalId: session.portalId, envelopeId: c.req.param('envelopeId') });
     if (!env) throw new AppError('NOT_FOUND', 'No such envelope on this portal.');
     return c.json(env);
   })
-  .get('/api/card/envelopes/:envelopeId/fragment', async (c) => {
+  .get('/api/card/envelopes/:envelopeId/fragment', requireRole('viewer'), async (c) => {
     const { services, session } = c.var;
+    await assertSees(c, c.req.param('envelopeId'));
     const env = await getCardEnvelope(services.db, services.config.publicUrl, { portalId: session.portalId, envelopeId: c.req.param('envelopeId') });
     if (!env) throw new AppError('NOT_FOUND', 'No such envelope on this portal.');
     c.header('Cache-Control', 'no-store');
     return c.html(renderEnvelopeListFragment(session.lang, [env], { detail: true }));
   })
-  .post('/api/card/items/:et/:id/proposal', async (c) => {
+  .post('/api/card/items/:et/:id/proposal', requireRole('sender'), async (c) => {
     const { services, session } = c.var;
     const ref = item(c);
     const body = await jsonBody(c, ZProposalBody);
@@ -151,12 +155,12 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     };
     return c.json(proposal);
   })
-  .get('/api/card/items/:et/:id/documents', async (c) => {
+  .get('/api/card/items/:et/:id/documents', requireRole('sender'), async (c) => {
     const { services, session } = c.var;
     const ref = await readableItem(c);
     return c.json({ documents: await readDocgenDocuments(crmClientFor(services, session), ref) });
   })
-  .post('/api/card/items/:et/:id/documents/:docId/pdf', async (c) => {
+  .post('/api/card/items/:et/:id/documents/:docId/pdf', requireRole('sender'), async (c) => {
     const { services, session } = c.var;
     const docId = Number(c.req.param('docId'));
     if (!Number.isInteger(docId) || docId <= 0) throw new AppError('BAD_REQUEST', 'Not a document id.');
@@ -165,7 +169,7 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     if (!r.ready) return c.json({ ready: false, retryAfterSeconds: r.retryAfterSeconds }, 202);
     return c.body(r.pdf as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Cache-Control': 'no-store', 'X-Upload-Id': r.uploadId });
   })
-  .get('/api/card/users', async (c) => {
+  .get('/api/card/users', requireRole('sender'), async (c) => {
     const { services, session } = c.var;
     const q = (c.req.query('q') ?? '').trim().slice(0, 100);
     const client = crmClientFor(services, session);
@@ -179,7 +183,7 @@ export const apiCardRoutes = new Hono<SessionEnv>()
   })
   // Bitrix24's own pickers (selectUser, selectCRM in the page) answer an id and a display name; the
   // e-mail a recipient needs is read here, with the user's own token, for that one record.
-  .get('/api/card/users/:userId{[0-9]+}', async (c) => {
+  .get('/api/card/users/:userId{[0-9]+}', requireRole('sender'), async (c) => {
     const { services, session } = c.var;
     const id = Number(c.req.param('userId'));
     const rows = await crmClientFor(services, session).call<CrmRecord[]>('user.get', { FILTER: { ID: id } });
@@ -187,7 +191,7 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     if (!u) throw new AppError('NOT_FOUND', 'No such employee on this portal.');
     return c.json({ user: toUser(u) });
   })
-  .get('/api/card/crm/:kind{contact|company}/:id{[0-9]+}', async (c) => {
+  .get('/api/card/crm/:kind{contact|company}/:id{[0-9]+}', requireRole('sender'), async (c) => {
     const { services, session } = c.var;
     const contact = c.req.param('kind') === 'contact';
     const missing = () => new AppError('NOT_FOUND', `No such ${contact ? 'contact' : 'company'} on this portal.`);
@@ -202,7 +206,7 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     if (!r || typeof r !== 'object' || !r.ID) throw missing();
     return c.json({ person: contact ? contactPerson(r) : companyPerson(r) });
   })
-  .put('/api/card/last-used', async (c) => {
+  .put('/api/card/last-used', requireRole('sender'), async (c) => {
     const { services, session } = c.var;
     const b = await jsonBody(c, ZLastUsed);
     await rememberLastUsed(services.db, {

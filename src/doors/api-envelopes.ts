@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { envelopes, type Envelope } from '../db/schema/envelopes.js';
 import type { Recipient } from '../db/schema/recipients.js';
@@ -23,6 +23,9 @@ import {
   ZTimers,
 } from '../signing/envelopes.js';
 import { createEnvelopeFromTemplate } from '../signing/from-template.js';
+import { accessOf, requireRole } from '../roles/access.js';
+import { assertItemReadable, assertManages, assertSees, readableItems, refKey } from '../roles/envelope-access.js';
+import { seesWithoutCrm } from '../roles/policy.js';
 import { requestMeta } from './sign.js';
 import { findOverlaps, type BoxedField } from '../documents/field-overlap.js';
 import { CARD_MESSAGES } from '../i18n/card.js';
@@ -121,15 +124,30 @@ async function full(c: Context<SessionEnv>, envelopeId: string) {
 export const apiEnvelopeRoutes = new Hono<SessionEnv>()
   .use('/api/envelopes', requireSession)
   .use('/api/envelopes/*', requireSession)
-  .get('/api/envelopes', async (c) => {
+  // Roles (src/roles/policy.ts): every route names the least role it needs; per-envelope rules below.
+  .get('/api/envelopes', requireRole('viewer'), async (c) => {
     const q = c.req.query();
     const crm = q.entityTypeId && q.entityId ? ZCrm.parse({ entityTypeId: Number(q.entityTypeId), entityId: Number(q.entityId) }) : undefined;
-    const list = await listEnvelopes(c.var.services.db, { portalId: c.var.session.portalId, crm, limit: q.limit ? Number(q.limit) : undefined });
+    if (crm) await assertItemReadable(c, crm, 'NOT_VISIBLE');
+    const all = await listEnvelopes(c.var.services.db, { portalId: c.var.session.portalId, crm, limit: q.limit ? Number(q.limit) : undefined });
+    let list = all;
+    if (!crm && all.length) {
+      // Without an item: what the person's role shows them (theirs, their people's, items they can open).
+      const a = await accessOf(c);
+      const owners = new Map(
+        (await c.var.services.db.select({ id: envelopes.id, by: envelopes.createdByUserId }).from(envelopes).where(and(eq(envelopes.portalId, c.var.session.portalId), inArray(envelopes.id, all.map((e) => e.id))))).map((r) => [r.id, r.by]),
+      );
+      const facts = (e: (typeof all)[number]) => ({ createdByUserId: owners.get(e.id) ?? null, crmEntityTypeId: e.crmEntityTypeId, crmEntityId: e.crmEntityId });
+      const refs = all.filter((e) => !seesWithoutCrm(a, facts(e)) && e.crmEntityTypeId && e.crmEntityId).map((e) => ({ entityTypeId: e.crmEntityTypeId!, entityId: e.crmEntityId! }));
+      const readable = await readableItems(c.var.services, c.var.session, refs);
+      list = all.filter((e) => seesWithoutCrm(a, facts(e)) || (e.crmEntityTypeId && e.crmEntityId && readable.has(refKey({ entityTypeId: e.crmEntityTypeId, entityId: e.crmEntityId }))));
+    }
     return c.json({ envelopes: list.map((e) => ({ ...e, recipients: e.recipients.map(publicRecipient) })) });
   })
-  .post('/api/envelopes', async (c) => {
+  .post('/api/envelopes', requireRole('sender'), async (c) => {
     const b = await jsonBody(c, ZCreate);
     const { services, session } = c.var;
+    if (b.crm) await assertItemReadable(c, b.crm);
     const who = actorOf(c);
     let env: Envelope;
     if (b.templateId) {
@@ -148,8 +166,12 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
     if (b.send) await sendEnvelope(services, { portalId: session.portalId, envelopeId: env.id, who });
     return c.json(await full(c, env.id), 201);
   })
-  .get('/api/envelopes/:id', async (c) => c.json(await full(c, c.req.param('id'))))
+  .get('/api/envelopes/:id', async (c) => {
+    await assertSees(c, c.req.param('id'));
+    return c.json(await full(c, c.req.param('id')));
+  })
   .put('/api/envelopes/:id/recipients', async (c) => {
+    await assertManages(c, c.req.param('id'));
     const b = await jsonBody(c, z.object({ recipients: z.array(ZRecipientInput).min(1).max(50) }));
     await setRecipients(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), recipients: b.recipients, who: actorOf(c) });
     return c.json(await full(c, c.req.param('id')));
@@ -157,24 +179,29 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
   .post('/api/envelopes/:id/send', async (c) => {
     const { envelope } = await getEnvelope(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
     if (envelope.status === 'draft') refuseOverlaps(envelope.fields, c.var.session.lang);
+    await assertManages(c, c.req.param('id'));
     await sendEnvelope(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), who: actorOf(c) });
     return c.json(await full(c, c.req.param('id')));
   })
   .post('/api/envelopes/:id/recipients/:rid/resend', async (c) => {
+    await assertManages(c, c.req.param('id'));
     await resendInvitation(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), recipientId: c.req.param('rid'), who: actorOf(c) });
     return c.json(await full(c, c.req.param('id')));
   })
   .post('/api/envelopes/:id/recipients/:rid/email', async (c) => {
+    await assertManages(c, c.req.param('id'));
     const b = await jsonBody(c, z.object({ email: z.email().max(320) }));
     await changeRecipientEmail(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), recipientId: c.req.param('rid'), email: b.email, who: actorOf(c) });
     return c.json(await full(c, c.req.param('id')));
   })
   .post('/api/envelopes/:id/void', async (c) => {
+    await assertManages(c, c.req.param('id'));
     const b = await jsonBody(c, z.object({ reason: z.string().max(2000) }));
     await voidEnvelope(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id'), reason: b.reason, who: actorOf(c) });
     return c.json(await full(c, c.req.param('id')));
   })
   .get('/api/envelopes/:id/audit', async (c) => {
+    await assertSees(c, c.req.param('id'));
     const { envelope } = await getEnvelope(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
     const rows = await listAudit(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: envelope.id });
     const chain = await verifyChainRows(rows, { head: envelope.auditHead, count: envelope.auditCount });
@@ -182,6 +209,7 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
   })
   .get('/api/envelopes/:id/sealed.pdf', async (c) => {
     const { services, session } = c.var;
+    await assertSees(c, c.req.param('id'));
     const [row] = await services.db
       .select({ pdf: envelopes.sealedPdf, publicId: envelopes.publicId })
       .from(envelopes)
@@ -192,6 +220,7 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
   })
   /** The evidence package (src/signing/evidence.ts): sealed PDF, original, hashes, audit chain, TSA tokens. */
   .get('/api/envelopes/:id/evidence.zip', async (c) => {
+    await assertSees(c, c.req.param('id'));
     const { filename, zip } = await buildEvidencePackage(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
     return c.body(zip as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${filename}"` });
   });

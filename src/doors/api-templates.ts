@@ -23,6 +23,8 @@ import { AppError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
 import { starterIdOf, starterTemplate } from '../../placements/server/templates-bridge.js';
+import { accessOf, requireRole } from '../roles/access.js';
+import { demand } from '../roles/policy.js';
 
 /**
  * Templates API for CRM users (session-authenticated JSON, scoped to the session's portal):
@@ -75,7 +77,7 @@ export const templateRoutes = new Hono<SessionEnv>();
 templateRoutes.use('/api/templates', requireSession);
 templateRoutes.use('/api/templates/*', requireSession);
 
-templateRoutes.get('/api/templates', async (c) => {
+templateRoutes.get('/api/templates', requireRole('sender'), async (c) => {
   const kind = c.req.query('kind');
   const parsedKind = kind ? ZTemplateKind.safeParse(kind) : undefined;
   if (parsedKind && !parsedKind.success) throw new AppError('VALIDATION_FAILED', 'kind: unknown template kind');
@@ -83,10 +85,10 @@ templateRoutes.get('/api/templates', async (c) => {
   return c.json({ templates: rows.map(publicTemplate), starters: listStarters() });
 });
 
-templateRoutes.get('/api/templates/starters', (c) => c.json({ starters: listStarters() }));
+templateRoutes.get('/api/templates/starters', requireRole('sender'), (c) => c.json({ starters: listStarters() }));
 
 /** A starter filled with sample or given values, before any template exists. */
-templateRoutes.post('/api/templates/starters/:id/preview', async (c) => {
+templateRoutes.post('/api/templates/starters/:id/preview', requireRole('sender'), async (c) => {
   const body = await jsonBody(c, ZPreview);
   const lang = body.lang ?? c.var.session.lang;
   const layout = starterLayout(c.req.param('id'), lang);
@@ -95,7 +97,7 @@ templateRoutes.post('/api/templates/starters/:id/preview', async (c) => {
   return pdfResponse(c, result);
 });
 
-templateRoutes.post('/api/templates/uploads', async (c) => {
+templateRoutes.post('/api/templates/uploads', requireRole('sender'), async (c) => {
   const { services, session } = c.var;
   const { bytes, filename } = await readPdfBody(c);
   const info = await inspectUpload(bytes, uploadLimitsFrom(services.config));
@@ -103,13 +105,13 @@ templateRoutes.post('/api/templates/uploads', async (c) => {
   return c.json({ file: publicPdfFile(file) }, 201);
 });
 
-templateRoutes.get('/api/templates/uploads/:fileId', async (c) => {
+templateRoutes.get('/api/templates/uploads/:fileId', requireRole('sender'), async (c) => {
   const meta = await getPdfFileMeta(c.var.services.db, { portalId: c.var.session.portalId, id: c.req.param('fileId') });
   return c.json({ file: publicPdfFile(meta) });
 });
 
 /** Bitrix24 document-generator templates of the portal, to base a template on (`?entityTypeId=2`). */
-templateRoutes.get('/api/templates/docgen/templates', async (c) => {
+templateRoutes.get('/api/templates/docgen/templates', requireRole('sender'), async (c) => {
   const { services, session } = c.var;
   const type = c.req.query('entityTypeId');
   if (type !== undefined && !/^\d{1,6}$/.test(type)) throw new AppError('VALIDATION_FAILED', 'entityTypeId: a number');
@@ -124,7 +126,7 @@ templateRoutes.get('/api/templates/docgen/templates', async (c) => {
  * Starts fetching a document-generator document's PDF (Bitrix24 converts it asynchronously): 202 with a
  * pending file; poll GET /api/templates/uploads/:fileId until it is ready or failed.
  */
-templateRoutes.post('/api/templates/docgen/documents/:docId/pdf', async (c) => {
+templateRoutes.post('/api/templates/docgen/documents/:docId/pdf', requireRole('sender'), async (c) => {
   const { services, session } = c.var;
   const documentId = c.req.param('docId');
   if (!/^\d{1,12}$/.test(documentId)) throw new AppError('VALIDATION_FAILED', 'documentId: a number');
@@ -132,9 +134,11 @@ templateRoutes.post('/api/templates/docgen/documents/:docId/pdf', async (c) => {
   return c.json({ file: publicPdfFile(row) }, row.status === 'ready' ? 200 : 202);
 });
 
-templateRoutes.post('/api/templates', async (c) => {
+templateRoutes.post('/api/templates', requireRole('sender'), async (c) => {
   const { services, session } = c.var;
   const body = await jsonBody(c, ZCreate);
+  // Adopting a shipped starter is how a sender uses it; a template of one's own is editing templates.
+  if (body.source.type !== 'builtin') demand(await accessOf(c), session, 'manager');
   const t = await createTemplate(services.db, services.ids, {
     portalId: session.portalId,
     userId: session.userId,
@@ -143,32 +147,32 @@ templateRoutes.post('/api/templates', async (c) => {
   return c.json({ template: publicTemplate(t) }, 201);
 });
 
-templateRoutes.get('/api/templates/:id', async (c) => {
+templateRoutes.get('/api/templates/:id', requireRole('sender'), async (c) => {
   const t = await getTemplate(c.var.services.db, { portalId: c.var.session.portalId, id: c.req.param('id') });
   return c.json({ template: publicTemplate(t) });
 });
 
-templateRoutes.patch('/api/templates/:id', async (c) => {
+templateRoutes.patch('/api/templates/:id', requireRole('manager'), async (c) => {
   const { services, session } = c.var;
   const body = await jsonBody(c, ZPatch);
   const t = await updateTemplate(services.db, { portalId: session.portalId, id: c.req.param('id'), patch: { ...body, fields: asFields(body.fields) }, now: services.clock.now() });
   return c.json({ template: publicTemplate(t) });
 });
 
-templateRoutes.put('/api/templates/:id/fields', async (c) => {
+templateRoutes.put('/api/templates/:id/fields', requireRole('manager'), async (c) => {
   const { services, session } = c.var;
   const body = await jsonBody(c, z.object({ fields: z.array(z.unknown()).max(500) }));
   const t = await updateTemplate(services.db, { portalId: session.portalId, id: c.req.param('id'), patch: { fields: asFields(body.fields) }, now: services.clock.now() });
   return c.json({ template: publicTemplate(t) });
 });
 
-templateRoutes.delete('/api/templates/:id', async (c) => {
+templateRoutes.delete('/api/templates/:id', requireRole('manager'), async (c) => {
   const { services, session } = c.var;
   await deleteTemplate(services.db, { portalId: session.portalId, id: c.req.param('id'), now: services.clock.now() });
   return c.body(null, 204);
 });
 
-templateRoutes.post('/api/templates/:id/preview', async (c) => {
+templateRoutes.post('/api/templates/:id/preview', requireRole('sender'), async (c) => {
   const { services, session } = c.var;
   const body = await jsonBody(c, ZPreview);
   // A starter the card has not adopted yet (`starter:<layout>`) previews as an unsaved template.

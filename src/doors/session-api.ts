@@ -6,6 +6,8 @@ import { AppError } from '../http/errors.js';
 import { requireSession, SESSION_TTL_SECONDS, type SessionEnv } from '../http/session.js';
 import { findPortal } from '../portals/store.js';
 import { registerPortal } from './install.js';
+import { accessOf, requireRole } from '../roles/access.js';
+import { ROLES, atLeast } from '../roles/policy.js';
 
 /**
  * JSON routes behind the frame session: who am I (the start page uses it to prove the session
@@ -15,21 +17,24 @@ import { registerPortal } from './install.js';
 export const sessionApiRoutes = new Hono<SessionEnv>()
   .use('/api/session', requireSession)
   .use('/api/portal/*', requireSession)
+  // Any session may ask who it is, a person without a role too: the page shows them why nothing else works.
   .get('/api/session', async (c) => {
     const s = c.var.session;
+    const access = await accessOf(c);
     const portal = await findPortal(c.var.services.db, s.portalId);
     if (!portal || portal.status === 'uninstalled') throw new AppError('UNAUTHORIZED', 'The app is no longer installed on this portal.');
     const now = c.var.services.clock.now().getTime();
     return c.json({
       portal: { id: portal.id, domain: portal.domain },
       user: { id: s.userId, isAdmin: s.isAdmin },
+      role: { role: access.role, via: access.via, can: Object.fromEntries(ROLES.map((r) => [r, access.role !== 'none' && atLeast(access.role, r)])) },
       placement: s.placement,
       lang: s.lang,
       // An upper bound: the token may be older than this request.
       expiresAt: new Date(now + SESSION_TTL_SECONDS * 1000).toISOString(),
     });
   })
-  .get('/api/portal/registrations', async (c) => {
+  .get('/api/portal/registrations', requireRole('viewer'), async (c) => {
     const { services, session } = c.var;
     const portal = await findPortal(services.db, session.portalId);
     if (!portal || portal.status === 'uninstalled') throw new AppError('UNAUTHORIZED', 'The app is no longer installed on this portal.');
@@ -37,16 +42,14 @@ export const sessionApiRoutes = new Hono<SessionEnv>()
     return c.json({ portal: { id: portal.id, domain: portal.domain }, ...compareWithManifest(registrationManifest, current, services.config.publicUrl) });
   })
   // The portal doctor (src/bitrix24/doctor.ts): reads only, but shows scopes and handler URLs, so admins only.
-  .get('/api/portal/doctor', async (c) => {
+  .get('/api/portal/doctor', requireRole('admin'), async (c) => {
     const { services, session } = c.var;
-    if (!session.isAdmin) throw new AppError('FORBIDDEN', 'Only a Bitrix24 administrator can check the portal.');
     const portal = await findPortal(services.db, session.portalId);
     if (!portal || portal.status === 'uninstalled') throw new AppError('UNAUTHORIZED', 'The app is no longer installed on this portal.');
     return c.json(await runDoctor(services, portal));
   })
-  .post('/api/portal/registrations', async (c) => {
+  .post('/api/portal/registrations', requireRole('admin'), async (c) => {
     const { services, session } = c.var;
-    if (!session.isAdmin) throw new AppError('FORBIDDEN', 'Only a Bitrix24 administrator can register the app again.');
     const portal = await findPortal(services.db, session.portalId);
     if (!portal || portal.status === 'uninstalled') throw new AppError('UNAUTHORIZED', 'The app is no longer installed on this portal.');
     const report = await registerPortal(services, portal, session.userId);

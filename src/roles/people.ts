@@ -27,7 +27,7 @@ async function readOrg(services: Pick<Services, 'bitrix24' | 'db' | 'logger'>, p
   const client = services.bitrix24.forPortal(portalId);
   const portal = await findPortal(services.db, portalId);
   let complete = true;
-  const users = await client.listAll<Record<string, unknown>>('user.get', {}).catch((e: unknown) => {
+  const users = await Promise.resolve().then(() => client.listAll<Record<string, unknown>>('user.get', {})).catch((e: unknown) => {
     complete = false;
     services.logger.warn({ err: e, portalId }, 'roles: user.get failed; department roles and teams are left out');
     return [];
@@ -36,7 +36,7 @@ async function readOrg(services: Pick<Services, 'bitrix24' | 'db' | 'logger'>, p
   for (const u of users) userDepartments.set(Number(u.ID), ids(u.UF_DEPARTMENT));
   let deps: Record<string, unknown>[] = [];
   if (grantsScope(scopeList(portal?.scope), 'department')) {
-    deps = await client.listAll<Record<string, unknown>>('department.get', {}).catch((e: unknown) => {
+    deps = await Promise.resolve().then(() => client.listAll<Record<string, unknown>>('department.get', {})).catch((e: unknown) => {
       complete = false;
       services.logger.warn({ err: e, portalId }, 'roles: department.get failed; sub-departments are left out');
       return [];

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roleAssignments } from '../../src/db/schema/roles.js';
 import { createApp } from '../../src/app.js';
 import { markTemplateUsed } from '../../src/documents/templates/repo.js';
 import { issueSession, type Session } from '../../src/http/session.js';
@@ -26,6 +27,8 @@ describe('templates API', () => {
     const s = (portalId: string): Session => ({ portalId, userId: 1, isAdmin: false, placement: 'CRM_DEAL_DETAIL_TAB', lang: 'ru', sid: `sid_${portalId}` });
     tokens.a = await issueSession(services.config.sessionSecret, s('prt_a'));
     tokens.b = await issueSession(services.config.sessionSecret, s('prt_b'));
+    // Editing templates is a manager's (src/roles/policy.ts); a portal's default role is sender.
+    for (const portalId of ['prt_a', 'prt_b']) await services.db.insert(roleAssignments).values({ portalId, subjectType: 'user', subjectId: 1, role: 'manager', updatedByUserId: 1 });
   });
   afterAll(() => services.testDb.close());
 
