@@ -24,6 +24,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +79,10 @@ async function startServer(dbUrl: string): Promise<{ origin: string; proc: Child
     if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}):\n${log}`);
     const ok = await fetch(`${origin}/healthz`).then((r) => r.ok).catch(() => false);
     if (ok) break;
-    if (Date.now() > deadline) throw new Error(`server not ready after 60 s:\n${log}`);
+    if (Date.now() > deadline) {
+      proc.kill('SIGTERM');
+      throw new Error(`server not ready after 60 s:\n${log}`);
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
   return {
@@ -90,6 +94,31 @@ async function startServer(dbUrl: string): Promise<{ origin: string; proc: Child
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A TCP relay in front of the server that counts every byte sent to the browser: page, images,
+ * scripts and what a dedicated worker fetches (pdf.js's worker), which the page's CDP session does
+ * not see. Chromium throttles above the socket, so at a given moment this count can only be higher
+ * than what the page has received: an upper bound.
+ */
+async function startRelay(target: number): Promise<{ port: number; bytes: () => number; reset: () => void; close: () => void; server: Server }> {
+  let down = 0;
+  const server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    upstream.on('data', (d: Buffer) => (down += d.length));
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  return { port, server, bytes: () => down, reset: () => (down = 0), close: () => server.close() };
 }
 
 interface Scenario {
@@ -112,8 +141,8 @@ async function sendEnvelopes(origin: string, sql: postgres.Sql): Promise<Scenari
   const terms = 'Поставка осуществляется партиями по заявкам Покупателя, направляемым по электронной почте не позднее чем за пять рабочих дней до желаемой даты поставки. ';
   const { bytes, result } = await renderToBytes({ layout, values: { ...RUSSIAN, special_terms: terms.repeat(12) }, lang: 'ru' });
   const marks = result.placements
-    .filter((p) => p.key.startsWith('buyer') || p.key.startsWith('client'))
-    .map((p) => ({ key: p.key, type: /initial/.test(p.key) ? 'initials' : 'signature', label: p.key, page: p.page, box: p.box, party: 'client', required: true }));
+    .filter((p) => p.key.startsWith('client_') && !p.key.includes('stamp'))
+    .map((p) => ({ key: `${p.key}_p${p.page + 1}`, type: /initial/.test(p.key) ? 'initials' : 'signature', label: p.key, page: p.page, box: p.box, party: 'client', required: true }));
   if (!marks.length) throw new Error(`no client mark among the layout's placements: ${result.placements.map((p) => p.key).join(', ')}`);
   const clientField = { key: 'client_reference', type: 'text', label: 'Your reference', page: 0, box: { x: 300, y: 150, w: 220, h: 20 }, party: 'client', required: true };
   const out: Scenario[] = [];
@@ -179,13 +208,16 @@ const probe = (firstKey: string | null) => `(() => {
 interface RunResult {
   first_step_ms: number;
   first_page_ms: number;
+  /** Bytes the relay sent to the browser (all targets, headers included) when the signer could sign. */
   transfer_kb: number;
+  /** The same as the page's own CDP session counts it (encodedDataLength; misses dedicated workers). */
+  page_transfer_kb: number;
   transfer_kb_settled: number;
   requests: number;
   by_type: Record<string, number>;
 }
 
-async function measure(browser: Browser, s: Scenario): Promise<RunResult> {
+async function measure(browser: Browser, s: Scenario, relay: Awaited<ReturnType<typeof startRelay>>): Promise<RunResult> {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ru-RU' });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
@@ -205,16 +237,19 @@ async function measure(browser: Browser, s: Scenario): Promise<RunResult> {
     return total;
   };
   let atSignable = NaN;
+  let relayAtSignable = NaN;
   let resolveSignable!: () => void;
   const signable = new Promise<void>((r) => (resolveSignable = r));
   await page.exposeBinding('__signable', () => {
     atSignable = bytesNow();
+    relayAtSignable = relay.bytes();
     resolveSignable();
   });
   await page.addInitScript(probe(s.firstKey ?? null));
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(s.link, { waitUntil: 'commit' });
+  relay.reset();
+  await page.goto(s.link.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${relay.port}`), { waitUntil: 'commit' });
   await Promise.race([signable, new Promise((_, rej) => setTimeout(() => rej(new Error(`${s.name}: not signable after 90 s; errors: ${errors.join('; ')}`)), 90_000))]);
   const times = await page.evaluate(() => {
     const w = window as unknown as { __firstStep: number; __firstPage: number };
@@ -227,7 +262,15 @@ async function measure(browser: Browser, s: Scenario): Promise<RunResult> {
     const k = kind.get(id) ?? 'other';
     byType[k] = r1((byType[k] ?? 0) + n / 1024);
   }
-  const result = { first_step_ms: Math.round(times.step), first_page_ms: Math.round(times.page), transfer_kb: r1(atSignable / 1024), transfer_kb_settled: r1(bytesNow() / 1024), requests: finished.size, by_type: byType };
+  const result = {
+    first_step_ms: Math.round(times.step),
+    first_page_ms: Math.round(times.page),
+    transfer_kb: r1(relayAtSignable / 1024),
+    page_transfer_kb: r1(atSignable / 1024),
+    transfer_kb_settled: r1(relay.bytes() / 1024),
+    requests: finished.size,
+    by_type: byType,
+  };
   if (errors.length) console.log(`  page errors: ${errors.join('; ')}`);
   await context.close();
   return result;
@@ -242,16 +285,18 @@ async function main() {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => undefined });
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Browser | undefined;
+  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
   try {
     server = await startServer(dbUrl);
     const scenarios = await sendEnvelopes(server.origin, sql);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+    relay = await startRelay(Number(new URL(server.origin).port));
     const results: Record<string, RunResult[]> = { field: [], code: [] };
     for (let i = 0; i < RUNS; i++) {
       for (const s of scenarios) {
-        const r = await measure(browser, s);
+        const r = await measure(browser, s, relay);
         results[s.name]!.push(r);
-        console.log(`${s.name.padEnd(5)} run ${i + 1}: first step ${r.first_step_ms} ms, first page ${r.first_page_ms} ms, ${r.transfer_kb} KB until signable (${r.transfer_kb_settled} KB settled, ${r.requests} requests)`);
+        console.log(`${s.name.padEnd(5)} run ${i + 1}: first step ${r.first_step_ms} ms, first page ${r.first_page_ms} ms, ${r.transfer_kb} KB until signable (page's CDP view ${r.page_transfer_kb} KB; ${r.transfer_kb_settled} KB once settled, ${r.requests} page requests)`);
       }
     }
     const last = results.field!.at(-1)!;
@@ -266,6 +311,7 @@ async function main() {
         first_page_ms_slow4g: median(f.map((r) => r.first_page_ms)),
         code_step_ms_slow4g: median(c.map((r) => r.first_step_ms)),
         code_transfer_kb_slow4g: median(c.map((r) => r.transfer_kb)),
+        page_transfer_kb_slow4g: median(f.map((r) => r.page_transfer_kb)),
         settled_transfer_kb_slow4g: median(f.map((r) => r.transfer_kb_settled)),
         first_field_runs_ms: f.map((r) => r.first_step_ms),
         code_step_runs_ms: c.map((r) => r.first_step_ms),
@@ -274,6 +320,7 @@ async function main() {
     );
   } finally {
     await browser?.close();
+    relay?.close();
     await server?.stop();
     await sql.end();
     await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => undefined);

@@ -26,13 +26,14 @@ export interface DocField {
 /** Content width of the document card: main is at most 52rem wide, main and card each pad 1rem a side. */
 export const PAGE_SIZES = '(min-width: 52rem) 48rem, calc(100vw - 4rem)';
 
-/** Page and zoom styles; zoomed, a page is 1 CSS px per point wide, so 9 pt text shows at 9 CSS px. */
+/** Page and zoom styles (a field box is exactly its field's area, not a 44 px button); zoomed, a page is 1 CSS px per point wide, so 9 pt text shows at 9 CSS px. */
 export const DOCUMENT_CSS = `
 #pages{display:flex;flex-direction:column;gap:.75rem}
 #pages.zoomed{overflow-x:auto;overscroll-behavior-x:contain;align-items:flex-start}
 .page{position:relative;width:100%;background:#fff;box-shadow:0 1px 3px rgba(0,0,0,.15);cursor:zoom-in;flex:none}
 #pages.zoomed .page{width:var(--w);max-width:none;cursor:zoom-out}
 .page img,.page canvas{display:block;width:100%;height:auto}
+.page .fbox{min-height:0;min-width:0;line-height:1.2}
 .doc-tools{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;justify-content:space-between;margin:.5rem 0 0}
 html{scroll-padding-bottom:5.5rem}
 `;

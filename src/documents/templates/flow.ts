@@ -11,7 +11,7 @@ import type { Block, Layout } from './layout.js';
  */
 export const A4: [number, number] = [595.28, 841.89];
 const MARGIN = { top: 56, bottom: 72, left: 56, right: 56 };
-const BODY = 10;
+export const BODY = 10;
 const SMALL = 8;
 const INK = rgb(0.1, 0.1, 0.12);
 const MUTED = rgb(0.42, 0.42, 0.46);
