@@ -3,7 +3,7 @@
  * the form; this script shows the PDF with pdf.js, highlights this recipient's fields, drives the
  * "next field" guide, the one-time code, the three ways to sign, and decline.
  */
-import SignaturePad from 'signature_pad';
+import { wireCapture, type Capture } from './capture.js';
 import { hasPageImages, wireImagePages } from './document-view.js';
 import { loadHandwritingWhenNeeded } from './handwriting.js';
 
@@ -23,10 +23,8 @@ declare const B24_PDFJS_URL: string;
 declare const B24_PDFJS_WORKER_URL: string;
 
 let actionToken: string | null = null;
-let method: 'typed' | 'drawn' | 'uploaded' = 'typed';
-let uploaded: string | null = null;
-let stamp: string | null = null;
-let pad: SignaturePad | null = null;
+/** The three ways to sign and the stamp (./capture.ts, shared with the in-portal page). */
+let capture: Capture | null = null;
 
 type ApiError = { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
 async function call<T>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
@@ -141,12 +139,10 @@ function valueOf(f: Field): string {
 }
 function hasSignature(): boolean {
   if (model.recipient.role !== 'signer') return true;
-  if (method === 'typed') return (($('sig-text') as HTMLInputElement | null)?.value.trim().length ?? 0) >= 2;
-  if (method === 'drawn') return Boolean(pad && !pad.isEmpty());
-  return Boolean(uploaded);
+  return Boolean(capture?.hasSignature());
 }
 function isFilled(f: Field): boolean {
-  if (f.type === 'stamp') return Boolean(stamp);
+  if (f.type === 'stamp') return Boolean(capture?.stamp());
   if (MARKS.has(f.type)) return hasSignature();
   return Boolean(valueOf(f));
 }
@@ -154,7 +150,7 @@ function focusField(f: Field) {
   if (MARKS.has(f.type)) {
     const target = f.type === 'stamp' ? $('stamp-file') : $('sig');
     target?.scrollIntoView({ behavior: 'smooth', block: 'center' });
-    (f.type === 'stamp' ? target : ($(`tab-${method}`) as HTMLElement | null))?.focus({ preventScroll: true });
+    (f.type === 'stamp' ? target : ($(`tab-${capture?.method ?? 'typed'}`) as HTMLElement | null))?.focus({ preventScroll: true });
   } else {
     const el = inputOf(f.key);
     boxes.get(f.key)?.scrollIntoView({ behavior: 'smooth', block: 'center' });
@@ -231,45 +227,6 @@ async function verify() {
   }
 }
 
-/* ------------------------------------------------------------ signature ---- */
-
-function selectTab(m: typeof method) {
-  method = m;
-  for (const k of ['typed', 'drawn', 'uploaded'] as const) {
-    $(`tab-${k}`)?.setAttribute('aria-selected', String(k === m));
-    const panel = $(`panel-${k}`);
-    if (panel) panel.hidden = k !== m;
-  }
-  if (m === 'drawn') setupPad();
-  refresh();
-}
-function setupPad() {
-  const canvas = $('sig-pad') as HTMLCanvasElement | null;
-  if (!canvas) return;
-  const ratio = Math.max(window.devicePixelRatio || 1, 1);
-  const data = pad?.toData();
-  canvas.width = canvas.offsetWidth * ratio;
-  canvas.height = canvas.offsetHeight * ratio;
-  canvas.getContext('2d')!.scale(ratio, ratio);
-  if (!pad) {
-    pad = new SignaturePad(canvas, { penColor: '#0b2a6f', minWidth: 0.8, maxWidth: 2.6 });
-    pad.addEventListener('endStroke', refresh);
-  } else {
-    pad.clear();
-    if (data) pad.fromData(data);
-  }
-}
-function readFile(input: HTMLInputElement): Promise<string | null> {
-  const f = input.files?.[0];
-  if (!f) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(String(r.result));
-    r.onerror = () => reject(r.error);
-    r.readAsDataURL(f);
-  });
-}
-
 /* ------------------------------------------------------------ submit / decline ---- */
 
 function finish(heading: string, text: string) {
@@ -298,10 +255,8 @@ async function submit() {
   for (const f of model.fields) if (!MARKS.has(f.type)) values[f.key] = valueOf(f);
   const body: Record<string, unknown> = { values, acceptTerms: true };
   if (model.recipient.role === 'signer') {
-    body.signature =
-      method === 'typed'
-        ? { method, text: ($('sig-text') as HTMLInputElement).value.trim() }
-        : { method, image: method === 'drawn' ? pad!.toDataURL('image/png') : uploaded };
+    body.signature = capture!.signature();
+    const stamp = capture!.stamp();
     if (stamp) body.stamp = stamp;
   }
   const btn = $('submit') as HTMLButtonElement;
@@ -346,42 +301,13 @@ function init() {
   $('code-input')?.addEventListener('keydown', (e) => {
     if ((e as KeyboardEvent).key === 'Enter') void verify();
   });
-  for (const k of ['typed', 'drawn', 'uploaded'] as const) $(`tab-${k}`)?.addEventListener('click', () => selectTab(k));
-  $('sig-text')?.addEventListener('input', () => {
-    $('sig-preview')!.textContent = ($('sig-text') as HTMLInputElement).value;
-    refresh();
-  });
-  $('sig-clear')?.addEventListener('click', () => {
-    pad?.clear();
-    refresh();
-  });
-  $('sig-file')?.addEventListener('change', async () => {
-    uploaded = await readFile($('sig-file') as HTMLInputElement);
-    refresh();
-  });
-  $('stamp-file')?.addEventListener('change', async () => {
-    stamp = await readFile($('stamp-file') as HTMLInputElement);
-    $('stamp-remove')!.hidden = !stamp;
-    refresh();
-  });
-  // A chosen stamp can be taken back: clear the file control too, so the same file can be picked again.
-  $('stamp-remove')?.addEventListener('click', () => {
-    const input = $('stamp-file') as HTMLInputElement;
-    input.value = '';
-    stamp = null;
-    $('stamp-remove')!.hidden = true;
-    input.focus();
-    refresh();
-  });
+  capture = $('sig') ? wireCapture(refresh) : null;
   $('terms')?.addEventListener('change', refresh);
   $('submit')?.addEventListener('click', submit);
   const dialog = document.getElementById('decline-dialog') as HTMLDialogElement;
   $('decline-open')?.addEventListener('click', () => dialog.showModal());
   $('decline-cancel')?.addEventListener('click', () => dialog.close());
   $('decline-confirm')?.addEventListener('click', declineNow);
-  window.addEventListener('resize', () => {
-    if (method === 'drawn') setupPad();
-  });
   loadHandwritingWhenNeeded();
   refresh();
   // Handlers are attached: the page is usable (bench/signing-page.ts and the browser tests wait for this).
