@@ -9,6 +9,7 @@
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { FieldDef, FieldValues } from '../src/documents/fields.js';
 import { renderToBytes } from '../src/documents/render.js';
+import { installNodeFonts } from '../src/entry/fonts.js';
 import type { Layout } from '../src/documents/templates/layout.js';
 import { starterLayout } from '../src/documents/templates/starters/index.js';
 import { RUSSIAN } from '../test/fixtures/documents/render-values.js';
@@ -23,6 +24,8 @@ const round = (n: number) => Math.round(n * 100) / 100;
  * Wall-clock median (the figure asked for) plus the median CPU time of this process, which says what
  * the work costs when other processes compete for the two cores.
  */
+installNodeFonts();
+
 async function time(label: string, runs: number, warmup: number, fn: () => Promise<{ pages: number; bytes: number }>) {
   for (let i = 0; i < warmup; i++) await fn();
   const ms: number[] = [];

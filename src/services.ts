@@ -10,6 +10,7 @@ import type { Sealer } from './documents/seal/sealer.js';
 import type { SealedDocumentLookup } from './documents/verify/sealed-documents.js';
 import type { Mailer } from './notify/mailer.js';
 import type { OffThread } from './lib/off-thread.js';
+import type { FontSource } from './documents/fonts.js';
 import type { SandboxHandle } from './sandbox/handle.js';
 
 /**
@@ -41,6 +42,8 @@ export interface Services {
   assets: Assets;
   /** Work off the serving thread (upload inspection, verification, page images): worker threads on Node (src/entry/worker-threads.ts). */
   offThread: OffThread;
+  /** The TTF bytes the renderers embed: node_modules on Node (src/entry/fonts.ts); the entry also installs it for renderers not handed Services. */
+  fonts: FontSource;
   /** Wakes this process's job runner for a job due now (set by the entry that starts one; absent: the next poll finds it). */
   wakeJobs?: () => void;
 }

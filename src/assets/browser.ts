@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fontBytes } from '../documents/fonts.js';
+import { nodeFonts } from '../entry/fonts.js';
 import { ASSETS_PREFIX, assetType, type AssetName } from './types.js';
 
 /**
@@ -31,7 +31,7 @@ const fromRoot = (p: string) => resolve(ROOT, p);
 const STATIC_FILES: Partial<Record<AssetName, () => Promise<Uint8Array>>> = {
   'pdfjs/pdf.min.mjs': () => packageFile('pdfjs-dist/build/pdf.min.mjs'),
   'pdfjs/pdf.worker.min.mjs': () => packageFile('pdfjs-dist/build/pdf.worker.min.mjs'),
-  'sign/caveat.ttf': () => fontBytes('handwriting'),
+  'sign/caveat.ttf': () => nodeFonts().bytes('handwriting'),
 };
 
 interface BundleSpec {

@@ -1,6 +1,4 @@
 import * as upstreamFontkit from 'fontkit';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { PDFDocument, PDFFont } from 'pdf-lib';
 
 /**
@@ -14,21 +12,41 @@ import type { PDFDocument, PDFFont } from 'pdf-lib';
  */
 export type FontName = 'sans' | 'sansBold' | 'handwriting';
 
-const require = createRequire(import.meta.url);
-const FONT_FILES: Record<FontName, string> = {
+/** The npm files the fonts come from (package specifiers): the platform's font source reads them. */
+export const FONT_FILES: Record<FontName, string> = {
   sans: 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf',
   sansBold: 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf',
   handwriting: '@expo-google-fonts/caveat/400Regular/Caveat_400Regular.ttf',
 };
 
+/**
+ * The fonts port: where the TTF bytes come from. The domain never reads files; on Node the source
+ * reads them from node_modules (src/entry/fonts.ts). Fonts are static, process-wide data, so the
+ * entry that builds Services installs its source here once (services.fonts is the same object).
+ */
+export interface FontSource {
+  bytes(name: FontName): Promise<Uint8Array>;
+}
+
+let source: FontSource | undefined;
 const cache = new Map<FontName, Promise<Uint8Array>>();
 
-/** Font bytes, read once per process. */
+/** Installs the platform's font source (the entry does, before anything renders). */
+export function installFonts(fonts: FontSource): void {
+  if (source === fonts) return;
+  source = fonts;
+  cache.clear();
+}
+
+/** Font bytes, fetched once per process from the installed source. */
 export function fontBytes(name: FontName): Promise<Uint8Array> {
   let p = cache.get(name);
   if (!p) {
-    p = readFile(require.resolve(FONT_FILES[name])).then((b) => new Uint8Array(b));
+    if (!source) throw new Error('no font source installed: the entry must call installFonts (src/entry/fonts.ts)');
+    p = source.bytes(name);
     cache.set(name, p);
+    // A failed read is not kept: the next render asks again.
+    p.catch(() => cache.delete(name));
   }
   return p;
 }

@@ -20,6 +20,7 @@ import { sealStoredTokens } from '../portals/seal-tokens.js';
 import { developmentTokenKeys } from './development-keys.js';
 import { assetsForThisProcess } from './assets.js';
 import { nodeOffThread } from './worker-threads.js';
+import { installNodeFonts } from './fonts.js';
 import { installOffThread } from '../lib/off-thread.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 import { exitIfConfigProblem } from './startup-errors.js';
@@ -77,6 +78,7 @@ async function main() {
     sealer,
     assets: await assetsForThisProcess(),
     offThread: nodeOffThread(config),
+    fonts: installNodeFonts(),
     ...(sandbox ? { sandbox: sandbox.handle } : {}),
   };
   // Callers not handed Services (an upload inspected by a door) reach the same port.

@@ -5,6 +5,7 @@ import { ManualClock, systemClock, type Clock } from '../../src/lib/clock.js';
 import { realIds } from '../../src/lib/ids.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { nodeOffThread } from '../../src/entry/worker-threads.js';
+import { installNodeFonts } from '../../src/entry/fonts.js';
 import { installOffThread } from '../../src/lib/off-thread.js';
 import type { Services } from '../../src/services.js';
 import { createTestDb, type TestDb } from './db.js';
@@ -51,6 +52,7 @@ export async function createTestServices(opts: { env?: Record<string, string>; c
     sealer: await testSealer(),
     assets: developmentAssets(),
     offThread,
+    fonts: installNodeFonts(),
     testDb,
   };
 }

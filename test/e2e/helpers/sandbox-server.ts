@@ -13,6 +13,7 @@ import { developmentAssets } from '../../../src/assets/development.js';
 import { createBitrix24 } from '../../../src/bitrix24/client.js';
 import { createJobHandlers } from '../../../src/entry/jobs.js';
 import { nodeOffThread } from '../../../src/entry/worker-threads.js';
+import { installNodeFonts } from '../../../src/entry/fonts.js';
 import { installOffThread } from '../../../src/lib/off-thread.js';
 import { createJobRunner } from '../../../src/jobs/runner.js';
 import { systemClock } from '../../../src/lib/clock.js';
@@ -63,6 +64,7 @@ export async function startSandboxServer(db: TestDb, o: { port?: number; dataDir
     mailer: sandbox.mailer,
     assets: developmentAssets(),
     offThread: nodeOffThread(config),
+    fonts: installNodeFonts(),
   };
   installOffThread(services.offThread);
   const app = createApp(services);
