@@ -31,11 +31,14 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { chromium, type Browser } from 'playwright-core';
 import { renderToBytes } from '../src/documents/render.js';
+import { installNodeFonts } from '../src/entry/fonts.js';
 import { starterLayout } from '../src/documents/templates/starters/index.js';
 import { issueSession } from '../src/http/session.js';
 import { issueSignerToken } from '../src/signing/tokens.js';
 import { freePort } from '../test/e2e/helpers/sandbox-server.js';
 import { RUSSIAN } from '../test/fixtures/documents/render-values.js';
+
+installNodeFonts();
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT = join(ROOT, '.scratch-bench-signing-page');
