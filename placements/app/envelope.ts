@@ -8,7 +8,7 @@ import type { Frame } from '../shared/bx24.js';
 import { clear, h, localiseTimes } from '../shared/dom.js';
 import { endpoints } from '../shared/endpoints.js';
 import { wireListActions } from '../shared/list-actions.js';
-import { auditLabelKey } from './audit-label.js';
+import { auditLabelKey, auditLabelVars } from './audit-label.js';
 import { userMessage } from '../shared/errors.js';
 
 interface AuditRow {
@@ -45,7 +45,7 @@ export function envelopePage(boot: PageBoot, frame: Frame) {
         : t('audit.system');
       const label = (e: AuditRow) => {
         const key = auditLabelKey(e.type, e.data);
-        const s = t(key);
+        const s = t(key, auditLabelVars(e.data));
         return s === key ? e.type : s;
       };
       clear(detail, h('div', { class: 'panel' },

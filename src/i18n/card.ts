@@ -197,6 +197,8 @@ export const CARD_MESSAGES = {
   'audit.field_filled': { en: 'Field filled', it: 'Campo compilato', ru: 'Поле заполнено' },
   'audit.signed': { en: 'Signed', it: 'Firmato', ru: 'Подписан' },
   'audit.approved': { en: 'Approved', it: 'Approvato', ru: 'Согласован' },
+  'audit.signed.inPortal': { en: 'Signed in Bitrix24 as user {id} ({name}), portal {portal}', it: 'Firmato in Bitrix24 come utente {id} ({name}), portale {portal}', ru: 'Подписан в Битрикс24 пользователем {id} ({name}), портал {portal}' },
+  'audit.approved.inPortal': { en: 'Approved in Bitrix24 as user {id} ({name}), portal {portal}', it: 'Approvato in Bitrix24 come utente {id} ({name}), portale {portal}', ru: 'Согласован в Битрикс24 пользователем {id} ({name}), портал {portal}' },
   'audit.declined': { en: 'Declined', it: 'Rifiutato', ru: 'Отклонён' },
   'audit.email_changed': { en: 'E-mail changed', it: 'E-mail modificata', ru: 'E-mail изменён' },
   'audit.voided': { en: 'Voided', it: 'Annullato', ru: 'Отозван' },

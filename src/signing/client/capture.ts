@@ -1,8 +1,7 @@
 /**
  * The signature capture in the browser: the three tabs (type, draw, upload) and the optional company
- * stamp, over the markup of src/doors/signature-capture.tsx. The in-portal page (portal.ts) drives it
- * through this module; it behaves as the signing page's own capture (page.ts): the same tabs, pad,
- * files, stamp removal and payload.
+ * stamp, over the markup of src/doors/signature-capture.tsx. One copy for the signing page (page.ts)
+ * and the in-portal page (portal.ts): the same tabs, pad, files, stamp removal and payload.
  */
 import SignaturePad from 'signature_pad';
 
