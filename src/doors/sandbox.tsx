@@ -7,7 +7,7 @@ import { SANDBOX } from '../sandbox/config.js';
 import { asReceived, dealTimeline, findSandboxMessage, sandboxMessages, sandboxPortal, stageOf, tourState, userName } from '../sandbox/data.js';
 import type { SandboxHandle } from '../sandbox/handle.js';
 import { AppFramePage, StartErrorPage } from '../sandbox/pages/app.js';
-import { DealPage, type AppButton } from '../sandbox/pages/deal.js';
+import { DealPage, dealVersion, type AppButton } from '../sandbox/pages/deal.js';
 import type { FramePost } from '../sandbox/pages/frame.js';
 import { HomePage } from '../sandbox/pages/home.js';
 import { MailPage } from '../sandbox/pages/mail.js';
@@ -112,13 +112,26 @@ export function sandboxRoutes(h: SandboxHandle) {
     const flash: string[] = [];
     const moved = c.req.query('moved');
     if (moved) flash.push(t('deal.moved', { stage: stageOf(p, moved)?.name ?? moved }));
+    // How Bitrix24's call to the app went, in words: the status code itself stays in the server log.
     const robot = c.req.query('robot');
-    if (robot) flash.push(t('deal.robotFired', { name: stageOf(p, moved ?? '')?.robot ?? 'robot', status: robot }));
+    const robotName = stageOf(p, moved ?? '')?.robot ?? 'robot';
+    if (robot === 'accepted') flash.push(t('deal.robotAccepted', { name: robotName }));
+    else if (robot === 'refused') flash.push(t('deal.robotRefused', { name: robotName }));
+    else if (robot === 'unreachable') flash.push(t('deal.robotUnreachable', { name: robotName }));
     return c.html(
       `<!doctype html>${(
-        <DealPage lang={lang} t={t} portal={p} deal={deal} tabs={tabs} toolbar={toolbar} tab={slider ? 'general' : tab} frame={frame} flash={flash} timeline={dealTimeline(p, Number(id))} back={here(c)} />
+        <DealPage lang={lang} t={t} portal={p} deal={deal} tabs={tabs} toolbar={toolbar} tab={slider ? 'general' : tab} frame={frame} flash={flash} timeline={dealTimeline(p, Number(id))} back={here(c)} nonce={c.var.cspNonce} />
       )}`,
     );
+  });
+
+  // The deal page's live script: a fingerprint of what the app changes in the background.
+  app.get('/sandbox/deal/:id{[0-9]+}/live', (c) => {
+    if (!h.portalId) return c.json({ version: '' }, 503);
+    const p = sandboxPortal(h);
+    const deal = p.deals.get(c.req.param('id'));
+    if (!deal) return c.json({ version: '' }, 404);
+    return c.json({ version: dealVersion(p, deal, dealTimeline(p, Number(c.req.param('id')))) });
   });
 
   // Dragging the deal along the stage bar: robots on the new stage POST to the app's real handler.
@@ -132,7 +145,8 @@ export function sandboxRoutes(h: SandboxHandle) {
     if (!p.deals.has(id) || !stageOf(p, stage)) return c.redirect(`/sandbox/deal/${id}`, 303);
     const move = await h.emulator.control.moveDeal({ memberId: h.memberId, dealId: id, stageId: stage });
     const fired = move.robots[0]?.delivery;
-    const q = new URLSearchParams({ moved: stage, ...(fired ? { robot: fired.error ? fired.error : String(fired.status) } : {}) });
+    const outcome = !fired ? null : fired.error || !fired.status ? 'unreachable' : fired.status >= 200 && fired.status < 300 ? 'accepted' : 'refused';
+    const q = new URLSearchParams({ moved: stage, ...(outcome ? { robot: outcome } : {}) });
     return c.redirect(`/sandbox/deal/${id}?${q}`, 303);
   });
 

@@ -91,7 +91,7 @@ describe('sandbox start, robot and restart', () => {
     // Moving deal 17 to the robot's stage runs the robot through the app's handler; the app sends a contract.
     const moved = await first.app.request(`${first.origin}/sandbox/deal/17/stage`, { method: 'POST', body: new URLSearchParams({ stage: SANDBOX.robotStageId }) });
     expect(moved.status).toBe(303);
-    expect(moved.headers.get('location')).toContain('robot=200');
+    expect(moved.headers.get('location')).toContain('robot=accepted');
     expect(emu.deliveries(h.memberId).filter((d) => d.kind === 'robot').map((d) => new URL(d.url).pathname)).toEqual(['/b24/robots/send-for-signing']);
     await expect
       .poll(async () => (await db.db.select({ status: envelopes.status }).from(envelopes).where(and(eq(envelopes.portalId, h.portalId!), eq(envelopes.crmEntityId, 17))))[0]?.status, { timeout: 30_000, interval: 200 })

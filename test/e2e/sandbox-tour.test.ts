@@ -225,16 +225,37 @@ describe('sandbox guided tour in Chromium', () => {
     const page = watch(await context.newPage());
     await page.goto(`${srv.origin}/sandbox/deal/17`);
     await page.click('button[data-stage="PREPARATION"]');
-    await page.waitForURL(/moved=PREPARATION&robot=200/);
+    await page.waitForURL(/moved=PREPARATION&robot=accepted/);
     expect(await page.locator('.flash').count()).toBe(2);
+    // What Bitrix24's call did, in words: no HTTP status in the page's text.
+    for (const text of await page.locator('.flash').allTextContents()) expect(text).not.toMatch(/\b[1-5]\d\d\b|HTTP/);
     expect(await page.locator('[data-workflow="running"]').count()).toBe(1);
-    await expect
-      .poll(async () => {
-        await page.reload();
-        return page.locator('#timeline li[data-kind="activity"]').count();
-      }, { timeout: 30_000, interval: 1000 })
-      .toBe(1);
+    // From here on no reload: the page follows the robot by itself (the marker would vanish with a reload).
+    await page.evaluate(() => Object.assign(window, { __sameDocument: true }));
+    const liveCalls: number[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/sandbox/deal/17/live')) liveCalls.push(Date.now());
+    });
+    await page.locator('#timeline li[data-kind="activity"]').waitFor({ timeout: 30_000 });
+    // The badge under the robot's stage is the robot's state: sent and waiting for signatures, once the app logged the send.
+    await expect.poll(() => page.locator('.stages [data-robot-state]').getAttribute('data-robot-state'), { timeout: 30_000 }).toBe('waiting');
+    expect(await page.locator('.stages [data-robot-state] .tag').textContent()).toBe('sent, waiting for signatures');
+    expect(await page.locator('#automation [data-robot-state]').getAttribute('data-robot-state')).toBe('waiting');
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     await shot(page, '10-robot-fired', false);
+    // A hidden tab asks nothing; shown again, it asks at once.
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await page.waitForTimeout(300);
+    const atHide = liveCalls.length;
+    await page.waitForTimeout(4_000);
+    expect(liveCalls.length).toBe(atHide);
+    await setHidden(false);
+    await expect.poll(() => liveCalls.length, { timeout: 5_000 }).toBeGreaterThan(atHide);
 
     // The activity's Open button is a REST_APP_URI deep link: the sandbox opens the app framed on that envelope.
     await page.locator('#timeline li[data-kind="activity"] a.btn.primary').click();

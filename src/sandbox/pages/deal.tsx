@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Lang } from '../../i18n/index.js';
-import type { Portal, Row, TimelineEntry } from '../../emulator/types.js';
+import type { Portal, Row, TimelineEntry, WorkflowRun } from '../../emulator/types.js';
 import { dealStages, firstValue, money, personName, userName } from '../data.js';
 import type { SandboxT } from '../texts.js';
 import { Layout } from './layout.js';
@@ -24,6 +24,51 @@ export interface DealPageProps {
   frame?: { post: FramePost; title: string; in: 'tab' | 'slider' };
   flash?: string[];
   back: string;
+  /** CSP nonce of the page's one script (the live update). */
+  nonce?: string;
+}
+
+export type RobotState = 'starting' | 'waiting' | 'sent' | 'signed' | 'declined' | 'expired' | 'voided' | 'failed' | 'stopped';
+
+/**
+ * What a robot run is really doing, from the workflow Bitrix24 keeps: running with nothing logged yet
+ * (the app prepares the document), running after the app logged the send (waiting for signatures),
+ * or finished with the status the app returned to the workflow.
+ */
+export function robotState(run: Pick<WorkflowRun, 'status' | 'logs' | 'returnValues'> | undefined): RobotState | null {
+  if (!run) return null;
+  if (run.status === 'terminated') return 'stopped';
+  if (run.status === 'running') return run.logs.length ? 'waiting' : 'starting';
+  const status = String(run.returnValues?.status ?? '');
+  if (status === 'error' || status === '') return 'failed';
+  return (['sent', 'signed', 'declined', 'expired', 'voided'] as const).find((x) => x === status) ?? 'failed';
+}
+
+/** A fingerprint of what the deal page shows that the app changes in the background (the live script compares it). */
+export function dealVersion(p: Portal, deal: Row, timeline: TimelineEntry[]): string {
+  const id = str(deal.ID);
+  const runs = [...p.workflows.values()].filter((w) => w.documentId[2] === `DEAL_${id}`);
+  return [
+    str(deal.STAGE_ID),
+    timeline.length,
+    Math.max(0, ...timeline.map((e) => e.updated)),
+    runs.map((w) => `${w.workflowId}:${w.status}:${w.logs.length}:${str(w.returnValues?.status)}`).sort().join(','),
+  ].join('|');
+}
+
+/**
+ * The deal page follows the app without a reload: it asks /live for the fingerprint after 1.5 s, then
+ * less often (×1.6 up to 20 s) while nothing changes; on a change it fetches the page once and swaps
+ * the parts marked data-live (stage bar, automation, timeline), never the app's frame. Nothing is
+ * asked while the tab is hidden; coming back asks at once.
+ */
+function liveScript(id: string, version: string): string {
+  return `(function(){var v=${JSON.stringify(version)},min=1500,max=20000,d=min,tm=0;
+function sched(){clearTimeout(tm);tm=0;if(!document.hidden)tm=setTimeout(tick,d);}
+function swap(html){var doc=new DOMParser().parseFromString(html,'text/html');document.querySelectorAll('[data-live]').forEach(function(el){var n=doc.querySelector('[data-live="'+el.getAttribute('data-live')+'"]');if(n)el.replaceWith(document.importNode(n,true));});var s=document.getElementById('live-status');if(s)s.textContent=s.getAttribute('data-text');}
+function tick(){if(document.hidden)return;fetch('/sandbox/deal/${id}/live',{cache:'no-store'}).then(function(r){if(!r.ok)throw 0;return r.json();}).then(function(j){if(j.version===v){d=Math.min(max,d*1.6);return;}v=j.version;d=min;var u=new URL(location.href);u.searchParams.delete('moved');u.searchParams.delete('robot');return fetch(u.pathname+u.search,{cache:'no-store'}).then(function(r){return r.text();}).then(swap);}).catch(function(){d=Math.min(max,d*2);}).then(sched);}
+document.addEventListener('visibilitychange',function(){if(document.hidden){clearTimeout(tm);tm=0;}else{d=min;tick();}});
+window.__dealLive={get delay(){return d;}};sched();})();`;
 }
 
 const asObj = (v: unknown): Row => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : {});
@@ -172,6 +217,11 @@ export function DealPage(props: DealPageProps & { timeline: TimelineEntry[] }) {
     const n = p.robots.find((r) => r.code === code)?.name as Record<string, string> | string | undefined;
     return typeof n === 'string' ? n : (n?.[lang] ?? n?.en ?? code);
   };
+  /** The state of the newest run on this deal of the robot attached to a stage (runs are newest first). */
+  const stageRobot = (stageId: string) => {
+    const code = p.robotAttachments.find((r) => r.stageId === stageId)?.code;
+    return code ? { name: robotName(code), state: robotState(runs.find((w) => w.code === code)) } : null;
+  };
   return (
     <Layout lang={lang} t={t} title={str(d.TITLE)} section="deals" back={props.back}>
       <div style="display:flex;gap:12px;align-items:center;flex-wrap:wrap">
@@ -191,17 +241,26 @@ export function DealPage(props: DealPageProps & { timeline: TimelineEntry[] }) {
           {f}
         </div>
       ))}
-      <div class="stages" role="group" aria-label={t('deal.stages')}>
-        {stages.map((s) => (
-          <form method="post" action={`${base}/stage`}>
-            <input type="hidden" name="stage" value={s.id} />
-            <button type="submit" style={`background:${s.color}`} aria-pressed={s.id === str(d.STAGE_ID) ? 'true' : 'false'} data-stage={s.id} title={s.robot ? t('deal.robot', { name: s.robot }) : s.name}>
-              {s.name}
-            </button>
-            {s.robot ? <span class="robot">⚙ {s.robot}</span> : null}
-          </form>
-        ))}
+      <div class="stages" role="group" aria-label={t('deal.stages')} data-live="stages">
+        {stages.map((s) => {
+          const robot = s.robot ? stageRobot(s.id) : null;
+          return (
+            <form method="post" action={`${base}/stage`}>
+              <input type="hidden" name="stage" value={s.id} />
+              <button type="submit" style={`background:${s.color}`} aria-pressed={s.id === str(d.STAGE_ID) ? 'true' : 'false'} data-stage={s.id} title={robot ? t('deal.robot', { name: robot.name }) : s.name}>
+                {s.name}
+              </button>
+              {robot ? (
+                <span class="robot" data-robot-state={robot.state ?? 'idle'}>
+                  ⚙ {robot.name}
+                  {robot.state ? <span class={`tag ${robotTag(robot.state)}`} style="display:inline-block;margin:2px 0 0 4px">{t(`robot.state.${robot.state}`)}</span> : null}
+                </span>
+              ) : null}
+            </form>
+          );
+        })}
       </div>
+      <p id="live-status" role="status" data-text={t('deal.updated')} style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap" />
       <nav class="tabs" aria-label={str(d.TITLE)}>
         <a href={base} aria-current={props.tab === 'general' ? 'page' : undefined}>
           {t('deal.general')}
@@ -235,12 +294,13 @@ export function DealPage(props: DealPageProps & { timeline: TimelineEntry[] }) {
                 <dd>{userName(p, d.ASSIGNED_BY_ID)}</dd>
               </dl>
             </section>
+            <div data-live="automation">
             {runs.length ? (
               <section class="card" aria-labelledby="wf-h" id="automation">
                 <h2 id="wf-h">{t('deal.automation')}</h2>
                 {runs.map((w) => (
                   <div data-workflow={w.status} style="margin-bottom:10px">
-                    <strong>⚙ {robotName(w.code)}</strong> <span class={`tag ${w.status === 'completed' ? 'success' : w.status === 'running' ? 'warning' : 'secondary'}`}>{t(`wf.${w.status}`)}</span>
+                    <strong>⚙ {robotName(w.code)}</strong> <span class={`tag ${robotTag(robotState(w)!)}`} data-robot-state={robotState(w)}>{t(`robot.state.${robotState(w)!}`)}</span>
                     <ul class="small" style="margin:4px 0 0;padding-left:18px">
                       {w.logs.map((l) => (
                         <li>{l.message}</li>
@@ -259,6 +319,7 @@ export function DealPage(props: DealPageProps & { timeline: TimelineEntry[] }) {
                 ))}
               </section>
             ) : null}
+            </div>
             {docs.length ? (
               <section class="card" aria-labelledby="docs-h">
                 <h2 id="docs-h">{t('deal.documents')}</h2>
@@ -270,7 +331,7 @@ export function DealPage(props: DealPageProps & { timeline: TimelineEntry[] }) {
               </section>
             ) : null}
           </div>
-          <section class="card" id="timeline" aria-labelledby="tl-h">
+          <section class="card" id="timeline" aria-labelledby="tl-h" data-live="timeline">
             <h2 id="tl-h">{t('deal.timeline')}</h2>
             {props.timeline.length ? (
               <ul class="tl">
@@ -297,6 +358,11 @@ export function DealPage(props: DealPageProps & { timeline: TimelineEntry[] }) {
           </div>
         </div>
       ) : null}
+      {props.nonce ? <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: liveScript(id, dealVersion(p, d, props.timeline)) }} /> : null}
     </Layout>
   );
+}
+
+function robotTag(state: RobotState): string {
+  return state === 'signed' || state === 'sent' ? 'success' : state === 'failed' || state === 'declined' ? 'failure' : state === 'starting' || state === 'waiting' ? 'warning' : 'secondary';
 }
