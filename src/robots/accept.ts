@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { executePrepared, rowsOf } from '../db/client.js';
-import { crmDocument } from '../http/b24-payloads.js';
+import { crmDocument } from '../bitrix24/payloads.js';
 import type { RobotAck } from './quick-check.js';
 import type { Services } from '../services.js';
 import { APP_TOKEN_DIGEST_PREFIX } from '../lib/app-token.js';
