@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
+import { envelopePages } from '../db/schema/envelope-pages.js';
 import { envelopes, type Envelope, type EnvelopeStatus, type EnvelopeTimers } from '../db/schema/envelopes.js';
 import { enqueue } from '../jobs/queue.js';
 import { portals } from '../db/schema/portals.js';
@@ -74,6 +75,8 @@ export async function revokeAllLinks(tx: DbOrTx, portalId: string, envelopeId: s
     .update(recipients)
     .set({ tokenVersion: sql`${recipients.tokenVersion} + 1`, otpHash: null, otpExpiresAt: null })
     .where(and(eq(recipients.portalId, portalId), eq(recipients.envelopeId, envelopeId)));
+  // The page images served only those links (src/signing/page-images.ts).
+  await tx.delete(envelopePages).where(and(eq(envelopePages.portalId, portalId), eq(envelopePages.envelopeId, envelopeId)));
 }
 
 export const isRequired = (r: Recipient) => r.role === 'signer' || r.role === 'approver';

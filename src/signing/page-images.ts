@@ -5,6 +5,7 @@ import { envelopePages } from '../db/schema/envelope-pages.js';
 import { envelopes } from '../db/schema/envelopes.js';
 import { defineJob, JobPermanentFailure } from '../jobs/queue.js';
 import { OFF_THREAD_FULL, type OffThread } from '../lib/off-thread.js';
+import { isEnvelopeFinal } from './states.js';
 
 /**
  * The signing page shows the document as images made once per envelope, when it is sent: a phone
@@ -63,10 +64,14 @@ export async function pageImage(db: DbOrTx, portalId: string, envelopeId: string
   return row;
 }
 
-/** Renders and stores the images of one envelope's source PDF; a retry replaces what an earlier try left. */
+/**
+ * Renders and stores the images of one envelope's source PDF; a retry replaces what an earlier try
+ * left. They live as long as the signer links: revokeAllLinks (end of the envelope) deletes them.
+ */
 export async function makePageImages(db: DbOrTx, offThread: OffThread, portalId: string, envelopeId: string): Promise<number> {
-  const [env] = await db.select({ pdf: envelopes.sourcePdf }).from(envelopes).where(and(eq(envelopes.portalId, portalId), eq(envelopes.id, envelopeId)));
-  if (!env?.pdf) return 0;
+  const [env] = await db.select({ pdf: envelopes.sourcePdf, status: envelopes.status }).from(envelopes).where(and(eq(envelopes.portalId, portalId), eq(envelopes.id, envelopeId)));
+  // An envelope that ended before the job ran has no links left to show them.
+  if (!env?.pdf || isEnvelopeFinal(env.status)) return 0;
   const pages = await renderPageImages(env.pdf, offThread);
   await db.transaction(async (tx) => {
     await tx.delete(envelopePages).where(and(eq(envelopePages.portalId, portalId), eq(envelopePages.envelopeId, envelopeId)));

@@ -1,0 +1,91 @@
+/**
+ * Page images of the signing page (src/signing/page-images.ts): made by the job the send enqueues,
+ * served only under a live signer link at the two widths, drawn into the page with the signer's boxes,
+ * and gone with the links when the envelope ends.
+ */
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envelopePages } from '../../src/db/schema/envelope-pages.js';
+import { jobs } from '../../src/db/schema/jobs.js';
+import { handlersFrom } from '../../src/jobs/queue.js';
+import { createJobRunner } from '../../src/jobs/runner.js';
+import { PAGE_IMAGE_WIDTHS, PAGE_IMAGES_KIND } from '../../src/signing/page-images.js';
+import { SIGNING_JOBS } from '../../src/signing/jobs.js';
+import { createTestServices } from '../helpers/services.js';
+import { client, FIELDS, lastMessage, samplePdf, sessionFor, tokenFromBody } from '../helpers/signing.js';
+
+const PNG = [0x89, 0x50, 0x4e, 0x47];
+
+describe('page images of the signing page', () => {
+  let services: Awaited<ReturnType<typeof createTestServices>>;
+  let http: ReturnType<typeof client>;
+  beforeAll(async () => {
+    services = await createTestServices();
+    http = client(services);
+  });
+  afterAll(async () => {
+    await services.testDb.close();
+  });
+
+  const runJobs = () =>
+    createJobRunner({ db: services.db, handlers: handlersFrom(SIGNING_JOBS as never), services, logger: services.logger, clock: services.clock, concurrency: 1, pollMs: 20, leaseMs: 60_000, workerId: 'page-images-test' }).runUntilIdle();
+  const get = async (path: string) => {
+    const res = await http.app.request(path);
+    return { status: res.status, type: res.headers.get('content-type'), cache: res.headers.get('cache-control'), body: new Uint8Array(await res.arrayBuffer()) };
+  };
+
+  it('are made at send, served at both widths under the link, drawn with the boxes, and deleted when the envelope ends', async () => {
+    const bearer = await sessionFor(services);
+    const created = await http.req('POST', '/api/envelopes', {
+      bearer,
+      body: { title: 'Contract', lang: 'en', pdfBase64: Buffer.from(await samplePdf()).toString('base64'), fields: FIELDS.filter((f) => f.party !== 'company'), recipients: [{ party: 'client', name: 'Ivan Petrov', email: 'ivan@buyer.example' }], send: true },
+    });
+    expect(created.status, JSON.stringify(created.data)).toBe(201);
+    const envelopeId = created.data.envelope.id as string;
+    const token = tokenFromBody((await lastMessage(services, created.data.recipients[0].id, 'invitation'))!.body)!;
+    const [job] = await services.db.select().from(jobs).where(eq(jobs.dedupeKey, `${PAGE_IMAGES_KIND}:${envelopeId}`));
+    expect(job?.status).toBe('queued');
+
+    // Before the job: the page says it is loading and its script will draw the PDF itself.
+    const before = await get(`/s/${token}`);
+    expect(new TextDecoder().decode(before.body)).not.toContain('data-images');
+    expect((await get(`/api/sign/${token}/pages/1/800`)).status).toBe(404);
+
+    await runJobs();
+    const rows = await services.db.select({ page: envelopePages.page, px: envelopePages.px, type: envelopePages.type }).from(envelopePages).where(eq(envelopePages.envelopeId, envelopeId));
+    expect(rows.map((r) => `${r.page}/${r.px}`).sort()).toEqual(['0/1240', '0/800', '1/1240', '1/800']);
+
+    for (const px of PAGE_IMAGE_WIDTHS) {
+      const img = await get(`/api/sign/${token}/pages/2/${px}`);
+      expect(img.status).toBe(200);
+      // The sample PDF is black on white: a 4-bit greyscale PNG of exactly the asked width.
+      expect(img.type).toBe('image/png');
+      expect([...img.body.subarray(0, 4)]).toEqual(PNG);
+      expect(Buffer.from(img.body).readUInt32BE(16)).toBe(px);
+      expect(img.body[24]).toBe(4);
+      expect(img.cache).toBe('no-store');
+    }
+    expect((await get(`/api/sign/${token}/pages/3/800`)).status).toBe(404);
+    expect((await get(`/api/sign/${token}/pages/1/640`)).status).toBe(404);
+    expect((await get(`/api/sign/not-a-token/pages/1/800`)).status).toBeGreaterThanOrEqual(400);
+
+    const html = new TextDecoder().decode((await get(`/s/${token}`)).body);
+    expect(html).toContain('data-images="true"');
+    expect(html).toMatch(/srcset="[^"]+\/pages\/1\/800 800w, [^"]+\/pages\/1\/1240 1240w"/);
+    // The client's field box, drawn by the server on page 1 (0-based page 0) and inside it.
+    const box = /<button type="button" class="fbox" data-key="client_vat"[^>]*style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%"/.exec(html);
+    expect(box, html.slice(html.indexOf('id="pages"'), html.indexOf('id="pages"') + 800)).not.toBeNull();
+    const [left, top, width, height] = box!.slice(1).map(Number) as [number, number, number, number];
+    expect(left + width).toBeLessThanOrEqual(100);
+    expect(top + height).toBeLessThanOrEqual(100);
+    expect(left).toBeCloseTo((50 / 595.28) * 100, 1);
+    // No pdf.js and no handwriting face named up front.
+    expect(html).not.toMatch(/pdfjs|@font-face/);
+
+    // The envelope ends: the links and the images go together.
+    const voided = await http.req('POST', `/api/envelopes/${envelopeId}/void`, { bearer, body: { reason: 'wrong price' } });
+    expect(voided.status, JSON.stringify(voided.data)).toBe(200);
+    expect(await services.db.select().from(envelopePages).where(and(eq(envelopePages.portalId, 'prt_test'), eq(envelopePages.envelopeId, envelopeId)))).toEqual([]);
+    expect((await get(`/api/sign/${token}/pages/1/800`)).status).toBeGreaterThanOrEqual(400);
+  });
+});
