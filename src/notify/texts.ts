@@ -13,9 +13,12 @@ export interface MailVars {
   reason?: string;
   expiresAt?: Date;
   minutes?: number;
+  /** The completion notice's second link: the evidence package (ZIP) of the sealed document. */
+  evidenceLink?: string;
 }
 
-type Render = (v: MailVars) => { subject: string; lines: string[]; button?: string };
+/** `extra`: a secondary link after the button, shown with its label (plain text: "label: URL"). */
+type Render = (v: MailVars) => { subject: string; lines: string[]; button?: string; extra?: { label: string; href?: string } };
 
 const date = (lang: EnvelopeLang, d?: Date) => (d ? d.toLocaleDateString(lang === 'en' ? 'en-GB' : lang, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }) : '');
 
@@ -39,6 +42,7 @@ const T: Record<EnvelopeLang, Record<MessageTemplate, Render>> = {
       subject: `Signed by everyone: ${v.title}`,
       lines: [`Hello ${v.recipientName},`, `“${v.title}” has been signed by every party.`, `Your sealed copy stays available at this permanent link:`],
       button: 'Download the signed PDF',
+      extra: { label: 'Evidence package for an auditor (sealed PDF, audit trail, hashes, timestamp tokens)', href: v.evidenceLink },
     }),
     declined: (v) => ({ subject: `Declined: ${v.title}`, lines: [`Hello ${v.recipientName},`, `“${v.title}” was declined and will not be signed.`, v.reason ? `Reason: ${v.reason}` : ''] }),
     voided: (v) => ({ subject: `Cancelled: ${v.title}`, lines: [`Hello ${v.recipientName},`, `The sender cancelled “${v.title}”. You no longer need to sign it.`, v.reason ? `Reason: ${v.reason}` : ''] }),
@@ -63,6 +67,7 @@ const T: Record<EnvelopeLang, Record<MessageTemplate, Render>> = {
       subject: `Firmato da tutti: ${v.title}`,
       lines: [`Gentile ${v.recipientName},`, `«${v.title}» è stato firmato da tutte le parti.`, `La copia sigillata resta disponibile a questo link permanente:`],
       button: 'Scarica il PDF firmato',
+      extra: { label: 'Pacchetto di prova per un revisore (PDF sigillato, registro di controllo, hash, marche temporali)', href: v.evidenceLink },
     }),
     declined: (v) => ({ subject: `Rifiutato: ${v.title}`, lines: [`Gentile ${v.recipientName},`, `«${v.title}» è stato rifiutato e non verrà firmato.`, v.reason ? `Motivo: ${v.reason}` : ''] }),
     voided: (v) => ({ subject: `Annullato: ${v.title}`, lines: [`Gentile ${v.recipientName},`, `Il mittente ha annullato «${v.title}». Non è più necessario firmarlo.`, v.reason ? `Motivo: ${v.reason}` : ''] }),
@@ -87,6 +92,7 @@ const T: Record<EnvelopeLang, Record<MessageTemplate, Render>> = {
       subject: `Подписан всеми сторонами: ${v.title}`,
       lines: [`Здравствуйте, ${v.recipientName}!`, `Документ «${v.title}» подписан всеми сторонами.`, `Заверенная копия всегда доступна по постоянной ссылке:`],
       button: 'Скачать подписанный PDF',
+      extra: { label: 'Пакет доказательств для аудитора (заверенный PDF, журнал действий, хеши, метки времени)', href: v.evidenceLink },
     }),
     declined: (v) => ({ subject: `Отклонён: ${v.title}`, lines: [`Здравствуйте, ${v.recipientName}!`, `Документ «${v.title}» отклонён и не будет подписан.`, v.reason ? `Причина: ${v.reason}` : ''] }),
     voided: (v) => ({ subject: `Отменён: ${v.title}`, lines: [`Здравствуйте, ${v.recipientName}!`, `Отправитель отменил документ «${v.title}». Подписывать его больше не нужно.`, v.reason ? `Причина: ${v.reason}` : ''] }),
@@ -100,10 +106,11 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&
 export function renderMail(lang: EnvelopeLang, template: MessageTemplate, v: MailVars): { subject: string; text: string; html: string } {
   const r = T[lang][template](v);
   const lines = r.lines.filter(Boolean);
-  const text = [...lines, ...(v.link && r.button ? [v.link] : []), '', '— b24-sign'].join('\n');
+  const extra = r.extra?.href ? r.extra : undefined;
+  const text = [...lines, ...(v.link && r.button ? [v.link] : []), ...(extra ? ['', `${extra.label}:`, extra.href] : []), '', '— b24-sign'].join('\n');
   const html = `<!doctype html><html lang="${lang}"><body style="font:16px/1.5 system-ui,sans-serif;color:#1f2937;max-width:36rem">${lines
     .map((l) => `<p>${esc(l)}</p>`)
-    .join('')}${v.link && r.button ? `<p><a href="${esc(v.link)}" style="display:inline-block;background:#2563eb;color:#fff;padding:.6rem 1.1rem;border-radius:.4rem;text-decoration:none">${esc(r.button)}</a></p><p style="font-size:13px;color:#6b7280">${esc(v.link)}</p>` : ''}<p style="font-size:13px;color:#6b7280">— b24-sign</p></body></html>`;
+    .join('')}${v.link && r.button ? `<p><a href="${esc(v.link)}" style="display:inline-block;background:#2563eb;color:#fff;padding:.6rem 1.1rem;border-radius:.4rem;text-decoration:none">${esc(r.button)}</a></p><p style="font-size:13px;color:#6b7280">${esc(v.link)}</p>` : ''}${extra?.href ? `<p><a href="${esc(extra.href)}">${esc(extra.label)}</a></p>` : ''}<p style="font-size:13px;color:#6b7280">— b24-sign</p></body></html>`;
   return { subject: r.subject, text, html };
 }
 

@@ -21,6 +21,7 @@ import { openFinalSource } from './seal-source.js';
 import { imageKind } from './flow.js';
 import { findEnvelope, isDone, listRecipients, lockEnvelope } from './internal.js';
 import { issueFinalToken } from './tokens.js';
+import { queueLongTermRetry, withLongTermEvidence } from './long-term.js';
 
 /**
  * Completion: once every required recipient is done, one job renders the recipients' values and
@@ -137,7 +138,8 @@ export async function runCompletion(services: Services, p: { portalId: string; e
     if (!verdict.ok) throw new JobPermanentFailure(`audit chain of ${env.id} is broken at seq ${verdict.firstBadSeq}`);
     const { doc, incremental } = await buildFinalDocument(services, env, rs, verdict.head);
     const now = services.clock.now();
-    const sealed = await sealPdf(doc, services.sealer, { signingTime: now, incremental });
+    // With a TSA: B-T, then B-LT/B-LTA evidence; if that step fails the B-T seal is kept and retried (long-term.ts).
+    const sealed = await withLongTermEvidence(services.sealer, await sealPdf(doc, services.sealer, { signingTime: now, incremental }), services.logger);
     env = await services.db.transaction(async (tx) => {
       const locked = await lockEnvelope(tx, p.portalId, p.envelopeId);
       if (locked.sealedSha256) return locked; // another run got there first: keep its document
@@ -164,7 +166,23 @@ export async function runCompletion(services: Services, p: { portalId: string; e
         retentionUntil: retentionUntil(now, services.config.RETENTION_YEARS),
         sizeBytes: sealed.bytes.length,
       });
-      await appendAudit(tx, { portalId: p.portalId, envelopeId: p.envelopeId, type: 'sealed', who: SYSTEM, at: now, data: { sha256: sealed.sha256, bytes: sealed.bytes.length, development: services.sealer.development } });
+      await appendAudit(tx, {
+        portalId: p.portalId,
+        envelopeId: p.envelopeId,
+        type: 'sealed',
+        who: SYSTEM,
+        at: now,
+        data: {
+          sha256: sealed.sha256,
+          bytes: sealed.bytes.length,
+          development: services.sealer.development,
+          padesLevel: sealed.padesLevel,
+          ...(sealed.sources ? { revocationSources: sealed.sources } : {}),
+          ...(sealed.deferred ? { longTermDeferred: sealed.deferred } : {}),
+          ...(sealed.refused ? { longTermRefused: sealed.refused } : {}),
+        },
+      });
+      if (sealed.deferred) await queueLongTermRetry(tx, { portalId: p.portalId, envelopeId: p.envelopeId, fromSha256: sealed.sha256 });
       sealedNow = true;
       return u!;
     });
@@ -186,7 +204,7 @@ export async function runCompletion(services: Services, p: { portalId: string; e
       recipientId: r.id,
       lang: env.lang,
       template: 'completed',
-      vars: { recipientName: r.name, title: env.title, link: `${services.config.publicUrl}/s/final/${token}` },
+      vars: { recipientName: r.name, title: env.title, link: `${services.config.publicUrl}/s/final/${token}`, evidenceLink: `${services.config.publicUrl}/s/final/${token}/evidence.zip` },
       email: r.email,
       b24UserId: r.party === 'company' ? r.b24UserId : null,
     });

@@ -24,6 +24,10 @@ export type AuditEventType =
   | 'voided'
   | 'completed'
   | 'sealed'
+  /** PAdES B-LT/B-LTA evidence appended by the retry job after a B-T seal (signing/long-term.ts). */
+  | 'long_term_added'
+  /** The retry gave up for good (a revoked certificate, no revocation URL): the document stays B-T. */
+  | 'long_term_failed'
   | 'final_sent';
 
 /**

@@ -64,14 +64,19 @@ export interface LongTermResult {
   documentTimestamp: Uint8Array;
 }
 
-/** What could not be fetched or checked, per certificate; the seal itself stays at B-T. */
+/**
+ * What could not be fetched or checked, per certificate; the seal itself stays at B-T. `transient`:
+ * a responder or distribution point did not answer or answered badly, so a later retry may succeed;
+ * false when retrying cannot help (a revoked certificate, no revocation URL, no issuer, no B-T).
+ */
 export class LongTermEvidenceError extends AppError {
   constructor(
     message: string,
     readonly attempts: { certificate: string; url: string; problem: string }[] = [],
+    readonly transient = false,
     options?: { cause?: unknown },
   ) {
-    super('LTV_UNAVAILABLE', message, { attempts }, options);
+    super('LTV_UNAVAILABLE', message, { attempts, transient }, options);
   }
 }
 
@@ -166,7 +171,7 @@ export async function collectValidationData(certs: pkijs.Certificate[], opts: Lo
     }
     if (!done) {
       const tried = attempts.length ? attempts.map((a) => `${a.url}: ${a.problem}`).join('; ') : 'the certificate names no http OCSP responder and no http CRL distribution point';
-      throw new LongTermEvidenceError(`No revocation data for "${name}" (${tried}).`, attempts);
+      throw new LongTermEvidenceError(`No revocation data for "${name}" (${tried}).`, attempts, attempts.length > 0);
     }
   }
   for (const extra of extraCerts.values()) if (!seen.has(sha256Hex(extra))) out.certificates.push(extra);

@@ -12,7 +12,9 @@
  *   uploads and document-generator PDFs), everything new is appended as ONE incremental update
  *   (incremental.ts): the original file is a byte-identical prefix of the result and signatures it
  *   carries stay valid (unless a certification signature forbids any change: PDF_CERTIFIED_LOCKED).
- * - PAdES B-B always; B-T (RFC 3161 signature timestamp) when the sealer has a TSA URL.
+ * - PAdES B-B always; B-T (RFC 3161 signature timestamp) when the sealer has a TSA URL. With a TSA,
+ *   `sealer.longTerm(sealed.bytes)` then appends B-LT/B-LTA evidence (long-term.ts); the signing flow
+ *   calls it separately so that a failure there never loses the B-T seal.
  * - The key is an imported WebCrypto CryptoKey behind SealKey, built once; sealing reuses it.
  * - With a development identity every page gets a "development certificate" label before the save.
  */
@@ -31,6 +33,7 @@ import { byteRangeFor, locatePlaceholder, writeByteRange, writeContents } from '
 import { requestTimestampToken } from './tsa.js';
 import { appendUpdate, openIncremental, saveIncremental, type IncrementalBase } from './incremental.js';
 import { refuseIfCertifiedLocked } from './docmdp.js';
+import { addLongTermEvidence, type LongTermResult } from './long-term.js';
 
 export interface Sealer {
   readonly development: boolean;
@@ -45,12 +48,19 @@ export interface Sealer {
   readonly contentsHexLength: number;
   /** A complete DER CMS (ContentInfo/SignedData) over `contentDigest` = SHA-256 of the signed byte ranges. */
   signDigest(contentDigest: Uint8Array): Promise<Uint8Array>;
+  /**
+   * With a TSA: B-T → B-LTA on a file this sealer sealed (DSS with OCSP/CRL data, then a document
+   * timestamp), through the same fetch. Throws LongTermEvidenceError / TSA_UNAVAILABLE on failure.
+   */
+  longTerm?(sealedPdf: Uint8Array): Promise<LongTermResult>;
 }
 
 export interface SealerOptions {
   tsaUrl?: string;
   fetch?: typeof fetch;
   tsaTimeoutMs?: number;
+  /** Per OCSP / CRL request of the long-term step; default 10 s. */
+  revocationTimeoutMs?: number;
   /** A KMS/HSM key in place of the identity's CryptoKey. */
   key?: SealKey;
 }
@@ -79,6 +89,7 @@ export async function createSealer(identity: SealIdentity, opts: SealerOptions =
     timestamped: Boolean(tsaUrl),
     contentsHexLength: Math.ceil((cmsBudget * 2) / 1024) * 1024,
     signDigest: (digest) => cms.build(digest, timestamp),
+    ...(tsaUrl ? { longTerm: (pdf: Uint8Array) => addLongTermEvidence(pdf, { tsaUrl, fetch: doFetch, timeoutMs: opts.revocationTimeoutMs ?? opts.tsaTimeoutMs }) } : {}),
   };
 }
 
