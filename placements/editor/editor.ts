@@ -8,7 +8,7 @@ import type { Translate } from '../shared/boot.js';
 import { clear, h, nextId } from '../shared/dom.js';
 import type { PlacedField } from '../shared/endpoints.js';
 import { openPdf, renderPages, type RenderedPage } from '../shared/pdf.js';
-import { freeSpot } from '../../src/documents/field-overlap.js';
+import { findOverlaps, freeSpot } from '../../src/documents/field-overlap.js';
 import type { CardKey } from '../../src/i18n/card.js';
 
 type FType = PlacedField['type'];
@@ -258,6 +258,13 @@ export async function mountEditor(root: HTMLElement, o: EditorOptions) {
 
   function changed() {
     counter.textContent = t('own.fieldCount', { n: fields.length });
+    // Boxes covering one another are outlined in red until moved apart (sending is refused meanwhile).
+    const clash = new Set(findOverlaps(fields).flatMap((x) => [x.a.key, x.b.key]));
+    for (const [g, el] of boxes) {
+      el.classList.toggle('overlap', clash.has(g.key));
+      if (clash.has(g.key)) el.setAttribute('aria-invalid', 'true');
+      else el.removeAttribute('aria-invalid');
+    }
     o.onChange(fields.map((f) => ({ ...f, box: { ...f.box } })));
   }
 

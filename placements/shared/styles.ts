@@ -92,6 +92,7 @@ padding:0;overflow:visible;cursor:move;user-select:none;touch-action:none}
 .fbox.party-client{border-color:#b86e00;background:rgba(240,160,40,.14);color:#6b4000}
 .fbox.party-client .flabel{background:#8a5200}
 .fbox.party-sender .flabel{background:#4a5866}
+.fbox.overlap{border-color:#c62828;border-style:dashed;background:rgba(198,40,40,.12)}
 .fbox[aria-pressed=true]{box-shadow:0 0 0 2px #1f5fa6}
 .editor{display:grid;grid-template-columns:170px 1fr 260px;gap:12px;align-items:start}
 @media (max-width:820px){.editor{grid-template-columns:1fr}}

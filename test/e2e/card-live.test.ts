@@ -195,11 +195,16 @@ describe('field editor (item 5)', () => {
     expect(problem).toContain('Подпись (Наша компания)');
     expect(problem).toContain('Инициалы (Клиент)');
     expect(await frame.locator('button[data-action="send"]').isDisabled()).toBe(true);
+    // The two boxes are marked on the page too.
+    expect(await frame.locator('.fbox.overlap').evaluateAll((els) => els.map((e) => e.getAttribute('data-field-key')))).toEqual([
+      await sig.getAttribute('data-field-key'), await ini.getAttribute('data-field-key'),
+    ]);
     await shot(page, 'ru-19-editor-overlap');
     // Moved away again, the problem goes.
     await ini.focus();
     for (let k = 0; k < 12; k++) await page.keyboard.press('Shift+ArrowDown');
     await poll(async () => (await frame.locator('#problems').count()) ? ((await frame.locator('#problems').textContent()) ?? '') : '').not.toContain('перекрываются');
+    expect(await frame.locator('.fbox.overlap').count()).toBe(0);
   });
 });
 
