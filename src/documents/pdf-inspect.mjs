@@ -1,13 +1,13 @@
 // Plain JavaScript on purpose: this module also runs inside a worker thread, which starts without the
 // TypeScript loader (tsx, vitest). Types: pdf-inspect.d.mts.
-import { inflateSync } from 'node:zlib';
+import { inflateZlib } from '../lib/inflate.mjs';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib';
 
 /**
  * pdf-lib inflates every object stream while it parses, with no size bound, and the renderer parses
  * the file again later on the main thread. So a small upload whose object streams inflate to
- * gigabytes must be refused here, by size rather than by the clock: zlib's maxOutputLength stops the
- * inflate natively at the budget instead of decoding it all.
+ * gigabytes must be refused here, by size rather than by the clock: inflateZlib (src/lib/inflate.mjs)
+ * stops at the budget instead of decoding it all.
  */
 const OBJSTM_BUDGET_BYTES = 64 * 1024 * 1024;
 
@@ -64,7 +64,7 @@ function objectStreamsWithinBudget(bytes) {
     const end = text.indexOf('endstream', start);
     if (end < 0) break;
     try {
-      left -= inflateSync(bytes.subarray(start, end), { maxOutputLength: Math.max(1, left), finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a missing end */ }).length;
+      left -= inflateZlib(bytes.subarray(start, end), { maxOutputLength: Math.max(1, left), partial: true /* tolerate a missing end */ }).length;
     } catch (e) {
       if (e && e.code === 'ERR_BUFFER_TOO_LARGE') return false;
     }

@@ -1,4 +1,4 @@
-import { inflateSync } from 'node:zlib';
+import { inflateZlib } from '../../lib/inflate.mjs';
 import { PDFArray, PDFContext, PDFDict, PDFName, PDFNumber, PDFObjectParser, PDFRawStream, PDFRef, type PDFObject } from 'pdf-lib';
 import { fingerprint, readLastXref, type Fingerprint, type IncrementalBase } from './incremental.js';
 
@@ -174,7 +174,7 @@ function decodeStream(stream: PDFRawStream): Uint8Array {
   if (name === undefined && filter === undefined) return stream.contents;
   if (name !== PDFName.of('FlateDecode')) throw new LazyPdfUnsupported('unsupported stream filter', true);
   // Bounded: these are xref and object streams of untrusted files (a bomb throws, and the caller falls back).
-  const inflated = new Uint8Array(inflateSync(stream.contents, { maxOutputLength: 64 * 1024 * 1024 }));
+  const inflated = inflateZlib(stream.contents, { maxOutputLength: 64 * 1024 * 1024 });
   let parms = stream.dict.get(PDFName.of('DecodeParms'));
   if (parms instanceof PDFArray) parms = parms.get(0);
   if (!(parms instanceof PDFDict)) return inflated;
