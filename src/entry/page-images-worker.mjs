@@ -68,8 +68,9 @@ async function render(task) {
   const doc = await loading.promise;
   try {
     const pages = [];
-    const count = Math.min(doc.numPages, task.maxPages);
-    for (let n = 1; n <= count; n++) {
+    // A longer document gets no images at all: the page then shows all of it with pdf.js, never a part.
+    if (doc.numPages > task.maxPages) return { ok: true, pageCount: doc.numPages, pages };
+    for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);
       const [x0, y0, x1, y1] = page.view;
       const unit = page.getViewport({ scale: 1 });

@@ -16,7 +16,7 @@ import { isEnvelopeFinal } from './states.js';
  */
 export const PAGE_IMAGE_WIDTHS = [800, 1240] as const;
 export const PAGE_IMAGES_KIND = 'signing.page-images';
-/** Beyond this many pages the rest of a (rare) long document is read in the PDF itself. */
+/** A (rare) longer document gets no images: its signing page draws it with pdf.js, all of it. */
 export const PAGE_IMAGES_MAX_PAGES = 60;
 
 export interface PageImage {

@@ -4,12 +4,13 @@
  * and gone with the links when the envelope ends.
  */
 import { and, eq } from 'drizzle-orm';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopePages } from '../../src/db/schema/envelope-pages.js';
 import { jobs } from '../../src/db/schema/jobs.js';
 import { handlersFrom } from '../../src/jobs/queue.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
-import { PAGE_IMAGE_WIDTHS, PAGE_IMAGES_KIND } from '../../src/signing/page-images.js';
+import { PAGE_IMAGE_WIDTHS, PAGE_IMAGES_KIND, PAGE_IMAGES_MAX_PAGES } from '../../src/signing/page-images.js';
 import { SIGNING_JOBS } from '../../src/signing/jobs.js';
 import { createTestServices } from '../helpers/services.js';
 import { client, FIELDS, lastMessage, samplePdf, sessionFor, tokenFromBody } from '../helpers/signing.js';
@@ -87,5 +88,21 @@ describe('page images of the signing page', () => {
     expect(voided.status, JSON.stringify(voided.data)).toBe(200);
     expect(await services.db.select().from(envelopePages).where(and(eq(envelopePages.portalId, 'prt_test'), eq(envelopePages.envelopeId, envelopeId)))).toEqual([]);
     expect((await get(`/api/sign/${token}/pages/1/800`)).status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('leaves a document longer than the cap to pdf.js whole rather than showing part of it', async () => {
+    const doc = await PDFDocument.create();
+    for (let i = 0; i <= PAGE_IMAGES_MAX_PAGES; i++) doc.addPage([595.28, 841.89]).drawText(`page ${i + 1}`, { x: 50, y: 780, size: 12 });
+    const created = await http.req('POST', '/api/envelopes', {
+      bearer: await sessionFor(services),
+      body: { title: 'Long', lang: 'en', pdfBase64: Buffer.from(await doc.save()).toString('base64'), fields: [], recipients: [{ party: 'client', name: 'Ivan Petrov', email: 'ivan@buyer.example' }], send: true },
+    });
+    expect(created.status, JSON.stringify(created.data)).toBe(201);
+    await runJobs();
+    const [job] = await services.db.select().from(jobs).where(eq(jobs.dedupeKey, `${PAGE_IMAGES_KIND}:${created.data.envelope.id}`));
+    expect(job?.status).toBe('done');
+    expect(await services.db.select().from(envelopePages).where(eq(envelopePages.envelopeId, created.data.envelope.id))).toEqual([]);
+    const token = tokenFromBody((await lastMessage(services, created.data.recipients[0].id, 'invitation'))!.body)!;
+    expect(new TextDecoder().decode((await get(`/s/${token}`)).body)).not.toContain('data-images');
   });
 });
