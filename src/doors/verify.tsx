@@ -257,6 +257,11 @@ const VerdictView: FC<{ lang: Lang; result: PublicVerifyResult }> = ({ lang, res
         {result.verdict === 'sealed_unchanged' && !result.document && own ? <p>{t(lang, 'noRecord')}</p> : null}
         {result.document?.development ? <p class="dev">{t(lang, 'development')}</p> : null}
         {result.file.encrypted ? <p>{t(lang, 'encrypted')}</p> : null}
+        {result.padesLevel && (result.verdict === 'sealed_unchanged' || result.verdict === 'valid_other_signer') ? (
+          <p class="level" data-level={result.padesLevel}>
+            {t(lang, 'level')}: <strong>{result.padesLevel}</strong> — {t(lang, `level_${result.padesLevel}`)}
+          </p>
+        ) : null}
       </section>
       {result.document ? <DocumentView lang={lang} doc={result.document} /> : null}
       <details>
@@ -295,6 +300,12 @@ const VerdictView: FC<{ lang: Lang; result: PublicVerifyResult }> = ({ lang, res
               <dd>{s.timestamp ? `${when(s.timestamp.time, lang)} (${s.timestamp.authority ?? '?'}; ${yesNo(lang, s.timestamp.verified)})` : '—'}</dd>
               <dt>{t(lang, 'level')}</dt>
               <dd>{s.padesBaseline ?? '—'}</dd>
+              {s.longTermProblem ? (
+                <>
+                  <dt>{t(lang, 'notLongTerm')}</dt>
+                  <dd>{s.longTermProblem}</dd>
+                </>
+              ) : null}
               {s.problem ? (
                 <>
                   <dt>{t(lang, 'problem')}</dt>

@@ -107,6 +107,26 @@ describe('long-term evidence at completion (local CA with OCSP and CRLs, local T
     writeFileSync(join(work, 'dts.data'), Buffer.concat([pdf.subarray(a!, a! + b!), pdf.subarray(c!, c! + d!)]));
     const ok = run('openssl', ['ts', '-verify', '-in', join(work, 'dts.tsr'), '-data', join(work, 'dts.data'), '-CAfile', pki.rootPem, '-untrusted', pki.chainPem]);
     expect(ok.stdout + ok.stderr).toContain('Verification: OK');
+
+    // The verify door names the level with its one-line explanation, in the visitor's language; JSON carries it too.
+    const upload = (path: string, bytes: Uint8Array) => {
+      const form = new FormData();
+      form.append('file', new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), 'doc.pdf');
+      return http.app.request(path, { method: 'POST', body: form }, fromPeer('203.0.113.8'));
+    };
+    const lines = {
+      en: 'that proof is itself timestamped, so the file stays checkable after the certificates expire',
+      it: 'quella prova è a sua volta marcata',
+      ru: 'эти доказательства сами заверены меткой времени',
+    };
+    for (const [lang, line] of Object.entries(lines)) {
+      const html = await (await upload(`/v?lang=${lang}`, pdf)).text();
+      expect(html).toContain('data-verdict="sealed_unchanged"');
+      expect(html).toMatch(/data-level="B-LTA"[^>]*>[^<]*<strong>B-LTA<\/strong>/);
+      expect(html, lang).toContain(line);
+    }
+    const json = await (await upload('/api/verify', pdf)).json();
+    expect(json).toMatchObject({ verdict: 'sealed_unchanged', padesLevel: 'B-LTA', signatures: [{ padesBaseline: 'B-LTA', longTermProblem: null }, { kind: 'document-timestamp', intact: true }] });
   }, 120_000);
 
   it('services down: sealed and sent at B-T anyway, the reason recorded, a retry queued; the retry makes it B-LTA and the B-T copy stays findable', async () => {
@@ -115,6 +135,11 @@ describe('long-term evidence at completion (local CA with OCSP and CRLs, local T
     const { envelopeId, env, rid } = await completeOne('Contract sealed during an outage');
     const bt = new Uint8Array(env.sealedPdf!);
     expect((await verifyPdf(bt, trust)).padesLevel).toBe('B-T');
+    const form = new FormData();
+    form.append('file', new Blob([bt as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), 'doc.pdf');
+    const page = await (await http.app.request('/v?lang=en', { method: 'POST', body: form }, fromPeer('203.0.113.9'))).text();
+    expect(page).toContain('data-level="B-T"');
+    expect(page).toContain('an independent timestamp authority confirms the signature existed at that time');
     // The document was not held back.
     expect(await lastMessage(services, rid, 'completed')).toBeDefined();
     const sealedEvent = (await auditOf(envelopeId)).find((e) => e.type === 'sealed')!;

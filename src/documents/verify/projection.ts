@@ -23,6 +23,8 @@ export function publicDocument(r: SealedDocumentSummary | null) {
 export function publicVerifyResult(r: VerifyResult) {
   return {
     verdict: r.verdict,
+    /** PAdES baseline level of the last signature: B-B, B-T, B-LT, B-LTA, or null. */
+    padesLevel: r.padesLevel,
     notes: r.notes,
     file: { sha256: r.sha256, size: r.size, encrypted: r.encrypted },
     document: publicDocument(r.record),
@@ -46,6 +48,7 @@ export function publicVerifyResult(r: VerifyResult) {
       unsupported: s.unsupported ?? null,
       laterUpdates: s.laterUpdates ?? null,
       trustProblem: s.trustProblem ?? null,
+      longTermProblem: s.longTermProblem ?? null,
     })),
   };
 }

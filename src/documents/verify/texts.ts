@@ -33,6 +33,28 @@ export const VERIFY_TEXTS = {
   timestamp: { en: 'Timestamp', it: 'Marca temporale', ru: 'Метка времени' },
   claimedTime: { en: 'Claimed signing time', it: 'Ora di firma dichiarata', ru: 'Заявленное время подписи' },
   level: { en: 'PAdES level', it: 'Livello PAdES', ru: 'Уровень PAdES' },
+  notLongTerm: { en: 'Why not long-term (B-LT)', it: 'Perché non a lungo termine (B-LT)', ru: 'Почему не долгосрочная (B-LT)' },
+  /** One plain line per level the verifier reports (verifier.ts PadesLevel), shown under the verdict. */
+  'level_B-B': {
+    en: 'Basic signature: it shows who sealed the file and that it is unchanged; the signing time is only claimed.',
+    it: 'Firma di base: mostra chi ha sigillato il file e che non è cambiato; l’ora della firma è solo dichiarata.',
+    ru: 'Базовая подпись: показывает, кто заверил файл и что он не изменён; время подписи только заявлено.',
+  },
+  'level_B-T': {
+    en: 'With a timestamp: an independent timestamp authority confirms the signature existed at that time.',
+    it: 'Con marca temporale: un’autorità indipendente conferma che la firma esisteva in quel momento.',
+    ru: 'С меткой времени: независимая служба времени подтверждает, что подпись существовала в тот момент.',
+  },
+  'level_B-LT': {
+    en: 'Long-term: the file also holds proof that no certificate was revoked, so it can be checked without asking the issuers.',
+    it: 'A lungo termine: il file contiene anche la prova che nessun certificato era revocato, verificabile senza interpellare gli emittenti.',
+    ru: 'Долгосрочная: файл также содержит подтверждение, что сертификаты не отозваны, и проверяется без обращения к издателям.',
+  },
+  'level_B-LTA': {
+    en: 'Long-term with archive timestamp: that proof is itself timestamped, so the file stays checkable after the certificates expire.',
+    it: 'A lungo termine con marca d’archivio: quella prova è a sua volta marcata, così il file resta verificabile dopo la scadenza dei certificati.',
+    ru: 'Долгосрочная с архивной меткой: эти доказательства сами заверены меткой времени, и файл проверяем после истечения сертификатов.',
+  },
   problem: { en: 'Problem', it: 'Problema', ru: 'Проблема' },
   anomaly: { en: 'Coverage anomaly', it: 'Anomalia di copertura', ru: 'Аномалия охвата' },
   unsupported: { en: 'Cannot be checked here', it: 'Non verificabile qui', ru: 'Здесь проверить нельзя' },
