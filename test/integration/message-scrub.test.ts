@@ -162,14 +162,25 @@ describe('messenger notifications are scrubbed once sent', () => {
   afterAll(() => w?.close());
 
   it('Bitrix24 gets the live link; the sent row keeps only the redacted one', async () => {
-    const { rs } = await card.send(70, 'Messenger scrub contract');
+    const { env, rs } = await card.send(70, 'Messenger scrub contract');
     await w.drain();
-    const [m] = await w.services.db.select().from(messages).where(and(eq(messages.recipientId, rs[0]!.id), eq(messages.channel, 'im')));
-    expect(m!.status).toBe('sent');
+    // The employee's invitation opens in-portal signing (REST_APP_URI deep link): no signer token in the messenger at all.
+    const [invite] = await w.services.db.select().from(messages).where(and(eq(messages.recipientId, rs[0]!.id), eq(messages.channel, 'im')));
+    expect(invite!.status).toBe('sent');
+    expect(invite!.body).toContain(`params%5Bsign%5D=${env.id}`);
+    expect(tokenFromBody(invite!.body)).toBeUndefined();
+    // A messenger message that does carry a signer link (here a reminder sent with the public link) is scrubbed once sent.
+    const mail = (await w.services.db.select().from(messages).where(and(eq(messages.recipientId, rs[0]!.id), eq(messages.channel, 'email'))))[0]!;
+    const link = /(http:\/\/\S+\/s\/[A-Za-z0-9._-]+)/.exec(mail.body)![1]!;
+    const [, m] = await deliver(w.services, { portalId: card.portalId, envelopeId: env.id, recipientId: rs[0]!.id, lang: 'en', template: 'reminder', vars: { recipientName: 'Anna Rossi', title: env.title, link }, email: 'anna@seller.example', b24UserId: 1 });
+    expect(m!.channel).toBe('im');
+    await w.drain();
+    const [sent] = await w.services.db.select().from(messages).where(eq(messages.id, m!.id));
+    expect(sent!.status).toBe('sent');
     const [n] = w.emu.control.notifications(w.memberId).filter((x) => String(x.params.TAG) === `b24sign|${m!.id}`);
     const token = tokenFromBody(String(n!.params.MESSAGE))!;
     expect(token).toMatch(/^eyJ/);
-    expect(stored(m!)).not.toContain(token);
-    expect(m!.body).toMatch(/\[URL=http:\/\/[^\s]+\/s\/\[token\]\]/);
+    expect(stored(sent!)).not.toContain(token);
+    expect(sent!.body).toMatch(/\[URL=http:\/\/[^\s]+\/s\/\[token\]\]/);
   });
 });

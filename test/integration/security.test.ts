@@ -31,6 +31,8 @@ const RESOLVERS: Record<string, Resolver> = {
   'envelopes/:envelopeId': { owned: true, value: (b) => b.envelopeId },
   'recipients/:rid': { owned: true, value: (b) => b.recipientId },
   'templates/:id': { owned: true, value: (b) => b.templateId },
+  // In-portal signing (src/doors/in-portal-sign.tsx): a document to sign is an envelope.
+  'documents/:id': { owned: true, value: (b) => b.envelopeId },
   'uploads/:fileId': { owned: true, value: (b) => b.pdfFileId },
   // Not tenant records in our database: CRM ids are read from the session's own portal.
   'items/:et': { owned: false, value: '2' },
