@@ -60,3 +60,19 @@ export function canChangeEmail(e: CardEnvelope, r: CardRecipient) {
   // Allowed until the recipient opens the document: after that the address has proven itself.
   return ACTIVE_STATUSES.has(e.status) && (r.status === 'waiting' || r.status === 'invited');
 }
+
+/**
+ * Why a message is not delivered, as the card says it: the stored error (notify/jobs.ts: "SMTP 550: …",
+ * "Bitrix24 CODE (HTTP 503): …", "gave up after 5 attempts: …") is for the log and the audit trail;
+ * people get a translated reason, never a status code.
+ */
+export type DeliveryReason = 'refused' | 'mailServer' | 'noMail' | 'bitrix24' | 'other';
+
+export function deliveryReason(error: string | null): DeliveryReason {
+  const e = (error ?? '').replace(/^gave up after \d+ attempts:\s*/, '');
+  if (/^no SMTP transport/i.test(e)) return 'noMail';
+  if (/^SMTP 5\d\d\b/.test(e)) return 'refused';
+  if (/^SMTP\b/.test(e)) return 'mailServer';
+  if (/^Bitrix24\b/.test(e)) return 'bitrix24';
+  return 'other';
+}

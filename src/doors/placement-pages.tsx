@@ -8,7 +8,7 @@ import type { AppEnv } from '../types.js';
 import { describePlacement, parsePlacementOptions, type PlacementTarget } from '../../placements/server/context.js';
 import { loadCardState, type CardState } from '../../placements/server/card-data.js';
 import { appDeepLink } from '../../placements/server/links.js';
-import { canChangeEmail, canResend, canVoid, type CardDelivery, type CardEnvelope, type CardRecipient } from '../../placements/server/view.js';
+import { canChangeEmail, canResend, canVoid, deliveryReason, type CardDelivery, type CardEnvelope, type CardRecipient } from '../../placements/server/view.js';
 import { PLACEMENT_CSS } from '../../placements/shared/styles.js';
 
 /**
@@ -347,9 +347,11 @@ function RecipientLine(p: { t: T; fmt: Fmt; e: CardEnvelope; r: CardRecipient })
 function DeliveryNote(p: { t: T; d: CardDelivery }) {
   const { t, d } = p;
   const channel = t(`delivery.${d.channel}` as CardKey);
-  if (d.status === 'failed') return <span class="err" data-delivery="failed">{t('delivery.failed', { channel, reason: d.error ?? '' })}</span>;
+  // The stored error names SMTP and HTTP codes: the log has it; the card says why in words.
+  const reason = t(`delivery.reason.${deliveryReason(d.error)}` as CardKey);
+  if (d.status === 'failed') return <span class="err" data-delivery="failed">{t('delivery.failed', { channel, reason })}</span>;
   if (d.status !== 'queued') return null;
-  if (d.error) return <span class="muted" data-delivery="retrying">{t('delivery.retrying', { channel, reason: d.error })}</span>;
+  if (d.error) return <span class="muted" data-delivery="retrying">{t('delivery.retrying', { channel, reason })}</span>;
   return <span class="muted" data-delivery="sending">{t('delivery.sending', { channel })}</span>;
 }
 
