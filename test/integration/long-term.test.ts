@@ -184,6 +184,27 @@ describe('B-T → B-LTA on a sealed document', () => {
   });
 });
 
+describe('B-LTA on an uploaded PDF with a cross-reference stream and object streams', () => {
+  it('the DSS and the timestamp are appended as xref-stream updates; qpdf, pdfsig, openssl and our verifier agree', async () => {
+    const doc = await PDFDocument.create();
+    const font = await doc.embedFont(StandardFonts.Helvetica);
+    doc.addPage().drawText('Uploaded offer', { x: 60, y: 760, size: 14, font });
+    const original = await doc.save({ useObjectStreams: true });
+    expect(Buffer.from(original).toString('latin1')).toContain('/Type /XRef');
+    const sealed = (await sealPdf(new Uint8Array(original), sealer)).bytes;
+    const out = await addLongTermEvidence(new Uint8Array(sealed), { tsaUrl: pki.tsaUrl, fetch: outbound });
+    expect(Buffer.from(out.bytes.subarray(0, original.length)).equals(Buffer.from(original))).toBe(true);
+    // Both new updates keep the original's kind of cross-reference section.
+    expect((Buffer.from(out.bytes.subarray(sealed.length)).toString('latin1').match(/\/Type \/XRef/g) ?? []).length).toBe(2);
+    const path = file('upload-lta.pdf', out.bytes);
+    expect(run('qpdf', ['--check', path]).stdout).toContain('No syntax or stream encoding errors');
+    expect(run('pdfsig', [path]).stdout).toMatch(/Signature #1:[\s\S]*Signature is Valid[\s\S]*Signature #2:[\s\S]*b24-sign document timestamp/);
+    const r = await verifyPdf(out.bytes, { trustRoots: [pki.rootDer], ownCertificates: sealer.certificates });
+    expect(r.verdict).toBe('sealed_unchanged');
+    expect(r.padesLevel).toBe('B-LTA');
+  });
+});
+
 describe('when revocation data cannot be had', () => {
   it('the OCSP responder down: the seal certificate falls back to its CRL distribution point', async () => {
     await pki.stopOcsp();
