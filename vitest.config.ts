@@ -10,7 +10,7 @@ export default defineConfig({
     env: { LOG_LEVEL: 'silent' },
     // Stops at once, in one line, when the independent checkers or Chromium are missing.
     globalSetup: ['scripts/vitest-global-setup.mjs'],
-    // In every test file: the Node platform adapters the entry installs (fonts for the renderers).
+    // In every test file: the Node platform adapters the entry installs (fonts, node:crypto hashing).
     setupFiles: ['test/helpers/platform-setup.ts'],
   },
 });

@@ -21,6 +21,7 @@ import { developmentTokenKeys } from './development-keys.js';
 import { assetsForThisProcess } from './assets.js';
 import { nodeOffThread } from './worker-threads.js';
 import { installNodeFonts } from './fonts.js';
+import { installNodeHasher } from './native-hash.js';
 import { installOffThread } from '../lib/off-thread.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 import { exitIfConfigProblem } from './startup-errors.js';
@@ -81,6 +82,7 @@ async function main() {
     fonts: installNodeFonts(),
     ...(sandbox ? { sandbox: sandbox.handle } : {}),
   };
+  installNodeHasher();
   // Callers not handed Services (an upload inspected by a door) reach the same port.
   installOffThread(services.offThread);
   const app = createApp(services);

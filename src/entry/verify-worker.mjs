@@ -3,6 +3,10 @@
 // bundles it with the verifier. A failure is thrown, which ends this worker; the pool replaces it.
 import { parentPort } from 'node:worker_threads';
 import { analyseSignatures } from '../documents/verify/verifier.js';
+import { installNodeHasher } from './native-hash.js';
+
+// Module state is per thread: this worker hashes with node:crypto too.
+installNodeHasher();
 
 parentPort.on('message', async ({ bytes, trustRoots, ownCertificates, now }) => {
   parentPort.postMessage(await analyseSignatures(bytes, { trustRoots, ownCertificates, now }));

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Signer } from '@signpdf/utils';
 import type { Sealer } from './sealer.js';
 
@@ -14,7 +13,7 @@ export class PadesSigner extends Signer {
   }
 
   override async sign(pdfBuffer: Buffer): Promise<Buffer> {
-    const digest = new Uint8Array(createHash('sha256').update(pdfBuffer).digest());
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', pdfBuffer as BufferSource));
     return Buffer.from(await this.sealer.signDigest(digest));
   }
 }

@@ -18,9 +18,9 @@
  * - The key is an imported WebCrypto CryptoKey behind SealKey, built once; sealing reuses it.
  * - With a development identity every page gets a "development certificate" label before the save.
  */
-import { createHash } from 'node:crypto';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, type PDFObject } from 'pdf-lib';
 import { AppError } from '../../lib/app-error.js';
+import { sha256HexOf, sha256Of } from '../../lib/digest.js';
 import type { SealIdentity } from '../certificates/identity.js';
 import { stampDevelopmentLabel } from '../stamp.js';
 import { createCmsBuilder, type CmsIdentity } from './cms.js';
@@ -195,13 +195,12 @@ export async function sealSavedPdf(pdf: Uint8Array, sealer: Sealer, opts: { plac
   const range = byteRangeFor(loc, pdf.length);
   writeByteRange(pdf, loc, range);
 
-  const head = createHash('sha256').update(pdf.subarray(0, loc.contentsStart));
-  const whole = head.copy();
-  const digest = new Uint8Array(head.update(pdf.subarray(loc.contentsEnd)).digest());
+  // WebCrypto (native on every runtime): the signed ranges are hashed as one copy, the whole file after.
+  const digest = await sha256Of(pdf.subarray(0, loc.contentsStart), pdf.subarray(loc.contentsEnd));
 
   const cms = await sealer.signDigest(digest);
   writeContents(pdf, loc, cms);
-  const sha256 = whole.update(pdf.subarray(loc.contentsStart)).digest('hex');
+  const sha256 = await sha256HexOf(pdf);
   return { bytes: pdf, sha256 };
 }
 

@@ -1,6 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { createHash } from 'node:crypto';
+import { hashBytes } from '../../lib/digest.js';
 import { cryptoEngine, describeName, nameAttribute, OID, serialHex, toArrayBuffer, toHex } from '../seal/der.js';
 import { digestOf, signatureRoute, verifyEdDsa, type DigestName } from './algorithms.js';
 
@@ -52,12 +52,8 @@ const DIGEST_MISMATCH = 'the document bytes do not match the signed digest: the 
 
 const bytesEqual = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** node:crypto names; SHAKE256 at the 512-bit length RFC 8419 fixes for Ed448. */
-export function hashBytes(hash: DigestName, ...parts: Uint8Array[]): Uint8Array {
-  const h = hash === 'SHAKE256' ? createHash('shake256', { outputLength: 64 }) : createHash(hash.replace('-', '').toLowerCase());
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-}
+/** Synchronous hashing of the ranges (src/lib/digest.ts: native where the platform installed it); SHAKE256 at 512 bits (RFC 8419, Ed448). */
+export { hashBytes };
 
 /** The signer's certificate by issuer + serial or by subject key identifier (RFC 5652 §5.3). */
 function findSigner(si: pkijs.SignerInfo, certs: pkijs.Certificate[]): pkijs.Certificate | undefined {

@@ -15,7 +15,7 @@
  * certificate is one of `ownCertificates` (or, without that list, chains to `trustRoots`), or the
  * whole file's SHA-256 is a sealed-document record. Work is bounded (see scan.ts limits).
  */
-import { createHash } from 'node:crypto';
+import { createHasher, toHex } from '../../lib/digest.js';
 import type * as pkijs from 'pkijs';
 import { parseCertificate } from '../seal/der.js';
 import { chainTrusted, hashBytes, verifyCms, type SignerDetail, type TimestampCheck } from './cms-verify.js';
@@ -133,14 +133,14 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
   const bytes = input;
   const scan = scanPdf(bytes);
   if (!scan.isPdf) {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = toHex(createHasher('SHA-256').update(bytes).digest());
     return { isPdf: false, sha256, size: bytes.length, encrypted: false, truncated: false, signatures: [] };
   }
   // The SHA-256 of the whole file shares its first (and by far largest) range with the digest of a
   // signature that reaches EOF: hashed once, forked (see content() below).
   let fileSha256: string | undefined;
   const roots = safeParse(opts.trustRoots);
-  const ownSha = new Set((opts.ownCertificates ?? []).map((c) => createHash('sha256').update(c).digest('hex')));
+  const ownSha = new Set((opts.ownCertificates ?? []).map((c) => toHex(createHasher('SHA-256').update(c).digest())));
   const now = opts.now ?? new Date();
 
   const reports: SignatureReport[] = [];
@@ -192,9 +192,9 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
       {
         digest: (hash) => {
           if (hash === 'SHAKE256') return hashBytes(hash, ...ranges);
-          const h = createHash(hash.replace('-', '').toLowerCase()).update(first);
+          const h = createHasher(hash).update(first);
           // [0 b c EOF]: the whole file's SHA-256 is the same first pass plus the gap and the rest.
-          if (hash === 'SHA-256' && standard && !fileSha256 && report.coversWholeFile) fileSha256 = h.copy().update(bytes.subarray(first.length)).digest('hex');
+          if (hash === 'SHA-256' && standard && !fileSha256 && report.coversWholeFile) fileSha256 = toHex(h.clone().update(bytes.subarray(first.length)).digest());
           for (const r of rest) h.update(r);
           return new Uint8Array(h.digest());
         },
@@ -241,7 +241,7 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
   }
   inspectLaterUpdates(bytes, reports);
   await assessLongTerm(bytes, reports, chains);
-  const sha256 = fileSha256 ?? createHash('sha256').update(bytes).digest('hex');
+  const sha256 = fileSha256 ?? toHex(createHasher('SHA-256').update(bytes).digest());
   return { isPdf: true, sha256, size: bytes.length, encrypted: scan.encrypted, truncated: scan.truncated, signatures: reports };
 }
 
