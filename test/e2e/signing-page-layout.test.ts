@@ -7,6 +7,7 @@
  * - nothing the signer needs is under the sticky guide bar: at the end of the page, and wherever the
  *   "next field" guide takes them.
  */
+import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderToBytes } from '../../src/documents/render.js';
@@ -20,6 +21,7 @@ import { createTestServices } from '../helpers/services.js';
 import { client, lastMessage, sessionFor, tokenFromBody } from '../helpers/signing.js';
 
 const ORIGIN = 'https://b24sign.test';
+mkdirSync('test-artifacts', { recursive: true });
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 describe('signing page layout at 390 px', () => {
@@ -90,6 +92,7 @@ describe('signing page layout at 390 px', () => {
 
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ru-RU' });
     const { page, requested } = await open(context, http, `${ORIGIN}/s/${token}`);
+    await page.screenshot({ path: 'test-artifacts/signing-page-390-ru.png' });
     expect(await page.locator('#pages canvas').count()).toBe(0);
     expect(requested.filter((p) => /pdfjs|caveat|document\.pdf/.test(p))).toEqual([]);
 
@@ -141,6 +144,13 @@ describe('signing page layout at 390 px', () => {
     expect(focused).toBeTruthy();
     expect(await hiddenUnderBar(page, `#${focused}`)).toEqual([]);
     await page.screenshot({ path: 'test-artifacts/signing-page-390.png', fullPage: true });
+
+    // The same first screen in English: the page's texts follow ?lang=, the document is the sender's.
+    await page.goto(`${ORIGIN}/s/${token}?lang=en`);
+    await page.waitForSelector('html[data-sign-ready]', { state: 'attached' });
+    await expect.poll(() => page.locator('#pages .page img').first().evaluate((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)).toBe(true);
+    expect(await page.textContent('#zoom')).toBe('Enlarge the text');
+    await page.screenshot({ path: 'test-artifacts/signing-page-390-en.png' });
     await context.close();
   });
 });
