@@ -16,6 +16,8 @@ import { frameProblemHandler } from './frame-problem.js';
 import { installFromWizard } from './install.js';
 import { INSTALL_MESSAGES } from './install-texts.js';
 import { DocumentsToSignEntry } from './in-portal-sign.js';
+import { RegistryAndRoles } from './app-registry.js';
+import { resolveAccess } from '../roles/access.js';
 
 /**
  * POST /b24/app: the app's own page in Bitrix24 (PLACEMENT=DEFAULT). It shows the installation
@@ -82,6 +84,7 @@ appPageRoutes.post('/b24/app', async (c) => {
           </tbody>
         </table>
       </div>
+      {await RegistryAndRoles({ services, portalId: fresh.id, lang, token, nonce: c.var.cspNonce, access: await resolveAccess(services, { portalId: fresh.id, userId: user.id, isAdmin: user.isAdmin }) })}
       <h2>{t.registered}</h2>
       <div class="panel" id="registrations">
         {status.ok ? (

@@ -39,9 +39,10 @@ export interface FrameHost {
   browser: Browser;
   context: BrowserContext;
   /** Opens a placement the way the portal does; returns the host page and the placement's frame once its script ran. */
-  open(o: { placement: string; options: Record<string, unknown>; lang?: string; userId?: string; width?: number; install?: boolean }): Promise<{ page: Page; frame: Frame }>;
+  /** `handler`: one of the app's handler URLs for the placement (DEFAULT: the install URL unless the app page, `${APP_ORIGIN}/b24/app`, is named). */
+  open(o: { placement: string; options: Record<string, unknown>; lang?: string; userId?: string; width?: number; install?: boolean; handler?: string }): Promise<{ page: Page; frame: Frame }>;
   /** The frame POST the portal would send for this placement (not delivered): replay it with app.request. */
-  framePost(o: { placement: string; options: Record<string, unknown>; lang?: string; userId?: string }): Promise<{ url: string; body: string }>;
+  framePost(o: { placement: string; options: Record<string, unknown>; lang?: string; userId?: string; handler?: string }): Promise<{ url: string; body: string }>;
   /** The SDK calls the page under test made, as the host page recorded them. */
   bx24Calls(page: Page): Promise<{ cmd: string; params: Record<string, unknown> }[]>;
   /**
@@ -122,7 +123,7 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
     portalId: row.id,
     browser,
     context,
-    async framePost({ placement, options, lang = 'en', userId }) {
+    async framePost({ placement, options, lang = 'en', userId, handler }) {
       // Let the emulator build the exact POST it would send, and keep it instead of delivering it.
       let captured: { url: string; body: string } | undefined;
       emu.setAppFetch(async (req) => {
@@ -130,15 +131,15 @@ export async function startFrameHost(o: { env?: Record<string, string>; pdfDelay
         return new Response('captured', { status: 200 });
       });
       try {
-        await emu.control.openPlacement({ memberId: portal.memberId, placement, options, lang, ...(userId ? { userId } : {}) });
+        await emu.control.openPlacement({ memberId: portal.memberId, placement, options, lang, ...(userId ? { userId } : {}), ...(handler ? { handler } : {}) });
       } finally {
         emu.setAppFetch(deliverToApp);
       }
       if (!captured) throw new Error('the emulator sent no frame POST');
       return captured;
     },
-    async open({ placement, options, lang = 'en', userId, width = 1000, install = false }) {
-      const captured = await host.framePost({ placement, options, lang, ...(userId ? { userId } : {}) });
+    async open({ placement, options, lang = 'en', userId, width = 1000, install = false, handler: appHandler }) {
+      const captured = await host.framePost({ placement, options, lang, ...(userId ? { userId } : {}), ...(appHandler ? { handler: appHandler } : {}) });
       const query = Object.fromEntries(new URL(captured.url).searchParams);
       const handler = new URL(captured.url);
       handler.search = '';
