@@ -154,8 +154,8 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     state.template = picked;
     // The starters' names come in the sender's language; a title typed by hand is never replaced.
     if (state.titleAuto) {
-      state.title = picked.name;
-      titleInput.value = picked.name;
+      state.title = picked.title ?? picked.name;
+      titleInput.value = state.title;
     }
     await loadProposal();
   }

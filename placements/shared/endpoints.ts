@@ -18,6 +18,11 @@ export interface TemplateSummary {
   language?: string;
   /** starter = shipped with the app, portal = made by this portal */
   origin: 'starter' | 'portal';
+  /**
+   * The document title it suggests, in the sender's language: a portal copy of a starter that kept the
+   * starter's name is titled as that starter is called in the sender's language (documents render in it).
+   */
+  title?: string;
   source?: { type: string; layout?: string };
 }
 
@@ -91,7 +96,12 @@ export const endpoints = (api: Api) => ({
   /** The portal's templates, then the starters it has not made its own yet (in the user's language). */
   templates: async (lang: string): Promise<{ templates: TemplateSummary[] }> => {
     const res = await api.get<{ templates: ApiTemplate[]; starters: { id: string; kind: string; names: Record<string, string> }[] }>('/api/templates');
-    const own: TemplateSummary[] = res.templates.map((t) => ({ id: t.id, name: t.name, kind: t.kind, language: t.language, origin: 'portal', source: t.source }));
+    const starterNames = new Map(res.starters.map((s) => [s.id, s.names]));
+    const own: TemplateSummary[] = res.templates.map((t) => {
+      const names = t.source.type === 'builtin' && t.source.layout ? starterNames.get(t.source.layout) : undefined;
+      const title = names && t.name === names[t.language] ? (names[lang] ?? t.name) : t.name;
+      return { id: t.id, name: t.name, kind: t.kind, language: t.language, origin: 'portal', source: t.source, title };
+    });
     const adopted = new Set(res.templates.filter((t) => t.source.type === 'builtin' && t.language === lang).map((t) => t.source.layout));
     const starters: TemplateSummary[] = res.starters
       .filter((s) => !adopted.has(s.id))

@@ -137,6 +137,18 @@ describe('starters, titles and "same as last time" (item 4)', () => {
   });
 });
 
+describe('titles in the sender’s language (item 4)', () => {
+  it('a portal copy of a starter made in English is titled in Russian for a Russian sender', async () => {
+    const en = (await portalTemplates()).find((t) => t.source.type === 'builtin' && t.source.layout === 'sales-contract' && t.language === 'en');
+    expect(en?.name).toBe('Sales contract');
+    const { frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: '4' }, lang: 'ru' });
+    await frame.locator('.bar button[data-action="new"]').click();
+    await frame.locator(`label.tpl[data-template="${en!.id}"]`).click();
+    const titleFor = await frame.locator('#compose label', { hasText: 'Название документа' }).getAttribute('for');
+    await poll(() => frame.locator(`#${titleFor}`).inputValue()).toBe('Договор купли-продажи');
+  });
+});
+
 describe('field editor (item 5)', () => {
   it('places new fields apart, for the next party without a signature, refuses overlaps and keeps labels whole', async () => {
     const { page, frame } = await host.open({ placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: '2' }, lang: 'ru' });
