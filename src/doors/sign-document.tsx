@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { PageKey } from '../signing/page-texts.js';
 import { fmt } from '../signing/page-texts.js';
 

@@ -73,6 +73,9 @@ describe('page images of the signing page', () => {
     const html = new TextDecoder().decode((await get(`/s/${token}`)).body);
     expect(html).toContain('data-images="true"');
     expect(html).toMatch(/srcset="[^"]+\/pages\/1\/800 800w, [^"]+\/pages\/1\/1240 1240w"/);
+    // Page 1 is asked for first; page 2 waits until it is near the screen.
+    expect(html).toMatch(/<img src="[^"]+\/pages\/1\/800"[^>]*fetchpriority="high"/);
+    expect(html).toMatch(/<img src="[^"]+\/pages\/2\/800"[^>]*loading="lazy"/);
     // The client's field box, drawn by the server on page 1 (0-based page 0) and inside it.
     const box = /<button type="button" class="fbox" data-key="client_vat"[^>]*style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%"/.exec(html);
     expect(box, html.slice(html.indexOf('id="pages"'), html.indexOf('id="pages"') + 800)).not.toBeNull();
