@@ -26,6 +26,13 @@ module.exports = {
       to: { path: '(^|/)node_modules/hono/' },
     },
     {
+      name: 'domain-not-to-node-only-packages',
+      comment: 'Domain folders do not import packages that only run on Node (SMTP, the Node HTTP server): their adapters live in src/entry.',
+      severity: 'error',
+      from: { path: DOMAIN },
+      to: { path: '(^|/)node_modules/(nodemailer|@hono/node-server)/' },
+    },
+    {
       name: 'domain-not-to-node-builtins',
       comment: 'Domain folders do not import Node built-ins (node:fs, node:crypto, node:worker_threads, …): the platform is reached through the ports on Services.',
       severity: 'error',

@@ -14,7 +14,7 @@ import { createLogger } from '../lib/logger.js';
 import { createJobHandlers } from './jobs.js';
 import { createJobRunner } from '../jobs/runner.js';
 import type { Services } from '../services.js';
-import { mailerFromConfig } from '../notify/mailer.js';
+import { mailerFromConfig } from './smtp-mailer.js';
 import { createSandbox } from '../sandbox/bootstrap.js';
 import { sealStoredTokens } from '../portals/seal-tokens.js';
 import { developmentTokenKeys } from './development-keys.js';

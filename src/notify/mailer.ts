@@ -1,5 +1,3 @@
-import nodemailer from 'nodemailer';
-
 export interface OutgoingMail {
   to: string;
   subject: string;
@@ -9,25 +7,11 @@ export interface OutgoingMail {
   messageId?: string;
 }
 
-/** The transport port: SMTP in deployments, absent in the embedded default (messages are only recorded). */
+/**
+ * The mail port (services.mailer): SMTP on Node (src/entry/smtp-mailer.ts), absent in the embedded default
+ * (messages are only recorded). The domain only hands it a finished message.
+ */
 export interface Mailer {
   send(mail: OutgoingMail): Promise<{ messageId?: string }>;
   close?(): void;
-}
-
-/** nodemailer over `SMTP_URL` (smtp://user:pass@host:port, smtps://… for implicit TLS). */
-export function createSmtpMailer(url: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(url);
-  return {
-    async send(m) {
-      const info = await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text, html: m.html, ...(m.messageId ? { messageId: m.messageId } : {}) });
-      return { messageId: info.messageId };
-    },
-    close: () => transport.close(),
-  };
-}
-
-/** Node entry and tests: SMTP when configured, otherwise none. */
-export function mailerFromConfig(c: { SMTP_URL?: string; MAIL_FROM: string }): Mailer | undefined {
-  return c.SMTP_URL ? createSmtpMailer(c.SMTP_URL, c.MAIL_FROM) : undefined;
 }

@@ -13,7 +13,7 @@ import { TEST_TOKEN_KEYS } from './portal-tokens.js';
 import { createJobHandlers } from '../../src/entry/jobs.js';
 import type { JobHandlers } from '../../src/jobs/queue.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
-import { mailerFromConfig } from '../../src/notify/mailer.js';
+import { mailerFromConfig } from '../../src/entry/smtp-mailer.js';
 import { testSealer } from './sealer.js';
 
 export const TEST_ENV = {

@@ -7,7 +7,7 @@ import { jobs } from '../../src/db/schema/jobs.js';
 import { messages } from '../../src/db/schema/messages.js';
 import { createJobHandlers } from '../../src/entry/jobs.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
-import { createSmtpMailer } from '../../src/notify/mailer.js';
+import { createSmtpMailer } from '../../src/entry/smtp-mailer.js';
 import { createTestServices, drainJobs, ManualClock } from '../helpers/services.js';
 import { client, codeFromBody, FIELDS, samplePdf, sessionFor, tokenFromBody } from '../helpers/signing.js';
 import { startSmtpPeer, toAddress } from '../helpers/smtp-peer.js';
