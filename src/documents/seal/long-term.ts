@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHasher, toHex } from '../../lib/digest.js';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRawStream, PDFRef, PDFString, type PDFContext, type PDFObject } from 'pdf-lib';
@@ -91,7 +91,7 @@ const DOC_TIMESTAMP_BYTES = 16384;
 export const DOC_TIMESTAMP_FIELD_NAME = 'b24-sign document timestamp';
 
 const der = (c: pkijs.Certificate) => new Uint8Array(c.toSchema().toBER(false));
-const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const sha256Hex = (b: Uint8Array) => toHex(createHasher('SHA-256').update(b).digest());
 const subjectOf = (c: pkijs.Certificate) => describeName(c.subject) || 'unnamed certificate';
 
 /** B-T → B-LTA: the DSS update, then the document timestamp update. */
@@ -345,7 +345,7 @@ function firstPageOf(catalog: PDFDict, resolve: Editable['resolve']): { ref: PDF
 
 /** VRI key: upper-case hex SHA-1 of the signature's /Contents bytes as stored (padding included). */
 export function vriKey(contents: Uint8Array): string {
-  return createHash('sha1').update(contents).digest('hex').toUpperCase();
+  return toHex(createHasher('SHA-1').update(contents).digest()).toUpperCase();
 }
 
 /** Appends the DSS (merging a DSS the file may already carry) as one incremental update. */
@@ -398,7 +398,7 @@ export async function appendDocumentTimestamp(pdf: Uint8Array, opts: Pick<LongTe
   const loc = locatePlaceholder(bytes, { unique: false });
   const range = byteRangeFor(loc, bytes.length);
   writeByteRange(bytes, loc, range);
-  const imprint = new Uint8Array(createHash('sha256').update(bytes.subarray(0, loc.contentsStart)).update(bytes.subarray(loc.contentsEnd)).digest());
+  const imprint = createHasher('SHA-256').update(bytes.subarray(0, loc.contentsStart)).update(bytes.subarray(loc.contentsEnd)).digest();
   const token = await requestTimestampForImprint({ url: opts.tsaUrl, fetch: opts.fetch, timeoutMs: opts.timeoutMs }, imprint);
   writeContents(bytes, loc, token);
   return { bytes, token };
