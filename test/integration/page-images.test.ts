@@ -83,6 +83,10 @@ describe('page images of the signing page', () => {
     expect(left + width).toBeLessThanOrEqual(100);
     expect(top + height).toBeLessThanOrEqual(100);
     expect(left).toBeCloseTo((50 / 595.28) * 100, 1);
+    // The page itself travels compressed when the browser accepts it.
+    const zipped = await http.app.request(`/s/${token}`, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(zipped.headers.get('content-encoding')).toMatch(/^(gzip|br|deflate)$/);
+    expect(zipped.headers.get('cache-control')).toBe('no-store');
     // No pdf.js and no handwriting face named up front.
     expect(html).not.toMatch(/pdfjs|@font-face/);
 
