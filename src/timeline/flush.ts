@@ -12,7 +12,7 @@ import { timelineState, timelineWrites } from '../db/schema/timeline.js';
 import { defineJob, JobRetryLater } from '../jobs/queue.js';
 import type { Services } from '../services.js';
 import { issueFinalToken } from '../signing/tokens.js';
-import { appDeepLinkPath } from '../../placements/server/links.js';
+import { appDeepLinkPath } from '../bitrix24/app-link.js';
 import { REPORTED_EVENTS, TIMELINE_SYNC_KIND } from './hook.js';
 import { planEnvelope, staleRobotNote, type EnvelopeView, type PlannedWrite, type RobotBinding } from './plan.js';
 import { reconcilePending } from './reconcile.js';
