@@ -8,7 +8,8 @@
  * door is counted: each answer still means the delivery row and its job are committed. The database
  * server's processes serving the service's connections are timed too (PostgreSQL shares the 2 CPUs).
  *
- * BENCH_CPU_PROF=<dir>: the service runs with `node --cpu-prof` and leaves its profile there.
+ * BENCH_CPU_PROF=<dir>: the service runs with `node --cpu-prof` and leaves its profile there
+ * (BENCH_CPU_PROF_INTERVAL_US: its sampling interval, 1000 µs unless set).
  * BENCH_BUILD_DIR=<dir>: reuse a build made by `npm run build -- --out-dir <dir>`.
  */
 import { execFile } from 'node:child_process';
@@ -41,7 +42,7 @@ export async function measureAck(o: { acks: number; rounds: number }): Promise<A
   const stack = await productionStack({ out: build.out, publicPort: port, emulatorBase: () => emu.base });
   const scratch = mkdtempSync(join(tmpdir(), 'b24-ack-'));
   try {
-    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF)] : [];
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF), `--cpu-prof-interval=${Number(process.env.BENCH_CPU_PROF_INTERVAL_US ?? 1000)}`] : [];
     const service = await stack.startService({ env: { JOBS_CONCURRENCY: '0' }, nodeArgs: prof });
     const installed = JSON.parse(await emu.line(/^\{"installed"/, 90_000)) as { installed: boolean; status: number };
     if (!installed.installed) throw new Error(`install failed: ${JSON.stringify(installed)}\n${service.lines.slice(-20).join('\n')}`);

@@ -126,6 +126,12 @@ export interface RobotAcceptor {
 export interface GroupCommitOptions {
   /** Statements of this acceptor running at once; deliveries arriving meanwhile wait and go together. */
   maxInFlight?: number;
+  /**
+   * A group this large goes at once, without waiting for the end of the event-loop turn: in a burst the
+   * database records one group while the door is still reading the next, instead of idling until the
+   * whole burst has been read.
+   */
+  eagerRows?: number;
   /** At most this many deliveries in one statement… */
   maxRows?: number;
   /** …and at most about this many bytes of them. */
@@ -151,7 +157,8 @@ interface Waiting {
  * every delivery gets the answer it would have had alone.
  */
 export function robotAcceptor(services: Pick<Services, 'db' | 'ids' | 'clock'>, o: GroupCommitOptions = {}): RobotAcceptor {
-  const maxInFlight = o.maxInFlight ?? 2;
+  const maxInFlight = o.maxInFlight ?? 4;
+  const eagerRows = o.eagerRows ?? 32;
   const maxRows = o.maxRows ?? 256;
   const maxBytes = o.maxBytes ?? 2 * 1024 * 1024;
   let waiting: Waiting[] = [];
@@ -198,7 +205,8 @@ export function robotAcceptor(services: Pick<Services, 'db' | 'ids' | 'clock'>, 
       const row = rowOf(services, call);
       return new Promise((resolve, reject) => {
         waiting.push({ id: row.id, json: JSON.stringify(row), resolve, reject });
-        schedule();
+        if (waiting.length >= eagerRows && inFlight < maxInFlight) flush();
+        else schedule();
       });
     },
   };

@@ -103,6 +103,18 @@ describe('robot acknowledgement: group commit', () => {
     expect((await Promise.all(later)).every((r) => r?.created)).toBe(true);
   });
 
+  it('sends a group as soon as it has eagerRows deliveries, without waiting for the end of the turn', async () => {
+    const { db, sent } = fakeDb();
+    const acceptor = robotAcceptor(services(db), { eagerRows: 3 });
+    const pending = ['1', '2', '3', '4'].map((t) => acceptor.accept(call(t)));
+    // Still in the same turn: the first three have gone, the fourth waits for the turn's end.
+    expect(sent.map((s) => s.rows.map((r) => r.event_token))).toEqual([['1', '2', '3']]);
+    await turn();
+    expect(sent.map((s) => s.rows.map((r) => r.event_token))).toEqual([['1', '2', '3'], ['4']]);
+    sent.forEach(acceptAll);
+    expect((await Promise.all(pending)).every((r) => r?.created)).toBe(true);
+  });
+
   it('splits a group at maxRows', async () => {
     const { db, sent } = fakeDb();
     const acceptor = robotAcceptor(services(db), { maxRows: 2, maxInFlight: 10 });
