@@ -68,7 +68,7 @@ function renderSame(last: LastUsed | null) {
 
 /**
  * The list follows what happens elsewhere (a robot sending after a stage move, a recipient signing)
- * without a reload: it is asked again after 2 s, then less and less often (×1.6 up to 30 s) while
+ * without a reload: its fingerprint (/version) is asked after 2 s, then less and less often (×1.6 up to 30 s) while
  * nothing changes, and quickly again after a change. Nothing is asked while the tab is hidden, while
  * the sender composes, or while a dialog is open; coming back asks at once.
  */
@@ -80,11 +80,15 @@ function liveSchedule() {
   liveTimer = undefined;
   if (!document.hidden) liveTimer = setTimeout(() => void liveTick(), liveDelay);
 }
+let shownVersion: string | null = null;
 async function liveTick() {
   if (document.hidden) return;
-  if (list && !list.hidden && !document.querySelector('dialog[open]')) {
+  if (list && entity && !list.hidden && !document.querySelector('dialog[open]')) {
     try {
-      const changed = await refresh({ same: false });
+      // Only a fingerprint each time; the list itself when it differs (and once, to start from a known one).
+      const { version } = await ep.listVersion(entity);
+      const changed = version !== shownVersion && (await refresh({ same: false }));
+      shownVersion = version;
       liveDelay = changed ? LIVE.min : Math.min(LIVE.max, liveDelay * LIVE.factor);
     } catch {
       liveDelay = Math.min(LIVE.max, liveDelay * 2);

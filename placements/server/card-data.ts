@@ -68,6 +68,15 @@ export async function listItemEnvelopes(
   return rows.map((r) => toCard(publicUrl, r));
 }
 
+/**
+ * What the list shows, as one short fingerprint: the card's poll compares it and fetches the list only
+ * when it changed (an envelope added or voided, a recipient's step, a delivery's outcome).
+ */
+export async function listVersion(list: readonly CardEnvelope[]): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(list)));
+  return Array.from(new Uint8Array(digest).subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export async function getCardEnvelope(db: DbOrTx, publicUrl: string, p: { portalId: string; envelopeId: string }): Promise<CardEnvelope | null> {
   const [row] = await db
     .select(envelopeColumns)

@@ -82,6 +82,8 @@ const item = (e: { entityTypeId: number; entityId: number }) => `/api/card/items
 export const endpoints = (api: Api) => ({
   cardState: (e: { entityTypeId: number; entityId: number }) => api.get<CardState>(item(e)),
   listFragment: async (e: { entityTypeId: number; entityId: number }) => (await api.raw(`${item(e)}/list`)).text(),
+  /** A fingerprint of the list: the card asks for this often and for the list only when it changes. */
+  listVersion: (e: { entityTypeId: number; entityId: number }) => api.get<{ version: string }>(`${item(e)}/version`),
   envelope: (id: string) => api.get<CardEnvelope>(`/api/card/envelopes/${encodeURIComponent(id)}`),
   proposal: (e: { entityTypeId: number; entityId: number }, templateId?: string, slots?: RecipientSlot[], bindings?: string[]) =>
     api.post<Proposal & { bindingValues: Record<string, string> }>(`${item(e)}/proposal`, { templateId, slots, bindings }),

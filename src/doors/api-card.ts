@@ -6,7 +6,7 @@ import { Bitrix24Error, type BatchCommand } from '../bitrix24/types.js';
 import { AppError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
-import { getCardEnvelope, listItemEnvelopes, loadCardState, rememberLastUsed } from '../../placements/server/card-data.js';
+import { getCardEnvelope, listItemEnvelopes, listVersion, loadCardState, rememberLastUsed } from '../../placements/server/card-data.js';
 import { readDocgenDocuments, fetchDocgenPdf } from '../../placements/server/docgen-bridge.js';
 import { companyPerson, contactPerson, DEFAULT_SLOTS, emailHiddenIn, findProblems, peopleFrom, personName, proposeFields, proposeRecipients, type PortalUser, type Proposal } from '../../placements/server/proposal.js';
 import { loadTemplateFields } from '../../placements/server/templates-bridge.js';
@@ -71,6 +71,30 @@ async function readableItem(c: Context<SessionEnv>) {
   return ref;
 }
 
+/**
+ * The same check for the card's change poll, remembered per session and item for 5 minutes: the poll
+ * asks every few seconds, and one Bitrix24 call each time would spend the portal's request budget.
+ * The list itself (fetched only when the poll sees a change) still checks every time.
+ */
+const READABLE_TTL_MS = 5 * 60_000;
+const READABLE_MAX = 10_000;
+const readableSeen = new Map<string, number>();
+async function readableItemRemembered(c: Context<SessionEnv>) {
+  const ref = item(c);
+  const { services, session } = c.var;
+  if (!session.sid) return ref;
+  const key = `${session.portalId}|${session.sid}|${ref.entityTypeId}|${ref.entityId}`;
+  const now = services.clock.now().getTime();
+  const until = readableSeen.get(key);
+  if (until !== undefined && until > now) return ref;
+  readableSeen.delete(key);
+  await readableItem(c);
+  // Oldest first in a Map: past the cap, drop the oldest entries.
+  while (readableSeen.size >= READABLE_MAX) readableSeen.delete(readableSeen.keys().next().value!);
+  readableSeen.set(key, now + READABLE_TTL_MS);
+  return ref;
+}
+
 /** Further contacts of a deal shown as candidates (the primary one comes with the CRM read). */
 const EXTRA_CONTACTS = 4;
 
@@ -91,6 +115,13 @@ export const apiCardRoutes = new Hono<SessionEnv>()
   .get('/api/card/items/:et/:id', requireRole('viewer'), async (c) => {
     const { services, session } = c.var;
     return c.json(await loadCardState(services, { portalId: session.portalId, ...(await readableItem(c)) }));
+  })
+  // The card's change poll: a fingerprint of what the list shows (listVersion), no HTML, no Bitrix24 call.
+  .get('/api/card/items/:et/:id/version', requireRole('viewer'), async (c) => {
+    const { services, session } = c.var;
+    const list = await listItemEnvelopes(services.db, services.config.publicUrl, { portalId: session.portalId, ...(await readableItemRemembered(c)) });
+    c.header('Cache-Control', 'no-store');
+    return c.json({ version: await listVersion(list) });
   })
   .get('/api/card/items/:et/:id/list', requireRole('viewer'), async (c) => {
     const { services, session } = c.var;

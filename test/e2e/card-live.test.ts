@@ -226,8 +226,11 @@ describe('the list follows changes made elsewhere (item 7)', () => {
     await frame.locator('#list').waitFor();
     expect(await frame.locator('article.env').count()).toBe(0);
     const listCalls: number[] = [];
+    const versionCalls: number[] = [];
     page.on('request', (r) => {
-      if (/\/api\/card\/items\/2\/10\/list$/.test(new URL(r.url()).pathname)) listCalls.push(Date.now());
+      const path = new URL(r.url()).pathname;
+      if (path === '/api/card/items/2/10/list') listCalls.push(Date.now());
+      if (path === '/api/card/items/2/10/version') versionCalls.push(Date.now());
     });
     // What a robot does after a stage move: an envelope for this deal, made server-side.
     const created = await api('POST', '/api/envelopes', {
@@ -238,20 +241,25 @@ describe('the list follows changes made elsewhere (item 7)', () => {
     expect(created.status).toBe(201);
     await frame.locator('article.env', { hasText: 'Sent by the robot' }).waitFor({ timeout: 40_000 });
     expect(await frame.locator('article.env .badge').first().textContent()).toBe('Sent');
+    // While nothing changes only the fingerprint is asked for, not the list.
+    const listsBefore = listCalls.length;
+    const versionsBefore = versionCalls.length;
+    await poll(() => versionCalls.length, 15_000).toBeGreaterThan(versionsBefore);
+    expect(listCalls.length).toBe(listsBefore);
 
     // Hidden right after a check (the next one would come 2 s later): nothing for 5 s.
     await setHidden(frame, false);
-    await poll(() => listCalls.length).toBeGreaterThan(0);
+    await poll(() => versionCalls.length).toBeGreaterThan(versionsBefore + 1);
     await setHidden(frame, true);
-    const atHide = listCalls.length;
+    const atHide = versionCalls.length;
     await page.waitForTimeout(5_000);
-    expect(listCalls.length - atHide).toBeLessThanOrEqual(1); // at most the check already on its way
-    const whileHidden = listCalls.length;
+    expect(versionCalls.length - atHide).toBeLessThanOrEqual(1); // at most the check already on its way
+    const whileHidden = versionCalls.length;
     await page.waitForTimeout(3_000);
-    expect(listCalls.length).toBe(whileHidden);
+    expect(versionCalls.length).toBe(whileHidden);
     // Visible again: it asks at once.
     await setHidden(frame, false);
-    await poll(() => listCalls.length, 5_000).toBeGreaterThan(whileHidden);
+    await poll(() => versionCalls.length, 5_000).toBeGreaterThan(whileHidden);
   });
 
   it('says what went wrong in words, never with an HTTP status', async () => {

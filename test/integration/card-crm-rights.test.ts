@@ -77,6 +77,18 @@ describe('card reads with the user’s rights', () => {
     expect(asked.every((c) => c.userId === EMPLOYEE)).toBe(true);
   });
 
+  it('the change poll checks the rights once per item for a while, and never answers for an item out of reach', async () => {
+    const token = await openCard(memberA, EMPLOYEE, '5');
+    const dealReads = () => emu.control.calls({ memberId: memberA, includeBatchParts: true }).filter((c) => c.method === 'crm.deal.get' && c.userId === EMPLOYEE).length;
+    const before = dealReads();
+    for (let i = 0; i < 3; i++) expect((await get(token, '/api/card/items/2/5/version')).status).toBe(200);
+    // One Bitrix24 read for three polls of the same item.
+    expect(dealReads() - before).toBe(1);
+    // Not readable: refused every time (a refusal is not remembered).
+    for (let i = 0; i < 2; i++) expect((await get(token, '/api/card/items/2/2/version')).status).toBe(404);
+    expect(dealReads() - before).toBe(3);
+  });
+
   it('the card of a deal the employee may not read is not shown (a forged PLACEMENT_OPTIONS gets nothing)', async () => {
     const tab = await emu.control.openPlacement({ memberId: memberA, placement: 'CRM_DEAL_DETAIL_TAB', options: { ID: '2' }, userId: EMPLOYEE });
     expect(tab.status).toBe(404);

@@ -106,6 +106,21 @@ describe('"same as last time" on the item where it was sent', () => {
   });
 });
 
+describe('the card’s change poll', () => {
+  it('answers the same fingerprint while nothing changes and another once a document is added', async () => {
+    const version = async () => ((await (await call('GET', '/api/card/items/2/12/version')).json()) as { version: string }).version;
+    const v1 = await version();
+    expect(v1).toMatch(/^[0-9a-f]{24}$/);
+    expect(await version()).toBe(v1);
+    const res = await call('POST', '/api/envelopes', { title: 'Poll me', lang: 'en', crm: { entityTypeId: 2, entityId: 12 }, pdfBase64: await onePagePdf(), fields: [], recipients, send: false });
+    expect(res.status).toBe(201);
+    const v2 = await version();
+    expect(v2).not.toBe(v1);
+    expect(await version()).toBe(v2);
+    expect((await call('GET', '/api/card/items/2/abc/version')).status).toBe(400);
+  });
+});
+
 describe('overlapping fields are refused at send', () => {
   const fields = [
     { key: 'sig_company', label: 'Signature', type: 'signature', page: 0, box: { x: 60, y: 100, w: 160, h: 44 }, party: 'company', required: true },
