@@ -124,6 +124,7 @@ const ROUTE_MIN: Record<string, RoleName | 'any'> = {
   'GET /api/envelopes/:id/evidence.zip': 'viewer',
   'GET /api/card/items/:et/:id': 'viewer',
   'GET /api/card/items/:et/:id/list': 'viewer',
+  'GET /api/card/items/:et/:id/version': 'viewer',
   'GET /api/card/envelopes/:envelopeId': 'viewer',
   'GET /api/card/envelopes/:envelopeId/fragment': 'viewer',
   'POST /api/card/items/:et/:id/proposal': 'sender',
