@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, StandardFonts, decodePDFRawStream } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addLongTermEvidence, appendDss, collectValidationData, lastSignature, LongTermEvidenceError, vriKey } from '../../src/documents/seal/long-term.js';
+import { addLongTermEvidence, appendDocumentTimestamp, appendDss, collectValidationData, lastSignature, LongTermEvidenceError, vriKey } from '../../src/documents/seal/long-term.js';
 import { createSealer, sealPdf, type Sealer } from '../../src/documents/seal/sealer.js';
 import { extractTimestampTokens } from '../../src/documents/timestamp-tokens.js';
 import { verifyPdf } from '../../src/documents/verify/verifier.js';
@@ -202,6 +202,26 @@ describe('B-LTA on an uploaded PDF with a cross-reference stream and object stre
     const r = await verifyPdf(out.bytes, { trustRoots: [pki.rootDer], ownCertificates: sealer.certificates });
     expect(r.verdict).toBe('sealed_unchanged');
     expect(r.padesLevel).toBe('B-LTA');
+  });
+});
+
+describe('the level of files we did not make', () => {
+  it("pyHanko's B-LTA files: the signature under a document timestamp reads B-LTA even though a later DSS update follows the timestamp; a signature after the last timestamp B-LT", async () => {
+    const read = async (name: string) => verifyPdf(new Uint8Array(readFileSync(`test/fixtures/pdfs/${name}`)), { trustRoots: [] });
+    const one = await read('pyhanko--pades-lta-dss-indirect-arrs-test.pdf');
+    expect(one.signatures.map((s) => [s.kind, s.padesBaseline])).toEqual([['signature', 'B-LTA'], ['document-timestamp', null]]);
+    expect(one.padesLevel).toBe('B-LTA');
+    const two = await read('pyhanko--pades-lta-dss-indirect-arrs-test-2.pdf');
+    expect(two.signatures.map((s) => s.padesBaseline)).toEqual(['B-LTA', null, 'B-LT']);
+    expect(two.padesLevel).toBe('B-LT');
+  });
+
+  it('a document timestamp over a revision without the DSS does not make B-LTA', async () => {
+    const { bytes: stamped } = await appendDocumentTimestamp(new Uint8Array(bt), { tsaUrl: pki.tsaUrl, fetch: outbound });
+    const dssAfter = await appendDss(stamped, lastSignature(bt).contents, lta.validation, new Date());
+    const r = await verifyPdf(dssAfter, { trustRoots: [pki.rootDer], ownCertificates: sealer.certificates });
+    expect(r.verdict).toBe('sealed_unchanged');
+    expect(r.padesLevel).toBe('B-LT');
   });
 });
 

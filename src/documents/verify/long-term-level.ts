@@ -1,11 +1,11 @@
 import * as pkijs from 'pkijs';
-import { PDFArray, PDFDict, PDFName, PDFRawStream, PDFRef, decodePDFRawStream, type PDFObject } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFName, PDFRawStream, decodePDFRawStream, type PDFObject } from 'pdf-lib';
 import { openLazy } from '../seal/lazy-pdf.js';
 import { cryptoEngine, describeName, toArrayBuffer } from '../seal/der.js';
 
 /**
- * Long-term validation data a file carries (PAdES B-LT / B-LTA, ETSI EN 319 142-1 §5.4): the
- * Document Security Store the catalog names, read through the lazy reader (only the catalog, the
+ * Long-term validation data a file (or one of its revisions: the bytes up to a signature's end)
+ * carries (PAdES B-LT / B-LTA, ETSI EN 319 142-1 §5.4): the Document Security Store the catalog names, read through the lazy reader (only the catalog, the
  * DSS and its streams are parsed). A file the lazy reader does not handle (hybrid xref, unusual
  * filters) is reported as having no DSS: its level then reads at most B-T, never higher than proven.
  *
@@ -20,8 +20,6 @@ export interface DssContent {
   certificates: pkijs.Certificate[];
   ocsps: pkijs.BasicOCSPResponse[];
   crls: pkijs.CertificateRevocationList[];
-  /** Offset of the DSS dictionary's object in the file, when found. */
-  offset: number | null;
 }
 
 export function readDss(bytes: Uint8Array): DssContent | null {
@@ -32,8 +30,7 @@ export function readDss(bytes: Uint8Array): DssContent | null {
     return null;
   }
   try {
-    const dssRef = lazy.catalog.get(PDFName.of('DSS'));
-    const dss = lazy.resolve(dssRef);
+    const dss = lazy.resolve(lazy.catalog.get(PDFName.of('DSS')));
     if (!(dss instanceof PDFDict)) return null;
     let budget = MAX_OBJECTS;
     const streams = (key: string): Uint8Array[] => {
@@ -67,12 +64,7 @@ export function readDss(bytes: Uint8Array): DssContent | null {
       return pkijs.BasicOCSPResponse.fromBER(resp.responseBytes.response.valueBlock.valueHexView.slice().buffer);
     });
     const crls = parse(streams('CRLs'), (b) => pkijs.CertificateRevocationList.fromBER(b));
-    let offset: number | null = null;
-    if (dssRef instanceof PDFRef) {
-      const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).lastIndexOf(`${dssRef.objectNumber} ${dssRef.generationNumber} obj`, bytes.length, 'latin1');
-      offset = at >= 0 ? at : null;
-    }
-    return { certificates, ocsps, crls, offset };
+    return { certificates, ocsps, crls };
   } catch {
     return null;
   }

@@ -247,7 +247,8 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
 
 /**
  * B-T → B-LT when the file's DSS has revocation data for the signature's and its TSA's chains;
- * → B-LTA when a verified document timestamp after the signature also covers that DSS.
+ * → B-LTA when a verified document timestamp after the signature covers a revision whose DSS already
+ * held that data.
  */
 async function assessLongTerm(bytes: Uint8Array, reports: SignatureReport[], chains: Map<SignatureReport, pkijs.Certificate[]>): Promise<void> {
   if (chains.size === 0) return;
@@ -260,8 +261,17 @@ async function assessLongTerm(bytes: Uint8Array, reports: SignatureReport[], cha
       continue;
     }
     r.padesBaseline = 'B-LT';
-    const after = Math.max(endOfRanges(r), dss.offset ?? 0);
-    if (reports.some((d) => d.kind === 'document-timestamp' && d.intact && d.timestamp?.verified && endOfRanges(d) > after)) r.padesBaseline = 'B-LTA';
+    // B-LTA: a document timestamp whose revision already held that validation data (a later DSS
+    // update, e.g. the timestamp's own validation data, may follow it: the revision is what counts).
+    const stamps = reports.filter((d) => d.kind === 'document-timestamp' && d.intact && d.timestamp?.verified && endOfRanges(d) > endOfRanges(r)).sort((a, b) => endOfRanges(a) - endOfRanges(b));
+    for (const d of stamps) {
+      const end = endOfRanges(d);
+      const covered = end === bytes.length ? dss : readDss(bytes.subarray(0, end));
+      if (covered && (await certificatesWithoutRevocationData(chain, covered)).length === 0) {
+        r.padesBaseline = 'B-LTA';
+        break;
+      }
+    }
   }
 }
 
