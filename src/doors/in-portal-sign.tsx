@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { EnvelopeLang } from '../db/schema/envelopes.js';
 import { AppError } from '../http/errors.js';
 import { requireSession, type Session, type SessionEnv } from '../http/session.js';
-import { documentsToSign, documentSource, openInPortal, signInPortal, type PortalUser, type WaitingDocument } from '../signing/in-portal.js';
+import { declineInPortal, documentsToSign, documentSource, openInPortal, signInPortal, type PortalUser, type WaitingDocument } from '../signing/in-portal.js';
 import { inPortalTexts } from '../signing/in-portal-texts.js';
 import { fmt, pageTexts } from '../signing/page-texts.js';
 import type { StampNeed } from '../signing/stamp-rule.js';
@@ -87,6 +87,9 @@ function InPortalPage(props: { lang: EnvelopeLang; session: Session; docs: Waiti
                       <span class="ok" data-opened={d.envelopeId} hidden={!d.opened}>
                         ✓ {t['ip.opened']}
                       </span>
+                      <button type="button" class="danger" data-decline={d.envelopeId}>
+                        {t['action.decline']}
+                      </button>
                     </div>
                     <label style="font-weight:400">
                       <input type="checkbox" data-ack={d.envelopeId} /> {t['ip.ack']}
@@ -107,6 +110,21 @@ function InPortalPage(props: { lang: EnvelopeLang; session: Session; docs: Waiti
                         )}
                       </div>
                     ))}
+                    {/* Inline, not a modal: the portal's slider grows with the page, so a centred dialog could sit off screen. */}
+                    <div class="card" data-decline-form={d.envelopeId} hidden style="border:1px solid #b91c1c">
+                      <h3 style="margin:0 0 .4rem;font-size:1rem">{t['decline.heading']}</h3>
+                      <label for={`decline-${d.envelopeId}`}>{t['decline.reason']}</label>
+                      <textarea id={`decline-${d.envelopeId}`} rows={3} data-decline-reason={d.envelopeId}></textarea>
+                      <p class="msg err" role="alert" data-decline-msg={d.envelopeId}></p>
+                      <div class="row">
+                        <button type="button" class="danger" data-decline-confirm={d.envelopeId}>
+                          {t['decline.confirm']}
+                        </button>
+                        <button type="button" class="secondary" data-decline-cancel={d.envelopeId}>
+                          {t['decline.cancel']}
+                        </button>
+                      </div>
+                    </div>
                   </div>
                   <div class="pages" data-pages={d.envelopeId} hidden></div>
                 </article>
@@ -227,6 +245,11 @@ export const inPortalSignRoutes = new Hono<SessionEnv>()
     return c.body(new Uint8Array(pdf) as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': 'inline; filename="document.pdf"' });
   })
   .post('/api/in-portal/documents/:id/open', async (c) => c.json(await openInPortal(c.var.services, userOf(c.var.session), c.req.param('id'), requestMeta(c as unknown as Context<AppEnv>))))
+  .post('/api/in-portal/documents/:id/decline', async (c) => {
+    const { reason } = await body(c, z.object({ reason: z.string().max(4000) }));
+    await declineInPortal(c.var.services, userOf(c.var.session), c.req.param('id'), reason, requestMeta(c as unknown as Context<AppEnv>));
+    return c.json({ status: 'declined' });
+  })
   .post('/api/in-portal/sign', async (c) => {
     const b = await body(c, ZBatch);
     return c.json(await signInPortal(c.var.services, userOf(c.var.session), b, requestMeta(c as unknown as Context<AppEnv>)));

@@ -354,7 +354,11 @@ export async function completeFor(services: Services, ctx: SignerContext, input:
 }
 
 export async function decline(services: Services, token: string, reasonRaw: string, meta: RequestMeta): Promise<void> {
-  const ctx = await resolveSigner(services, token);
+  return declineFor(services, await resolveSigner(services, token), reasonRaw, meta);
+}
+
+/** `decline` for a context already resolved; `data` joins the `declined` event (in-portal: who in Bitrix24). */
+export async function declineFor(services: Services, ctx: SignerContext, reasonRaw: string, meta: RequestMeta, data?: Record<string, unknown>): Promise<void> {
   requireActive(ctx);
   const reason = (reasonRaw ?? '').trim();
   if (reason.length < 3) throw new AppError('VALIDATION_FAILED', 'Tell the sender why you decline (at least 3 characters).', { field: 'reason' });
@@ -364,7 +368,7 @@ export async function decline(services: Services, token: string, reasonRaw: stri
     const c = await recheck(tx, ctx);
     const r = await moveRecipient(tx, c.recipient, 'declined', { doneAt: now, declineReason: reason });
     const who = actorOf(r, meta);
-    await appendAudit(tx, { portalId: r.portalId, envelopeId: r.envelopeId, type: 'declined', who, at: now, data: { reason } });
+    await appendAudit(tx, { portalId: r.portalId, envelopeId: r.envelopeId, type: 'declined', who, at: now, data: { reason, ...data } });
     const env = await moveEnvelope(tx, c.envelope, 'declined', { endedAt: now, endReason: reason });
     await revokeAllLinks(tx, r.portalId, r.envelopeId);
     return env;

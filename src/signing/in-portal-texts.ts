@@ -42,6 +42,7 @@ const S = {
   'ip.gone': { en: 'This document is no longer waiting for your signature.', it: 'Questo documento non attende più la sua firma.', ru: 'Этот документ больше не ожидает вашей подписи.' },
   'ip.notFound': { en: 'No such document on this portal.', it: 'Nessun documento del genere su questo portale.', ru: 'На этом портале такого документа нет.' },
   'ip.openList': { en: 'Open and sign', it: 'Apri e firma', ru: 'Открыть и подписать' },
+  'ip.declined': { en: 'You declined “{title}”; the sender has been told, with your reason.', it: 'Ha rifiutato «{title}»; il mittente è stato informato, con il motivo.', ru: 'Вы отказались от «{title}»; отправитель получил уведомление с вашей причиной.' },
   'ip.others': { en: 'Also waiting for you', it: 'Anche in attesa della sua firma', ru: 'Также ждут вашей подписи' },
 } satisfies Record<string, Record<EnvelopeLang, string>>;
 

@@ -5,7 +5,7 @@ import { recipients, type Recipient, type SignatureMethod } from '../db/schema/r
 import { AppError } from '../lib/app-error.js';
 import { findPortal } from '../portals/store.js';
 import type { Services } from '../services.js';
-import { completeFor, fieldsOf, markOpenedFor, requireActive, signerContext, type PortalSigner, type RequestMeta, type SignerContext } from './flow.js';
+import { completeFor, declineFor, fieldsOf, markOpenedFor, requireActive, signerContext, type PortalSigner, type RequestMeta, type SignerContext } from './flow.js';
 import { stampNeed } from './stamp-rule.js';
 
 /**
@@ -145,6 +145,13 @@ export async function openInPortal(services: Services, u: PortalUser, envelopeId
   const { userId, memberId } = await portalSigner(services, u, 'opened');
   const out = await markOpenedFor(services, ctx, meta, { inPortal: { userId, memberId } });
   return { status: out.recipient.status };
+}
+
+/** Declines one document from the portal: the signing page's decline, the event naming the Bitrix24 user. */
+export async function declineInPortal(services: Services, u: PortalUser, envelopeId: string, reason: string, meta: RequestMeta): Promise<void> {
+  const ctx = await contextFor(services, u, envelopeId);
+  const { userId, name, memberId, domain } = await portalSigner(services, u, 'opened');
+  await declineFor(services, ctx, reason, meta, { inPortal: { userId, name, memberId, domain } });
 }
 
 export interface BatchSignInput {

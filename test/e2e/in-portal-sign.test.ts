@@ -4,13 +4,14 @@
  * they reach the app framed by the portal (English: from the messenger invitation's REST_APP_URI
  * link in the mailbox; Russian: from "Documents to sign" on the app's page), see a preview of each,
  * open one in full and acknowledge the other, sign once (drawn in English, uploaded in Russian) and
- * confirm once. No e-mail, no code. Screenshots go to test-artifacts/in-portal/.
+ * confirm once; in Russian a third document is declined from the page first. No e-mail, no code. Screenshots go to test-artifacts/in-portal/.
  */
 import { mkdirSync } from 'node:fs';
 import { and, eq, inArray } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/db/schema/audit-events.js';
+import { envelopes } from '../../src/db/schema/envelopes.js';
 import { messages } from '../../src/db/schema/messages.js';
 import { recipients } from '../../src/db/schema/recipients.js';
 import { createEnvelope, sendEnvelope } from '../../src/signing/envelopes.js';
@@ -46,8 +47,8 @@ function watch(page: Page) {
   return page;
 }
 
-/** Two documents for our company's signer, portal user 1, and a client after them. */
-async function sendTwo(lang: 'en' | 'ru', titles: [string, string]) {
+/** Documents for our company's signer, portal user 1, and a client after them. */
+async function sendDocuments(lang: 'en' | 'ru', titles: string[]) {
   const portalId = srv.services.sandbox!.portalId!;
   const pdf = await samplePdf();
   const ids: string[] = [];
@@ -135,7 +136,7 @@ async function expectSignedInPortal(ids: string[], method: 'drawn' | 'uploaded')
 
 describe('an employee signs inside the sandbox portal, without e-mail', () => {
   it('en: from the messenger invitation, two documents, a drawn signature, one confirmation', async () => {
-    const ids = await sendTwo('en', ['Supply contract', 'NDA']);
+    const ids = await sendDocuments('en', ['Supply contract', 'NDA']);
     const page = watch(await context.newPage());
     // The messenger copy in the mailbox: its button is the REST_APP_URI deep link to the first document.
     await expect
@@ -159,18 +160,27 @@ describe('an employee signs inside the sandbox portal, without e-mail', () => {
     expect(errors).toEqual([]);
   }, 180_000);
 
-  it('ru: from “Documents to sign” on the app’s page, an uploaded signature', async () => {
-    const ids = await sendTwo('ru', ['Договор поставки', 'Соглашение о неразглашении']);
+  it('ru: from “Documents to sign” on the app’s page, one declined, the rest with an uploaded signature', async () => {
+    const all = await sendDocuments('ru', ['Договор поставки', 'Соглашение о неразглашении', 'Акт сверки']);
+    const ids = all.slice(0, 2);
     const page = watch(await context.newPage());
     await page.goto(`${srv.origin}/sandbox/lang?lang=ru&back=${encodeURIComponent('/sandbox')}`);
     await page.goto(`${srv.origin}/sandbox/app`);
     const status = await appFrame(page, '#to-sign');
-    expect(await status.locator('#to-sign').getAttribute('data-count')).toBe('2');
+    expect(await status.locator('#to-sign').getAttribute('data-count')).toBe('3');
     expect(await status.locator('#to-sign h2').textContent()).toBe('Документы на подпись');
     await status.locator('#to-sign a[data-open-path]').click();
     await page.waitForURL(/\/sandbox\/app\?.*placement=REST_APP_URI/);
     const frame = await appFrame(page, 'html[data-in-portal="ready"][data-ready="framed"]');
     expect(await frame.locator('html').getAttribute('lang')).toBe('ru');
+    // The third is declined from the page, with a reason: it leaves the list, the rest stay.
+    await frame.click(`[data-decline="${all[2]}"]`);
+    await frame.fill(`[data-decline-reason="${all[2]}"]`, 'Неверные реквизиты');
+    await frame.click(`[data-decline-confirm="${all[2]}"]`);
+    await frame.locator(`article.doc[data-envelope="${all[2]}"]`).waitFor({ state: 'detached' });
+    expect(await frame.locator('#ip-count').textContent()).toBe('Ожидают вашей подписи: 2');
+    const [declined] = await srv.services.db.select().from(envelopes).where(eq(envelopes.id, all[2]!));
+    expect(declined!.status).toBe('declined');
     const done = await signBoth(page, frame, ids, 'uploaded', '02');
     expect(done).toBe('Подписано: 2');
     expect(await frame.locator('#ip-done').textContent()).toContain('Битрикс24');

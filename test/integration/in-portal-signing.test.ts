@@ -203,6 +203,21 @@ describe('in-portal signing', () => {
     expect(events.some((e) => e.type === 'code_verified')).toBe(true);
   });
 
+  it('the employee can decline a document from the portal; anyone else cannot', async () => {
+    const e = await send('Supply contract E');
+    const other = await openDeepLink(OTHER, e.env.id);
+    expect((await call(other.token, 'POST', `/api/in-portal/documents/${e.env.id}/decline`, { reason: 'Not for me' })).status).toBe(403);
+    const mine = await openDeepLink(EMPLOYEE, e.env.id);
+    expect((await call(mine.token, 'POST', `/api/in-portal/documents/${e.env.id}/decline`, { reason: 'no' })).data.error.details).toMatchObject({ field: 'reason' });
+    const res = await call(mine.token, 'POST', `/api/in-portal/documents/${e.env.id}/decline`, { reason: 'Wrong delivery terms' });
+    expect(res.status, JSON.stringify(res.data)).toBe(200);
+    const [env] = await w.services.db.select().from(envelopes).where(eq(envelopes.id, e.env.id));
+    expect(env!.status).toBe('declined');
+    const [declined] = await w.services.db.select().from(auditEvents).where(and(eq(auditEvents.envelopeId, e.env.id), eq(auditEvents.type, 'declined')));
+    expect(declined!.data).toMatchObject({ reason: 'Wrong delivery terms', inPortal: { userId: Number(EMPLOYEE), name: employeeName(), memberId: w.memberId } });
+    expect((await call(mine.token, 'GET', '/api/in-portal/documents')).data.documents.some((d: { envelopeId: string }) => d.envelopeId === e.env.id)).toBe(false);
+  });
+
   it('in Russian: the page and the certificate line', async () => {
     const c = await send('Договор поставки', { lang: 'ru' });
     const page = await w.emu.control.openPlacement({ memberId: w.memberId, placement: 'REST_APP_URI', options: { sign: c.env.id }, userId: EMPLOYEE, lang: 'ru' });

@@ -21,6 +21,8 @@ const $ = <E extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const q = <E extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<E>(sel);
 const auth = { authorization: `Bearer ${boot.token}` };
 const opened = new Set(boot.docs.filter((d) => d.opened).map((d) => d.envelopeId));
+/** The documents still on the page (a declined one leaves it). */
+let docs = [...boot.docs];
 
 async function api<R>(path: string, body?: unknown): Promise<R> {
   const res = await fetch(path, body === undefined ? { headers: auth } : { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -167,11 +169,11 @@ function finish(results: Result[]) {
 }
 
 async function submit() {
-  for (const d of boot.docs) if (!opened.has(d.envelopeId) && !acked(d)) return say(fmt(T['ip.needReview']!, { title: d.title }), true);
+  for (const d of docs) if (!opened.has(d.envelopeId) && !acked(d)) return say(fmt(T['ip.needReview']!, { title: d.title }), true);
   if (capture && !capture.hasSignature()) return say(T['error.signature']!, true);
   if (!($('terms') as HTMLInputElement).checked) return say(T['error.terms']!, true);
   const body: Record<string, unknown> = {
-    items: boot.docs.map((d) => ({ envelopeId: d.envelopeId, values: valuesOf(d), review: opened.has(d.envelopeId) ? 'opened' : 'acknowledged', acknowledged: acked(d) })),
+    items: docs.map((d) => ({ envelopeId: d.envelopeId, values: valuesOf(d), review: opened.has(d.envelopeId) ? 'opened' : 'acknowledged', acknowledged: acked(d) })),
     acceptTerms: true,
   };
   if (capture) {
@@ -189,6 +191,58 @@ async function submit() {
     say(explain(e), true);
   }
 }
+
+/* ------------------------------------------------------------ decline ---- */
+
+const sel = (attr: string, id: string) => q<HTMLElement>(`[${attr}="${CSS.escape(id)}"]`);
+
+async function declineNow(d: Doc) {
+  const reason = (sel('data-decline-reason', d.envelopeId) as HTMLTextAreaElement).value.trim();
+  const msg = sel('data-decline-msg', d.envelopeId)!;
+  if (reason.length < 3) {
+    msg.textContent = T['error.reason']!;
+    return;
+  }
+  try {
+    await api(`/api/in-portal/documents/${encodeURIComponent(d.envelopeId)}/decline`, { reason });
+  } catch (e) {
+    msg.textContent = explain(e);
+    return;
+  }
+  docs = docs.filter((x) => x.envelopeId !== d.envelopeId);
+  q(`article.doc[data-envelope="${CSS.escape(d.envelopeId)}"]`)?.remove();
+  if (!docs.length) {
+    const main = $('ip-main')!;
+    main.innerHTML = '';
+    const sec = document.createElement('section');
+    sec.className = 'card state';
+    sec.id = 'ip-none';
+    const h = document.createElement('h2');
+    h.textContent = T['ip.none']!;
+    const p = document.createElement('p');
+    p.textContent = fmt(T['ip.declined']!, { title: d.title });
+    sec.append(h, p);
+    main.appendChild(sec);
+    return;
+  }
+  $('ip-count')!.textContent = fmt(T['ip.count']!, { n: docs.length });
+  $('submit')!.textContent = fmt(T['ip.sign']!, { n: docs.length });
+  say(fmt(T['ip.declined']!, { title: d.title }));
+}
+
+document.addEventListener('click', (ev) => {
+  const b = (ev.target as HTMLElement).closest<HTMLButtonElement>('button[data-decline], button[data-decline-confirm], button[data-decline-cancel]');
+  if (!b) return;
+  const id = b.dataset.decline ?? b.dataset.declineConfirm ?? b.dataset.declineCancel ?? '';
+  const d = docs.find((x) => x.envelopeId === id);
+  const form = sel('data-decline-form', id);
+  if (!d || !form) return;
+  if (b.dataset.decline !== undefined) {
+    form.hidden = false;
+    sel('data-decline-reason', id)?.focus();
+  } else if (b.dataset.declineCancel !== undefined) form.hidden = true;
+  else void declineNow(d);
+});
 
 for (const d of boot.docs) {
   void preview(d);
