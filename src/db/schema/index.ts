@@ -13,3 +13,4 @@ export * from './timeline.js';
 export * from './frame-sessions.js';
 export * from './roles.js';
 export * from './envelope-pages.js';
+export * from './portal-settings.js';
