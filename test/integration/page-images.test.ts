@@ -4,7 +4,7 @@
  * and gone with the links when the envelope ends.
  */
 import { and, eq } from 'drizzle-orm';
-import { PDFDocument } from 'pdf-lib';
+import { grayscale, PDFDocument, rgb } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopePages } from '../../src/db/schema/envelope-pages.js';
 import { jobs } from '../../src/db/schema/jobs.js';
@@ -59,11 +59,11 @@ describe('page images of the signing page', () => {
     for (const px of PAGE_IMAGE_WIDTHS) {
       const img = await get(`/api/sign/${token}/pages/2/${px}`);
       expect(img.status).toBe(200);
-      // The sample PDF is black on white: a 4-bit greyscale PNG of exactly the asked width.
+      // The sample PDF is black text on white: a 2-bit greyscale PNG of exactly the asked width.
       expect(img.type).toBe('image/png');
       expect([...img.body.subarray(0, 4)]).toEqual(PNG);
       expect(Buffer.from(img.body).readUInt32BE(16)).toBe(px);
-      expect(img.body[24]).toBe(4);
+      expect([img.body[24], img.body[25]]).toEqual([2, 0]);
       expect(img.cache).toBe('no-store');
     }
     expect((await get(`/api/sign/${token}/pages/3/800`)).status).toBe(404);
@@ -95,6 +95,26 @@ describe('page images of the signing page', () => {
     expect(voided.status, JSON.stringify(voided.data)).toBe(200);
     expect(await services.db.select().from(envelopePages).where(and(eq(envelopePages.portalId, 'prt_test'), eq(envelopePages.envelopeId, envelopeId)))).toEqual([]);
     expect((await get(`/api/sign/${token}/pages/1/800`)).status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('keeps grey areas in 16 levels and colour in WebP', async () => {
+    const doc = await PDFDocument.create();
+    const shades = doc.addPage([595.28, 841.89]);
+    for (let i = 0; i < 16; i++) shades.drawRectangle({ x: 0, y: i * 52, width: 595.28, height: 52, color: grayscale(0.2 + i * 0.04) });
+    doc.addPage([595.28, 841.89]).drawRectangle({ x: 100, y: 400, width: 200, height: 100, color: rgb(0.8, 0.1, 0.1) });
+    const created = await http.req('POST', '/api/envelopes', {
+      bearer: await sessionFor(services),
+      body: { title: 'Shades', lang: 'en', pdfBase64: Buffer.from(await doc.save()).toString('base64'), fields: [], recipients: [{ party: 'client', name: 'Ivan Petrov', email: 'ivan@buyer.example' }], send: true },
+    });
+    expect(created.status, JSON.stringify(created.data)).toBe(201);
+    await runJobs();
+    const token = tokenFromBody((await lastMessage(services, created.data.recipients[0].id, 'invitation'))!.body)!;
+    const grey = await get(`/api/sign/${token}/pages/1/800`);
+    expect(grey.type).toBe('image/png');
+    expect([grey.body[24], grey.body[25]]).toEqual([4, 0]);
+    const colour = await get(`/api/sign/${token}/pages/2/800`);
+    expect(colour.type).toBe('image/webp');
+    expect(Buffer.from(colour.body.subarray(8, 12)).toString('latin1')).toBe('WEBP');
   });
 
   it('leaves a document longer than the cap to pdf.js whole rather than showing part of it', async () => {
