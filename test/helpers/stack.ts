@@ -7,6 +7,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -180,9 +181,10 @@ export async function productionStack(o: { out: string; publicPort: number; emul
       const deadline = Date.now() + 90_000;
       for (;;) {
         if (child.exitCode !== null) throw new Error(`the built server exited with ${child.exitCode}:\n${p.lines.slice(-30).join('\n')}`);
-        const up = await fetch(`${base}/healthz`).then((r) => r.status, () => 0);
+        // Ready, not just alive: the database answers and every migration the build ships is applied.
+        const up = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
         if (up === 200) break;
-        if (Date.now() > deadline) throw new Error(`no /healthz within 90 s:\n${p.lines.slice(-30).join('\n')}`);
+        if (Date.now() > deadline) throw new Error(`not ready (/readyz) within 90 s:\n${p.lines.slice(-30).join('\n')}`);
         await new Promise((r) => setTimeout(r, 200));
       }
       const proc: ServiceProc = {
@@ -207,6 +209,40 @@ export async function productionStack(o: { out: string; publicPort: number; emul
       pki.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A load balancer in front of several instances: each request goes to the next backend in turn (per
+ * request, not per connection, so a keep-alive client is spread too), body and headers as they came.
+ * Counts per backend every request and the robot deliveries (POST /b24/robots/…).
+ */
+export async function roundRobinProxy(port: number, backends: string[]): Promise<{ counts: Map<string, { requests: number; delivered: number }>; close(): Promise<void> }> {
+  const counts = new Map(backends.map((b) => [b, { requests: 0, delivered: 0 }]));
+  let next = 0;
+  const server = createServer((req, res) => {
+    const backend = backends[next++ % backends.length]!;
+    const n = counts.get(backend)!;
+    n.requests++;
+    if (req.method === 'POST' && req.url?.startsWith('/b24/robots/')) n.delivered++;
+    const upstream = httpRequest(`${backend}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+  return {
+    counts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
