@@ -73,6 +73,8 @@ export const envelopes = pgTable(
     /** Robot binding (issue 7): the workflow waiting for this envelope's outcome. */
     robotEventToken: text('robot_event_token'),
     robotWorkflowId: text('robot_workflow_id'),
+    /** The company that sends (the CRM's "my company" when made from a template): invitations name it. */
+    senderCompany: text('sender_company'),
     ...timestamps,
   },
   (t) => [

@@ -14,3 +14,4 @@ export * from './frame-sessions.js';
 export * from './roles.js';
 export * from './envelope-pages.js';
 export * from './portal-settings.js';
+export * from './signer-links.js';
