@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createApp } from '../app.js';
 import { loadSealIdentity } from './seal-identity.js';
 import { createSealer } from '../documents/seal/sealer.js';
+import { certificatesWithoutRevocationUrls } from '../documents/seal/long-term.js';
 import { createBitrix24 } from '../bitrix24/client.js';
 import { parseConfig, type Config } from '../config.js';
 import { openMigratedDatabase } from '../db/open.js';
@@ -65,6 +66,8 @@ async function main() {
   const outbound = sandbox?.fetch ?? network;
   if (sealIdentity.development) logger.warn({ certificate: sealIdentity.subject }, 'sealing with a generated development certificate: set SEAL_P12_PATH for real documents');
   const sealer = await createSealer(sealIdentity, { tsaUrl: config.TSA_URL, fetch: outbound });
+  const noRevocationUrls = config.TSA_URL ? certificatesWithoutRevocationUrls(sealIdentity.chain) : [];
+  if (noRevocationUrls.length) logger.warn({ certificates: noRevocationUrls }, 'these seal certificates name no OCSP responder or CRL: seals will be PAdES B-T, not B-LTA');
   const services: Services = {
     config,
     db: dbHandle.db,

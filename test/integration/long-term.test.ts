@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, StandardFonts, decodePDFRawStream } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addLongTermEvidence, appendDocumentTimestamp, appendDss, collectValidationData, lastSignature, LongTermEvidenceError, vriKey } from '../../src/documents/seal/long-term.js';
+import { addLongTermEvidence, appendDocumentTimestamp, appendDss, certificatesWithoutRevocationUrls, collectValidationData, lastSignature, LongTermEvidenceError, vriKey } from '../../src/documents/seal/long-term.js';
 import { createSealer, sealPdf, type Sealer } from '../../src/documents/seal/sealer.js';
 import { extractTimestampTokens } from '../../src/documents/timestamp-tokens.js';
 import { verifyPdf } from '../../src/documents/verify/verifier.js';
@@ -202,6 +202,16 @@ describe('B-LTA on an uploaded PDF with a cross-reference stream and object stre
     const r = await verifyPdf(out.bytes, { trustRoots: [pki.rootDer], ownCertificates: sealer.certificates });
     expect(r.verdict).toBe('sealed_unchanged');
     expect(r.padesLevel).toBe('B-LTA');
+  });
+});
+
+describe('start-up warning', () => {
+  it('names the seal certificates without an OCSP or CRL URL (the development seal), and none for a chain that has them', async () => {
+    expect(certificatesWithoutRevocationUrls(sealer.certificates)).toEqual([]);
+    const dev = await loadSealIdentity({}, { dataDir: mkdtempSync(join(work, 'dev-')) });
+    const missing = certificatesWithoutRevocationUrls(dev.chain);
+    expect(missing).toHaveLength(dev.chain.length - 1);
+    expect(missing[0]).toContain(dev.subjectCommonName);
   });
 });
 

@@ -178,6 +178,18 @@ export async function collectValidationData(certs: pkijs.Certificate[], opts: Lo
   return out;
 }
 
+/**
+ * For a start-up warning: the certificates of `chain` (DER, leaf first) that are not self-signed and
+ * name no http OCSP responder and no http CRL distribution point — long-term evidence cannot be
+ * fetched for them, so seals would stay B-T.
+ */
+export function certificatesWithoutRevocationUrls(chain: readonly Uint8Array[]): string[] {
+  return chain
+    .map((d) => pkijs.Certificate.fromBER(toArrayBuffer(d)))
+    .filter((c) => !selfIssued(c) && ocspUrls(c).length === 0 && crlUrls(c).length === 0)
+    .map(subjectOf);
+}
+
 class RevokedError extends Error {}
 
 function selfIssued(c: pkijs.Certificate): boolean {

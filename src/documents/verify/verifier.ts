@@ -266,8 +266,9 @@ async function assessLongTerm(bytes: Uint8Array, reports: SignatureReport[], cha
     const stamps = reports.filter((d) => d.kind === 'document-timestamp' && d.intact && d.timestamp?.verified && endOfRanges(d) > endOfRanges(r)).sort((a, b) => endOfRanges(a) - endOfRanges(b));
     for (const d of stamps) {
       const end = endOfRanges(d);
-      const covered = end === bytes.length ? dss : readDss(bytes.subarray(0, end));
-      if (covered && (await certificatesWithoutRevocationData(chain, covered)).length === 0) {
+      // The whole file's DSS was checked above; an earlier revision is read and checked on its own.
+      const covered = end === bytes.length ? 'checked' : readDss(bytes.subarray(0, end));
+      if (covered === 'checked' || (covered && (await certificatesWithoutRevocationData(chain, covered)).length === 0)) {
         r.padesBaseline = 'B-LTA';
         break;
       }
