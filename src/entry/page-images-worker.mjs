@@ -19,9 +19,9 @@ console.log = console.warn = console.info = () => {};
 let pdfjsLoaded;
 
 /**
- * A grey page as a greyscale PNG of `bits` per pixel: 2 (4 levels) for text, whose few mid-tones are
- * only the edges of letters — half the bytes of 4 bits and no visible difference; 4 (16 levels) when
- * the page has grey areas or pictures that 4 levels would band. Either way far smaller than a lossy
+ * A grey page as a greyscale PNG of `bits` per pixel: 2 (4 levels) for text, whose mid-tones are only
+ * the edges of letters — under half the bytes of 4 bits and no visible difference at phone scale; 4
+ * (16 levels) when the page has grey areas or pictures that 4 levels would band. Either way far smaller than a lossy
  * WebP as sharp.
  * @param {Uint8ClampedArray} rgba @param {number} w @param {number} h @param {2 | 4} bits
  */
@@ -56,18 +56,30 @@ function greyPng(rgba, w, h, bits) {
 }
 
 /**
- * How the page is best stored: 'colour' (WebP), or grey with the PNG bit depth it needs — 2 when at
- * most 6% of the pixels are mid-tones (a text page: letter edges), else 4.
- * @param {Uint8ClampedArray} rgba @returns {'colour' | 2 | 4}
+ * How the page is best stored: 'colour' (WebP), or grey with the PNG bit depth it needs. Letters have
+ * mid-tones only along their edges, one or two pixels wide; a grey area or a picture has patches of
+ * them. So a page where at most 0.5% of the pixels sit inside a 3×3 patch of even mid-grey (±12) is
+ * text and gets 2 bits, any other grey page 4.
+ * @param {Uint8ClampedArray} rgba @param {number} w @param {number} h @returns {'colour' | 2 | 4}
  */
-function classify(rgba) {
-  let mid = 0;
-  for (let i = 0; i < rgba.length; i += 4) {
+function classify(rgba, w, h) {
+  const grey = new Uint8Array(w * h);
+  for (let p = 0, i = 0; p < grey.length; p++, i += 4) {
     const r = rgba[i], g = rgba[i + 1], b = rgba[i + 2];
     if (Math.abs(r - g) > 10 || Math.abs(g - b) > 10 || Math.abs(r - b) > 10) return 'colour';
-    if (g > 40 && g < 215) mid++;
+    grey[p] = g;
   }
-  return mid <= (rgba.length / 4) * 0.06 ? 2 : 4;
+  let patches = 0;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const v = grey[y * w + x];
+      if (v <= 40 || v >= 215) continue;
+      let even = true;
+      for (let dy = -1; dy <= 1 && even; dy++) for (let dx = -1; dx <= 1 && even; dx++) even = Math.abs(grey[(y + dy) * w + x + dx] - v) <= 12;
+      if (even) patches++;
+    }
+  }
+  return patches <= w * h * 0.005 ? 2 : 4;
 }
 
 /** @param {{ bytes: Uint8Array, widths: number[], maxPages: number }} task */
@@ -93,7 +105,7 @@ async function render(task) {
         cc.context.fillRect(0, 0, w, h);
         await page.render({ canvas: cc.canvas, canvasContext: cc.context, viewport: vp, background: '#fff' }).promise;
         const { data } = cc.context.getImageData(0, 0, w, h);
-        const kind = classify(data);
+        const kind = classify(data, w, h);
         const grey = kind !== 'colour';
         const image = grey ? greyPng(data, w, h, kind) : await cc.canvas.encode('webp', 80);
         doc.canvasFactory.destroy(cc);
