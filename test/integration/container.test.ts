@@ -161,7 +161,8 @@ describe('Dockerfile, .dockerignore and compose.yaml (read, no engine)', () => {
     } finally {
       await services.testDb.close();
     }
-  });
+    // A fresh PGlite (TEST_DB=pglite) takes a while to start on a busy machine.
+  }, 120_000);
 
   it('every file copied from the build context exists and is not ignored; local state, dependencies and secrets are', () => {
     const fromContext = stages.flatMap((s) => s.steps.flatMap((x) => (x.kind === 'copy' && !x.from ? x.sources : [])));

@@ -94,7 +94,7 @@ describe('GET /readyz: database reachable and every shipped migration applied', 
     } finally {
       await older.close();
     }
-  });
+  }, 90_000); // a fresh database of its own (PGlite starts slowly on a busy machine)
 
   it('answers 503 MIGRATIONS_PENDING on an empty database (nothing recorded yet)', async () => {
     const empty = await createTestDb(undefined, { migrations: null });
@@ -105,7 +105,7 @@ describe('GET /readyz: database reachable and every shipped migration applied', 
     } finally {
       await empty.close();
     }
-  });
+  }, 90_000); // a fresh database of its own (PGlite starts slowly on a busy machine)
 
   it('a shipped migration the database lacks is pending; one the database has beyond this build (a newer instance migrated) is not a fault', async () => {
     const last = shipped.at(-1)!;
