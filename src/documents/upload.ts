@@ -1,5 +1,5 @@
 import { AppError } from '../lib/app-error.js';
-import { installedOffThread, OFF_THREAD_FULL, type OffThread } from '../lib/off-thread.js';
+import { OFF_THREAD_FULL, type OffThread } from '../lib/off-thread.js';
 import { refuseIfCertifiedLocked } from './seal/docmdp.js';
 import { openLazy } from './seal/lazy-pdf.js';
 import type { PdfAnalysis } from './pdf-inspect.mjs';
@@ -98,7 +98,7 @@ export function sniffPdf(bytes: Uint8Array): PdfSniff {
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 /** Checks an upload and returns what the template editor needs (page sizes), or throws a specific AppError. */
-export async function inspectUpload(bytes: Uint8Array, limits: UploadLimits, offThread: OffThread = installedOffThread()): Promise<PdfInfo> {
+export async function inspectUpload(bytes: Uint8Array, limits: UploadLimits, offThread: OffThread): Promise<PdfInfo> {
   if (bytes.byteLength > limits.maxBytes) {
     throw new AppError('PDF_TOO_LARGE', `The file is ${mb(bytes.byteLength)}; the limit is ${mb(limits.maxBytes)}.`, { size: bytes.byteLength, limit: limits.maxBytes });
   }

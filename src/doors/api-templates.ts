@@ -100,7 +100,7 @@ templateRoutes.post('/api/templates/starters/:id/preview', requireRole('sender')
 templateRoutes.post('/api/templates/uploads', requireRole('sender'), async (c) => {
   const { services, session } = c.var;
   const { bytes, filename } = await readPdfBody(c);
-  const info = await inspectUpload(bytes, uploadLimitsFrom(services.config));
+  const info = await inspectUpload(bytes, uploadLimitsFrom(services.config), services.offThread);
   const file = await storePdfFile(services.db, services.ids, { portalId: session.portalId, origin: 'upload', filename, bytes, info, userId: session.userId });
   return c.json({ file: publicPdfFile(file) }, 201);
 });

@@ -23,7 +23,6 @@ import { assetsForThisProcess } from './assets.js';
 import { nodeOffThread } from './worker-threads.js';
 import { installNodeFonts } from './fonts.js';
 import { installNodeHasher } from './native-hash.js';
-import { installOffThread } from '../lib/off-thread.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 import { exitIfConfigProblem } from './startup-errors.js';
 
@@ -86,8 +85,6 @@ async function main() {
     ...(sandbox ? { sandbox: sandbox.handle } : {}),
   };
   installNodeHasher();
-  // Callers not handed Services (an upload inspected by a door) reach the same port.
-  installOffThread(services.offThread);
   const app = createApp(services);
   const sandboxStart = sandbox
     ? await sandbox.start(services, (req) => app.fetch(req)).catch((e: unknown) => {

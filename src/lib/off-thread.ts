@@ -33,18 +33,3 @@ export interface OffThread {
    */
   run<T>(task: OffThreadTask, data: unknown, opts?: { limits?: WorkerLimits; transfer?: ArrayBuffer[] }): Promise<WorkerOutcome<T> | typeof OFF_THREAD_FULL>;
 }
-
-let installed: OffThread | undefined;
-
-/**
- * The process's port, for the few callers that are not handed Services (inspectUpload's older call
- * sites): the entry that builds Services installs the same port here.
- */
-export function installOffThread(port: OffThread): void {
-  installed = port;
-}
-
-export function installedOffThread(): OffThread {
-  if (!installed) throw new Error('no off-thread port installed: the entry must call installOffThread (src/entry/worker-threads.ts)');
-  return installed;
-}

@@ -6,7 +6,6 @@ import { realIds } from '../../src/lib/ids.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { nodeOffThread } from '../../src/entry/worker-threads.js';
 import { installNodeFonts } from '../../src/entry/fonts.js';
-import { installOffThread } from '../../src/lib/off-thread.js';
 import type { Services } from '../../src/services.js';
 import { createTestDb, type TestDb } from './db.js';
 import { TEST_TOKEN_KEYS } from './portal-tokens.js';
@@ -38,7 +37,6 @@ export async function createTestServices(opts: { env?: Record<string, string>; c
   // Resolved per call, so an msw server started after these services still sees the traffic.
   const outbound: typeof fetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const offThread = nodeOffThread(config);
-  installOffThread(offThread);
   return {
     config,
     db: testDb.db,

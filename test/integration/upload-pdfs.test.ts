@@ -10,15 +10,15 @@ import { renderToBytes } from '../../src/documents/render.js';
 import { inspectUpload, sniffPdf, type UploadLimits } from '../../src/documents/upload.js';
 import { AppError } from '../../src/http/errors.js';
 import { nodeOffThread } from '../../src/entry/worker-threads.js';
-import { installOffThread } from '../../src/lib/off-thread.js';
 import { pdfText } from '../helpers/render-diff.js';
 
 /** Real-world PDFs (test/fixtures/pdfs/README.md) through upload inspection and field rendering. */
 const DIR = join(import.meta.dirname, '../fixtures/pdfs');
 const read = (f: string) => new Uint8Array(readFileSync(join(DIR, f)));
 const LIMITS: UploadLimits = { maxBytes: 25 * 1024 * 1024, maxPages: 500, timeoutMs: 20_000, memoryMb: 512 };
-// inspectUpload reaches worker threads through the off-thread port, as the Node entry installs it.
-installOffThread(nodeOffThread({ VERIFY_TIMEOUT_MS: 20_000, VERIFY_MEMORY_MB: 256, UPLOAD_PARSE_TIMEOUT_MS: 20_000, UPLOAD_PARSE_MEMORY_MB: 512 }));
+// inspectUpload reads the file in a worker thread through the off-thread port (its Node adapter, as the entry builds it).
+const offThread = nodeOffThread({ VERIFY_TIMEOUT_MS: 20_000, VERIFY_MEMORY_MB: 256, UPLOAD_PARSE_TIMEOUT_MS: 20_000, UPLOAD_PARSE_MEMORY_MB: 512 });
+const inspect = (bytes: Uint8Array, limits: UploadLimits) => inspectUpload(bytes, limits, offThread);
 
 function qpdfCheck(pdf: Uint8Array): string {
   const dir = mkdtempSync(join(tmpdir(), 'b24-qpdf-'));
@@ -58,7 +58,7 @@ const ACCEPTED: Array<{ file: string; version: string; pages: number; features: 
 describe('uploads of real-world PDFs', () => {
   it.each(ACCEPTED)('$file is accepted, described, and takes fields', async ({ file, version, pages, features, revisions, form }) => {
     const bytes = read(file);
-    const info = await inspectUpload(bytes, LIMITS);
+    const info = await inspect(bytes, LIMITS);
     expect(info.version).toBe(version);
     expect(info.pageCount).toBe(pages);
     expect(info).toMatchObject(features);
@@ -87,7 +87,7 @@ describe('uploads of real-world PDFs', () => {
     ['pyhanko--minimal-aes256.pdf', 'PDF_ENCRYPTED'],
     ['pyhanko--broken-objstream1.pdf', 'PDF_INVALID'],
   ])('%s is refused with %s', async (file, code) => {
-    const e = await refusal(inspectUpload(read(file), LIMITS));
+    const e = await refusal(inspect(read(file), LIMITS));
     expect(e.code).toBe(code);
     expect(e.message.length).toBeGreaterThan(30);
   });
@@ -98,7 +98,7 @@ describe('uploads of real-world PDFs', () => {
     ['pyhanko--sig-with-ski-sid.pdf', 1],
     ['pyhanko--coverage-anomalies_tail-uncovered.pdf', 1],
   ])('%s, already signed, is accepted and says it carries %i signature(s) (later additions are incremental)', async (file, n) => {
-    const info = await inspectUpload(read(file), LIMITS);
+    const info = await inspect(read(file), LIMITS);
     expect(info.signatures).toBe(n);
   });
 
@@ -107,19 +107,19 @@ describe('uploads of real-world PDFs', () => {
     const ctx = doc.context;
     const sig = ctx.register(ctx.obj({ Type: 'Sig', ByteRange: [0, 10, 20, 30], Reference: [{ Type: 'SigRef', TransformMethod: 'DocMDP', TransformParams: { P: 1 } }] }));
     doc.catalog.set(PDFName.of('Perms'), ctx.obj({ DocMDP: sig }));
-    const e = await refusal(inspectUpload(await doc.save({ useObjectStreams: false }), LIMITS));
+    const e = await refusal(inspect(await doc.save({ useObjectStreams: false }), LIMITS));
     expect(e.code).toBe('PDF_CERTIFIED_LOCKED');
   });
 
   it('refuses oversized files, too many pages, non-PDFs and unknown versions with specific codes', async () => {
     const us = read('pdflib--us_constitution.pdf');
-    expect((await refusal(inspectUpload(us, { ...LIMITS, maxBytes: 100_000 }))).code).toBe('PDF_TOO_LARGE');
-    const pages = await refusal(inspectUpload(us, { ...LIMITS, maxPages: 5 }));
+    expect((await refusal(inspect(us, { ...LIMITS, maxBytes: 100_000 }))).code).toBe('PDF_TOO_LARGE');
+    const pages = await refusal(inspect(us, { ...LIMITS, maxPages: 5 }));
     expect(pages.code).toBe('PDF_TOO_MANY_PAGES');
     expect(pages.details).toMatchObject({ pages: 19, limit: 5 });
-    expect((await refusal(inspectUpload(new TextEncoder().encode('<html>not a pdf</html>'), LIMITS))).code).toBe('PDF_INVALID');
+    expect((await refusal(inspect(new TextEncoder().encode('<html>not a pdf</html>'), LIMITS))).code).toBe('PDF_INVALID');
     const v3 = new TextEncoder().encode('%PDF-3.0\n%%EOF\n');
-    expect((await refusal(inspectUpload(v3, LIMITS))).message).toMatch(/version 3.0/);
+    expect((await refusal(inspect(v3, LIMITS))).message).toMatch(/version 3.0/);
   });
 
   it('sniffs signatures without counting unsigned signature placeholders', () => {
@@ -140,7 +140,7 @@ describe('hostile uploads are bounded in time and memory', () => {
     const objs: string[] = [];
     for (let i = 4; i < 200_000; i++) objs.push(`${i} 0 obj [${i} 0 R /Name (string)] endobj`);
     const started = performance.now();
-    const e = await refusal(inspectUpload(enc.encode(skeleton(objs.join('\n'))), { ...LIMITS, memoryMb: 48, timeoutMs: 15_000 }));
+    const e = await refusal(inspect(enc.encode(skeleton(objs.join('\n'))), { ...LIMITS, memoryMb: 48, timeoutMs: 15_000 }));
     expect(e.code).toBe('PDF_TOO_COMPLEX');
     // Bounded by the cap or, at worst, the timeout (plus slack for a busy machine).
     expect(performance.now() - started).toBeLessThan(25_000);
@@ -152,7 +152,7 @@ describe('hostile uploads are bounded in time and memory', () => {
     const z = deflateSync(Buffer.alloc(128 * 1024 * 1024, 0x20), { level: 9 });
     const [head, tail] = skeleton('@@').split('@@') as [string, string];
     const bomb = Buffer.concat([enc.encode(`${head}4 0 obj << /Type /ObjStm /N 1 /First 2 /Filter /FlateDecode /Length ${z.length} >>\nstream\n`), z, enc.encode(`\nendstream\nendobj${tail}`)]);
-    const e = await refusal(inspectUpload(bomb, { ...LIMITS, timeoutMs: 60_000, memoryMb: 96 }));
+    const e = await refusal(inspect(bomb, { ...LIMITS, timeoutMs: 60_000, memoryMb: 96 }));
     expect(e.code).toBe('PDF_TOO_COMPLEX');
     expect(e.message).toMatch(/expand to more than 64 MB/);
   }, 40_000);
@@ -160,12 +160,12 @@ describe('hostile uploads are bounded in time and memory', () => {
   it('deep nesting neither crashes nor hangs, and the process still serves the next upload', async () => {
     const deep = skeleton(`4 0 obj ${'['.repeat(200_000)}${']'.repeat(200_000)} endobj\n5 0 obj ${'<< /A '.repeat(50_000)}1${' >>'.repeat(50_000)} endobj`);
     const started = performance.now();
-    await inspectUpload(enc.encode(deep), { ...LIMITS, timeoutMs: 10_000 }).catch((e: unknown) => {
+    await inspect(enc.encode(deep), { ...LIMITS, timeoutMs: 10_000 }).catch((e: unknown) => {
       expect(e).toBeInstanceOf(AppError);
       expect(['PDF_INVALID', 'PDF_TOO_COMPLEX']).toContain((e as AppError).code);
     });
     expect(performance.now() - started).toBeLessThan(20_000);
-    const ok = await inspectUpload(read('qpdf--minimal.pdf'), LIMITS);
+    const ok = await inspect(read('qpdf--minimal.pdf'), LIMITS);
     expect(ok.pageCount).toBe(1);
   }, 40_000);
 });

@@ -14,7 +14,6 @@ import { createBitrix24 } from '../../../src/bitrix24/client.js';
 import { createJobHandlers } from '../../../src/entry/jobs.js';
 import { nodeOffThread } from '../../../src/entry/worker-threads.js';
 import { installNodeFonts } from '../../../src/entry/fonts.js';
-import { installOffThread } from '../../../src/lib/off-thread.js';
 import { createJobRunner } from '../../../src/jobs/runner.js';
 import { systemClock } from '../../../src/lib/clock.js';
 import { realIds } from '../../../src/lib/ids.js';
@@ -66,7 +65,6 @@ export async function startSandboxServer(db: TestDb, o: { port?: number; dataDir
     offThread: nodeOffThread(config),
     fonts: installNodeFonts(),
   };
-  installOffThread(services.offThread);
   const app = createApp(services);
   await sandbox.start(services, (req) => app.fetch(req));
   const jobs = createJobRunner({ db: db.db, handlers: createJobHandlers(), services, logger, concurrency: 2, pollMs: 100, leaseMs: 30_000, workerId: `sandbox-test-${port}` });
