@@ -138,6 +138,9 @@ export interface GroupCommitOptions {
   maxBytes?: number;
 }
 
+/** Node's check phase; a runtime without setImmediate (the core is runtime-neutral) takes the next timer turn. */
+const nextTurn: (f: () => void) => void = typeof setImmediate === 'function' ? (f) => setImmediate(f) : (f) => setTimeout(f, 0);
+
 interface Waiting {
   id: string;
   json: string;
@@ -197,7 +200,7 @@ export function robotAcceptor(services: Pick<Services, 'db' | 'ids' | 'clock'>, 
     if (scheduled || !waiting.length || inFlight >= maxInFlight) return;
     scheduled = true;
     // After the rest of this turn's I/O: deliveries read in the same turn join the group.
-    setImmediate(flush);
+    nextTurn(flush);
   }
 
   return {
