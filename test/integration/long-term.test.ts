@@ -182,6 +182,20 @@ describe('B-T → B-LTA on a sealed document', () => {
     const tampered = await verifyPdf(appendIncrementalUpdate(lta.bytes), opts);
     expect(tampered.verdict).toBe('modified_after_sealing');
   });
+
+  it('our verifier: an OCSP response signed by a CA that did not issue the certificate does not count', async () => {
+    // openssl answers for the seal certificate, but signs with the root's key (not the issuer, not delegated).
+    const d = pki.dir;
+    expect(run('openssl', ['ocsp', '-issuer', pki.issuingPem, '-cert', join(d, 'seal.pem'), '-reqout', join(d, 'forged.req'), '-no_nonce']).code).toBe(0);
+    const made = run('openssl', ['ocsp', '-index', join(d, 'issuing', 'index.txt'), '-rsigner', pki.rootPem, '-rkey', join(d, 'root.key'), '-CA', pki.issuingPem, '-reqin', join(d, 'forged.req'), '-respout', join(d, 'forged.der')]);
+    expect(made.code, made.stderr).toBe(0);
+    expect(run('openssl', ['ocsp', '-respin', join(d, 'forged.der'), '-resp_text', '-noverify']).stdout).toContain('Cert Status: good');
+    // Only the root's CRL (for the issuing CA): the seal's status rests on the forged response alone.
+    const forged = await appendDss(bt, lastSignature(bt).contents, { ...lta.validation, ocsps: [new Uint8Array(readFileSync(join(d, 'forged.der')))], crls: [new Uint8Array(readFileSync(join(d, 'root.crl')))] }, new Date());
+    const r = await verifyPdf(forged, { trustRoots: [pki.rootDer], ownCertificates: sealer.certificates });
+    expect(r.padesLevel).toBe('B-T');
+    expect(r.signatures[0]!.longTermProblem).toMatch(/no revocation data for CN=Test LTV seal/);
+  });
 });
 
 describe('B-LTA on an uploaded PDF with a cross-reference stream and object streams', () => {

@@ -4,6 +4,7 @@ import * as pkijs from 'pkijs';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRawStream, PDFRef, PDFString, type PDFContext, type PDFObject } from 'pdf-lib';
 import { AppError } from '../../lib/app-error.js';
 import { signedDataOf } from '../verify/cms-verify.js';
+import { ocspSignedForIssuer } from '../verify/long-term-level.js';
 import { scanPdf } from '../verify/scan.js';
 import { cryptoEngine, describeName, OID, toArrayBuffer } from './der.js';
 import { appendUpdate, saveIncremental, snapshotForIncremental } from './incremental.js';
@@ -271,13 +272,7 @@ async function fetchOcsp(
   } catch {
     throw new Error('the basic OCSP response cannot be read');
   }
-  let verified: boolean;
-  try {
-    verified = await basic.verify({ trustedCerts: roots.length ? roots : [issuer], issuerCerts: [issuer, ...pool] }, engine);
-  } catch (e) {
-    throw new Error(`the OCSP response's signer is not authorised (${(e as { resultMessage?: string; message?: string })?.resultMessage ?? (e as Error)?.message})`);
-  }
-  if (!verified) throw new Error('the OCSP response signature does not verify');
+  if (!(await ocspSignedForIssuer(basic, issuer, roots, pool, engine))) throw new Error('the OCSP response is not signed by the issuer or a responder it authorised');
   const st = await basic.getCertificateStatus(cert, issuer, engine);
   if (!st.isForCertificate) throw new Error('the OCSP response is about another certificate');
   if (st.status === 1) throw new RevokedError('OCSP says revoked');
