@@ -20,6 +20,8 @@ import { apiCardRoutes } from './doors/api-card.js';
 import { sessionApiRoutes } from './doors/session-api.js';
 import { templateRoutes } from './doors/api-templates.js';
 import { registryRoutes } from './doors/api-registry.js';
+import { settingsRoutes } from './doors/api-settings.js';
+import { logoRoutes } from './doors/logo.js';
 import { verifyRoutes } from './doors/verify.js';
 import { robotRoutes } from './doors/robots.js';
 import { sandboxRoutes } from './doors/sandbox.js';
@@ -67,6 +69,8 @@ export function createApp(services: Services) {
   app.route('/', sessionApiRoutes as never);
   app.route('/', templateRoutes as never);
   app.route('/', registryRoutes as never);
+  app.route('/', settingsRoutes as never);
+  app.route('/', logoRoutes);
   app.route('/', verifyRoutes());
   // Dev only: mounted when the entry started a sandbox portal (never in production, never with credentials).
   if (services.sandbox && services.config.sandboxEnabled) app.route('/', sandboxRoutes(services.sandbox));

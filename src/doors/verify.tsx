@@ -19,6 +19,8 @@ import { createSealedDocumentLookup, type SealedDocumentLookup } from '../docume
 import { VERDICT_TEXTS, VERIFY_TEXTS, type VerifyTextKey } from '../documents/verify/texts.js';
 import { verifyPdfOffThread } from '../documents/verify/off-thread.js';
 import { findSealedByOriginal, type KnownOriginal } from '../documents/verify/known-original.js';
+import { portalTrustForSha256 } from '../documents/verify/portal-trust.js';
+import { sha256HexOf } from '../lib/digest.js';
 import { KnownOriginalView } from './verify-original.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
@@ -62,9 +64,12 @@ async function verifyUpload(c: Context<AppEnv>): Promise<PublicVerifyResult & { 
   const s = c.var.services;
   const bytes = await readUpload(c, s.config.UPLOAD_MAX_BYTES);
   const lookup = lookupOf(s);
+  // A portal's own seal certificate is trusted for that portal's sealed documents only (portal-trust.ts):
+  // the file's hash (WebCrypto, off the event loop) picks the record, hence the portal, before the check.
+  const portal = await portalTrustForSha256(s.db, await sha256HexOf(bytes));
   const result = await verifyPdfOffThread(bytes, {
-    trustRoots: s.sealer.trustRoots,
-    ownCertificates: [s.sealer.certificates[0]!],
+    trustRoots: [...s.sealer.trustRoots, ...(portal?.roots ?? [])],
+    ownCertificates: [s.sealer.certificates[0]!, ...(portal?.leaves ?? [])],
     lookupBySha256: (sha) => lookup.bySha256(sha),
     now: s.clock.now(),
     offThread: s.offThread,

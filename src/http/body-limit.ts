@@ -38,7 +38,9 @@ export function bodyCapFor(path: string, config: Pick<Config, 'UPLOAD_MAX_BYTES'
   if (path.startsWith('/b24/')) return { maxBytes: DEFAULT_FORM_LIMITS.maxBytes, code: 'PAYLOAD_TOO_LARGE' };
   // The development sandbox relays its emulated portal's REST calls, files included.
   if (path.startsWith('/sandbox/')) return { maxBytes: base64(pdf) + MiB, code: 'PAYLOAD_TOO_LARGE' };
-  // Every other JSON door (card, templates, envelopes' actions, portal settings).
+  // Portal settings: a PKCS#12 (≤ 64 KB) or a logo (≤ 256 KB) as base64 in JSON (src/settings/store.ts).
+  if (path === '/api/settings' || path.startsWith('/api/settings/')) return { maxBytes: 512 * KiB, code: 'PAYLOAD_TOO_LARGE' };
+  // Every other JSON door (card, templates, envelopes' actions).
   return { maxBytes: MiB, code: 'PAYLOAD_TOO_LARGE' };
 }
 

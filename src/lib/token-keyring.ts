@@ -8,7 +8,8 @@
  * a row written before encryption existed; it is read as it is until the start-up pass re-seals it.
  */
 
-export type TokenColumn = 'access_token' | 'refresh_token' | 'application_token';
+/** seal_p12 / seal_passphrase: a portal's own seal certificate (src/settings/store.ts). */
+export type TokenColumn = 'access_token' | 'refresh_token' | 'application_token' | 'seal_p12' | 'seal_passphrase';
 
 export interface TokenKey {
   id: string;

@@ -22,6 +22,7 @@ import { imageKind } from './flow.js';
 import { findEnvelope, isDone, listRecipients, lockEnvelope } from './internal.js';
 import { issueFinalToken } from './tokens.js';
 import { queueLongTermRetry, withLongTermEvidence } from './long-term.js';
+import { portalSeal } from '../settings/portal-sealer.js';
 
 /**
  * Completion: once every required recipient is done, one job renders the recipients' values and
@@ -58,7 +59,7 @@ async function embed(doc: PDFDocument, bytes: Uint8Array): Promise<PDFImage> {
 }
 
 /** The final PDF, not yet saved: recipient values, marks, stamps and the certificate page. */
-export async function buildFinalDocument(services: Services, env: Envelope, rs: Recipient[], auditHead: string) {
+export async function buildFinalDocument(services: Services, env: Envelope, rs: Recipient[], auditHead: string, opts: { development?: boolean } = {}) {
   const rows = await services.db.select().from(fieldValues).where(and(eq(fieldValues.portalId, env.portalId), eq(fieldValues.envelopeId, env.id)));
   const fields: FieldDef[] = [];
   const values: Record<string, string> = {};
@@ -119,7 +120,7 @@ export async function buildFinalDocument(services: Services, env: Envelope, rs: 
     events,
     originalSha256: env.sourceSha256 ?? '',
     auditHead,
-    development: services.sealer.development,
+    development: opts.development ?? services.sealer.development,
     // The QR code must not land on a signature or initials box, nor on any other field.
     keepClear: rendered.placements,
   });
@@ -136,10 +137,13 @@ export async function runCompletion(services: Services, p: { portalId: string; e
     const verdict = await verifyAuditChain(services.db, p);
     // Never seal over a broken record: the certificate would vouch for tampered history.
     if (!verdict.ok) throw new JobPermanentFailure(`audit chain of ${env.id} is broken at seq ${verdict.firstBadSeq}`);
-    const { doc, incremental } = await buildFinalDocument(services, env, rs, verdict.head);
+    // The portal's own seal certificate and TSA when its admin set them (src/settings/portal-sealer.ts), else the platform's.
+    const seal = await portalSeal(services, p.portalId);
+    const sealer = seal.sealer;
+    const { doc, incremental } = await buildFinalDocument(services, env, rs, verdict.head, { development: sealer.development });
     const now = services.clock.now();
     // With a TSA: B-T, then B-LT/B-LTA evidence; if that step fails the B-T seal is kept and retried (long-term.ts).
-    const sealed = await withLongTermEvidence(services.sealer, await sealPdf(doc, services.sealer, { signingTime: now, incremental }), services.logger);
+    const sealed = await withLongTermEvidence(sealer, await sealPdf(doc, sealer, { signingTime: now, incremental, ...(seal.reason ? { reason: seal.reason } : {}) }), services.logger);
     env = await services.db.transaction(async (tx) => {
       const locked = await lockEnvelope(tx, p.portalId, p.envelopeId);
       if (locked.sealedSha256) return locked; // another run got there first: keep its document
@@ -159,9 +163,9 @@ export async function runCompletion(services: Services, p: { portalId: string; e
         title: locked.title,
         lang: locked.lang,
         parties: rs.filter(isDone).map((r) => ({ name: r.name, role: r.role, party: r.party, signedAt: r.doneAt?.toISOString() ?? null })),
-        signerName: services.sealer.signerName,
-        development: services.sealer.development,
-        timestamped: services.sealer.timestamped,
+        signerName: sealer.signerName,
+        development: sealer.development,
+        timestamped: sealer.timestamped,
         sealedAt: now,
         retentionUntil: retentionUntil(now, services.config.RETENTION_YEARS),
         sizeBytes: sealed.bytes.length,
@@ -175,8 +179,9 @@ export async function runCompletion(services: Services, p: { portalId: string; e
         data: {
           sha256: sealed.sha256,
           bytes: sealed.bytes.length,
-          development: services.sealer.development,
+          development: sealer.development,
           padesLevel: sealed.padesLevel,
+          sealIdentity: { kind: seal.identity, signerName: sealer.signerName, ...(seal.certificateId ? { certificateId: seal.certificateId } : {}), ...(seal.problem ? { portalCertificateProblem: seal.problem } : {}) },
           ...(sealed.sources ? { revocationSources: sealed.sources } : {}),
           ...(sealed.deferred ? { longTermDeferred: sealed.deferred } : {}),
           ...(sealed.refused ? { longTermRefused: sealed.refused } : {}),

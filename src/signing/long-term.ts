@@ -11,6 +11,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Services } from '../services.js';
 import { appendAudit, SYSTEM } from './audit.js';
 import { findEnvelope, lockEnvelope } from './internal.js';
+import { portalSeal } from '../settings/portal-sealer.js';
 
 /**
  * Long-term evidence in the signing flow (PAdES B-LT/B-LTA, documents/seal/long-term.ts).
@@ -67,10 +68,12 @@ export function queueLongTermRetry(tx: DbOrTx, p: { portalId: string; envelopeId
 export async function runLongTermRetry(services: Services, p: { portalId: string; envelopeId: string; fromSha256: string }): Promise<'added' | 'not-needed'> {
   const env = await findEnvelope(services.db, p.portalId, p.envelopeId);
   if (!env.sealedPdf || env.sealedSha256 !== p.fromSha256) return 'not-needed';
-  if (!services.sealer.longTerm) throw new JobPermanentFailure('long-term evidence needs TSA_URL, which is no longer set');
+  // The portal's TSA when it set one (src/settings/portal-sealer.ts); the evidence needs no key, only the TSA.
+  const { sealer } = await portalSeal(services, p.portalId);
+  if (!sealer.longTerm) throw new JobPermanentFailure('long-term evidence needs TSA_URL, which is no longer set');
   let lt;
   try {
-    lt = await services.sealer.longTerm(new Uint8Array(env.sealedPdf));
+    lt = await sealer.longTerm(new Uint8Array(env.sealedPdf));
   } catch (e) {
     if (e instanceof LongTermEvidenceError && !e.transient) {
       await services.db.transaction(async (tx) => {

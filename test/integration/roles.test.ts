@@ -153,6 +153,14 @@ const ROUTE_MIN: Record<string, RoleName | 'any'> = {
   'GET /api/roles': 'admin',
   'PUT /api/roles/assignments': 'admin',
   'GET /api/roles/changes': 'admin',
+  'GET /api/settings': 'admin',
+  'PUT /api/settings': 'admin',
+  'PUT /api/settings/certificate': 'admin',
+  'DELETE /api/settings/certificate': 'admin',
+  'PUT /api/settings/logo': 'admin',
+  'DELETE /api/settings/logo': 'admin',
+  'POST /api/settings/tsa-test': 'admin',
+  'GET /api/settings/changes': 'admin',
 };
 /** Routes for people signing their own documents (any employee, whatever their role) and public ones. */
 const NOT_ROLE_ROUTES = [/^\/api\/sign\//, /^\/api\/verify(\/|$)/, /^\/api\/in-portal\//];

@@ -53,6 +53,8 @@ export interface Sealer {
    * timestamp), through the same fetch. Throws LongTermEvidenceError / TSA_UNAVAILABLE on failure.
    */
   longTerm?(sealedPdf: Uint8Array): Promise<LongTermResult>;
+  /** The same identity and key with another TSA (a portal's own TSA URL, src/settings/portal-sealer.ts); B-LT/B-LTA follow it. */
+  withTsa?(tsaUrl: string): Promise<Sealer>;
 }
 
 export interface SealerOptions {
@@ -90,6 +92,7 @@ export async function createSealer(identity: SealIdentity, opts: SealerOptions =
     contentsHexLength: Math.ceil((cmsBudget * 2) / 1024) * 1024,
     signDigest: (digest) => cms.build(digest, timestamp),
     ...(tsaUrl ? { longTerm: (pdf: Uint8Array) => addLongTermEvidence(pdf, { tsaUrl, fetch: doFetch, timeoutMs: opts.revocationTimeoutMs ?? opts.tsaTimeoutMs }) } : {}),
+    withTsa: (url: string) => createSealer(identity, { ...opts, key: cmsIdentity.key, tsaUrl: url }),
   };
 }
 
