@@ -8,6 +8,7 @@ import { appendAudit, SYSTEM } from '../signing/audit.js';
 import { lockEnvelope } from '../signing/internal.js';
 import { scrubMessageText } from '../lib/redact.js';
 import { isTransientError } from '../timeline/flush.js';
+import { imOutText } from './texts.js';
 import { openText } from './sealed.js';
 
 /**
@@ -72,7 +73,7 @@ async function send(services: Services, m: Message, sealed?: string): Promise<{ 
   }
   const userId = Number(m.to.replace(/^b24user:/, ''));
   try {
-    const id = await services.bitrix24.forPortal(m.portalId).call('im.notify.personal.add', { USER_ID: userId, MESSAGE: m.body, TAG: messengerTag(m) });
+    const id = await services.bitrix24.forPortal(m.portalId).call('im.notify.personal.add', { USER_ID: userId, MESSAGE: m.body, MESSAGE_OUT: imOutText(m.body), TAG: messengerTag(m) });
     return { providerId: id === undefined || id === null ? null : String(id) };
   } catch (e) {
     throw classifyBitrix24Error(e);

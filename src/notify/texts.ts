@@ -25,7 +25,7 @@ const date = (lang: EnvelopeLang, d?: Date) => (d ? d.toLocaleDateString(lang ==
 const T: Record<EnvelopeLang, Record<MessageTemplate, Render>> = {
   en: {
     invitation: (v) => ({
-      subject: `Please sign: ${v.title}`,
+      subject: v.senderName ? `${v.senderName}: please sign ${v.title}` : `Please sign: ${v.title}`,
       lines: [`Hello ${v.recipientName},`, `${v.senderName ?? 'We'} sent you “${v.title}” to review and sign.`, v.expiresAt ? `Please sign by ${date('en', v.expiresAt)}.` : '', `Open the document:`],
       button: 'Review and sign',
     }),
@@ -50,8 +50,8 @@ const T: Record<EnvelopeLang, Record<MessageTemplate, Render>> = {
   },
   it: {
     invitation: (v) => ({
-      subject: `Da firmare: ${v.title}`,
-      lines: [`Gentile ${v.recipientName},`, `${v.senderName ?? 'Le abbiamo'} inviato «${v.title}» da esaminare e firmare.`, v.expiresAt ? `La preghiamo di firmare entro il ${date('it', v.expiresAt)}.` : '', `Apra il documento:`],
+      subject: v.senderName ? `${v.senderName}: da firmare ${v.title}` : `Da firmare: ${v.title}`,
+      lines: [`Gentile ${v.recipientName},`, v.senderName ? `${v.senderName} Le ha inviato «${v.title}» da esaminare e firmare.` : `Le abbiamo inviato «${v.title}» da esaminare e firmare.`, v.expiresAt ? `La preghiamo di firmare entro il ${date('it', v.expiresAt)}.` : '', `Apra il documento:`],
       button: 'Esamina e firma',
     }),
     reminder: (v) => ({
@@ -75,8 +75,8 @@ const T: Record<EnvelopeLang, Record<MessageTemplate, Render>> = {
   },
   ru: {
     invitation: (v) => ({
-      subject: `Подпишите: ${v.title}`,
-      lines: [`Здравствуйте, ${v.recipientName}!`, `${v.senderName ?? 'Вам'} направлен документ «${v.title}» на подпись.`, v.expiresAt ? `Подпишите, пожалуйста, до ${date('ru', v.expiresAt)}.` : '', `Откройте документ:`],
+      subject: v.senderName ? `${v.senderName}: подпишите ${v.title}` : `Подпишите: ${v.title}`,
+      lines: [`Здравствуйте, ${v.recipientName}!`, v.senderName ? `${v.senderName} направляет вам документ «${v.title}» на подпись.` : `Вам направлен документ «${v.title}» на подпись.`, v.expiresAt ? `Подпишите, пожалуйста, до ${date('ru', v.expiresAt)}.` : '', `Откройте документ:`],
       button: 'Открыть и подписать',
     }),
     reminder: (v) => ({
@@ -120,4 +120,13 @@ export function renderIm(lang: EnvelopeLang, template: MessageTemplate, v: MailV
   const first = r.lines.filter(Boolean).slice(1).join(' ');
   const link = v.portalLink ?? v.link;
   return link && r.button ? `${first} [URL=${link}]${r.button}[/URL]` : first;
+}
+
+/**
+ * The messenger text for Bitrix24's external channels (its MESSAGE_OUT, e-mailed to a user who is away;
+ * b24restdocs api-reference/chats/notifications/im-notify-personal-add.md): no formatting codes, the link
+ * as "label: URL".
+ */
+export function imOutText(body: string): string {
+  return body.replace(/\[URL=([^\]\s]+)\]([\s\S]*?)\[\/URL\]/gi, (_, href: string, label: string) => `${label}: ${href}`);
 }

@@ -59,6 +59,8 @@ export interface CreateEnvelopeInput {
   recipients?: RecipientInput[];
   timers?: z.infer<typeof ZTimers>;
   who: Actor;
+  /** The sending company's name, for invitations (the CRM's "my company"). */
+  senderCompany?: string;
 }
 
 /** Short, unambiguous, printed on every page: `B24S-7KQM-2XRD-93HF`. */
@@ -97,6 +99,7 @@ export async function createEnvelope(services: Services, input: CreateEnvelopeIn
         timers,
         publicId: newPublicId(),
         createdByUserId: input.userId,
+        senderCompany: input.senderCompany?.trim() || null,
         createdAt: now,
         updatedAt: now,
       })

@@ -13,6 +13,7 @@ import { failuresSoFar, generateOtp, hashOtp, lockAfter, OTP, otpMatches } from 
 import { stampNeed } from './stamp-rule.js';
 import { checkImageDimensions } from './image-size.js';
 import { isEnvelopeFinal } from './states.js';
+import { isShortLinkId, resolveShortLink } from './short-links.js';
 import { issueActionToken, verifyActionToken, verifySignerToken, type SignerClaims } from './tokens.js';
 
 /** What a signer link leads to; the page renders one view per state, never an error for an ended envelope. */
@@ -45,7 +46,11 @@ const actorOf = (r: Recipient, m: RequestMeta): Actor => ({ actor: `recipient:${
  * it ended) or "use the newer link", and no action is possible with it.
  */
 export async function resolveSigner(services: Services, token: string): Promise<SignerContext> {
-  return signerContext(services, await verifySignerToken(services.config.sessionSecret, token, services.clock.now(), { allowExpired: true }));
+  // Invitations carry a short id (src/signing/short-links.ts); a signed token still opens links sent before.
+  const claims = isShortLinkId(token)
+    ? await resolveShortLink(services.db, token, services.clock.now())
+    : await verifySignerToken(services.config.sessionSecret, token, services.clock.now(), { allowExpired: true });
+  return signerContext(services, claims);
 }
 
 /** The same reading for claims that did not come from a link (in-portal signing: src/signing/in-portal.ts). */

@@ -120,6 +120,7 @@ export async function createEnvelopeFromTemplate(services: Services, p: FromTemp
     recipients: p.recipients,
     timers: p.timers,
     who: p.who,
+    senderCompany: typeof crm.myCompany?.TITLE === 'string' ? crm.myCompany.TITLE : undefined,
   });
   // "Same as last time" offers the template used most recently.
   if (!starterLayout(p.templateId, p.lang)) await markTemplateUsed(services.db, { portalId: p.portalId, id: p.templateId, at: services.clock.now() });

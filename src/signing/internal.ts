@@ -9,7 +9,7 @@ import { AppError } from '../lib/app-error.js';
 import type { Services } from '../services.js';
 import { appendAudit, type Actor } from './audit.js';
 import { assertEnvelopeTransition, assertRecipientTransition, RECIPIENT_DONE } from './states.js';
-import { issueSignerToken } from './tokens.js';
+import { mintShortLink } from './short-links.js';
 
 export const DEFAULT_TIMERS: EnvelopeTimers = { reminderFirstDays: 3, reminderEveryDays: 2, reminderMax: 5, expiryDays: 30 };
 export const DAY_MS = 86_400_000;
@@ -119,12 +119,14 @@ export function signerLink(services: Services, token: string) {
   return `${services.config.publicUrl}/s/${token}`;
 }
 
+/** The recipient's invitation link: a short id (src/signing/short-links.ts) standing for their current token version. */
 export async function linkFor(services: Services, env: Envelope, r: Recipient): Promise<string> {
   const now = services.clock.now();
   const expiresAt = env.expiresAt && env.expiresAt > now ? env.expiresAt : new Date(now.getTime() + DAY_MS);
-  const token = await issueSignerToken(services.config.sessionSecret, { portalId: env.portalId, envelopeId: env.id, recipientId: r.id, version: r.tokenVersion }, { now, expiresAt });
-  return signerLink(services, token);
+  const id = await mintShortLink(services.db, { portalId: env.portalId, envelopeId: env.id, recipientId: r.id, version: r.tokenVersion }, expiresAt, now);
+  return signerLink(services, id);
 }
+
 
 /** Queues a job inside the caller's transaction, so the job exists iff the change does; a repeated dedupe key is a no-op. */
 export async function enqueueJob(

@@ -31,12 +31,16 @@ async function deliverAll(
  */
 export async function sendInvitations(services: Services, env: Envelope, rs: Recipient[], template: 'invitation' | 'reminder'): Promise<void> {
   // An employee's messenger message opens in-portal signing (no code); their e-mail keeps the public link.
-  const domain = rs.some((r) => r.party === 'company' && r.b24UserId) ? (await findPortal(services.db, env.portalId))?.domain : undefined;
+  const portal = await findPortal(services.db, env.portalId);
+  const domain = rs.some((r) => r.party === 'company' && r.b24UserId) ? portal?.domain : undefined;
+  // The invitation names who sends: the CRM's "my company" the document was made for, else the portal's brand name.
+  const brand = portal?.settings.branding?.name?.trim();
+  const senderName = env.senderCompany ?? (brand || undefined);
   await deliverAll(services, env, rs, template, async (r) => {
     const b24UserId = r.party === 'company' ? r.b24UserId : null;
     const portalLink = b24UserId && domain ? inPortalSignLink(services.config, domain, env.id).url : undefined;
     return {
-      vars: { recipientName: r.name, title: env.title, link: await linkFor(services, env, r), ...(portalLink ? { portalLink } : {}), expiresAt: env.expiresAt ?? undefined },
+      vars: { recipientName: r.name, title: env.title, ...(senderName ? { senderName } : {}), link: await linkFor(services, env, r), ...(portalLink ? { portalLink } : {}), expiresAt: env.expiresAt ?? undefined },
       b24UserId,
     };
   });

@@ -201,8 +201,14 @@ describe('signing flow through the HTTP routes', () => {
     await http.req('POST', `/api/sign/${linkB}/open`);
     const res = await http.req('POST', `/api/sign/${linkB}/sign`, { body: { acceptTerms: true, values: {}, signature: { method: 'typed', text: 'Mallory' } }, headers: { 'x-sign-action': actionA } });
     expect(res.status).toBe(401);
-    // A link whose payload was edited to name B fails its signature.
-    const [h, p, s] = linkA.split('.');
+    // A's short link with one character changed opens nothing.
+    const flipped = linkA.slice(0, -1) + (linkA.endsWith('A') ? 'B' : 'A');
+    expect((await http.req('GET', `/api/sign/${flipped}`)).status).toBe(401);
+    // A signed (long-form) link whose payload was edited to name B fails its signature.
+    const [rowA] = await services.db.select().from(recipients).where(eq(recipients.id, a!.id));
+    const tokenA = await issueSignerToken(services.config.sessionSecret, { portalId: rowA!.portalId, envelopeId: rowA!.envelopeId, recipientId: a!.id, version: rowA!.tokenVersion }, { now: clock.now(), expiresAt: new Date(clock.now().getTime() + DAY) });
+    expect((await http.req('GET', `/api/sign/${tokenA}`)).status).toBe(200);
+    const [h, p, s] = tokenA.split('.');
     const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
     const edited = `${h}.${Buffer.from(JSON.stringify({ ...payload, sub: b!.id })).toString('base64url')}.${s}`;
     expect((await http.req('GET', `/api/sign/${edited}`)).status).toBe(401);

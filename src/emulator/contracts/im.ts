@@ -10,7 +10,9 @@ const params = z.looseObject({
 export const imContracts = [
   contract({
     method: 'im.notify.personal.add',
-    source: ['b24restdocs api-reference/chats/notifications/im-notify-personal-add.md'],
+    // MESSAGE takes the messenger's formatting codes ([URL=…]…[/URL], [B], [BR]…): chats/messages/index.md,
+    // modelled for display in src/emulator/im-text.ts; MESSAGE_OUT is the plain text for external channels (e-mail).
+    source: ['b24restdocs api-reference/chats/notifications/im-notify-personal-add.md', 'b24restdocs api-reference/chats/messages/index.md'],
     scope: ['im'],
     params,
     result: z.number().int().positive(),

@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Message } from '../../db/schema/messages.js';
+import { parseImText } from '../../emulator/im-text.js';
 import type { Lang } from '../../i18n/index.js';
 import type { SandboxT } from '../texts.js';
 import { Layout } from './layout.js';
@@ -13,6 +14,31 @@ function hrefOf(link: string): string {
     /* not a URL: left as written */
   }
   return link;
+}
+
+/**
+ * A messenger notification as the portal user sees it: its formatting codes rendered the way the
+ * messenger does (src/emulator/im-text.ts, from b24restdocs api-reference/chats/messages/index.md),
+ * so `[URL=…]Review and sign[/URL]` is a link named "Review and sign", never visible code.
+ */
+function ImBody(props: { text: string }) {
+  return (
+    <div class="body" data-mail-body data-im>
+      {parseImText(props.text).map((s) =>
+        s.kind === 'break' ? (
+          <br />
+        ) : s.kind === 'link' ? (
+          <a href={hrefOf(s.href)} target="_blank" rel="noopener" data-link>
+            {s.text}
+          </a>
+        ) : s.bold || s.italic || s.underline || s.strike ? (
+          <span style={[s.bold ? 'font-weight:600' : '', s.italic ? 'font-style:italic' : '', s.underline || s.strike ? `text-decoration:${[s.underline ? 'underline' : '', s.strike ? 'line-through' : ''].join(' ').trim()}` : ''].filter(Boolean).join(';')}>{s.text}</span>
+        ) : (
+          s.text
+        ),
+      )}
+    </div>
+  );
 }
 
 /** Links in a message body: our own pages open in a new tab so the mailbox stays at hand. */
@@ -74,7 +100,7 @@ export function MailPage(props: { lang: Lang; t: SandboxT; messages: Message[]; 
                 <p class="small muted">
                   {t('mail.to')}: {to(sel)} · {t('mail.when')}: {fmt(sel.createdAt)}
                 </p>
-                <Body text={sel.body} />
+                {sel.channel === 'im' ? <ImBody text={sel.body} /> : <Body text={sel.body} />}
                 {sel.html ? (
                   <details style="margin-top:12px">
                     <summary>{t('mail.html')}</summary>
