@@ -17,6 +17,7 @@ import { installFromWizard } from './install.js';
 import { INSTALL_MESSAGES } from './install-texts.js';
 import { DocumentsToSignEntry } from './in-portal-sign.js';
 import { RegistryAndRoles } from './app-registry.js';
+import { SettingsPanel } from './app-settings.js';
 import { resolveAccess } from '../roles/access.js';
 
 /**
@@ -85,6 +86,7 @@ appPageRoutes.post('/b24/app', async (c) => {
         </table>
       </div>
       {await RegistryAndRoles({ services, portalId: fresh.id, lang, token, nonce: c.var.cspNonce, access: await resolveAccess(services, { portalId: fresh.id, userId: user.id, isAdmin: user.isAdmin }) })}
+      {await SettingsPanel({ services, portalId: fresh.id, lang, token, nonce: c.var.cspNonce, access: await resolveAccess(services, { portalId: fresh.id, userId: user.id, isAdmin: user.isAdmin }) })}
       <h2>{t.registered}</h2>
       <div class="panel" id="registrations">
         {status.ok ? (
