@@ -1,4 +1,4 @@
-import { pickEncoding, MANIFEST_FILE, type AssetManifest } from '../../assets/built.js';
+import { MANIFEST_FILE, type AssetManifest } from '../../assets/built.js';
 import { ASSET_NAMES, ASSETS_PREFIX, type Assets } from '../../assets/types.js';
 
 /** The Workers static-assets binding (wrangler.toml `[assets] binding = "ASSETS"`). */
@@ -10,7 +10,12 @@ export interface AssetsBinding {
  * The assets port on Workers: the files `npm run build` wrote to dist/assets, uploaded as Workers
  * static assets (wrangler.toml `[assets] directory = "dist/assets"`) and read through the binding.
  * The manifest is read once per isolate; the app's /assets route keeps answering with its own
- * headers (ETag, immutable caching, the precompressed variant for Accept-Encoding).
+ * headers (ETag, immutable caching).
+ *
+ * Always the plain file, never the build's .br/.gz variant: the Workers runtime treats a body sent
+ * with Content-Encoding as uncompressed and encodes it itself, and it rewrites the Accept-Encoding a
+ * worker sees, so a precompressed body would reach a client compressed twice or mislabelled (seen in
+ * workerd: an `identity` client got brotli bytes). Compression for the client is Cloudflare's own.
  */
 export function workersAssets(binding: AssetsBinding, manifest: AssetManifest): Assets {
   const read = async (file: string) => {
@@ -20,20 +25,10 @@ export function workersAssets(binding: AssetsBinding, manifest: AssetManifest): 
   };
   return {
     url: (name) => ASSETS_PREFIX + manifest.names[name],
-    async get(path, acceptEncoding) {
+    async get(path) {
       const entry = Object.hasOwn(manifest.files, path) ? manifest.files[path] : undefined;
       if (!entry) return undefined;
-      const available = { br: entry.br !== undefined, gzip: entry.gzip !== undefined };
-      const encoding = pickEncoding(acceptEncoding, available);
-      const file = encoding === 'br' ? `${path}.br` : encoding === 'gzip' ? `${path}.gz` : path;
-      return {
-        body: await read(file),
-        type: entry.type,
-        etag: `"${entry.sha256.slice(0, 16)}${encoding ? `-${encoding}` : ''}"`,
-        encoding,
-        immutable: true,
-        negotiated: available.br || available.gzip,
-      };
+      return { body: await read(path), type: entry.type, etag: `"${entry.sha256.slice(0, 16)}"`, immutable: true, negotiated: false };
     },
   };
 }
