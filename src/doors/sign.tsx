@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { compress } from 'hono/compress';
 import { z } from 'zod';
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { auditEvents } from '../db/schema/audit-events.js';
 import type { EnvelopeLang } from '../db/schema/envelopes.js';
 import { envelopes } from '../db/schema/envelopes.js';
 import { fieldValues } from '../db/schema/field-values.js';
@@ -63,6 +64,8 @@ button[disabled]{opacity:.55;cursor:not-allowed}.row{display:flex;gap:.5rem;flex
 .msg{min-height:1.5rem;color:#065f46}.msg.err{color:#b91c1c}.state h2{font-size:1.3rem}
 dialog{border:0;border-radius:.6rem;max-width:32rem;width:calc(100% - 2rem)}dialog::backdrop{background:rgba(0,0,0,.4)}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.prior{border-left:4px solid #059669}.prior h2{font-size:1rem;margin:0 0 .3rem}.prior ul{margin:0;padding-left:1.2rem}
+.fbox .mark{display:block;width:100%;height:100%;object-fit:contain}.fbox .mark-text{font-family:"Caveat",cursive;font-size:1.4em;line-height:1;color:#0b2a6f}
 `;
 
 function Shell(props: { lang: EnvelopeLang; title: string; token?: string; children?: unknown }) {
@@ -99,6 +102,28 @@ const ab = (u: Uint8Array) => new Uint8Array(u) as Uint8Array<ArrayBuffer>;
 
 const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
+const LOCALES: Record<EnvelopeLang, string> = { en: 'en-GB', it: 'it-IT', ru: 'ru-RU' };
+/** A moment as /v shows it (src/doors/verify.tsx): medium date, short time, UTC. */
+const when = (d: Date, lang: EnvelopeLang) => `${d.toLocaleString(LOCALES[lang], { timeZone: 'UTC', dateStyle: 'medium', timeStyle: 'short' })} UTC`;
+
+/**
+ * Who has already signed or approved, from the audit chain's `signed`/`approved` events: name, side and
+ * time only (never an address), so a later signer sees the earlier parties' part is done.
+ */
+async function signedBefore(services: Services, ctx: SignerContext, lang: EnvelopeLang) {
+  const t = pageTexts(lang);
+  const rows = await services.db
+    .select({ type: auditEvents.type, recipientId: auditEvents.recipientId, at: auditEvents.at })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.portalId, ctx.envelope.portalId), eq(auditEvents.envelopeId, ctx.envelope.id), inArray(auditEvents.type, ['signed', 'approved'])))
+    .orderBy(asc(auditEvents.seq));
+  return rows.flatMap((e) => {
+    const who = ctx.all.find((x) => x.id === e.recipientId);
+    if (!who || who.id === ctx.recipient.id) return [];
+    return [fmt(t[e.type === 'approved' ? 'prior.approved' : 'prior.signed'], { name: who.name, party: t[who.party === 'company' ? 'party.company' : 'party.client'], at: when(e.at, lang) })];
+  });
+}
+
 /** What the page script needs; never the OTP state, other recipients' e-mails or any hash. */
 async function pageModel(services: Services, ctx: SignerContext, lang: EnvelopeLang) {
   const { envelope: env, recipient: r, all } = ctx;
@@ -108,6 +133,8 @@ async function pageModel(services: Services, ctx: SignerContext, lang: EnvelopeL
     .from(fieldValues)
     .where(and(eq(fieldValues.portalId, env.portalId), eq(fieldValues.envelopeId, env.id)));
   return {
+    /** Earlier parties' signatures, one line each (the note at the top of the page). */
+    prior: await signedBefore(services, ctx, lang),
     lang,
     title: env.title,
     recipient: { name: r.name, role: r.role, party: r.party, emailMasked: maskEmail(r.email), verified: r.status === 'verified' },
@@ -138,6 +165,16 @@ function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeo
       <style dangerouslySetInnerHTML={{ __html: DOCUMENT_CSS }} />
       <script type="application/json" id="sign-data" dangerouslySetInnerHTML={{ __html: json(props.model) }} />
       <p class="hint">{fmt(t['doc.from'], { name: props.model.recipient.name })}</p>
+      {props.model.prior.length ? (
+        <section class="card prior" id="prior" aria-labelledby="prior-h">
+          <h2 id="prior-h">{t['prior.heading']}</h2>
+          <ul>
+            {props.model.prior.map((line) => (
+              <li>{line}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <section class="card" aria-labelledby="doc-h">
         <h2 id="doc-h">{t['doc.heading']}</h2>
         <DocumentPages t={t} title={props.model.title} base={props.base} pages={props.pages} fields={props.model.fields} />
@@ -196,7 +233,7 @@ function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeo
       </section>
       <section class="card" aria-labelledby="sig-h">
         <h2 id="sig-h">{isSigner ? t['sig.heading'] : t['sig.approveHeading']}</h2>
-        {isSigner ? <SignatureCapture t={t} name={props.model.recipient.name} stamp={props.model.stamp} /> : null}
+        {isSigner ? <SignatureCapture t={t} name={props.model.recipient.name} stamp={props.model.stamp} apply={props.model.fields.some((f) => f.type === 'signature' || f.type === 'initials')} /> : null}
         <p>
           <label style="font-weight:400">
             <input type="checkbox" id="terms" /> {t['terms.label']}
@@ -214,16 +251,30 @@ function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeo
       </section>
       <dialog id="decline-dialog" aria-labelledby="decline-h">
         <h2 id="decline-h">{t['decline.heading']}</h2>
-        <label for="decline-reason">{t['decline.reason']}</label>
-        <textarea id="decline-reason" rows={4} required></textarea>
-        <p id="decline-msg" class="msg err" role="alert"></p>
-        <div class="row">
-          <button type="button" class="danger" id="decline-confirm">
-            {t['decline.confirm']}
-          </button>
-          <button type="button" class="secondary" id="decline-cancel">
-            {t['decline.cancel']}
-          </button>
+        {/* Declining is confirmed with the e-mailed code, like signing: until then the dialog leads to it. */}
+        <div id="decline-code">
+          <p>{fmt(t['decline.needCode'], { email: props.model.recipient.emailMasked })}</p>
+          <div class="row">
+            <button type="button" class="primary" id="decline-get-code">
+              {t['decline.getCode']}
+            </button>
+            <button type="button" class="secondary" id="decline-back">
+              {t['decline.cancel']}
+            </button>
+          </div>
+        </div>
+        <div id="decline-form" hidden>
+          <label for="decline-reason">{t['decline.reason']}</label>
+          <textarea id="decline-reason" rows={4} required></textarea>
+          <p id="decline-msg" class="msg err" role="alert"></p>
+          <div class="row">
+            <button type="button" class="danger" id="decline-confirm">
+              {t['decline.confirm']}
+            </button>
+            <button type="button" class="secondary" id="decline-cancel">
+              {t['decline.cancel']}
+            </button>
+          </div>
         </div>
       </dialog>
       <div id="guide" role="region" aria-label={t['guide.next']}>
@@ -395,6 +446,8 @@ export const signRoutes = new Hono<AppEnv>()
   })
   .post('/api/sign/:token/decline', async (c) => {
     const { reason } = await body(c, ZDecline);
-    await decline(c.var.services, c.req.param('token'), reason, requestMeta(c));
+    // Declining ends the envelope for everyone: confirmed with the one-time code, like signing.
+    const actionToken = c.req.header('x-sign-action') ?? '';
+    await decline(c.var.services, c.req.param('token'), { actionToken, reason }, requestMeta(c));
     return c.json({ status: 'declined' });
   });

@@ -14,7 +14,7 @@ export const SIG_TABS = [
  * signing page (src/doors/sign.tsx) and the in-portal page (src/doors/in-portal-sign.tsx); the browser
  * side that drives it is src/signing/client/capture.ts.
  */
-export function SignatureCapture(props: { t: Record<PageKey, string>; name: string; stamp: StampNeed }) {
+export function SignatureCapture(props: { t: Record<PageKey, string>; name: string; stamp: StampNeed; apply?: boolean }) {
   const { t } = props;
   return (
     <div id="sig">
@@ -43,6 +43,12 @@ export function SignatureCapture(props: { t: Record<PageKey, string>; name: stri
         <label for="sig-file">{t['sig.uploadLabel']}</label>
         <input type="file" id="sig-file" accept="image/png,image/jpeg" />
       </div>
+      {/* Where the signature shows in field boxes (the signing page): the pre-filled name is taken as is with one press. */}
+      {props.apply ? (
+        <button type="button" class="secondary" id="sig-apply">
+          {t['sig.apply']}
+        </button>
+      ) : null}
       {props.stamp !== 'none' ? (
         <div>
           <label for="stamp-file">{t['stamp.label']}</label>

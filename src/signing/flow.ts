@@ -358,8 +358,16 @@ export async function completeFor(services: Services, ctx: SignerContext, input:
   return { envelopeStatus: envelope.status };
 }
 
-export async function decline(services: Services, token: string, reasonRaw: string, meta: RequestMeta): Promise<void> {
-  return declineFor(services, await resolveSigner(services, token), reasonRaw, meta);
+/**
+ * Declines through a signing link. Declining ends the envelope for every party, so it is confirmed
+ * like signing: with the action token the one-time code gave (the in-portal page proves who it is
+ * with the Bitrix24 frame instead and calls `declineFor`).
+ */
+export async function decline(services: Services, token: string, input: { actionToken: string; reason: string }, meta: RequestMeta): Promise<void> {
+  const ctx = await resolveSigner(services, token);
+  requireActive(ctx);
+  await verifyActionToken(services.config.sessionSecret, input.actionToken, services.clock.now(), ctx.claims);
+  return declineFor(services, ctx, input.reason, meta);
 }
 
 /** `decline` for a context already resolved; `data` joins the `declined` event (in-portal: who in Bitrix24). */

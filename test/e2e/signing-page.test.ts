@@ -95,8 +95,8 @@ describe('signing page in Chromium on a phone viewport', () => {
     await page.click('#guide-next');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-client_vat');
     await page.fill('#f-client_vat', 'RU7701234567');
-    // Both boxes are done: the value typed, and the typed signature pre-filled with the name.
-    await expect.poll(() => page.locator('.fbox.filled').count()).toBe(2);
+    // The value typed fills its box; the signature box waits until the signer takes a signature (drawn below).
+    await expect.poll(() => page.locator('.fbox.filled').count()).toBe(1);
 
     await page.click('#code-send');
     await expect.poll(async () => Boolean(await lastMessage(services, created.data.recipients[0].id, 'code'))).toBe(true);
@@ -114,10 +114,12 @@ describe('signing page in Chromium on a phone viewport', () => {
     await page.mouse.down();
     for (let i = 1; i <= 24; i++) await page.mouse.move(pad.x + 30 + i * 12, pad.y + 90 - Math.sin(i / 3) * 50, { steps: 2 });
     await page.mouse.up();
+    await expect.poll(() => page.locator('.fbox.filled').count()).toBe(2);
     await page.check('#terms');
     await page.screenshot({ path: 'test-artifacts/signing-page-phone-before.png', fullPage: true });
     await page.click('#submit');
-    await expect.poll(() => page.locator('section.state h2').textContent().catch(() => ''), { timeout: 10_000 }).toBe('Спасибо — вы подписали документ');
+    // The only signer is the last one: the document is complete now.
+    await expect.poll(() => page.locator('section.state h2').textContent().catch(() => ''), { timeout: 10_000 }).toBe('Спасибо — документ подписан всеми сторонами');
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/signing-page-phone-done.png' });
     expect(errors).toEqual([]);
@@ -155,7 +157,16 @@ describe('signing page in Chromium on a phone viewport', () => {
     await page.click('nav.lang a[lang=it]');
     await page.waitForURL(/lang=it/);
     expect(await page.getAttribute('html', 'lang')).toBe('it');
+    // Declining is confirmed with the e-mailed code, like signing: the dialog leads there first.
     await page.click('#decline-open');
+    expect(await page.locator('#decline-form').isHidden()).toBe(true);
+    await page.click('#decline-get-code');
+    await expect.poll(async () => Boolean(await lastMessage(services, created.data.recipients[0].id, 'code'))).toBe(true);
+    await deliverQueued(services);
+    const codeMail = await peer.waitFor((m) => toAddress(m) === 'giulia@cliente.example' && Boolean(codeFromBody(m.text ?? '')));
+    await page.fill('#code-input', codeFromBody(codeMail.text ?? '')!);
+    await page.click('#code-verify');
+    await expect.poll(() => page.locator('#decline-form').isVisible()).toBe(true);
     await page.click('#decline-confirm');
     expect(await page.textContent('#decline-msg')).toContain('Indichi un motivo');
     await page.fill('#decline-reason', 'Il prezzo non è quello concordato.');

@@ -98,7 +98,6 @@ export async function robotWorld(opts: { env?: Record<string, string>; emulator?
       return data;
     };
     await req(`/api/sign/${token}/open`);
-    if (what.decline) return req(`/api/sign/${token}/decline`, { reason: what.decline });
     await req(`/api/sign/${token}/code`);
     const [code] = await services.db
       .select()
@@ -106,6 +105,8 @@ export async function robotWorld(opts: { env?: Record<string, string>; emulator?
       .where(and(eq(messages.recipientId, recipientId), eq(messages.template, 'code')))
       .orderBy(asc(messages.createdAt));
     const v = await req(`/api/sign/${token}/verify`, { code: codeFromBody(code!.body) });
+    // Declining is confirmed with the code too (src/signing/flow.ts decline).
+    if (what.decline) return req(`/api/sign/${token}/decline`, { reason: what.decline }, { 'x-sign-action': v.actionToken });
     return req(`/api/sign/${token}/sign`, { acceptTerms: true, values: {}, signature: { method: 'drawn', image: `data:image/png;base64,${TINY_PNG_B64}` } }, { 'x-sign-action': v.actionToken });
   }
 

@@ -220,10 +220,11 @@ describe('signing flow through the HTTP routes', () => {
     const { envelope, recipients: rs } = await createAndSend([COMPANY, CLIENT]);
     const company = rs[0]!;
     const link = await linkOf(company.id);
-    await http.req('POST', `/api/sign/${link}/open`);
-    const empty = await http.req('POST', `/api/sign/${link}/decline`, { body: { reason: ' ' } });
+    // Declining is confirmed with the one-time code, like signing (test/integration/signing-decline-code.test.ts).
+    const action = await verifyWithCode(link, company.id);
+    const empty = await http.req('POST', `/api/sign/${link}/decline`, { body: { reason: ' ' }, headers: { 'x-sign-action': action } });
     expect(empty.status).toBe(400);
-    const ok = await http.req('POST', `/api/sign/${link}/decline`, { body: { reason: 'Wrong price in clause 3' } });
+    const ok = await http.req('POST', `/api/sign/${link}/decline`, { body: { reason: 'Wrong price in clause 3' }, headers: { 'x-sign-action': action } });
     expect(ok.status).toBe(200);
     const got = await http.req('GET', `/api/envelopes/${envelope.id}`, { bearer: await fresh() });
     expect(got.data.envelope.status).toBe('declined');

@@ -16,6 +16,13 @@ export interface Capture {
   signature(): SignaturePayload;
   /** The chosen stamp as a data URL, or null. */
   stamp(): string | null;
+  /**
+   * The signer has made the signature theirs: typed or edited the name, drew, uploaded, or pressed
+   * "Use this signature" (#sig-apply). The pre-filled name alone does not count as a filled field.
+   */
+  adopted(): boolean;
+  /** What the signature looks like, for the field boxes: the typed text, or an image as a data URL. */
+  preview(): { text: string } | { image: string } | null;
 }
 
 const $ = <E extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as E | null;
@@ -37,6 +44,14 @@ export function wireCapture(onChange: () => void): Capture {
   let uploaded: string | null = null;
   let stamp: string | null = null;
   let pad: SignaturePad | null = null;
+  let adopted = false;
+  /** The drawn signature as a data URL, made once per stroke (not on every refresh of the page). */
+  let drawnUrl: string | null = null;
+  const adopt = () => {
+    adopted = true;
+    const apply = $('sig-apply');
+    if (apply) apply.hidden = true;
+  };
 
   function setupPad() {
     const canvas = $('sig-pad') as HTMLCanvasElement | null;
@@ -48,10 +63,15 @@ export function wireCapture(onChange: () => void): Capture {
     canvas.getContext('2d')!.scale(ratio, ratio);
     if (!pad) {
       pad = new SignaturePad(canvas, { penColor: '#0b2a6f', minWidth: 0.8, maxWidth: 2.6 });
-      pad.addEventListener('endStroke', onChange);
+      pad.addEventListener('endStroke', () => {
+        drawnUrl = pad!.toDataURL('image/png');
+        adopt();
+        onChange();
+      });
     } else {
       pad.clear();
       if (data) pad.fromData(data);
+      drawnUrl = pad.isEmpty() ? null : pad.toDataURL('image/png');
     }
   }
   function selectTab(m: SignatureMethod) {
@@ -68,14 +88,17 @@ export function wireCapture(onChange: () => void): Capture {
   for (const k of ['typed', 'drawn', 'uploaded'] as const) $(`tab-${k}`)?.addEventListener('click', () => selectTab(k));
   $('sig-text')?.addEventListener('input', () => {
     $('sig-preview')!.textContent = ($('sig-text') as HTMLInputElement).value;
+    adopt();
     onChange();
   });
   $('sig-clear')?.addEventListener('click', () => {
     pad?.clear();
+    drawnUrl = null;
     onChange();
   });
   $('sig-file')?.addEventListener('change', async () => {
     uploaded = await readFile($('sig-file') as HTMLInputElement);
+    if (uploaded) adopt();
     onChange();
   });
   $('stamp-file')?.addEventListener('change', async () => {
@@ -90,6 +113,10 @@ export function wireCapture(onChange: () => void): Capture {
     stamp = null;
     $('stamp-remove')!.hidden = true;
     input.focus();
+    onChange();
+  });
+  $('sig-apply')?.addEventListener('click', () => {
+    adopt();
     onChange();
   });
   window.addEventListener('resize', () => {
@@ -109,5 +136,14 @@ export function wireCapture(onChange: () => void): Capture {
       return method === 'typed' ? { method, text: ($('sig-text') as HTMLInputElement).value.trim() } : { method, image: method === 'drawn' ? pad!.toDataURL('image/png') : uploaded };
     },
     stamp: () => stamp,
+    adopted: () => adopted,
+    preview() {
+      if (method === 'typed') {
+        const text = ($('sig-text') as HTMLInputElement | null)?.value.trim() ?? '';
+        return text.length >= 2 ? { text } : null;
+      }
+      const image = method === 'drawn' ? drawnUrl : uploaded;
+      return image ? { image } : null;
+    },
   };
 }

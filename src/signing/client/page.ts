@@ -8,7 +8,7 @@ import { hasPageImages, wireImagePages } from './document-view.js';
 import { loadHandwritingWhenNeeded } from './handwriting.js';
 
 type Field = { key: string; type: string; label: string; page: number; box: { x: number; y: number; w: number; h: number }; required: boolean; value: string };
-type Model = { lang: string; title: string; recipient: { name: string; role: string; party: string; emailMasked: string; verified: boolean }; fields: Field[]; texts: Record<string, string> };
+type Model = { lang: string; title: string; recipient: { name: string; role: string; party: string; emailMasked: string; verified: boolean }; fields: Field[]; stamp: 'none' | 'optional' | 'required'; texts: Record<string, string> };
 
 const model = JSON.parse(document.getElementById('sign-data')!.textContent!) as Model;
 const T = model.texts;
@@ -51,6 +51,8 @@ function explain(e: unknown): string {
   if (err.code === 'IMAGE_TOO_LARGE') return T['error.imageSize']!;
   if (err.code === 'PAYLOAD_TOO_LARGE' || err.code === 'UNSUPPORTED_MEDIA_TYPE') return T['error.image']!;
   if (err.code === 'NOT_YOUR_TURN') return T['state.not_your_turn.text']!;
+  // The action token is missing or has run out: the code step again.
+  if (err.code === 'UNAUTHORIZED') return T['error.code']!;
   const key = `error.${err.code}`;
   if (err.code && T[key]) return fmt(T[key]!, { n: String(err.details?.attemptsLeft ?? '') });
   return err.message ?? T['error.generic']!;
@@ -141,16 +143,55 @@ function hasSignature(): boolean {
   if (model.recipient.role !== 'signer') return true;
   return Boolean(capture?.hasSignature());
 }
+/**
+ * What the signer must do: the fields marked required, every signature and initials box (a signer
+ * signs them all with one signature), and the stamp only where the server asks for it (stamp-rule.ts).
+ */
+function isRequired(f: Field): boolean {
+  if (f.type === 'stamp') return model.stamp === 'required';
+  if (MARKS.has(f.type)) return true;
+  return f.required;
+}
 function isFilled(f: Field): boolean {
   if (f.type === 'stamp') return Boolean(capture?.stamp());
-  if (MARKS.has(f.type)) return hasSignature();
+  // The name pre-filled in the typed signature is a suggestion: the box is filled once the signer takes it.
+  if (MARKS.has(f.type)) return hasSignature() && (model.recipient.role !== 'signer' || Boolean(capture?.adopted()));
   return Boolean(valueOf(f));
+}
+const initialsOf = (name: string) =>
+  name
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase())
+    .join('');
+/** The signature (or its initials, or the stamp) shown in its box over the page, as it will be placed. */
+function showMark(b: HTMLElement, f: Field, filled: boolean) {
+  const look = !filled ? null : f.type === 'stamp' ? { image: capture?.stamp() ?? '' } : capture?.preview();
+  const key = !look ? '' : 'text' in look ? `t:${f.type === 'initials' ? initialsOf(look.text) : look.text}` : `i:${look.image}`;
+  if (b.dataset.mark === key) return;
+  b.dataset.mark = key;
+  b.textContent = '';
+  if (!look) return;
+  if ('text' in look) {
+    const span = document.createElement('span');
+    span.className = 'mark-text';
+    span.textContent = key.slice(2);
+    b.appendChild(span);
+  } else {
+    const img = document.createElement('img');
+    img.className = 'mark';
+    img.alt = '';
+    img.src = look.image;
+    b.appendChild(img);
+  }
 }
 function focusField(f: Field) {
   if (MARKS.has(f.type)) {
     const target = f.type === 'stamp' ? $('stamp-file') : $('sig');
     target?.scrollIntoView({ behavior: 'smooth', block: 'center' });
-    (f.type === 'stamp' ? target : ($(`tab-${capture?.method ?? 'typed'}`) as HTMLElement | null))?.focus({ preventScroll: true });
+    const apply = $('sig-apply');
+    const control = f.type === 'stamp' ? target : apply && !apply.hidden ? apply : $(`tab-${capture?.method ?? 'typed'}`);
+    control?.focus({ preventScroll: true });
   } else {
     const el = inputOf(f.key);
     boxes.get(f.key)?.scrollIntoView({ behavior: 'smooth', block: 'center' });
@@ -159,19 +200,29 @@ function focusField(f: Field) {
   for (const [k, b] of boxes) b.classList.toggle('current', k === f.key);
 }
 function refresh() {
-  const required = model.fields.filter((f) => f.required || MARKS.has(f.type));
+  const required = model.fields.filter(isRequired);
   const done = required.filter(isFilled).length;
   for (const f of model.fields) {
     const b = boxes.get(f.key);
     if (!b) continue;
-    b.classList.toggle('filled', isFilled(f));
-    if (!MARKS.has(f.type)) b.textContent = valueOf(f) === 'true' && f.type === 'checkbox' ? '✓' : valueOf(f);
+    const filled = isFilled(f);
+    b.classList.toggle('filled', filled);
+    if (MARKS.has(f.type)) showMark(b, f, filled);
+    else b.textContent = valueOf(f) === 'true' && f.type === 'checkbox' ? '✓' : valueOf(f);
   }
   say('guide-progress', done === required.length ? T['guide.allDone']! : fmt(T['guide.progress']!, { done, total: required.length }));
 }
+/** Optional fields the guide has already shown once: "Next field" then moves on past them. */
+const offered = new Set<string>();
 function next() {
-  const pending = model.fields.find((f) => (f.required || MARKS.has(f.type)) && !isFilled(f));
+  // Required fields first, in page order; then each empty optional field once; then the code, terms and button.
+  const pending = model.fields.find((f) => isRequired(f) && !isFilled(f));
   if (pending) return focusField(pending);
+  const optional = model.fields.find((f) => !isRequired(f) && !isFilled(f) && !offered.has(f.key));
+  if (optional) {
+    offered.add(optional.key);
+    return focusField(optional);
+  }
   if (!actionToken) {
     $('code-input')?.scrollIntoView({ behavior: 'smooth', block: 'center' });
     return $('code-send')?.focus({ preventScroll: true });
@@ -220,8 +271,16 @@ async function verify() {
     actionToken = r.actionToken;
     say('code-msg', T['code.ok']!);
     ($('code-verify') as HTMLButtonElement).disabled = true;
-    ($('code-send') as HTMLButtonElement).disabled = true;
+    // Confirmed: no countdown to a new code any more (it would re-enable the button when it ran out).
+    clearInterval(cooldownTimer);
+    const send = $('code-send') as HTMLButtonElement;
+    send.disabled = true;
+    send.textContent = T['code.send']!;
     refresh();
+    if (declineAfterCode) {
+      declineAfterCode = false;
+      openDecline();
+    }
   } catch (e) {
     say('code-msg', explain(e), true);
   }
@@ -263,19 +322,40 @@ async function submit() {
   btn.disabled = true;
   say('submit-msg', T['busy']!);
   try {
-    await call('/sign', body, { 'x-sign-action': actionToken });
-    finish(model.recipient.role === 'signer' ? T['done.heading']! : T['done.approved']!, T['done.next']!);
+    const r = await call<{ envelopeStatus?: string }>('/sign', body, { 'x-sign-action': actionToken });
+    // The last party: the document is complete now, not "when everyone has signed".
+    if (r.envelopeStatus === 'completed') finish(T['done.completeHeading']!, T['done.complete']!);
+    else finish(model.recipient.role === 'signer' ? T['done.heading']! : T['done.approved']!, T['done.next']!);
   } catch (e) {
     btn.disabled = false;
     say('submit-msg', explain(e), true);
   }
 }
 
+/** Set when the signer chose to decline before confirming the code: the dialog comes back once it is confirmed. */
+let declineAfterCode = false;
+/** The decline dialog: the reason once the code is confirmed, until then the way to the code. */
+function openDecline() {
+  const dialog = document.getElementById('decline-dialog') as HTMLDialogElement;
+  $('decline-code')!.hidden = Boolean(actionToken);
+  $('decline-form')!.hidden = !actionToken;
+  if (!dialog.open) dialog.showModal();
+  (actionToken ? $('decline-reason') : $('decline-get-code'))?.focus();
+}
+function codeForDecline() {
+  (document.getElementById('decline-dialog') as HTMLDialogElement).close();
+  declineAfterCode = true;
+  const send = $('code-send') as HTMLButtonElement;
+  if (!send.disabled) void sendCode();
+  $('code-input')?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+  $('code-input')?.focus({ preventScroll: true });
+}
 async function declineNow() {
   const reason = ($('decline-reason') as HTMLTextAreaElement).value.trim();
+  if (!actionToken) return openDecline();
   if (reason.length < 3) return say('decline-msg', T['error.reason']!, true);
   try {
-    await call('/decline', { reason });
+    await call('/decline', { reason }, { 'x-sign-action': actionToken });
     (document.getElementById('decline-dialog') as HTMLDialogElement).close();
     finish(T['declined.heading']!, T['declined.text']!);
   } catch (e) {
@@ -305,7 +385,9 @@ function init() {
   $('terms')?.addEventListener('change', refresh);
   $('submit')?.addEventListener('click', submit);
   const dialog = document.getElementById('decline-dialog') as HTMLDialogElement;
-  $('decline-open')?.addEventListener('click', () => dialog.showModal());
+  $('decline-open')?.addEventListener('click', openDecline);
+  $('decline-get-code')?.addEventListener('click', codeForDecline);
+  $('decline-back')?.addEventListener('click', () => dialog.close());
   $('decline-cancel')?.addEventListener('click', () => dialog.close());
   $('decline-confirm')?.addEventListener('click', declineNow);
   loadHandwritingWhenNeeded();
