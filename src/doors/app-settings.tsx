@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { catalogFor, format, LANGS, type Lang } from '../i18n/index.js';
+import type { PortalSettings } from '../db/schema/portals.js';
 import type { Access } from '../roles/policy.js';
 import type { Services } from '../services.js';
 import { portalTsaUrl } from '../settings/portal-sealer.js';
@@ -88,7 +89,7 @@ export async function SettingsPanel(props: { services: Services; portalId: strin
             ))}
           </div>
           <div class="row">
-            <label>{t.senderName}<input type="text" id="settings-senderName" size={30} maxlength={100} value={typeof settings.senderName === 'string' ? settings.senderName : ''} /></label>
+            <label>{t.senderName}<input type="text" id="settings-senderName" size={30} maxlength={100} value={(settings as PortalSettings).branding?.name ?? ''} /></label>
             <span>
               <span class="muted">{t.languages}</span>{' '}
               {LANGS.map((l) => (

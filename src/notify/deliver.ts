@@ -7,6 +7,7 @@ import { lockEnvelope } from '../signing/internal.js';
 import { notifyDeliverJob, scrubbedText } from './jobs.js';
 import { sealText } from './sealed.js';
 import { renderIm, renderMail, type MailVars } from './texts.js';
+import { brandingOf } from '../settings/store.js';
 
 export interface DeliverParams {
   portalId: string;
@@ -33,7 +34,10 @@ export const deliverDedupeKey = (messageId: string) => `notify.deliver:${message
  *
  * Returns the rows created; none for a message whose unique key says it exists already (the final copy).
  */
-export async function deliver(services: Services, p: DeliverParams): Promise<Message[]> {
+export async function deliver(services: Services, params: DeliverParams): Promise<Message[]> {
+  // The portal's sender name and logo (settings page), unless the caller named a sender itself.
+  const brand = await brandingOf(services.db, params.portalId, services.config.publicUrl);
+  const p: DeliverParams = { ...params, vars: { ...(brand.senderName ? { senderName: brand.senderName } : {}), ...(brand.logoUrl ? { logoUrl: brand.logoUrl } : {}), ...params.vars } };
   const rows: Message[] = [];
   let queued = 0;
   await services.db.transaction(async (tx) => {

@@ -1,5 +1,6 @@
 import type { EnvelopeLang } from '../db/schema/envelopes.js';
 import type { MessageTemplate } from '../db/schema/messages.js';
+import { formatDate } from '../i18n/dates.js';
 
 /** What a message needs to say; each template uses the parts it needs. */
 export interface MailVars {
@@ -15,12 +16,14 @@ export interface MailVars {
   minutes?: number;
   /** The completion notice's second link: the evidence package (ZIP) of the sealed document. */
   evidenceLink?: string;
+  /** The portal's logo (settings page), absolute URL: shown at the top of the HTML e-mail. */
+  logoUrl?: string;
 }
 
 /** `extra`: a secondary link after the button, shown with its label (plain text: "label: URL"). */
 type Render = (v: MailVars) => { subject: string; lines: string[]; button?: string; extra?: { label: string; href?: string } };
 
-const date = (lang: EnvelopeLang, d?: Date) => (d ? d.toLocaleDateString(lang === 'en' ? 'en-GB' : lang, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }) : '');
+const date = (lang: EnvelopeLang, d?: Date) => (d ? formatDate(lang, d) : '');
 
 const T: Record<EnvelopeLang, Record<MessageTemplate, Render>> = {
   en: {
@@ -108,7 +111,7 @@ export function renderMail(lang: EnvelopeLang, template: MessageTemplate, v: Mai
   const lines = r.lines.filter(Boolean);
   const extra = r.extra?.href ? r.extra : undefined;
   const text = [...lines, ...(v.link && r.button ? [v.link] : []), ...(extra ? ['', `${extra.label}:`, extra.href] : []), '', '— b24-sign'].join('\n');
-  const html = `<!doctype html><html lang="${lang}"><body style="font:16px/1.5 system-ui,sans-serif;color:#1f2937;max-width:36rem">${lines
+  const html = `<!doctype html><html lang="${lang}"><body style="font:16px/1.5 system-ui,sans-serif;color:#1f2937;max-width:36rem">${v.logoUrl ? `<p><img src="${esc(v.logoUrl)}" alt="${esc(v.senderName ?? '')}" style="max-height:48px;max-width:200px"></p>` : ''}${lines
     .map((l) => `<p>${esc(l)}</p>`)
     .join('')}${v.link && r.button ? `<p><a href="${esc(v.link)}" style="display:inline-block;background:#2563eb;color:#fff;padding:.6rem 1.1rem;border-radius:.4rem;text-decoration:none">${esc(r.button)}</a></p><p style="font-size:13px;color:#6b7280">${esc(v.link)}</p>` : ''}${extra?.href ? `<p><a href="${esc(extra.href)}">${esc(extra.label)}</a></p>` : ''}<p style="font-size:13px;color:#6b7280">— b24-sign</p></body></html>`;
   return { subject: r.subject, text, html };

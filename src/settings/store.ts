@@ -76,9 +76,33 @@ export interface CertificateView {
 
 export const sealNameOf = (company: string) => `${company} via b24-sign`;
 
+/**
+ * The sender name is stored as `branding.name`, the brand the invitations already fall back to when
+ * the CRM names no company of ours (src/signing/invitations.ts); every other key under its own name.
+ */
+function settingOf(s: PortalSettings, k: SettingKey): unknown {
+  return k === 'senderName' ? s.branding?.name : s[k];
+}
+
+function putSetting(s: PortalSettings, k: SettingKey, value: unknown): void {
+  if (k === 'senderName') {
+    const { name: _old, ...rest } = s.branding ?? {};
+    if (value === null || value === undefined) {
+      if (Object.keys(rest).length) s.branding = rest;
+      else delete s.branding;
+    } else s.branding = { ...rest, name: value as string };
+    return;
+  }
+  if (value === null || value === undefined) delete s[k];
+  else (s as Record<string, unknown>)[k] = value;
+}
+
 export function pickSettings(s: PortalSettings): Partial<Record<SettingKey, unknown>> {
   const out: Partial<Record<SettingKey, unknown>> = {};
-  for (const k of SETTING_KEYS) if (s[k] !== undefined && s[k] !== null) out[k] = s[k];
+  for (const k of SETTING_KEYS) {
+    const v = settingOf(s, k);
+    if (v !== undefined && v !== null) out[k] = v;
+  }
   return out;
 }
 
@@ -104,10 +128,9 @@ export async function updateSettings(services: Pick<Services, 'db' | 'clock'>, p
     for (const k of SETTING_KEYS) {
       if (!(k in patch)) continue;
       const value = patch[k];
-      const before = next[k];
+      const before = settingOf(next, k);
       if (same(before, value)) continue;
-      if (value === null || value === undefined) delete next[k];
-      else (next as Record<string, unknown>)[k] = value;
+      putSetting(next, k, value);
       await audit(tx, portalId, actor, at, k, before, value);
     }
     await tx.update(portals).set({ settings: next, updatedAt: at }).where(eq(portals.id, portalId));
@@ -268,4 +291,24 @@ export async function listSettingsChanges(db: DbOrTx, portalId: string, limit = 
     .where(eq(settingsChanges.portalId, portalId))
     .orderBy(desc(settingsChanges.at), desc(settingsChanges.id))
     .limit(Math.min(Math.max(limit, 1), 500));
+}
+
+/**
+ * What e-mails and the signing page show of the portal (settings page): its sender name and the
+ * logo's absolute URL. One small read (no image bytes); a portal without a row gives nothing.
+ */
+export async function brandingOf(db: DbOrTx, portalId: string, publicUrl: string): Promise<{ senderName?: string; logoUrl?: string; languages?: string[] }> {
+  const [row] = await db
+    .select({ settings: portals.settings, logo: portalLogos.sha256 })
+    .from(portals)
+    .leftJoin(portalLogos, eq(portalLogos.portalId, portals.id))
+    .where(eq(portals.id, portalId))
+    .limit(1);
+  if (!row) return {};
+  const s = row.settings ?? {};
+  return {
+    ...(s.branding?.name?.trim() ? { senderName: s.branding.name.trim() } : {}),
+    ...(row.logo ? { logoUrl: `${publicUrl}/logo/${encodeURIComponent(portalId)}/${row.logo}` } : {}),
+    ...(Array.isArray(s.languages) && s.languages.length ? { languages: s.languages as string[] } : {}),
+  };
 }

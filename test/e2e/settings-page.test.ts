@@ -60,7 +60,7 @@ describe('settings in the app page', () => {
     await frame.locator('#settings-save').click();
     await poll(() => frame.locator('#settings-status').textContent()).toBe('Saved.');
     const [p] = await host.services.db.select().from(portals).where(eq(portals.id, host.portalId));
-    expect(p!.settings).toMatchObject({ expiryDays: 7, senderName: 'Beta Logistics', languages: ['en', 'ru'] });
+    expect(p!.settings).toMatchObject({ expiryDays: 7, branding: { name: 'Beta Logistics' }, languages: ['en', 'ru'] });
     await poll(() => frame.locator('#settings-changes li').count()).toBe(4);
     const lines = await frame.locator('#settings-changes li').allTextContents();
     expect(lines.join('\n')).toMatch(/changed Documents expire after \(days\): not set → 7/);

@@ -166,6 +166,8 @@ describe('settings API: admins only, validated, audited', () => {
     const r = await http.req('PUT', '/api/settings', { bearer, body: { expiryDays: 5, reminderFirstDays: 2, reminderEveryDays: 3, reminderMax: 1, companySignerUserId: 42, senderName: 'Alpha Trading', languages: ['en', 'ru'] } });
     expect(r.status, JSON.stringify(r.data)).toBe(200);
     expect(r.data.settings).toMatchObject({ expiryDays: 5, reminderMax: 1, companySignerUserId: 42, senderName: 'Alpha Trading', languages: ['en', 'ru'] });
+    const [stored] = await services.db.select().from(portals).where(eq(portals.id, A));
+    expect(stored!.settings.branding).toEqual({ name: 'Alpha Trading' });
     const log = (await http.req('GET', '/api/settings/changes', { bearer })).data.changes as { setting: string; before: unknown; after: unknown; actorUserId: number; at: string }[];
     const expiry = log.filter((c) => c.setting === 'expiryDays');
     expect(expiry.map((c) => [c.before, c.after])).toEqual([[10, 5], [null, 10]]);
@@ -199,6 +201,16 @@ describe('settings API: admins only, validated, audited', () => {
     const big = await http.req('PUT', '/api/settings/logo', { bearer, body: { image: huge.toString('base64') } });
     expect(big.status).toBe(422);
     expect(big.data.error.code).toBe('IMAGE_TOO_LARGE');
+
+    // The sender name and the logo reach the portal's e-mails.
+    const created = await http.req('POST', '/api/envelopes', {
+      bearer,
+      body: { title: 'Branded', lang: 'en', pdfBase64: Buffer.from(await samplePdf()).toString('base64'), fields: [], recipients: [{ party: 'client', name: 'Ivan', email: 'ivan-brand@buyer.example' }], send: true },
+    });
+    expect(created.status, JSON.stringify(created.data)).toBe(201);
+    const mail = (await lastMessage(services, created.data.recipients[0].id, 'invitation'))!;
+    expect(mail.body).toContain('Alpha Trading sent you “Branded”');
+    expect(mail.html).toContain(`${services.config.publicUrl}/logo/${A}/${r.data.logo.sha256}`);
   });
 });
 
