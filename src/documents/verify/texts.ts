@@ -101,6 +101,97 @@ export const VERIFY_TEXTS = {
   party_client: { en: 'client', it: 'cliente', ru: 'клиент' },
   status_completed: { en: 'completed', it: 'completato', ru: 'завершён' },
   status_revoked: { en: 'revoked', it: 'revocato', ru: 'отозван' },
+  status_other: { en: 'unknown', it: 'sconosciuto', ru: 'неизвестен' },
+  developmentTitle: { en: 'Test seal: not for real use', it: 'Sigillo di prova: non per uso reale', ru: 'Тестовая печать: не для реального использования' },
+  developmentCertificate: {
+    en: 'A development certificate made by this installation for testing; it identifies nobody.',
+    it: 'Un certificato di sviluppo creato da questa installazione per le prove; non identifica nessuno.',
+    ru: 'Тестовый сертификат, созданный этой установкой для проверки работы; он никого не идентифицирует.',
+  },
+  certificate: { en: 'Certificate', it: 'Certificato', ru: 'Сертификат' },
+  /** How each party was identified (documents/verify/identification.ts). */
+  idTitle: { en: 'How the signers were identified', it: 'Come sono stati identificati i firmatari', ru: 'Как были установлены личности подписавших' },
+  idSigned: { en: 'signed on {when} from IP address {ip};', it: 'ha firmato il {when} dall’indirizzo IP {ip};', ru: 'подпись поставлена {when} с IP-адреса {ip};' },
+  idApproved: { en: 'approved on {when} from IP address {ip};', it: 'ha approvato il {when} dall’indirizzo IP {ip};', ru: 'согласование — {when} с IP-адреса {ip};' },
+  idEmailCode: {
+    en: 'identity confirmed with a one-time code sent by e-mail to {email} (entered on {when}).',
+    it: 'identità confermata con un codice monouso inviato per e-mail a {email} (inserito il {when}).',
+    ru: 'личность подтверждена одноразовым кодом, отправленным на эл. почту {email} (введён {when}).',
+  },
+  idBitrix24: {
+    en: 'signed in to Bitrix24 as user {id} of the portal {portal}; Bitrix24 vouched for who it was.',
+    it: 'con accesso a Bitrix24 come utente {id} del portale {portal}; è Bitrix24 ad attestarne l’identità.',
+    ru: 'вход в Битрикс24 как пользователь {id} портала {portal}; личность подтвердил Битрикс24.',
+  },
+  idBitrix24NoPortal: {
+    en: 'signed in to Bitrix24 as user {id}; Bitrix24 vouched for who it was.',
+    it: 'con accesso a Bitrix24 come utente {id}; è Bitrix24 ad attestarne l’identità.',
+    ru: 'вход в Битрикс24 как пользователь {id}; личность подтвердил Битрикс24.',
+  },
+  idUnknown: { en: 'no identity check is recorded.', it: 'nessuna verifica d’identità registrata.', ru: 'проверка личности не записана.' },
+  /** The two hashes, named and explained. */
+  fpTitle: { en: 'Fingerprints (SHA-256)', it: 'Impronte (SHA-256)', ru: 'Отпечатки (SHA-256)' },
+  fpIntro: {
+    en: 'A fingerprint is a code computed from a file’s bytes: changing even one byte gives a different one.',
+    it: 'Un’impronta è un codice calcolato dai byte di un file: cambiare anche un solo byte ne produce un’altra.',
+    ru: 'Отпечаток — код, вычисленный из байтов файла: изменение даже одного байта даёт другой код.',
+  },
+  fpThisFile: { en: 'This file', it: 'Questo file', ru: 'Этот файл' },
+  fpThisFileHelp: {
+    en: 'The fingerprint of the file you checked, as it is now.',
+    it: 'L’impronta del file che hai verificato, così com’è ora.',
+    ru: 'Отпечаток проверенного вами файла в его нынешнем виде.',
+  },
+  fpSealed: { en: 'Sealed document', it: 'Documento sigillato', ru: 'Заверенный документ' },
+  fpSealedHelp: {
+    en: 'Your copy is this document only if its fingerprint is exactly this one.',
+    it: 'La tua copia è questo documento solo se la sua impronta è esattamente questa.',
+    ru: 'Ваша копия — этот документ, только если её отпечаток в точности такой.',
+  },
+  fpOriginal: { en: 'Original document', it: 'Documento originale', ru: 'Исходный документ' },
+  fpOriginalHelp: {
+    en: 'The document before signatures, stamps and the certificate page were added (printed on that page). It differs from the sealed file because of those additions.',
+    it: 'Il documento prima che vi fossero aggiunti firme, timbri e la pagina del certificato (stampata su quella pagina). Differisce dal file sigillato proprio per queste aggiunte.',
+    ru: 'Документ до добавления подписей, печатей и страницы сертификата (напечатан на этой странице). Отличается от заверенного файла именно этими добавлениями.',
+  },
+  shareTitle: { en: 'Link to this result', it: 'Link a questo risultato', ru: 'Ссылка на этот результат' },
+  shareHelp: {
+    en: 'Anyone with this link sees this result without uploading the file; it shows nothing more than this page.',
+    it: 'Chiunque abbia questo link vede questo risultato senza caricare il file; non mostra nulla più di questa pagina.',
+    ru: 'По этой ссылке результат виден без загрузки файла; она показывает не больше, чем эта страница.',
+  },
+  shareOpen: { en: 'Open the link', it: 'Apri il link', ru: 'Открыть ссылку' },
+  /** The technical table's terms, each with one plain line. */
+  format: { en: 'Signature format', it: 'Formato della firma', ru: 'Формат подписи' },
+  formatHelp: { en: 'The standard the signature follows.', it: 'Lo standard seguito dalla firma.', ru: 'Стандарт, которому следует подпись.' },
+  intactHelp: {
+    en: 'The signed bytes are exactly as they were when signed.',
+    it: 'I byte firmati sono esattamente come al momento della firma.',
+    ru: 'Подписанные байты в точности такие, как при подписании.',
+  },
+  trustedHelp: {
+    en: 'The certificate leads to an issuer this service recognises.',
+    it: 'Il certificato risale a un emittente riconosciuto da questo servizio.',
+    ru: 'Сертификат восходит к издателю, которого признаёт этот сервис.',
+  },
+  claimedTimeHelp: {
+    en: 'The time the signer’s computer stated; nobody confirms it.',
+    it: 'L’ora dichiarata dal computer di chi firma; nessuno la conferma.',
+    ru: 'Время, указанное компьютером подписанта; никто его не подтверждает.',
+  },
+  timestampHelp: {
+    en: 'An independent time service’s proof that the signature existed at that moment.',
+    it: 'La prova di un servizio orario indipendente che la firma esisteva in quel momento.',
+    ru: 'Подтверждение независимой службы времени, что подпись существовала в тот момент.',
+  },
+  levelHelp: {
+    en: 'The European standard level (PAdES) of the signature: how much proof it carries.',
+    it: 'Il livello dello standard europeo (PAdES) della firma: quante prove contiene.',
+    ru: 'Уровень европейского стандарта (PAdES) подписи: сколько доказательств она содержит.',
+  },
+  tsVerified: { en: 'verified', it: 'verificata', ru: 'проверена' },
+  tsNotVerified: { en: 'not verified', it: 'non verificata', ru: 'не проверена' },
+  noTimestamp: { en: 'none', it: 'nessuna', ru: 'нет' },
 } satisfies Messages;
 
 export type VerifyTextKey = keyof typeof VERIFY_TEXTS;
