@@ -13,7 +13,7 @@ const S = {
   'doc.page': { en: 'Page {n} of {total}', it: 'Pagina {n} di {total}', ru: 'Страница {n} из {total}' },
   'guide.next': { en: 'Next field', it: 'Campo successivo', ru: 'Следующее поле' },
   'guide.progress': { en: '{done} of {total} required fields filled', it: '{done} di {total} campi obbligatori compilati', ru: 'Обязательных полей заполнено: {done} из {total}' },
-  'guide.allDone': { en: 'All required fields filled — sign below', it: 'Tutti i campi obbligatori compilati — firmi qui sotto', ru: 'Все обязательные поля заполнены — подпишите ниже' },
+  'guide.allDone': { en: 'All required fields filled — sign below', it: 'Tutti i campi obbligatori compilati — firmi qui sotto', ru: 'Обязательные поля заполнены — подпишите ниже' },
   'prior.heading': { en: 'Already signed', it: 'Hanno già firmato', ru: 'Уже подписали' },
   'prior.signed': { en: '{name} ({party}) — signed {at}', it: '{name} ({party}) — firmato il {at}', ru: '{name} ({party}) — подписано {at}' },
   'prior.approved': { en: '{name} ({party}) — approved {at}', it: '{name} ({party}) — approvato il {at}', ru: '{name} ({party}) — согласовано {at}' },
