@@ -10,6 +10,7 @@ import { clientIp } from '../http/client-ip.js';
 import { AppError, isAppError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
+import { brandingOf } from '../settings/store.js';
 import { complete, decline, fieldsOf, maskEmail, markOpened, requestCode, resolveSigner, verifyCode, type RequestMeta, type SignerContext } from '../signing/flow.js';
 import { fmt, pageTexts, type PageKey } from '../signing/page-texts.js';
 import { verifyFinalToken } from '../signing/tokens.js';
@@ -65,11 +66,16 @@ button[disabled]{opacity:.55;cursor:not-allowed}.row{display:flex;gap:.5rem;flex
 dialog{border:0;border-radius:.6rem;max-width:32rem;width:calc(100% - 2rem)}dialog::backdrop{background:rgba(0,0,0,.4)}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .prior{border-left:4px solid #059669}.prior h2{font-size:1rem;margin:0 0 .3rem}.prior ul{margin:0;padding-left:1.2rem}
+.brand{display:flex;align-items:center;gap:.5rem;color:#4b5563;font-size:.9rem}.brand img{max-height:32px;width:auto}
 .fbox .mark{display:block;width:100%;height:100%;object-fit:contain}.fbox .mark-text{font-family:"Caveat",cursive;font-size:1.4em;line-height:1;color:#0b2a6f}
 `;
 
-function Shell(props: { lang: EnvelopeLang; title: string; token?: string; children?: unknown }) {
+/** The portal's sender name, logo and offered languages (settings page, src/settings/store.ts brandingOf). */
+type SigningBrand = Awaited<ReturnType<typeof brandingOf>>;
+
+function Shell(props: { lang: EnvelopeLang; title: string; token?: string; children?: unknown; brand?: SigningBrand }) {
   const t = pageTexts(props.lang);
+  const offered = props.brand?.languages ? LANGS.filter((l) => l === props.lang || props.brand!.languages!.includes(l)) : LANGS;
   return (
     <html lang={props.lang}>
       <head>
@@ -82,9 +88,15 @@ function Shell(props: { lang: EnvelopeLang; title: string; token?: string; child
       </head>
       <body>
         <header>
+          {props.brand?.logoUrl || props.brand?.senderName ? (
+            <div class="brand" id="brand">
+              {props.brand.logoUrl ? <img src={props.brand.logoUrl} alt="" height={32} /> : null}
+              {props.brand.senderName ? <span>{props.brand.senderName}</span> : null}
+            </div>
+          ) : null}
           <h1>{props.title}</h1>
           <nav class="lang" aria-label={t['lang.label']}>
-            {LANGS.map((l) => (
+            {offered.map((l) => (
               <a href={`?lang=${l}`} lang={l} hreflang={l} aria-current={l === props.lang ? 'true' : undefined}>
                 {LANG_NAMES[l]}
               </a>
@@ -154,12 +166,12 @@ interface PageAssets {
   caveat: string;
 }
 
-function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeof pageModel>>; assets: PageAssets; pages: DocPage[]; base: string }) {
+function ActivePage(props: { lang: EnvelopeLang; model: Awaited<ReturnType<typeof pageModel>>; assets: PageAssets; pages: DocPage[]; base: string; brand?: SigningBrand }) {
   const t = props.model.texts;
   const isSigner = props.model.recipient.role === 'signer';
   const dataFields = props.model.fields.filter((f) => !['signature', 'initials', 'stamp'].includes(f.type));
   return (
-    <Shell lang={props.lang} title={props.model.title}>
+    <Shell lang={props.lang} title={props.model.title} brand={props.brand}>
       {/* The handwriting face loads only when a typed signature is about to show (src/signing/client/handwriting.ts). */}
       <meta name="b24-handwriting" content={props.assets.caveat} />
       <style dangerouslySetInnerHTML={{ __html: DOCUMENT_CSS }} />
@@ -392,7 +404,8 @@ export const signRoutes = new Hono<AppEnv>()
     const assets = { script: services.assets.url('sign/app.js'), caveat: services.assets.url('sign/caveat.ttf') };
     const pages = await pageImageList(services.db, ctx.claims.portalId, ctx.claims.envelopeId);
     const base = `/api/sign/${encodeURIComponent(c.req.param('token'))}`;
-    return c.html(<ActivePage lang={lang} model={await pageModel(services, ctx, lang)} assets={assets} pages={pages} base={base} />);
+    const brand = await brandingOf(services.db, ctx.claims.portalId, '');
+    return c.html(<ActivePage lang={lang} model={await pageModel(services, ctx, lang)} assets={assets} pages={pages} base={base} brand={brand} />);
   })
   .get('/api/sign/:token', async (c) => {
     const { services } = c.var;

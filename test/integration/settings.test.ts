@@ -211,6 +211,14 @@ describe('settings API: admins only, validated, audited', () => {
     const mail = (await lastMessage(services, created.data.recipients[0].id, 'invitation'))!;
     expect(mail.body).toContain('Alpha Trading sent you “Branded”');
     expect(mail.html).toContain(`${services.config.publicUrl}/logo/${A}/${r.data.logo.sha256}`);
+    // …and the signing page: logo, sender name, only the languages offered (en, ru).
+    const pageRes = await http.req('GET', `/s/${tokenFromBody(mail.body)}`);
+    expect(pageRes.status).toBe(200);
+    const html = pageRes.data as string;
+    expect(html).toContain(`<img src="/logo/${A}/${r.data.logo.sha256}"`);
+    expect(html).toMatch(/id="brand"[^]*Alpha Trading/);
+    expect(html).toContain('hreflang="ru"');
+    expect(html).not.toContain('hreflang="it"');
   });
 });
 
