@@ -15,6 +15,12 @@ import { resolveBinding } from '../documents/crm-data.js';
 import type { RecipientSlot } from '../db/schema/card-prefs.js';
 import { requireRole } from '../roles/access.js';
 import { assertSees } from '../roles/envelope-access.js';
+import { readPortalSettings } from '../settings/store.js';
+import type { PortalSettings } from '../db/schema/portals.js';
+
+/** DEFAULT_SLOTS with the company's signer fixed to the portal's default (a Bitrix24 user id), when one is set. */
+const withDefaultCompanySigner = (userId: number | undefined): RecipientSlot[] =>
+  typeof userId === 'number' ? DEFAULT_SLOTS.map((s) => (s.party === 'company' && s.source === 'responsible' ? { ...s, source: 'user' as const, userId } : s)) : DEFAULT_SLOTS;
 
 /**
  * JSON (and two HTML fragments) the CRM card needs beyond the envelope and template APIs: this item's
@@ -151,7 +157,8 @@ export const apiCardRoutes = new Hono<SessionEnv>()
     const client = crmClientFor(services, session);
     const template = body.templateId ? await loadTemplateFields(services, { portalId: session.portalId, templateId: body.templateId, lang: session.lang }) : null;
     if (body.templateId && !template) throw new AppError('NOT_FOUND', 'No such template on this portal.');
-    const slots: RecipientSlot[] = (body.slots as RecipientSlot[] | undefined) ?? DEFAULT_SLOTS;
+    // No remembered set-up: the default one, with the portal's default company signer (settings page) in place of the responsible.
+    const slots: RecipientSlot[] = (body.slots as RecipientSlot[] | undefined) ?? withDefaultCompanySigner((await readPortalSettings(services.db, session.portalId).catch(() => ({}) as PortalSettings)).companySignerUserId);
     const userIds = [...new Set(slots.filter((s) => s.source === 'user' && s.userId).map((s) => s.userId!))];
     // One batch: the documents module's CRM read, plus a deal's further contacts (by reference to
     // its contact list) and any fixed users the remembered set-up names.
