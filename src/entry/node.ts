@@ -18,6 +18,7 @@ import type { Services } from '../services.js';
 import { mailerFromConfig } from './smtp-mailer.js';
 import { createSandbox } from '../sandbox/bootstrap.js';
 import { sealStoredTokens } from '../portals/seal-tokens.js';
+import { resealPortalCertificates } from '../settings/store.js';
 import { developmentTokenKeys } from './development-keys.js';
 import { assetsForThisProcess } from './assets.js';
 import { nodeOffThread } from './worker-threads.js';
@@ -53,6 +54,8 @@ async function main() {
   if (migrations.applied.length) logger.info({ applied: migrations.applied }, 'database migrated');
   // Before any request: every stored token sealed with the current key (a key that cannot open them stops start-up here).
   const sealing = await sealStoredTokens(dbHandle.db, config.tokenKeyring).catch((e: unknown) => exitIfConfigProblem(e));
+  // Portals' own seal certificates (settings page) follow the same key rotation.
+  await resealPortalCertificates(dbHandle.db, config.tokenKeyring).catch((e: unknown) => exitIfConfigProblem(e));
   if (sealing.rewritten || sealing.skipped) logger.info({ ...sealing, key: config.tokenKeyring.currentKeyId }, 'stored tokens sealed with the current key');
   // Every outbound connection goes to the address its lookup checked: no private addresses unless listed.
   const network = createOutboundFetch({

@@ -312,3 +312,31 @@ export async function brandingOf(db: DbOrTx, portalId: string, publicUrl: string
     ...(Array.isArray(s.languages) && s.languages.length ? { languages: s.languages as string[] } : {}),
   };
 }
+
+/**
+ * Key rotation for the portals' seal certificates, next to sealStoredTokens at start-up: every stored
+ * PKCS#12 and passphrase not sealed with the first key of TOKEN_ENCRYPTION_KEYS is opened with the
+ * key it names and sealed with the current one (compare-and-swap on the values read, so a concurrent
+ * upload is never overwritten). After it, older keys may leave the list. Returns the rows rewritten.
+ */
+export async function resealPortalCertificates(db: DbOrTx, keyring: TokenKeyring): Promise<number> {
+  const current = keyring.currentKeyId;
+  if (!current) return 0;
+  const rows = await db
+    .select({ id: portalSealCertificates.id, portalId: portalSealCertificates.portalId, p12: portalSealCertificates.p12Sealed, pass: portalSealCertificates.passphraseSealed })
+    .from(portalSealCertificates)
+    .where(eq(portalSealCertificates.active, true));
+  let rewritten = 0;
+  for (const r of rows) {
+    if (!r.p12 || !r.pass || (keyring.isCurrent(r.p12) && keyring.isCurrent(r.pass))) continue;
+    const p12 = await keyring.seal(await keyring.open(r.p12, 'seal_p12', r.portalId), 'seal_p12', r.portalId);
+    const pass = await keyring.seal(await keyring.open(r.pass, 'seal_passphrase', r.portalId), 'seal_passphrase', r.portalId);
+    const done = await db
+      .update(portalSealCertificates)
+      .set({ p12Sealed: p12, passphraseSealed: pass })
+      .where(and(eq(portalSealCertificates.id, r.id), eq(portalSealCertificates.p12Sealed, r.p12), eq(portalSealCertificates.passphraseSealed, r.pass)))
+      .returning({ id: portalSealCertificates.id });
+    rewritten += done.length;
+  }
+  return rewritten;
+}

@@ -15,6 +15,8 @@ import { recordSealedDocument } from '../../src/documents/verify/sealed-document
 import { issueSession } from '../../src/http/session.js';
 import { runCompletion } from '../../src/signing/completion.js';
 import { portalSeal } from '../../src/settings/portal-sealer.js';
+import { resealPortalCertificates } from '../../src/settings/store.js';
+import { createTokenKeyring, generateTokenKey, parseTokenKeys, type TokenKey } from '../../src/lib/token-keyring.js';
 import { makeLtvPki, type LtvPki } from '../helpers/ltv-pki.js';
 import { run } from '../helpers/seal-pki.js';
 import { createTestServices } from '../helpers/services.js';
@@ -152,6 +154,20 @@ describe('settings API: admins only, validated, audited', () => {
     expect(text).toContain('Alpha Seal');
     expect(text).not.toContain(PASS);
     expect(text).not.toContain(alphaP12.slice(0, 40));
+  });
+
+  it('a rotated TOKEN_ENCRYPTION_KEYS re-seals the stored certificate with the new key (start-up pass)', async () => {
+    const parsed = parseTokenKeys(`${generateTokenKey('rotated')},${services.config.TOKEN_ENCRYPTION_KEYS}`);
+    if (!('keys' in parsed)) throw new Error(parsed.problems.join('; '));
+    const rotated = createTokenKeyring(parsed.keys);
+    expect(await resealPortalCertificates(services.db, rotated)).toBe(1);
+    expect(await resealPortalCertificates(services.db, rotated)).toBe(0);
+    const [row] = await services.db.select().from(portalSealCertificates).where(eq(portalSealCertificates.portalId, A));
+    expect(row!.p12Sealed).toMatch(/^v1\.rotated\./);
+    expect(await rotated.open(row!.passphraseSealed!, 'seal_passphrase', A)).toBe(PASS);
+    // Back under the suite's key for the tests that follow.
+    const back = createTokenKeyring([...(parseTokenKeys(services.config.TOKEN_ENCRYPTION_KEYS!) as { keys: TokenKey[] }).keys, parsed.keys[0]!]);
+    expect(await resealPortalCertificates(services.db, back)).toBe(1);
   });
 
   it('defaults (reminders, expiry, signer, sender, languages) are validated, audited before → after, and applied to a document created without its own', async () => {
