@@ -9,7 +9,7 @@ import { clear, h, localiseTimes } from '../shared/dom.js';
 import { endpoints } from '../shared/endpoints.js';
 import { wireListActions } from '../shared/list-actions.js';
 import type { ComposeStart } from '../shared/compose.js';
-import type { LastUsed } from '../server/card-data.js';
+import type { LastUsed } from '../../src/card/card-data.js';
 import type { CardKey } from '../../src/i18n/card.js';
 
 const boot = readBoot();

@@ -8,7 +8,7 @@ import type { Translate, PageBoot } from './boot.js';
 import { clear, h, nextId, toast } from './dom.js';
 import { toBase64, type EnvelopeFieldInput, type Endpoints, type PlacedField, type RecipientSlot, type TemplateSummary } from './endpoints.js';
 import type { Frame } from './bx24.js';
-import type { Person, PortalUser, Proposal, ProposalField, ProposedRecipient } from '../server/proposal.js';
+import type { Person, PortalUser, Proposal, ProposalField, ProposedRecipient } from '../../src/card/proposal.js';
 import type { CardKey } from '../../src/i18n/card.js';
 import { companySignerName } from '../../src/documents/signer-binding.js';
 import { checkDocumentData, type DataIssue } from '../../src/documents/data-checks.js';

@@ -3,9 +3,9 @@
  * templates and envelopes belong to the documents and signing doors.
  */
 import type { Api } from './api.js';
-import type { CardEnvelope } from '../server/view.js';
-import type { CardState } from '../server/card-data.js';
-import type { Proposal, DocgenDocument, Person, PortalUser } from '../server/proposal.js';
+import type { CardEnvelope } from '../../src/card/view.js';
+import type { CardState } from '../../src/card/card-data.js';
+import type { Proposal, DocgenDocument, Person, PortalUser } from '../../src/card/proposal.js';
 import type { RecipientSlot } from '../../src/db/schema/card-prefs.js';
 
 export type { Proposal, DocgenDocument, PortalUser, RecipientSlot };

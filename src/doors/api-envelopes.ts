@@ -30,7 +30,7 @@ import { requestMeta } from './sign.js';
 import { findOverlaps, type BoxedField } from '../documents/field-overlap.js';
 import { CARD_MESSAGES } from '../i18n/card.js';
 import { catalogFor, translator, type Lang } from '../i18n/index.js';
-import { adoptStarter, starterIdOf } from '../../placements/server/templates-bridge.js';
+import { adoptStarter, starterIdOf } from '../card/templates-bridge.js';
 
 /** Session-authenticated JSON for CRM users; every call is scoped to the session's portal. */
 

@@ -22,7 +22,7 @@ import { crmClientFor } from '../http/crm-client.js';
 import { AppError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
-import { starterIdOf, starterTemplate } from '../../placements/server/templates-bridge.js';
+import { starterIdOf, starterTemplate } from '../card/templates-bridge.js';
 import { accessOf, requireRole } from '../roles/access.js';
 import { demand } from '../roles/policy.js';
 

@@ -11,7 +11,7 @@ import type { StampNeed } from '../signing/stamp-rule.js';
 import type { AppEnv } from '../types.js';
 import { inPortalSignLink, SIGN_PARAM } from '../signing/in-portal-link.js';
 import type { Services } from '../services.js';
-import { parsePlacementOptions } from '../../placements/server/context.js';
+import { parsePlacementOptions } from '../card/context.js';
 import type { PlacementContext, PlacementRenderer } from './placements-door.js';
 import { jsonForScript } from './frame-page.js';
 import { CSS, requestMeta } from './sign.js';

@@ -5,10 +5,10 @@ import { CARD_MESSAGES, type CardKey } from '../i18n/card.js';
 import { catalogFor, translator, type Lang } from '../i18n/index.js';
 import type { Session } from '../http/session.js';
 import type { AppEnv } from '../types.js';
-import { describePlacement, parsePlacementOptions, type PlacementTarget } from '../../placements/server/context.js';
-import { loadCardState, type CardState } from '../../placements/server/card-data.js';
-import { appDeepLink } from '../../placements/server/links.js';
-import { canChangeEmail, canResend, canVoid, deliveryReason, type CardDelivery, type CardEnvelope, type CardRecipient } from '../../placements/server/view.js';
+import { describePlacement, parsePlacementOptions, type PlacementTarget } from '../card/context.js';
+import { loadCardState, type CardState } from '../card/card-data.js';
+import { appDeepLink } from '../card/links.js';
+import { canChangeEmail, canResend, canVoid, deliveryReason, type CardDelivery, type CardEnvelope, type CardRecipient } from '../card/view.js';
 import { PLACEMENT_CSS } from '../../placements/shared/styles.js';
 
 /**

@@ -9,7 +9,7 @@ import { parseForm, readBitrixForm } from '../http/form.js';
 import { portalOrigin, setFrameHeaders } from '../http/frame-headers.js';
 import type { Session } from '../http/session.js';
 import type { AppEnv } from '../types.js';
-import { describePlacement, parsePlacementOptions } from '../../placements/server/context.js';
+import { describePlacement, parsePlacementOptions } from '../card/context.js';
 import { canReadItem } from '../documents/crm-data.js';
 import { crmClientFor } from '../http/crm-client.js';
 import { FramePage, jsonForScript } from './frame-page.js';

@@ -9,7 +9,7 @@ import { findPortal } from '../portals/store.js';
 import { readableItems, refKey } from '../roles/envelope-access.js';
 import { canManage, seesWithoutCrm, type Access } from '../roles/policy.js';
 import type { Services } from '../services.js';
-import { crmPath } from '../../placements/server/proposal.js';
+import { crmPath } from '../card/proposal.js';
 
 /**
  * The registry (issue 17 item 5): every envelope of the portal the person's role shows them, newest

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
 import { BATCH_LIMIT } from '../bitrix24/client.js';
 import { crmBatchCommands, mapCrmBatch, type CrmData, type CrmRecord } from '../documents/crm-data.js';
-import { emailHiddenIn } from '../../placements/server/proposal.js';
+import { emailHiddenIn } from '../card/proposal.js';
 import { getTemplate } from '../documents/templates/repo.js';
 import { isStarter, starterLayout } from '../documents/templates/starters/index.js';
 import { Bitrix24Error, type BatchCommand, type BatchResult } from '../bitrix24/types.js';

@@ -12,7 +12,7 @@ import { portals } from '../../src/db/schema/portals.js';
 import { issueSession } from '../../src/http/session.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 import { createTestServices } from '../helpers/services.js';
-import { DEFAULT_SLOTS, findProblems, proposeRecipients, type Person } from '../../placements/server/proposal.js';
+import { DEFAULT_SLOTS, findProblems, proposeRecipients, type Person } from '../../src/card/proposal.js';
 
 const CLIENT_ID = 'local.card.crm';
 let services: Awaited<ReturnType<typeof createTestServices>>;

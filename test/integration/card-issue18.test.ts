@@ -12,7 +12,7 @@ import { envelopes } from '../../src/db/schema/envelopes.js';
 import { portals } from '../../src/db/schema/portals.js';
 import { templates } from '../../src/db/schema/templates.js';
 import { issueSession } from '../../src/http/session.js';
-import { offerHere, type LastUsed } from '../../placements/server/card-data.js';
+import { offerHere, type LastUsed } from '../../src/card/card-data.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 import { createTestServices } from '../helpers/services.js';
 

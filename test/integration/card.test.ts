@@ -4,7 +4,7 @@ import { createApp } from '../../src/app.js';
 import { issueSession } from '../../src/http/session.js';
 import { createTestServices } from '../helpers/services.js';
 import { seedEnvelope, seedManyEnvelopes, seedPortal, type SeededPortal } from '../e2e/helpers/card-seed.js';
-import { describePlacement, parsePlacementOptions } from '../../placements/server/context.js';
+import { describePlacement, parsePlacementOptions } from '../../src/card/context.js';
 
 /**
  * The portal's REST endpoint answers `profile` (who opened the frame) and shows the admin any CRM item

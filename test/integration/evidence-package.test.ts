@@ -12,7 +12,7 @@ import { loadSealIdentity } from '../../src/entry/seal-identity.js';
 import { createSealer } from '../../src/documents/seal/sealer.js';
 import { renderEnvelopeListFragment } from '../../src/doors/placement-pages.js';
 import { issueFinalToken } from '../../src/signing/tokens.js';
-import { getCardEnvelope } from '../../placements/server/card-data.js';
+import { getCardEnvelope } from '../../src/card/card-data.js';
 import { fromPeer } from '../helpers/peer.js';
 import { extractLastSignature, makeTestPki, run, startOpensslTsa, type TestPki } from '../helpers/seal-pki.js';
 import { createTestServices, drainJobs } from '../helpers/services.js';

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getCardEnvelope } from '../../placements/server/card-data.js';
-import { canResend } from '../../placements/server/view.js';
+import { getCardEnvelope } from '../../src/card/card-data.js';
+import { canResend } from '../../src/card/view.js';
 import { auditEvents } from '../../src/db/schema/audit-events.js';
 import { jobs } from '../../src/db/schema/jobs.js';
 import { messages } from '../../src/db/schema/messages.js';

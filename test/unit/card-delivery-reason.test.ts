@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderEnvelopeListFragment } from '../../src/doors/placement-pages.js';
-import { deliveryReason, type CardEnvelope } from '../../placements/server/view.js';
+import { deliveryReason, type CardEnvelope } from '../../src/card/view.js';
 
 /** Issue 18 item 7: the card says why a message is not delivered in words, never with SMTP or HTTP codes. */
 describe('delivery reasons in the card', () => {

@@ -1,8 +1,8 @@
-import { requestDocgenPdf } from '../../src/documents/docgen.js';
-import { getPdfBytes } from '../../src/documents/templates/repo.js';
-import { AppError } from '../../src/http/errors.js';
-import type { Bitrix24Client } from '../../src/bitrix24/types.js';
-import type { Services } from '../../src/services.js';
+import { requestDocgenPdf } from '../documents/docgen.js';
+import { getPdfBytes } from '../documents/templates/repo.js';
+import { AppError } from '../lib/app-error.js';
+import type { Bitrix24Client } from '../bitrix24/types.js';
+import type { Services } from '../services.js';
 import type { DocgenDocument } from './proposal.js';
 
 type Row = Record<string, unknown>;

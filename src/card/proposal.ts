@@ -1,9 +1,9 @@
-import type { CrmData, CrmRecord } from '../../src/documents/crm-data.js';
-import { valuesFromCrm } from '../../src/documents/crm-data.js';
-import { isMarkField, toCanonical, type FieldDef } from '../../src/documents/fields.js';
-import { followsCompanySigner, withCompanySigner } from '../../src/documents/signer-binding.js';
-import { formatValue } from '../../src/documents/format.js';
-import type { RecipientSlot } from '../../src/db/schema/card-prefs.js';
+import type { CrmData, CrmRecord } from '../documents/crm-data.js';
+import { valuesFromCrm } from '../documents/crm-data.js';
+import { isMarkField, toCanonical, type FieldDef } from '../documents/fields.js';
+import { followsCompanySigner, withCompanySigner } from '../documents/signer-binding.js';
+import { formatValue } from '../documents/format.js';
+import type { RecipientSlot } from '../db/schema/card-prefs.js';
 
 /** Someone the card can propose as a recipient: the responsible user, a contact, the client company. */
 export interface Person {

@@ -1,11 +1,11 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../src/db/client.js';
-import { cardPrefs, type RecipientSlot } from '../../src/db/schema/card-prefs.js';
-import { envelopes } from '../../src/db/schema/envelopes.js';
-import { jobs } from '../../src/db/schema/jobs.js';
-import { messages } from '../../src/db/schema/messages.js';
-import { recipients } from '../../src/db/schema/recipients.js';
-import type { Services } from '../../src/services.js';
+import type { DbOrTx } from '../db/client.js';
+import { cardPrefs, type RecipientSlot } from '../db/schema/card-prefs.js';
+import { envelopes } from '../db/schema/envelopes.js';
+import { jobs } from '../db/schema/jobs.js';
+import { messages } from '../db/schema/messages.js';
+import { recipients } from '../db/schema/recipients.js';
+import type { Services } from '../services.js';
 import type { CardDelivery, CardEnvelope, CardRecipient } from './view.js';
 
 export interface LastUsed {

@@ -1,11 +1,11 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { templates, type Template } from '../../src/db/schema/templates.js';
-import type { FieldDef } from '../../src/documents/fields.js';
-import { createTemplate, getTemplate } from '../../src/documents/templates/repo.js';
-import { starterLayout } from '../../src/documents/templates/starters/index.js';
-import { AppError, isAppError } from '../../src/http/errors.js';
-import type { Lang } from '../../src/i18n/index.js';
-import type { Services } from '../../src/services.js';
+import { templates, type Template } from '../db/schema/templates.js';
+import type { FieldDef } from '../documents/fields.js';
+import { createTemplate, getTemplate } from '../documents/templates/repo.js';
+import { starterLayout } from '../documents/templates/starters/index.js';
+import { AppError, isAppError } from '../lib/app-error.js';
+import type { Lang } from '../i18n/index.js';
+import type { Services } from '../services.js';
 
 export interface TemplateForCard {
   id: string;

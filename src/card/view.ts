@@ -2,8 +2,8 @@
  * The card's view of envelopes: only what the list shows, already joined with recipients and ordered.
  * Server pages render it, the JSON API returns it, the client script re-renders from the HTML fragment.
  */
-import type { EnvelopeStatus } from '../../src/db/schema/envelopes.js';
-import type { RecipientStatus } from '../../src/db/schema/recipients.js';
+import type { EnvelopeStatus } from '../db/schema/envelopes.js';
+import type { RecipientStatus } from '../db/schema/recipients.js';
 
 export type { EnvelopeStatus, RecipientStatus };
 
