@@ -10,6 +10,8 @@ import { endpoints } from '../shared/endpoints.js';
 import { wireListActions } from '../shared/list-actions.js';
 import { auditLabelKey, auditLabelVars } from './audit-label.js';
 import { userMessage } from '../shared/errors.js';
+import { DATE_LOCALES, DATE_TIME_OPTIONS } from '../../src/i18n/dates.js';
+import type { Lang } from '../../src/i18n/index.js';
 
 interface AuditRow {
   seq: number;
@@ -37,7 +39,7 @@ export function envelopePage(boot: PageBoot, frame: Frame) {
         ep.envelope(envelopeId),
       ]);
       const names = new Map(env.recipients.map((r) => [r.id, r.name]));
-      const fmt = new Intl.DateTimeFormat(boot.lang, { dateStyle: 'medium', timeStyle: 'short' });
+      const fmt = new Intl.DateTimeFormat(DATE_LOCALES[boot.lang as Lang] ?? boot.lang, DATE_TIME_OPTIONS);
       const who = (e: AuditRow) =>
         e.recipientId && names.has(e.recipientId) ? names.get(e.recipientId)!
         : e.actor.startsWith('user:') ? t('audit.user', { id: e.actor.slice(5) })

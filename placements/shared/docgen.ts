@@ -7,6 +7,8 @@ import { userMessage } from './errors.js';
 import type { Translate } from './boot.js';
 import { clear, h, nextId } from './dom.js';
 import type { DocgenDocument, Endpoints } from './endpoints.js';
+import { DATE_LOCALES, DATE_TIME_OPTIONS } from '../../src/i18n/dates.js';
+import type { Lang } from '../../src/i18n/index.js';
 
 export interface DocgenPickOptions {
   t: Translate;
@@ -35,7 +37,8 @@ export async function pickDocgenDocument(root: HTMLElement, o: DocgenPickOptions
   let chosen = documents.find((d) => d.id === o.preselect) ?? (documents.length === 1 ? documents[0]! : null);
   const status = h('div', { 'aria-live': 'polite' });
   const go = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'docgen-continue', disabled: !chosen, onclick: () => void fetchPdf() }, t('action.continue'));
-  const fmt = new Intl.DateTimeFormat(document.documentElement.lang || 'en', { dateStyle: 'medium', timeStyle: 'short' });
+  const lang = document.documentElement.lang || 'en';
+  const fmt = new Intl.DateTimeFormat(DATE_LOCALES[lang as Lang] ?? lang, DATE_TIME_OPTIONS);
   clear(root, heading, h('p', { class: 'hint' }, t('docgen.hint')),
     h('ul', { class: 'doclist' }, documents.map((d) => {
       const id = nextId('doc');

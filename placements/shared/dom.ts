@@ -1,3 +1,5 @@
+import { DATE_LOCALES, DATE_TIME_OPTIONS } from '../../src/i18n/dates.js';
+import type { Lang } from '../../src/i18n/index.js';
 /**
  * A tiny DOM builder: text always goes in as text nodes, never through innerHTML, so CRM data
  * (names, titles) cannot inject markup.
@@ -43,7 +45,7 @@ export function toast(text: string) {
 
 /** Shows dates in the viewer's own time zone (the server rendered them in UTC). */
 export function localiseTimes(root: ParentNode, lang: string) {
-  const fmt = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
+  const fmt = new Intl.DateTimeFormat(DATE_LOCALES[lang as Lang] ?? lang, DATE_TIME_OPTIONS);
   for (const t of root.querySelectorAll('time[datetime]')) {
     const d = new Date(t.getAttribute('datetime')!);
     if (!Number.isNaN(d.getTime())) t.textContent = fmt.format(d);

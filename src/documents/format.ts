@@ -1,5 +1,6 @@
 import type { Lang } from '../i18n/index.js';
 import { toBool, toDate, toMoney, toNumber, type FieldType, type FieldValue } from './fields.js';
+import { formatDate as formatDateIn } from '../i18n/dates.js';
 
 /**
  * How values look on paper, per document language. Intl does the work (Node ships full ICU); the
@@ -22,7 +23,7 @@ export function formatDate(v: FieldValue, lang: Lang): string | null {
   const d = toDate(v);
   if (!d) return null;
   // Dates are calendar days: format in UTC so the server's zone never shifts them by one.
-  return memo(`d:${lang}`, () => new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'long', timeZone: 'UTC' })).format(d);
+  return formatDateIn(lang, d);
 }
 
 export function formatNumber(v: FieldValue, lang: Lang): string | null {

@@ -1,3 +1,4 @@
+import { DATE_LOCALES, DATE_OPTIONS, DATE_TIME_OPTIONS } from '../i18n/dates.js';
 /**
  * The browser side of the app page's registry and roles sections (src/doors/app-registry.tsx,
  * app-roles.tsx): plain ES2017 in a string, run inline with the page's CSP nonce. It talks only to
@@ -9,7 +10,9 @@ function fmt(s,v){return s.replace(/\{(\w+)\}/g,function(m,k){return k in v?Stri
 function api(method,path,body){return fetch(path,{method:method,headers:Object.assign({authorization:'Bearer '+boot.token},body?{'content-type':'application/json'}:{}),body:body?JSON.stringify(body):undefined})
 .then(function(r){return r.json().then(function(j){if(!r.ok)throw new Error((j.error&&j.error.message)||String(r.status));return j;});});}
 function el(tag,attrs,kids){var e=document.createElement(tag);for(var k in attrs||{}){if(k==='text')e.textContent=attrs[k];else e.setAttribute(k,attrs[k]);}(kids||[]).forEach(function(c){if(c)e.appendChild(c);});return e;}
-function day(s){return s?new Date(s).toLocaleDateString(boot.lang):'';}
+var LOC=${JSON.stringify(DATE_LOCALES)}[boot.lang]||boot.lang;
+function day(s){return s?new Date(s).toLocaleDateString(LOC,${JSON.stringify(DATE_OPTIONS)}):'';}
+function stamp(s){return s?new Date(s).toLocaleString(LOC,${JSON.stringify(DATE_TIME_OPTIONS)}):'';}
 var reg=$('registry');
 if(reg){
   var body=$('registry-rows'),status=$('registry-status'),more=$('registry-more'),next=null;
@@ -55,7 +58,7 @@ if(roles){
     list.textContent='';j.assignments.filter(function(a){return a.subjectType!=='everyone';}).forEach(function(a){var s=roleSelect(a.role,false);s.setAttribute('aria-label',subject(a));
       s.addEventListener('change',function(){save(a.subjectType,a.subjectId,s.value);});var rm=el('button',{type:'button',text:t.remove});rm.addEventListener('click',function(){save(a.subjectType,a.subjectId,null);});
       list.appendChild(el('tr',{'data-subject':a.subjectType+':'+a.subjectId},[el('td',{text:subject(a)}),el('td',{},[s]),el('td',{},[rm])]));});
-    log.textContent='';x[1].changes.forEach(function(c){log.appendChild(el('li',{text:fmt(t.changeLine,{at:new Date(c.at).toLocaleString(boot.lang),actor:c.actorUserId,subject:subject(c),before:c.before?t['role_'+c.before]:t.unset,after:c.after?t['role_'+c.after]:t.unset})}));});
+    log.textContent='';x[1].changes.forEach(function(c){log.appendChild(el('li',{text:fmt(t.changeLine,{at:stamp(c.at),actor:c.actorUserId,subject:subject(c),before:c.before?t['role_'+c.before]:t.unset,after:c.after?t['role_'+c.after]:t.unset})}));});
   }).catch(function(e){rs.textContent=fmt(t.failed,{error:e.message});});}
   var type=$('roles-add-type');type.addEventListener('change',function(){$('roles-add-user').hidden=type.value!=='user';$('roles-add-department').hidden=type.value!=='department';});
   $('roles-add').addEventListener('submit',function(e){e.preventDefault();var id=Number(type.value==='user'?$('roles-add-user').value:$('roles-add-department').value);if(!(id>0))return;save(type.value,id,$('roles-add-role').value);});

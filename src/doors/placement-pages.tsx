@@ -10,6 +10,7 @@ import { loadCardState, type CardState } from '../card/card-data.js';
 import { appDeepLink } from '../card/links.js';
 import { canChangeEmail, canResend, canVoid, deliveryReason, type CardDelivery, type CardEnvelope, type CardRecipient } from '../card/view.js';
 import { PLACEMENT_CSS } from '../../placements/shared/styles.js';
+import { formatDateTime } from '../i18n/dates.js';
 
 /**
  * Everything the install/auth door knows after verifying a placement POST. It calls
@@ -221,11 +222,10 @@ type Fmt = (iso: string | null) => string;
 
 export function dateFormatter(lang: Lang): Fmt {
   // Server-side text is UTC; the page script rewrites <time> elements in the viewer's own zone.
-  const f = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
   return (iso) => {
     if (!iso) return '';
     const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? '' : f.format(d);
+    return Number.isNaN(d.getTime()) ? '' : formatDateTime(lang, d);
   };
 }
 
@@ -266,9 +266,9 @@ function EnvelopeItem(p: { t: T; fmt: Fmt; e: CardEnvelope; detail?: boolean }) 
   return (
     <article class="env" data-envelope={e.id} data-status={e.status} aria-labelledby={titleId}>
       <div class="env-head">
-        <h3 class="env-title" id={titleId}>
+        <h2 class="env-title" id={titleId}>
           {e.title}
-        </h3>
+        </h2>
         <span class={`badge badge-${e.status}`}>{t(`status.${e.status}` as CardKey)}</span>
       </div>
       <div class="env-meta">

@@ -114,7 +114,7 @@ export function sandboxRoutes(h: SandboxHandle) {
     if (moved) flash.push(t('deal.moved', { stage: stageOf(p, moved)?.name ?? moved }));
     // How Bitrix24's call to the app went, in words: the status code itself stays in the server log.
     const robot = c.req.query('robot');
-    const robotName = stageOf(p, moved ?? '')?.robot ?? 'robot';
+    const robotName = stageOf(p, moved ?? '', lang)?.robot ?? 'robot';
     if (robot === 'accepted') flash.push(t('deal.robotAccepted', { name: robotName }));
     else if (robot === 'refused') flash.push(t('deal.robotRefused', { name: robotName }));
     else if (robot === 'unreachable') flash.push(t('deal.robotUnreachable', { name: robotName }));

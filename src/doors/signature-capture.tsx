@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { PageKey } from '../signing/page-texts.js';
 import type { StampNeed } from '../signing/stamp-rule.js';
+import { FILE_CONTROL_CSS, FileControl } from './file-control.js';
 
 /** The signature tabs; the first is selected when the page opens. */
 export const SIG_TABS = [
@@ -16,8 +17,10 @@ export const SIG_TABS = [
  */
 export function SignatureCapture(props: { t: Record<PageKey, string>; name: string; stamp: StampNeed; apply?: boolean }) {
   const { t } = props;
+  const files = { choose: t['file.choose'], none: t['file.none'] };
   return (
     <div id="sig">
+      <style dangerouslySetInnerHTML={{ __html: FILE_CONTROL_CSS }} />
       <div class="tabs" role="tablist">
         {SIG_TABS.map(([kind, key], i) => (
           <button type="button" class="secondary" role="tab" id={`tab-${kind}`} aria-controls={`panel-${kind}`} aria-selected={i === 0 ? 'true' : 'false'}>
@@ -41,7 +44,7 @@ export function SignatureCapture(props: { t: Record<PageKey, string>; name: stri
       </div>
       <div role="tabpanel" id="panel-uploaded" aria-labelledby="tab-uploaded" hidden>
         <label for="sig-file">{t['sig.uploadLabel']}</label>
-        <input type="file" id="sig-file" accept="image/png,image/jpeg" />
+        <FileControl id="sig-file" accept="image/png,image/jpeg" texts={files} />
       </div>
       {/* Where the signature shows in field boxes (the signing page): the pre-filled name is taken as is with one press. */}
       {props.apply ? (
@@ -52,7 +55,7 @@ export function SignatureCapture(props: { t: Record<PageKey, string>; name: stri
       {props.stamp !== 'none' ? (
         <div>
           <label for="stamp-file">{t['stamp.label']}</label>
-          <input type="file" id="stamp-file" accept="image/png,image/jpeg" aria-required={props.stamp === 'required' ? 'true' : undefined} />
+          <FileControl id="stamp-file" accept="image/png,image/jpeg" ariaRequired={props.stamp === 'required'} texts={files} />
           <button type="button" id="stamp-remove" hidden>
             {t['stamp.remove']}
           </button>

@@ -24,6 +24,7 @@ import { findSealedByOriginal, type KnownOriginal } from '../documents/verify/kn
 import { portalTrustForSha256 } from '../documents/verify/portal-trust.js';
 import { sha256HexOf } from '../lib/digest.js';
 import { KnownOriginalView } from './verify-original.js';
+import { FILE_CONTROL_CSS, FILE_CONTROL_SCRIPT, FileControl } from './file-control.js';
 import { sealedDocumentAudit, storedSealedFile, type PartyIdentification, type SealedDocumentAudit } from '../documents/verify/identification.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
@@ -201,14 +202,15 @@ code.hash{word-break:break-all;font-size:.85rem}details{margin:1rem 0}dl{display
 .explain{display:block;color:#4b5563;font-size:.85rem}nav a{margin-right:.6rem;display:inline-block;padding:.3rem .2rem}small{color:#4b5563}main{overflow-wrap:anywhere}
 .share input{width:100%;box-sizing:border-box;font:inherit;font-size:.85rem;padding:.4rem;border:1px solid #6b7280;border-radius:.4rem}ul.ids{padding-left:1.2rem}ul.ids li{margin:.3rem 0}
 a{color:#1d4ed8}
+${FILE_CONTROL_CSS}
 @media (max-width:34rem){dl{display:block}dt{margin-top:.6rem}dd{margin:0 0 .2rem}}`;
 
 // Progressive enhancement only: the form works without it.
-const DROP_SCRIPT = `document.querySelectorAll('label.drop').forEach(function(z){var i=z.querySelector('input');var f=z.closest('form');
+const DROP_SCRIPT = `document.querySelectorAll('.drop').forEach(function(z){var i=z.querySelector('input');var f=z.closest('form');
 ['dragenter','dragover'].forEach(function(e){z.addEventListener(e,function(ev){ev.preventDefault();z.classList.add('over')})});
 ['dragleave','drop'].forEach(function(e){z.addEventListener(e,function(){z.classList.remove('over')})});
 z.addEventListener('drop',function(ev){ev.preventDefault();if(ev.dataTransfer&&ev.dataTransfer.files.length){i.files=ev.dataTransfer.files;f.submit()}});
-i.addEventListener('change',function(){var n=z.querySelector('span');if(i.files&&i.files[0]&&n)n.textContent=i.files[0].name})});`;
+});${FILE_CONTROL_SCRIPT}`;
 
 /** `nonce`: this response's CSP nonce, so the inline drop script may run (src/http/security-headers.ts). */
 const Page: FC<PropsWithChildren<{ lang: Lang; title: string; nonce: string }>> = ({ lang, title, nonce, children }) => (
@@ -239,13 +241,11 @@ const UploadForm: FC<{ lang: Lang; maxBytes: number; again?: boolean }> = ({ lan
   <section>
     {again ? <h2>{t(lang, 'another')}</h2> : <p>{t(lang, 'intro')}</p>}
     <form method="post" action={`/v?lang=${lang}`} enctype="multipart/form-data">
-      <label class="drop">
+      <div class="drop">
         <span>{t(lang, 'dropHere')}</span>
-        <br />
-        <input type="file" name="file" accept="application/pdf,.pdf" required />
-        <br />
+        <FileControl id="v-file" name="file" lang={lang} accept="application/pdf,.pdf" required label={t(lang, 'dropHere')} />
         <small>{format(t(lang, 'maxSize'), { mb: Math.floor(maxBytes / 1048576) })}</small>
-      </label>
+      </div>
       <p>
         <button type="submit">{t(lang, 'check')}</button>
       </p>

@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { genderOf } from '../i18n/gender.js';
 import { rowsOf } from '../db/client.js';
 import { BATCH_LIMIT } from '../bitrix24/client.js';
 import { crmBatchCommands, mapCrmBatch, type CrmData, type CrmRecord } from '../documents/crm-data.js';
@@ -226,7 +227,8 @@ function recipientsFor(settings: RobotSettings, data: Awaited<ReturnType<typeof 
     if (!email) throw new RobotStop('robot.error.contact_no_email', { name });
     client = { party: 'client', name, email, crmContactId: Number(contact.ID) };
   }
-  return [{ party: 'company', name: userName, email: userEmail, b24UserId: Number(user.ID), order: 1 }, { ...client, order: 2 }];
+  const gender = genderOf(user.PERSONAL_GENDER);
+  return [{ party: 'company', name: userName, email: userEmail, b24UserId: Number(user.ID), ...(gender ? { gender } : {}), order: 1 }, { ...client, order: 2 }];
 }
 
 /**

@@ -5,6 +5,7 @@ import { messages, type Message } from '../db/schema/messages.js';
 import { recipients } from '../db/schema/recipients.js';
 import type { Portal, Row, TimelineEntry } from '../emulator/types.js';
 import type { SandboxHandle } from './handle.js';
+import type { Lang } from '../i18n/index.js';
 
 /**
  * What the sandbox pages read. CRM data comes straight from the emulator's memory (the sandbox
@@ -23,7 +24,8 @@ export interface StageView {
   robot?: string;
 }
 
-export function dealStages(p: Portal, categoryId: string): StageView[] {
+/** `lang`: the robot's name in the page's language (bizproc.robot.add took it per language). */
+export function dealStages(p: Portal, categoryId: string, lang: Lang = 'en'): StageView[] {
   return p.statuses
     .filter((s) => s.ENTITY_ID === 'DEAL_STAGE' && String(s.CATEGORY_ID ?? '0') === categoryId)
     .sort((a, b) => Number(a.SORT) - Number(b.SORT))
@@ -36,14 +38,14 @@ export function dealStages(p: Portal, categoryId: string): StageView[] {
         name: String(s.NAME),
         color: String((s.EXTRA as Row | undefined)?.COLOR ?? s.COLOR ?? '#2fc6f6'),
         semantics: String(s.SEMANTICS ?? ''),
-        ...(robot ? { robot: typeof name === 'string' ? name : (name?.en ?? robot.code) } : {}),
+        ...(robot ? { robot: typeof name === 'string' ? name : (name?.[lang] ?? name?.en ?? robot.code) } : {}),
       };
     });
 }
 
-export function stageOf(p: Portal, stageId: string): StageView | undefined {
+export function stageOf(p: Portal, stageId: string, lang: Lang = 'en'): StageView | undefined {
   const s = p.statuses.find((x) => x.ENTITY_ID === 'DEAL_STAGE' && x.STATUS_ID === stageId);
-  return s ? dealStages(p, String(s.CATEGORY_ID ?? '0')).find((x) => x.id === stageId) : undefined;
+  return s ? dealStages(p, String(s.CATEGORY_ID ?? '0'), lang).find((x) => x.id === stageId) : undefined;
 }
 
 export function leadStatusName(p: Portal, statusId: string): string {

@@ -23,6 +23,8 @@ export const ZRecipientInput = z.object({
   email: z.email().max(320),
   phone: z.string().trim().max(40).optional(),
   b24UserId: z.number().int().positive().optional(),
+  /** The employee's PERSONAL_GENDER ('M' | 'F'), when Bitrix24 knows it: Russian texts agree with it. */
+  gender: z.enum(['M', 'F']).optional(),
   crmContactId: z.number().int().positive().optional(),
 });
 export type RecipientInput = z.input<typeof ZRecipientInput>;
@@ -133,6 +135,7 @@ async function replaceRecipients(tx: DbOrTx, services: Services, env: Envelope, 
     email: r.email.toLowerCase(),
     phone: r.phone,
     b24UserId: r.b24UserId,
+    gender: r.b24UserId ? (r.gender ?? null) : null,
     crmContactId: r.crmContactId,
     // Keeps the caller's order among equals: createdAt breaks ties in listRecipients.
     createdAt: new Date(now.getTime() + i),

@@ -10,6 +10,7 @@ import { checkDocumentData } from '../documents/data-checks.js';
 import { starterLayout } from '../documents/templates/starters/index.js';
 import type { Layout } from '../documents/templates/layout.js';
 import { AppError } from '../lib/app-error.js';
+import { genderOf } from '../i18n/gender.js';
 import type { Services } from '../services.js';
 import type { Actor } from './audit.js';
 import { createEnvelope, type RecipientInput } from './envelopes.js';
@@ -76,6 +77,9 @@ export async function createEnvelopeFromTemplate(services: Services, p: FromTemp
   for (const [k, v] of Object.entries(p.values ?? {})) if (src.fields.some((f) => f.key === k)) merged[k] = v;
   // The representative printed in the document is the person who signs for us, whatever was typed.
   merged = withCompanySigner(src.fields, merged, p.recipients ?? []);
+  // An employee's gender from the user.get the batch already made (the item's responsible), for Russian texts.
+  const responsibleGender = genderOf(crm.responsible?.PERSONAL_GENDER);
+  const recipients = p.recipients?.map((r) => (!r.gender && responsibleGender && r.b24UserId && String(r.b24UserId) === String(crm.responsible?.ID) ? { ...r, gender: responsibleGender } : r));
   refuseBadData(src.fields, merged, p.confirmWarnings);
 
   // Recipients' boxed fields stay blank until completion.
@@ -117,7 +121,7 @@ export async function createEnvelopeFromTemplate(services: Services, p: FromTemp
     fields,
     templateId: p.templateId,
     crm: p.crm,
-    recipients: p.recipients,
+    recipients,
     timers: p.timers,
     who: p.who,
     senderCompany: typeof crm.myCompany?.TITLE === 'string' ? crm.myCompany.TITLE : undefined,

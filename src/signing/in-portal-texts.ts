@@ -21,7 +21,7 @@ const S = {
   'ip.count': { en: 'Waiting for you: {n}', it: 'In attesa della sua firma: {n}', ru: 'Ожидают вашей подписи: {n}' },
   'ip.open': { en: 'Open the whole document', it: 'Apri il documento intero', ru: 'Открыть документ целиком' },
   'ip.opened': { en: 'Opened', it: 'Aperto', ru: 'Открыт' },
-  'ip.ack': { en: 'I have read this document', it: 'Ho letto questo documento', ru: 'Я ознакомился с документом' },
+  'ip.ack': { en: 'I have read this document', it: 'Ho letto questo documento', ru: 'Подтверждаю: документ мной прочитан' },
   'ip.preview': { en: 'First page of “{title}”', it: 'Prima pagina di «{title}»', ru: 'Первая страница «{title}»' },
   'ip.approver': { en: 'You approve this one (no signature).', it: 'Questo lo approva (senza firma).', ru: 'Этот документ вы согласуете (без подписи).' },
   'ip.sigHeading': { en: 'Your signature, for every document above', it: 'La sua firma, per tutti i documenti sopra', ru: 'Ваша подпись для всех документов выше' },

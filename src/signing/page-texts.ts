@@ -43,6 +43,9 @@ const S = {
   'sig.uploadLabel': { en: 'A photo or scan of your signature (PNG or JPEG)', it: 'Foto o scansione della firma (PNG o JPEG)', ru: 'Фото или скан подписи (PNG или JPEG)' },
   'stamp.label': { en: 'Company stamp (PNG or JPEG)', it: 'Timbro aziendale (PNG o JPEG)', ru: 'Печать организации (PNG или JPEG)' },
   'stamp.remove': { en: 'Remove the stamp', it: 'Rimuovi il timbro', ru: 'Убрать печать' },
+  // The translated stand-in for the browser's file control (src/doors/file-control.tsx).
+  'file.choose': { en: 'Choose a file', it: 'Scegli un file', ru: 'Выбрать файл' },
+  'file.none': { en: 'No file chosen', it: 'Nessun file scelto', ru: 'Файл не выбран' },
   'terms.label': {
     en: 'I agree to sign this document electronically and accept the terms of service; my signature, IP address and device are recorded.',
     it: 'Accetto di firmare elettronicamente questo documento e le condizioni del servizio; firma, indirizzo IP e dispositivo vengono registrati.',

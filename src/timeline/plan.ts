@@ -4,7 +4,7 @@ import type { Recipient } from '../db/schema/recipients.js';
 import { SIGN_TRIGGERS } from '../bitrix24/manifest.js';
 import { OUTCOME_OF, robotReply } from './robot-reply.js';
 import { activityLayout, stableJson, type LayoutLinks } from './layout.js';
-import { timelineTexts } from './texts.js';
+import { timelinePersonText, timelineTexts } from './texts.js';
 
 /**
  * The outbox planner: given what an envelope looks like now, the audit events not yet reported and
@@ -91,6 +91,8 @@ export function planEnvelope(input: PlanInput): Plan {
   const owner = { typeId: env.crmEntityTypeId!, id: env.crmEntityId! };
   const t = timelineTexts(env.lang);
   const nameOf = (id: string | null | undefined) => recipients.find((r) => r.id === id)?.name ?? '?';
+  // Russian lines agree with an employee's gender (PERSONAL_GENDER); others get the neutral sentence.
+  const genderOfRecipient = (id: string | null | undefined) => recipients.find((r) => r.id === id)?.gender;
 
   // 1. The activity: created once, then updated whenever what it shows changes.
   const layout = activityLayout(env, recipients, env.lang, links);
@@ -124,14 +126,14 @@ export function planEnvelope(input: PlanInput): Plan {
         log(e.seq, t('log.sent', { title: env.title, names: signerNames }));
         break;
       case 'opened':
-        log(e.seq, t('log.opened', { name: nameOf(e.recipientId), title: env.title }));
+        log(e.seq, timelinePersonText('log.opened', env.lang, genderOfRecipient(e.recipientId), { name: nameOf(e.recipientId), title: env.title }));
         break;
       case 'signed':
       case 'approved':
-        log(e.seq, t(e.type === 'signed' ? 'log.signed' : 'log.approved', { name: nameOf(e.recipientId), title: env.title }));
+        log(e.seq, timelinePersonText(e.type === 'signed' ? 'log.signed' : 'log.approved', env.lang, genderOfRecipient(e.recipientId), { name: nameOf(e.recipientId), title: env.title }));
         break;
       case 'declined':
-        log(e.seq, t('log.declined', { name: nameOf(e.recipientId), title: env.title, reason: String(data.reason ?? env.endReason ?? '') }));
+        log(e.seq, timelinePersonText('log.declined', env.lang, genderOfRecipient(e.recipientId), { name: nameOf(e.recipientId), title: env.title, reason: String(data.reason ?? env.endReason ?? '') }));
         break;
       case 'reminded':
         log(e.seq, t('log.reminded', { names: nameOf(typeof data.recipientId === 'string' ? data.recipientId : e.recipientId) }));

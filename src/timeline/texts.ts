@@ -1,4 +1,5 @@
-import { catalogFor, translator, type Lang, type Messages } from '../i18n/index.js';
+import { catalogFor, format, translator, type Lang, type Messages } from '../i18n/index.js';
+import { personForm, type Gender, type PersonMessages } from '../i18n/gender.js';
 
 /**
  * What the CRM timeline, the workflow log and the robot's LOG_MESSAGE say, in the envelope's
@@ -23,10 +24,10 @@ const TIMELINE_MESSAGES = {
   'button.pdf': { en: 'Download PDF', it: 'Scarica PDF', ru: 'Скачать PDF' },
   'log.title': { en: 'E-signature', it: 'Firma elettronica', ru: 'Электронная подпись' },
   'log.sent': { en: '"{title}" sent for signing to {names}', it: '"{title}" inviato per la firma a {names}', ru: '«{title}» отправлен на подпись: {names}' },
-  'log.opened': { en: '{name} opened "{title}"', it: '{name} ha aperto "{title}"', ru: '{name} открыл(а) «{title}»' },
-  'log.signed': { en: '{name} signed "{title}"', it: '{name} ha firmato "{title}"', ru: '{name} подписал(а) «{title}»' },
-  'log.approved': { en: '{name} approved "{title}"', it: '{name} ha approvato "{title}"', ru: '{name} согласовал(а) «{title}»' },
-  'log.declined': { en: '{name} declined "{title}": {reason}', it: '{name} ha rifiutato "{title}": {reason}', ru: '{name} отклонил(а) «{title}»: {reason}' },
+  'log.opened': { en: '{name} opened "{title}"', it: '{name} ha aperto "{title}"', ru: 'Документ «{title}» открыт: {name}' },
+  'log.signed': { en: '{name} signed "{title}"', it: '{name} ha firmato "{title}"', ru: 'Документ «{title}» подписан: {name}' },
+  'log.approved': { en: '{name} approved "{title}"', it: '{name} ha approvato "{title}"', ru: 'Документ «{title}» согласован: {name}' },
+  'log.declined': { en: '{name} declined "{title}": {reason}', it: '{name} ha rifiutato "{title}": {reason}', ru: 'Документ «{title}» отклонён: {name}. Причина: {reason}' },
   'log.reminded': { en: 'Reminder sent to {names}', it: 'Promemoria inviato a {names}', ru: 'Напоминание отправлено: {names}' },
   'log.expired': { en: '"{title}" expired before everyone signed', it: '"{title}" è scaduto prima di tutte le firme', ru: 'Срок подписания «{title}» истёк' },
   'log.voided': { en: '"{title}" was voided: {reason}', it: '"{title}" è stato annullato: {reason}', ru: '«{title}» отозван: {reason}' },
@@ -109,4 +110,21 @@ export type TimelineKey = keyof typeof TIMELINE_MESSAGES;
 /** `t('log.signed', { name, title })` in one language. */
 export function timelineTexts(lang: Lang) {
   return translator(catalogFor(TIMELINE_MESSAGES, lang));
+}
+
+/**
+ * The lines that name what one person did. In Russian the verb agrees with an employee's gender
+ * (PERSONAL_GENDER, src/i18n/gender.ts); for everyone else the catalog's neutral sentence above.
+ */
+const PERSON_LINES = {
+  'log.opened': { en: TIMELINE_MESSAGES['log.opened'].en, it: TIMELINE_MESSAGES['log.opened'].it, ru: { m: '{name} открыл «{title}»', f: '{name} открыла «{title}»', neutral: TIMELINE_MESSAGES['log.opened'].ru } },
+  'log.signed': { en: TIMELINE_MESSAGES['log.signed'].en, it: TIMELINE_MESSAGES['log.signed'].it, ru: { m: '{name} подписал «{title}»', f: '{name} подписала «{title}»', neutral: TIMELINE_MESSAGES['log.signed'].ru } },
+  'log.approved': { en: TIMELINE_MESSAGES['log.approved'].en, it: TIMELINE_MESSAGES['log.approved'].it, ru: { m: '{name} согласовал «{title}»', f: '{name} согласовала «{title}»', neutral: TIMELINE_MESSAGES['log.approved'].ru } },
+  'log.declined': { en: TIMELINE_MESSAGES['log.declined'].en, it: TIMELINE_MESSAGES['log.declined'].it, ru: { m: '{name} отклонил «{title}»: {reason}', f: '{name} отклонила «{title}»: {reason}', neutral: TIMELINE_MESSAGES['log.declined'].ru } },
+} satisfies PersonMessages;
+
+export type TimelinePersonKey = keyof typeof PERSON_LINES;
+
+export function timelinePersonText(key: TimelinePersonKey, lang: Lang, gender: Gender | null | undefined, vars: Record<string, string | number>): string {
+  return format(personForm(PERSON_LINES[key], lang, gender), vars);
 }

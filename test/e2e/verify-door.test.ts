@@ -88,7 +88,7 @@ describe('verify door in Chromium', () => {
       dt.items.add(new File([new Uint8Array(b)], 'tampered.pdf', { type: 'application/pdf' }));
       return dt;
     }, bytes);
-    await Promise.all([page.waitForURL(`${ORIGIN}/v?lang=en`, { waitUntil: 'load' }), page.dispatchEvent('label.drop', 'drop', { dataTransfer })]);
+    await Promise.all([page.waitForURL(`${ORIGIN}/v?lang=en`, { waitUntil: 'load' }), page.dispatchEvent('.drop', 'drop', { dataTransfer })]);
     await expect.poll(() => page.locator('[data-verdict]').getAttribute('data-verdict')).toBe('signature_broken');
     expect(await page.textContent('[data-verdict]')).toContain('Signature broken');
     await page.screenshot({ path: 'test-artifacts/verify-broken.png', fullPage: true });

@@ -24,6 +24,8 @@ export const recipients = pgTable(
     phone: text('phone'),
     /** A portal user (company signer): invited through the Bitrix24 messenger too. */
     b24UserId: integer('b24_user_id'),
+    /** An employee's PERSONAL_GENDER from user.get ('M' | 'F'), for Russian texts that agree with the person; null otherwise. */
+    gender: text('gender').$type<'M' | 'F'>(),
     crmContactId: integer('crm_contact_id'),
     status: text('status').$type<RecipientStatus>().notNull().default('waiting'),
     /** Bumped to revoke every link issued before (resend, e-mail change, void, decline, completion). */

@@ -5,6 +5,7 @@ import { dealStages, firstValue, money, personName, userName } from '../data.js'
 import type { SandboxT } from '../texts.js';
 import { Layout } from './layout.js';
 import { PlacementFrame, type FramePost } from './frame.js';
+import { formatDateTime } from '../../i18n/dates.js';
 
 export interface AppButton {
   code: string;
@@ -105,7 +106,7 @@ const buttonHref = (uri: string) => (/^https?:\/\//i.test(uri) ? uri : `/sandbox
 
 function TimelineItem(props: { e: TimelineEntry; t: SandboxT; lang: Lang; pdfByFile: Map<string, string> }) {
   const { e, t } = props;
-  const when = new Date(e.updated).toLocaleString(props.lang === 'en' ? 'en-GB' : props.lang, { dateStyle: 'short', timeStyle: 'medium' });
+  const when = formatDateTime(props.lang, e.updated);
   if (e.kind === 'activity') {
     const l = asObj(e.layout);
     const header = asObj(l.header);

@@ -4,6 +4,7 @@ import { parseImText } from '../../emulator/im-text.js';
 import type { Lang } from '../../i18n/index.js';
 import type { SandboxT } from '../texts.js';
 import { Layout } from './layout.js';
+import { formatDateTime } from '../../i18n/dates.js';
 
 /** A portal path (a REST_APP_URI deep link in a messenger message) opens the sandbox's page for it. */
 function hrefOf(link: string): string {
@@ -61,7 +62,7 @@ function Body(props: { text: string }) {
 
 export function MailPage(props: { lang: Lang; t: SandboxT; messages: Message[]; selected?: Message; userNames: Map<string, string>; back: string; nonce: string }) {
   const { t, lang } = props;
-  const fmt = (d: Date) => d.toLocaleString(lang === 'en' ? 'en-GB' : lang, { dateStyle: 'short', timeStyle: 'medium' });
+  const fmt = (d: Date) => formatDateTime(lang, d);
   const to = (m: Message) => (m.to.startsWith('b24user:') ? `${props.userNames.get(m.to.slice(8)) ?? m.to} (Bitrix24)` : m.to);
   const sel = props.selected;
   return (

@@ -4,6 +4,7 @@
  * and the in-portal page (portal.ts): the same tabs, pad, files, stamp removal and payload.
  */
 import SignaturePad from 'signature_pad';
+import { wireFileControls } from '../../doors/file-control-client.js';
 
 export type SignatureMethod = 'typed' | 'drawn' | 'uploaded';
 export type SignaturePayload = { method: SignatureMethod; text?: string; image?: string | null };
@@ -110,11 +111,14 @@ export function wireCapture(onChange: () => void): Capture {
   $('stamp-remove')?.addEventListener('click', () => {
     const input = $('stamp-file') as HTMLInputElement;
     input.value = '';
+    input.dispatchEvent(new Event('file-control:reset'));
     stamp = null;
     $('stamp-remove')!.hidden = true;
     input.focus();
     onChange();
   });
+  // The translated file controls show the chosen file's name (src/doors/file-control.tsx).
+  wireFileControls(document);
   $('sig-apply')?.addEventListener('click', () => {
     adopt();
     onChange();
