@@ -158,9 +158,9 @@ function servicesFor(env: WorkerEnv, ctx: ExecutionContext, iso: Isolate): { ser
   return { services, close: () => client.end({ timeout: 5 }) };
 }
 
-async function wakeQueue(env: WorkerEnv, logger: Logger) {
+async function wakeQueue(env: WorkerEnv, logger: Logger, delaySeconds = 0) {
   try {
-    await env.JOBS.send({ wake: Date.now() });
+    await env.JOBS.send({ wake: Date.now() }, delaySeconds > 0 ? { delaySeconds } : undefined);
   } catch (e) {
     // The cron sweep still finds the job within a minute.
     logger.warn({ err: e }, 'could not wake the job queue');
@@ -171,6 +171,15 @@ async function wakeQueue(env: WorkerEnv, logger: Logger) {
 async function jobsDue(db: Database): Promise<boolean> {
   const rows = rowsOf<{ due: number }>(await db.execute(sql`select 1 as due from jobs where status = 'queued' and run_at <= now() limit 1`));
   return rows.length > 0;
+}
+
+/** Seconds until the next queued job is due, when that is sooner than the next cron minute. */
+async function nextDueWithinAMinute(db: Database): Promise<number | undefined> {
+  const rows = rowsOf<{ wait: number | string | null }>(
+    await db.execute(sql`select extract(epoch from (min(run_at) - now())) as wait from jobs where status = 'queued' and run_at <= now() + interval '55 seconds'`),
+  );
+  const wait = rows[0]?.wait;
+  return wait === null || wait === undefined ? undefined : Math.max(1, Math.ceil(Number(wait)));
 }
 
 /** Runs due jobs until none are left (queue consumer and cron). */
@@ -192,6 +201,10 @@ async function drainJobs(env: WorkerEnv, ctx: ExecutionContext, reason: string):
     });
     const { ran } = await runner.runUntilIdle();
     if (ran) iso.logger.info({ ran, trigger: reason }, 'jobs drained');
+    // Work the jobs queued for a few seconds later (a coalesced timeline sync, a retry's backoff): one
+    // delayed message, so it does not wait for the cron minute.
+    const wait = await nextDueWithinAMinute(services.db);
+    if (wait !== undefined) await wakeQueue(env, iso.logger, wait);
     return ran;
   } finally {
     await close();
@@ -225,7 +238,12 @@ export default {
     for (const m of batch.messages) m.ack();
   },
 
-  async scheduled(_event: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    await drainJobs(env, ctx, 'cron');
+  async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    try {
+      await drainJobs(env, ctx, 'cron');
+    } catch (e) {
+      console.error('cron sweep failed', e);
+      throw e;
+    }
   },
 };
