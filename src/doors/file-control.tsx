@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Lang } from '../i18n/index.js';
-import { wireFileControls } from './file-control-client.js';
+import { wireFileControls } from '../signing/client/file-control.js';
 
 /**
  * A file picker in the page's language. The browser's own <input type=file> speaks the browser's

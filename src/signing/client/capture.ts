@@ -4,7 +4,7 @@
  * and the in-portal page (portal.ts): the same tabs, pad, files, stamp removal and payload.
  */
 import SignaturePad from 'signature_pad';
-import { wireFileControls } from '../../doors/file-control-client.js';
+import { wireFileControls } from './file-control.js';
 
 export type SignatureMethod = 'typed' | 'drawn' | 'uploaded';
 export type SignaturePayload = { method: SignatureMethod; text?: string; image?: string | null };

@@ -1,5 +1,6 @@
 /**
- * The browser half of FileControl (src/doors/file-control.tsx), without JSX so a page bundle can take
+ * The browser half of FileControl (src/doors/file-control.tsx), beside the signing page's other browser
+ * code (which the dependency rule keeps off src/doors), without JSX so a page bundle can take
  * it for a few hundred bytes.
  */
 /** The chosen file's name next to each control (or the "none" text once cleared). */
