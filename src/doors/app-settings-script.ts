@@ -1,3 +1,4 @@
+import { DATE_LOCALES, DATE_TIME_OPTIONS } from '../i18n/dates.js';
 /**
  * The browser side of the app page's settings section (src/doors/app-settings.tsx): plain ES2017 in
  * a string, run inline with the page's CSP nonce. It talks only to /api/settings* with the page's
@@ -6,6 +7,7 @@
  */
 export const SETTINGS_SCRIPT = String.raw`(function(boot){
 var t=boot.t,$=function(id){return document.getElementById(id);};
+var LOC=${JSON.stringify(DATE_LOCALES)}[boot.lang]||boot.lang;function stamp(s){return new Date(s).toLocaleString(LOC,${JSON.stringify(DATE_TIME_OPTIONS)});}
 function fmt(s,v){return s.replace(/\{(\w+)\}/g,function(m,k){return k in v?String(v[k]):m;});}
 function api(method,path,body){return fetch(path,{method:method,headers:Object.assign({authorization:'Bearer '+boot.token},body?{'content-type':'application/json'}:{}),body:body?JSON.stringify(body):undefined})
 .then(function(r){return r.json().then(function(j){if(!r.ok){var e=new Error((j.error&&j.error.message)||String(r.status));e.code=j.error&&j.error.code;throw e;}return j;});});}
@@ -15,7 +17,7 @@ function base64Of(file){return new Promise(function(ok,bad){var r=new FileReader
 function val(v){return v===null||v===undefined?t.notSet:Array.isArray(v)?v.join(', '):typeof v==='object'?(v.subject||v.sha256||JSON.stringify(v)):String(v);}
 function changes(){api('GET','/api/settings/changes?limit=50').then(function(j){var ul=$('settings-changes');ul.textContent='';
   j.changes.forEach(function(c){var li=document.createElement('li');li.setAttribute('data-setting',c.setting);
-    li.textContent=fmt(t.changeLine,{at:new Date(c.at).toLocaleString(boot.lang),user:c.actorUserId,setting:t[c.setting]||c.setting,before:val(c.before),after:val(c.after)});ul.appendChild(li);});}).catch(function(){});}
+    li.textContent=fmt(t.changeLine,{at:stamp(c.at),user:c.actorUserId,setting:t[c.setting]||c.setting,before:val(c.before),after:val(c.after)});ul.appendChild(li);});}).catch(function(){});}
 function certShown(c){var box=$('settings-cert-live');if(!box){box=document.createElement('div');box.id='settings-cert-live';$('settings-cert-form').parentNode.insertBefore(box,$('settings-cert-form'));}
   box.textContent='';[[t.subject,c.subject],[t.issuer,c.issuer],[t.validUntil,c.notAfter.slice(0,10)],[t.sealedAs,c.sealName]].forEach(function(p){var d=document.createElement('div');d.textContent=p[0]+': '+p[1];box.appendChild(d);});
   if(c.expiringSoon){var w=document.createElement('p');w.className='warn';w.id='settings-cert-live-warning';w.textContent=fmt(t.expiresSoon,{days:c.daysLeft});box.appendChild(w);}
@@ -26,7 +28,7 @@ $('settings-cert-form').addEventListener('submit',function(e){e.preventDefault()
   .catch(function(e){show('settings-cert-status',why(e),'bad');});});
 var rm=$('settings-cert-remove');if(rm)rm.addEventListener('click',function(){api('DELETE','/api/settings/certificate').then(function(){$('settings-cert').hidden=true;show('settings-cert-status',t.removed,'ok');changes();}).catch(function(e){show('settings-cert-status',why(e),'bad');});});
 $('settings-tsa-test').addEventListener('click',function(){var u=$('settings-tsa-url').value.trim();show('settings-tsa-status','…');
-  api('POST','/api/settings/tsa-test',u?{url:u}:{}).then(function(j){show('settings-tsa-status',fmt(t.tsaOk,{time:j.time?new Date(j.time).toLocaleString(boot.lang):'?',ms:j.ms}),'ok');})
+  api('POST','/api/settings/tsa-test',u?{url:u}:{}).then(function(j){show('settings-tsa-status',fmt(t.tsaOk,{time:j.time?stamp(j.time):'?',ms:j.ms}),'ok');})
   .catch(function(e){show('settings-tsa-status',why(e),'bad');});});
 $('settings-save').addEventListener('click',function(){var p={};
   ['companySignerUserId','reminderFirstDays','reminderEveryDays','reminderMax','expiryDays'].forEach(function(k){var v=$('settings-'+k).value.trim();p[k]=v===''?null:Number(v);});

@@ -8,6 +8,7 @@ import { certificateView, logoOf, readPortalSettings, sealNameOf } from '../sett
 import { SETTINGS_MESSAGES } from '../settings/texts.js';
 import { jsonForScript } from './frame-page.js';
 import { SETTINGS_SCRIPT } from './app-settings-script.js';
+import { FILE_CONTROL_CSS, FILE_CONTROL_SCRIPT, FileControl } from './file-control.js';
 
 /**
  * The app page's settings section (issue 17 item 4), administrators only: the portal's seal
@@ -20,6 +21,9 @@ const CSS = `
 #settings input[type=text],#settings input[type=url],#settings input[type=number],#settings input[type=password]{height:30px;font:inherit;border:1px solid #c6cdd3;border-radius:6px;padding:0 6px;background:#fff}
 #settings .warn{color:#a15c00}#settings .bad{color:#b3261e}#settings .ok{color:#1b7f3b}#settings-logo-img{max-height:48px;max-width:200px;display:block;margin:4px 0}
 #settings label.lang-choice{display:inline-flex;flex-direction:row;gap:4px;margin-right:8px}
+#settings .field-title{display:block;font-size:12px;color:#59626e;margin:4px 0}
+#settings .file-control label.file-button{display:inline-block;font-size:inherit;color:#111827;margin:0}
+${FILE_CONTROL_CSS}
 `;
 
 const DAYS = [
@@ -63,7 +67,10 @@ export async function SettingsPanel(props: { services: Services; portalId: strin
             <p id="settings-cert-none" class="muted">{format(t.platformSeal, { name: services.sealer.signerName })}</p>
           )}
           <form id="settings-cert-form" class="row">
-            <label>{t.file}<input type="file" id="settings-cert-file" accept=".p12,.pfx,application/x-pkcs12" /></label>
+            <div>
+              <span class="field-title" aria-hidden="true">{t.file}</span>
+              <FileControl id="settings-cert-file" lang={lang} accept=".p12,.pfx,application/x-pkcs12" label={t.file} />
+            </div>
             <label>{t.passphrase}<input type="password" id="settings-cert-pass" autocomplete="off" maxlength={1024} /></label>
             <button type="submit">{t.upload}</button>
           </form>
@@ -105,7 +112,7 @@ export async function SettingsPanel(props: { services: Services; portalId: strin
           {logo ? <img id="settings-logo-img" alt="" src={`/logo/${encodeURIComponent(portalId)}/${logo.sha256}`} /> : null}
           <p class="muted">{t.logoHelp}</p>
           <div class="row">
-            <input type="file" id="settings-logo-file" accept="image/png,image/jpeg" />
+            <FileControl id="settings-logo-file" lang={lang} accept="image/png,image/jpeg" label={t.logoTitle} />
             <button type="button" id="settings-logo-upload">{t.uploadLogo}</button>
             {logo ? <button type="button" id="settings-logo-remove">{t.remove}</button> : null}
           </div>
@@ -115,7 +122,7 @@ export async function SettingsPanel(props: { services: Services; portalId: strin
         <h3>{t.changes}</h3>
         <ul id="settings-changes"></ul>
       </div>
-      <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: `${SETTINGS_SCRIPT}(${jsonForScript(boot)});` }} />
+      <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: `${SETTINGS_SCRIPT}(${jsonForScript(boot)});${FILE_CONTROL_SCRIPT}` }} />
     </div>
   );
 }

@@ -19,6 +19,7 @@ import { stampNeed } from '../signing/stamp-rule.js';
 import { pageImage, pageImageList, PAGE_IMAGE_WIDTHS } from '../signing/page-images.js';
 import { DOCUMENT_CSS, DocumentPages, type DocPage } from './sign-document.js';
 import { SignatureCapture } from './signature-capture.js';
+import { formatDateTime } from '../i18n/dates.js';
 
 const LANGS: EnvelopeLang[] = ['en', 'it', 'ru'];
 const LANG_NAMES: Record<EnvelopeLang, string> = { en: 'English', it: 'Italiano', ru: 'Русский' };
@@ -114,9 +115,8 @@ const ab = (u: Uint8Array) => new Uint8Array(u) as Uint8Array<ArrayBuffer>;
 
 const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
-const LOCALES: Record<EnvelopeLang, string> = { en: 'en-GB', it: 'it-IT', ru: 'ru-RU' };
-/** A moment as /v shows it (src/doors/verify.tsx): medium date, short time, UTC. */
-const when = (d: Date, lang: EnvelopeLang) => `${d.toLocaleString(LOCALES[lang], { timeZone: 'UTC', dateStyle: 'medium', timeStyle: 'short' })} UTC`;
+/** A moment as every page shows it (src/i18n/dates.ts): the date, hour and minute, UTC. */
+const when = (d: Date, lang: EnvelopeLang) => formatDateTime(lang, d);
 
 /**
  * Who has already signed or approved, from the audit chain's `signed`/`approved` events: name, side and

@@ -28,6 +28,7 @@ import { FILE_CONTROL_CSS, FILE_CONTROL_SCRIPT, FileControl } from './file-contr
 import { sealedDocumentAudit, storedSealedFile, type PartyIdentification, type SealedDocumentAudit } from '../documents/verify/identification.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
+import { formatDateTime } from '../i18n/dates.js';
 
 function langOf(c: Context, fallback?: string): Lang {
   const q = c.req.query('lang');
@@ -191,7 +192,7 @@ export function verifyRoutes() {
 const t = (lang: Lang, key: VerifyTextKey) => VERIFY_TEXTS[key][lang] || VERIFY_TEXTS[key].en;
 const tOpt = (lang: Lang, key: string, fallback: string) => (key in VERIFY_TEXTS ? t(lang, key as VerifyTextKey) : fallback);
 const when = (iso: string | null, lang: Lang) =>
-  iso ? new Date(iso).toLocaleString(lang === 'ru' ? 'ru-RU' : lang === 'it' ? 'it-IT' : 'en-GB', { timeZone: 'UTC', dateStyle: 'medium', timeStyle: 'short' }) + ' UTC' : '—';
+  iso ? formatDateTime(lang, iso) : '—';
 
 const STYLE = `body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1f2937}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin:.2rem 0}.verdict{border-radius:.6rem;padding:1rem 1.2rem;margin:1rem 0;border:1px solid}

@@ -93,9 +93,9 @@ describe('signing link: decline needs the code; earlier signatures on the page',
     const linkB = await linkOf(b!.id);
     const en = await http.req('GET', `/s/${linkB}`, { headers: { accept: 'text/html' } });
     expect(en.data).toContain('Already signed');
-    expect(en.data).toMatch(/Anna Rossi \(company\) — signed 2 Mar 2026, 09:00 UTC/);
+    expect(en.data).toMatch(/Anna Rossi \(company\) — signed 2 March 2026 at 09:00 UTC/);
     const ru = await http.req('GET', `/s/${linkB}?lang=ru`, { headers: { accept: 'text/html' } });
-    expect(ru.data).toMatch(/Уже подписали[\s\S]*Anna Rossi \(компания\) — подписано 2 мар\. 2026 г\., 09:00 UTC/);
+    expect(ru.data).toMatch(/Уже подписали[\s\S]*Anna Rossi \(компания\) — подписано 2 марта 2026 г\. в 09:00 UTC/);
     for (const page of [en.data, ru.data]) expect(page).not.toContain('anna@seller.example');
 
     const signedB = await http.req('POST', `/api/sign/${linkB}/sign`, {
