@@ -156,14 +156,17 @@ describe.runIf(POSTGRES_REACHABLE && TEST_DB_KIND === 'postgres')('Cloudflare Wo
     const { DATABASE_URL: _d, NODE_OPTIONS: _n, ...env } = process.env;
     const wranglerEnv = { ...env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: hyperdriveUrl, WRANGLER_SEND_METRICS: 'false', CI: '1' };
     const wrangler = join(ROOT, 'node_modules/.bin/wrangler');
-    // The bundle `wrangler deploy` would upload (the dry run CI checks), run as is: `wrangler dev` on the
-    // sources would rebuild and restart workerd whenever any file under src/ changes.
+    // The bundle `wrangler deploy` would upload (the dry run), built from wrangler.toml with this run's
+    // assets, then run as is: `wrangler dev` on the sources would rebuild and restart workerd whenever
+    // any file under src/ changes.
     const bundle = join(state, 'bundle');
-    await promisify(execFile)(wrangler, ['deploy', '--dry-run', '--outdir', bundle], { cwd: ROOT, env: wranglerEnv, timeout: 180_000 });
-    const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8')
-      .replace(/^main = .*$/m, 'main = "worker.js"\nno_bundle = true\nfind_additional_modules = true')
-      .replace(/^directory = "dist\/assets"$/m, `directory = ${JSON.stringify(join(build.out, 'assets'))}`);
-    expect(toml).toContain('no_bundle = true');
+    const assetsDir = `directory = ${JSON.stringify(join(build.out, 'assets'))}`;
+    const source = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8').replace(/^directory = "dist\/assets"$/m, assetsDir);
+    expect(source).toContain(assetsDir);
+    writeFileSync(join(state, 'wrangler.toml'), source.replace(/^main = .*$/m, `main = ${JSON.stringify(join(ROOT, 'src/entry/worker.ts'))}`));
+    const dry = await promisify(execFile)(wrangler, ['deploy', '--dry-run', '--config', join(state, 'wrangler.toml'), '--outdir', bundle], { cwd: ROOT, env: wranglerEnv, timeout: 180_000 });
+    for (const binding of ['env.HYPERDRIVE', 'env.ASSETS', 'env.JOBS', 'env.BLOBS']) expect(dry.stdout).toContain(binding);
+    const toml = source.replace(/^main = .*$/m, 'main = "worker.js"\nno_bundle = true\nfind_additional_modules = true');
     writeFileSync(join(bundle, 'wrangler.toml'), toml);
     const args = ['dev', '--config', join(bundle, 'wrangler.toml'), '--local', '--ip', '127.0.0.1', '--port', String(appPort), '--inspector-port', String(inspectorPort),
       '--show-interactive-dev-session=false', '--persist-to', join(state, 'wrangler'),
