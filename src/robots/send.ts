@@ -25,6 +25,7 @@ import { parseRobotSettings, type RobotSettings } from './properties.js';
 import { findLogLine } from '../timeline/reconcile.js';
 import { robotErrorReply } from '../timeline/robot-reply.js';
 import { markDeliveryVerified, verifyRobotDelivery } from './verify-delivery.js';
+import { readPortalSettings } from '../settings/store.js';
 
 /**
  * The robot's work, off the request: one batched CRM read (the item's data plus the chosen signers),
@@ -311,8 +312,17 @@ export async function runRobotCall(
       }
       const template = await loadTemplate(services, call, settings);
       lang = template.language;
-      const data = await readCrm(services, call, settings, p.crm);
-      const recipients = recipientsFor(settings, data);
+      let data = await readCrm(services, call, settings, p.crm);
+      let signerSettings = settings;
+      if (settings.companySigner.kind === 'responsible' && !data.crm.responsible?.ID) {
+        // The record has no responsible person: the portal's default company signer (settings page), when set.
+        const id = (await readPortalSettings(services.db, call.portalId).catch(() => ({ companySignerUserId: undefined }))).companySignerUserId;
+        if (typeof id === 'number') {
+          data = { ...data, signerUser: firstRow(await services.bitrix24.forPortal(call.portalId).call<unknown>('user.get', { ID: id })) };
+          signerSettings = { ...settings, companySigner: { kind: 'user', id } };
+        }
+      }
+      const recipients = recipientsFor(signerSettings, data);
       const doc = await documentFor(services, template, data.crm, lang);
       const itemTitle = typeof data.crm.item?.TITLE === 'string' && data.crm.item.TITLE.trim() ? data.crm.item.TITLE.trim() : fullName(data.crm.item);
       const env = await createEnvelope(services, {
