@@ -79,7 +79,15 @@ export async function createEnvelopeFromTemplate(services: Services, p: FromTemp
   merged = withCompanySigner(src.fields, merged, p.recipients ?? []);
   // An employee's gender from the user.get the batch already made (the item's responsible), for Russian texts.
   const responsibleGender = genderOf(crm.responsible?.PERSONAL_GENDER);
-  const recipients = p.recipients?.map((r) => (!r.gender && responsibleGender && r.b24UserId && String(r.b24UserId) === String(crm.responsible?.ID) ? { ...r, gender: responsibleGender } : r));
+  let recipients = p.recipients?.map((r) => (!r.gender && responsibleGender && r.b24UserId && String(r.b24UserId) === String(crm.responsible?.ID) ? { ...r, gender: responsibleGender } : r));
+  // A person sending from the card may pick other employees: one user.get for them. Without an answer
+  // the texts about them stay neutral, which is never wrong.
+  const unknown = p.crmClient ? (recipients ?? []).filter((r) => r.b24UserId && !r.gender).map((r) => r.b24UserId!) : [];
+  if (unknown.length) {
+    const users = await p.crmClient!.call<Record<string, unknown>[]>('user.get', { FILTER: { ID: unknown } }).catch(() => []);
+    const byId = new Map((Array.isArray(users) ? users : []).map((u) => [String(u.ID), genderOf(u.PERSONAL_GENDER)]));
+    recipients = recipients?.map((r) => (r.b24UserId && !r.gender && byId.get(String(r.b24UserId)) ? { ...r, gender: byId.get(String(r.b24UserId)) } : r));
+  }
   refuseBadData(src.fields, merged, p.confirmWarnings);
 
   // Recipients' boxed fields stay blank until completion.
