@@ -86,7 +86,7 @@ input[aria-invalid=true],select[aria-invalid=true]{border-color:var(--danger);ba
 .page canvas{display:block}
 .fbox{position:absolute;border:1.5px solid #2d86d9;background:rgba(45,134,217,.12);border-radius:3px;font-size:11px;color:#174a85;
 padding:0;overflow:visible;cursor:move;user-select:none;touch-action:none}
-.fbox .flabel{position:absolute;left:-1.5px;bottom:100%;white-space:nowrap;line-height:14px;padding:0 4px;border-radius:3px 3px 0 0;background:#2d86d9;color:#fff;pointer-events:none}
+.fbox .flabel{position:absolute;left:-1.5px;bottom:100%;white-space:nowrap;line-height:14px;padding:0 4px;border-radius:3px 3px 0 0;background:#1a64a8;color:#fff;pointer-events:none}
 .fbox.lbl-below .flabel{bottom:auto;top:100%;border-radius:0 0 3px 3px}
 .fbox.lbl-right .flabel{left:auto;right:-1.5px}
 .fbox.party-client{border-color:#b86e00;background:rgba(240,160,40,.14);color:#6b4000}

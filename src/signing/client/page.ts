@@ -93,9 +93,12 @@ async function renderPdf() {
       const vp = page.getViewport({ scale });
       const wrap = document.createElement('div');
       wrap.className = 'page';
-      wrap.setAttribute('role', 'img');
+      // A labelled group, not an image: it holds the field buttons (an image may not contain controls).
+      wrap.setAttribute('role', 'group');
       wrap.setAttribute('aria-label', `${model.title} — ${i} / ${doc.numPages}`);
       const canvas = document.createElement('canvas');
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', `${model.title} — ${i} / ${doc.numPages}`);
       canvas.width = Math.floor(vp.width);
       canvas.height = Math.floor(vp.height);
       wrap.appendChild(canvas);
@@ -171,6 +174,9 @@ function showMark(b: HTMLElement, f: Field, filled: boolean) {
   if (b.dataset.mark === key) return;
   b.dataset.mark = key;
   b.textContent = '';
+  // The box's name is its label; a typed mark shown in it joins the name (its visible text must be part of it).
+  const label = (b.dataset.label ??= b.getAttribute('aria-label') ?? '');
+  b.setAttribute('aria-label', look && 'text' in look ? `${label}: ${key.slice(2)}` : label);
   if (!look) return;
   if ('text' in look) {
     const span = document.createElement('span');
