@@ -255,7 +255,9 @@ describe('node <out>/server.mjs in production', () => {
     expect(page.status, page.body.toString()).toBe(200);
     const html = page.body.toString();
     expect(html).toContain(`<script type="module" src="/assets/${manifest.names['sign/app.js']}">`);
-    expect(html).toContain(`url(/assets/${manifest.names['sign/caveat.ttf']})`);
+    // The handwriting face is named, not loaded: the page fetches it only when a typed signature shows.
+    expect(html).toContain(`<meta name="b24-handwriting" content="/assets/${manifest.names['sign/caveat.ttf']}"`);
+    expect(html).not.toContain('caveat.ttf)');
     // The script fetches pdf.js and its worker by their hashed names too.
     const script = (await get(`${base}/assets/${manifest.names['sign/app.js']}`)).body.toString();
     expect(script).toContain(`/assets/${manifest.names['pdfjs/pdf.min.mjs']}`);
