@@ -16,6 +16,7 @@
  * - the seal: SEAL_P12_BASE64 (+ SEAL_P12_PASSPHRASE) secrets; outside production, a development seal
  *   in SEAL_DEVELOPMENT_JSON.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
@@ -73,6 +74,34 @@ interface Isolate {
   logger: Logger;
   sealer: Sealer;
   manifest: AssetManifest;
+  /** What every request of this isolate shares: settings, the seal key, the in-process off-thread queue. */
+  shared: Pick<Services, 'config' | 'logger' | 'clock' | 'ids' | 'sealer' | 'assets' | 'offThread' | 'fonts' | 'peerAddress'>;
+  /** One app per isolate, so per-isolate state in it (the IP rate limiters) lasts beyond one request. */
+  app: ReturnType<typeof createApp>;
+}
+
+/** The Services of the request being served (its database client, mailer, queue wake-up). */
+const current = new AsyncLocalStorage<Services>();
+
+/**
+ * The Services the isolate's app is built with: every property is read from the running request's
+ * Services when it is used, so concurrent requests in one isolate never share a database client. Outside
+ * a request (while the app is built) only the isolate-wide ones exist; a per-request one (db, mailer…)
+ * touched then throws, which is how an eager capture would show.
+ */
+const PER_REQUEST = new Set<PropertyKey>(['db', 'dbHandle', 'fetch', 'bitrix24', 'mailer', 'wakeJobs']);
+
+function requestServices(shared: Isolate['shared']): Services {
+  return new Proxy({} as Services, {
+    get(_target, prop) {
+      const s = current.getStore();
+      if (s) return s[prop as keyof Services];
+      if (PER_REQUEST.has(prop)) throw new Error(`services.${String(prop)} used outside a request`);
+      // Isolate-wide, or absent on Workers (sandbox, sealedDocuments).
+      return shared[prop as keyof typeof shared];
+    },
+    has: (_target, prop) => prop in (current.getStore() ?? shared),
+  });
 }
 
 let isolate: Promise<Isolate> | undefined;
@@ -118,8 +147,18 @@ async function startIsolate(env: WorkerEnv): Promise<Isolate> {
   const identity = await sealIdentity(env, config);
   const sealer = await createSealer(identity, { tsaUrl: config.TSA_URL, fetch: (input, init) => fetch(input, init) });
   const manifest = await loadWorkersManifest(env.ASSETS);
-  installWorkersFonts();
-  return { config, logger, sealer, manifest };
+  const shared: Isolate['shared'] = {
+    config,
+    logger,
+    clock: systemClock,
+    ids: realIds,
+    sealer,
+    peerAddress: (c) => c.req.header('cf-connecting-ip') ?? undefined,
+    assets: workersAssets(env.ASSETS, manifest),
+    offThread: inProcessOffThread(),
+    fonts: installWorkersFonts(),
+  };
+  return { config, logger, sealer, manifest, shared, app: createApp(requestServices(shared)) };
 }
 
 function isolateFor(env: WorkerEnv): Promise<Isolate> {
@@ -139,20 +178,12 @@ function servicesFor(env: WorkerEnv, ctx: ExecutionContext, iso: Isolate): { ser
   const outbound: typeof fetch = (input, init) => fetch(input, init);
   const { config, logger } = iso;
   const services: Services = {
-    config,
+    ...iso.shared,
     db,
     dbHandle: { kind: 'postgres', ping: () => pingDb(db) },
-    logger,
-    clock: systemClock,
-    ids: realIds,
     fetch: outbound,
     bitrix24: createBitrix24({ db, fetch: outbound, clock: systemClock, logger, config }),
     mailer: env.RESEND_API_KEY ? createResendMailer({ apiKey: env.RESEND_API_KEY, from: config.MAIL_FROM, baseUrl: env.RESEND_API_URL, fetch: outbound }) : undefined,
-    sealer: iso.sealer,
-    peerAddress: (c) => c.req.header('cf-connecting-ip') ?? undefined,
-    assets: workersAssets(env.ASSETS, iso.manifest),
-    offThread: inProcessOffThread(),
-    fonts: installWorkersFonts(),
     wakeJobs: () => ctx.waitUntil(wakeQueue(env, logger)),
   };
   return { services, close: () => client.end({ timeout: 5 }) };
@@ -221,7 +252,7 @@ export default {
       return new Response(`b24-sign cannot start: ${(e as Error).message}\n`, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     }
     const { services, close } = servicesFor(env, ctx, iso);
-    const response = await createApp(services).fetch(request, env, ctx as never);
+    const response = await current.run(services, () => iso.app.fetch(request, env, ctx as never));
     ctx.waitUntil(
       (async () => {
         // Writes may have queued follow-up work (a robot call's envelope, a signature's seal): the queue
