@@ -14,7 +14,7 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking'
 /**
  * /v for a non-expert (issue 18 item 8), on a 390 px phone in en and ru: a document signed with an
  * e-mailed code and sealed by the development certificate (the test services' sealer) is uploaded.
- * The result names how the signer was identified (masked address, time, IP), names both
+ * (Italian too, for the reflow.) The result names how the signer was identified (masked address, time, IP), names both
  * fingerprints, keeps the development seal in a warning box of its own (never "trusted"), reflows
  * the technical table without sideways scrolling, and gives a link that re-shows the result.
  */
@@ -67,9 +67,10 @@ describe('verify result for a non-expert', () => {
   const words = {
     en: { verdict: 'Sealed by b24-sign and unchanged', dev: 'Test seal', code: 'one-time code sent by e-mail', trusted: /\btrusted/i, fp: 'Original document' },
     ru: { verdict: 'Заверено b24-sign и не изменено', dev: 'Тестовая печать', code: 'одноразовым кодом', trusted: /доверен/i, fp: 'Исходный документ' },
+    it: { verdict: 'Sigillato da b24-sign e non modificato', dev: 'Sigillo di prova', code: 'codice monouso inviato per e-mail', trusted: /riconosciut/i, fp: 'Documento originale' },
   } as const;
 
-  for (const lang of ['en', 'ru'] as const) {
+  for (const lang of ['en', 'ru', 'it'] as const) {
     it(`${lang}: upload, identification, fingerprints, development warning, 390 px reflow, shareable link`, async () => {
       const w = words[lang];
       const page = await context.newPage();
