@@ -2,7 +2,8 @@ import type { Envelope, EnvelopeField, EnvelopeLang } from '../db/schema/envelop
 import { getTemplate, markTemplateUsed } from '../documents/templates/repo.js';
 import { renderInputFor } from '../documents/templates/prepare.js';
 import type { Bitrix24Client } from '../bitrix24/types.js';
-import { itemUnreadable, readCrmData, valuesFromCrm } from '../documents/crm-data.js';
+import { crmBatchCommands, itemUnreadable, mapCrmBatch, valuesFromCrm } from '../documents/crm-data.js';
+import type { BatchCommand } from '../bitrix24/types.js';
 import { toCanonical, valuesPrintedAtSend, type FieldDef, type FieldValues } from '../documents/fields.js';
 import { renderDocument } from '../documents/render.js';
 import { withCompanySigner } from '../documents/signer-binding.js';
@@ -70,7 +71,16 @@ function refuseBadData(fields: FieldDef[], values: FieldValues, confirmed = fals
  */
 export async function createEnvelopeFromTemplate(services: Services, p: FromTemplateInput): Promise<Envelope> {
   const src = await loadSource(services, p);
-  const crm = await readCrmData(p.crmClient ?? services.bitrix24.forPortal(p.portalId), p.crm);
+  // The CRM data in one batch; a person sending from the card may have picked employees whose
+  // PERSONAL_GENDER we do not know yet: their user.get rides in the same batch.
+  const employees = p.crmClient ? [...new Set((p.recipients ?? []).filter((r) => r.b24UserId && !r.gender).map((r) => r.b24UserId!))] : [];
+  const batch = await (p.crmClient ?? services.bitrix24.forPortal(p.portalId)).batch(
+    { ...crmBatchCommands(p.crm), ...(employees.length ? { signerUsers: ['user.get', { FILTER: { ID: employees } }] as BatchCommand } : {}) },
+    { halt: false },
+  );
+  const { signerUsers, ...crmResult } = batch.result;
+  const { signerUsers: _ignored, ...crmErrors } = batch.errors ?? {};
+  const crm = mapCrmBatch(p.crm, { ...batch, result: crmResult, errors: crmErrors });
   if (p.crmClient && itemUnreadable(crm)) throw new AppError('NOT_FOUND', 'No such CRM item, or you may not see it in Bitrix24.');
   const fromCrm = valuesFromCrm(src.fields, crm, { today: services.clock.now(), lang: src.lang });
   let merged: FieldValues = { ...fromCrm };
@@ -80,11 +90,9 @@ export async function createEnvelopeFromTemplate(services: Services, p: FromTemp
   // An employee's gender from the user.get the batch already made (the item's responsible), for Russian texts.
   const responsibleGender = genderOf(crm.responsible?.PERSONAL_GENDER);
   let recipients = p.recipients?.map((r) => (!r.gender && responsibleGender && r.b24UserId && String(r.b24UserId) === String(crm.responsible?.ID) ? { ...r, gender: responsibleGender } : r));
-  // A person sending from the card may pick other employees: one user.get for them. Without an answer
-  // the texts about them stay neutral, which is never wrong.
-  const unknown = p.crmClient ? (recipients ?? []).filter((r) => r.b24UserId && !r.gender).map((r) => r.b24UserId!) : [];
-  if (unknown.length) {
-    const users = await p.crmClient!.call<Record<string, unknown>[]>('user.get', { FILTER: { ID: unknown } }).catch(() => []);
+  // The picked employees' genders from that batch; without an answer the texts about them stay neutral, never wrong.
+  if (employees.length) {
+    const users = signerUsers as Record<string, unknown>[] | undefined;
     const byId = new Map((Array.isArray(users) ? users : []).map((u) => [String(u.ID), genderOf(u.PERSONAL_GENDER)]));
     recipients = recipients?.map((r) => (r.b24UserId && !r.gender && byId.get(String(r.b24UserId)) ? { ...r, gender: byId.get(String(r.b24UserId)) } : r));
   }

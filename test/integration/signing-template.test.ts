@@ -75,7 +75,8 @@ describe('envelope from a template and a CRM deal', () => {
     await createJobRunner({ db: services.db, handlers: handlersFrom(SIGNING_JOBS as never), services, logger: services.logger, clock: services.clock, concurrency: 1, pollMs: 20, leaseMs: 60_000, workerId: 'tpl-im' }).runUntilIdle();
     const im = emu.control.notifications(memberId);
     expect(im.map((n) => n.toUserId)).toEqual(['9']);
-    expect(im[0]!.message).toContain('/s/');
+    // An employee's messenger invitation opens in-portal signing (REST_APP_URI, params[sign]) as a named link.
+    expect(im[0]!.message).toMatch(/\[URL=https:\/\/[^\]]+params%5Bsign%5D=env_[^\]]+\]Esamina e firma\[\/URL\]/);
 
     const signAs = async (rid: string, signature: Record<string, unknown>) => {
       const token = tokenFromBody((await lastMessage(services, rid, 'invitation'))!.body)!;
