@@ -58,5 +58,7 @@ export function FileControl(props: {
   );
 }
 
-/** The same for pages that run only inline scripts (with their CSP nonce). */
-export const FILE_CONTROL_SCRIPT = `(${wireFileControls.toString()})(document);`;
+/** The same as wireFileControls, for pages that run only inline scripts (with their CSP nonce); plain ES5. */
+export const FILE_CONTROL_SCRIPT =
+  "document.querySelectorAll('[data-file-control]').forEach(function(w){var i=w.querySelector('input[type=file]'),n=w.querySelector('.file-name');if(!i||!n)return;" +
+  "function s(){n.textContent=i.files&&i.files[0]?i.files[0].name:(n.getAttribute('data-none')||'');}i.addEventListener('change',s);i.addEventListener('file-control:reset',s);});";
