@@ -57,7 +57,8 @@ interface MessageBatch {
 /** Every binding wrangler.toml declares, plus the variables and secrets the configuration reads. */
 export interface WorkerEnv {
   HYPERDRIVE: Hyperdrive;
-  ASSETS: AssetsBinding;
+  /** Always declared in wrangler.toml; absent only in a jobs-only local run (the test's cron check). */
+  ASSETS?: AssetsBinding;
   JOBS: QueueBinding;
   /** Blobs (R2): declared for the blob port; see README "Cloudflare Workers" for what is stored there today. */
   BLOBS?: unknown;
@@ -73,7 +74,7 @@ interface Isolate {
   config: Config;
   logger: Logger;
   sealer: Sealer;
-  manifest: AssetManifest;
+  manifest?: AssetManifest;
   /** What every request of this isolate shares: settings, the seal key, the in-process off-thread queue. */
   shared: Pick<Services, 'config' | 'logger' | 'clock' | 'ids' | 'sealer' | 'assets' | 'offThread' | 'fonts' | 'peerAddress'>;
   /** One app per isolate, so per-isolate state in it (the IP rate limiters) lasts beyond one request. */
@@ -146,7 +147,7 @@ async function startIsolate(env: WorkerEnv): Promise<Isolate> {
   const logger = createLogger({ level: config.LOG_LEVEL }, { write: (line) => console.log(line.trimEnd()) });
   const identity = await sealIdentity(env, config);
   const sealer = await createSealer(identity, { tsaUrl: config.TSA_URL, fetch: (input, init) => fetch(input, init) });
-  const manifest = await loadWorkersManifest(env.ASSETS);
+  const manifest = env.ASSETS ? await loadWorkersManifest(env.ASSETS) : undefined;
   const shared: Isolate['shared'] = {
     config,
     logger,
@@ -154,12 +155,20 @@ async function startIsolate(env: WorkerEnv): Promise<Isolate> {
     ids: realIds,
     sealer,
     peerAddress: (c) => c.req.header('cf-connecting-ip') ?? undefined,
-    assets: workersAssets(env.ASSETS, manifest),
+    assets: env.ASSETS && manifest ? workersAssets(env.ASSETS, manifest) : NO_ASSETS,
     offThread: inProcessOffThread(),
     fonts: installWorkersFonts(),
   };
   return { config, logger, sealer, manifest, shared, app: createApp(requestServices(shared)) };
 }
+
+/** Without the ASSETS binding (jobs only): a page that needs a script URL fails saying why. */
+const NO_ASSETS: Services['assets'] = {
+  url: () => {
+    throw new Error('no ASSETS binding: declare [assets] in wrangler.toml');
+  },
+  get: async () => undefined,
+};
 
 function isolateFor(env: WorkerEnv): Promise<Isolate> {
   isolate ??= startIsolate(env).catch((e: unknown) => {
@@ -251,6 +260,7 @@ export default {
       console.error(e);
       return new Response(`b24-sign cannot start: ${(e as Error).message}\n`, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     }
+    if (!iso.manifest) return new Response('b24-sign: no ASSETS binding (wrangler.toml [assets])\n', { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     const { services, close } = servicesFor(env, ctx, iso);
     const response = await current.run(services, () => iso.app.fetch(request, env, ctx as never));
     ctx.waitUntil(

@@ -115,12 +115,14 @@ function stopGroup(p: Proc | undefined) {
 describe.runIf(POSTGRES_REACHABLE && TEST_DB_KIND === 'postgres')('Cloudflare Workers build in workerd (wrangler dev --local)', () => {
   let emulator: EmulatorProc | undefined;
   let worker: Proc | undefined;
+  let cron: Proc | undefined;
   let db: TestDb | undefined;
   let stub: Awaited<ReturnType<typeof resendStub>> | undefined;
   let build: { out: string; remove(): void } | undefined;
   const state = mkdtempSync(join(tmpdir(), 'b24-workers-'));
   afterAll(async () => {
     stopGroup(worker);
+    stopGroup(cron);
     emulator?.stop();
     stub?.server.close();
     await db?.close();
@@ -263,13 +265,31 @@ describe.runIf(POSTGRES_REACHABLE && TEST_DB_KIND === 'postgres')('Cloudflare Wo
       }
 
       // A due job nothing woke the queue for (queued by hand here) is picked up after the next write
-      // request: every non-GET request checks for due jobs and wakes the consumer. (The cron sweep runs
-      // the same drain; wrangler 4.86's local /cdn-cgi/handler/scheduled fails before reaching it with
-      // "DataCloneError: Could not serialize object of type ScheduledController", so it is not driven here.)
+      // request: every non-GET request checks for due jobs and wakes the consumer.
       const [noop] = await sql<{ id: number }[]>`insert into jobs (kind, payload) values ('noop', '{}'::jsonb) returning id`;
       const poke = await fetch(`${publicUrl}/api/verify`, { method: 'POST', body: form });
       expect(poke.status).toBe(200);
       await until('the missed job', 30_000, async () => ((await sql<{ status: string }[]>`select status from jobs where id = ${noop!.id}`)[0]?.status === 'done' ? true : undefined), log);
+
+      // The cron sweep: scheduled() runs a job no request and no queue message woke. wrangler 4.86's local
+      // /cdn-cgi/handler/scheduled fails for any worker with [assets] ("DataCloneError: Could not serialize
+      // object of type ScheduledController"), so the same bundle runs a second time without [assets]
+      // (jobs only) and is triggered there, after the first one has stopped (so no queue message of its
+      // can be what runs the job).
+      const exited = new Promise((r) => worker!.child.once('exit', r));
+      stopGroup(worker);
+      await exited;
+      const cronPort = await freePort();
+      writeFileSync(join(bundle, 'cron.toml'), toml.replace(/^\[assets\][^[]*/m, ''));
+      expect(readFileSync(join(bundle, 'cron.toml'), 'utf8')).not.toContain('[assets]');
+      cron = watch(spawn(wrangler, ['dev', '--config', join(bundle, 'cron.toml'), '--local', '--ip', '127.0.0.1', '--port', String(cronPort), '--inspector-port', String(await freePort()),
+        '--show-interactive-dev-session=false', '--persist-to', join(state, 'wrangler-cron'), ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
+        { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: wranglerEnv }));
+      await cron.line(/Ready on http/, 120_000);
+      const [swept] = await sql<{ id: number }[]>`insert into jobs (kind, payload) values ('noop', '{}'::jsonb) returning id`;
+      const trigger = await fetch(`http://127.0.0.1:${cronPort}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`);
+      expect(trigger.status, `${await trigger.text()}\n${cron.lines.slice(-20).join('\n')}`).toBe(200);
+      expect((await sql<{ status: string }[]>`select status from jobs where id = ${swept!.id}`)[0]?.status).toBe('done');
     } finally {
       await sql.end();
     }
