@@ -18,7 +18,8 @@ import { AppError } from '../http/errors.js';
 import { format, pickLang, type Lang } from '../i18n/index.js';
 import { publicDocument, publicVerifyResult, type PublicVerifyResult } from '../documents/verify/projection.js';
 import { createSealedDocumentLookup, type SealedDocumentLookup } from '../documents/verify/sealed-documents.js';
-import { VERDICT_TEXTS, VERIFY_TEXTS, type VerifyTextKey } from '../documents/verify/texts.js';
+import { VERDICT_TEXTS, VERIFY_TEXTS, verifyMessage, type VerifyTextKey } from '../documents/verify/texts.js';
+import { codeAnomaly, codeProblem } from '../documents/verify/message-codes.js';
 import { verifyPdfOffThread } from '../documents/verify/off-thread.js';
 import { findSealedByOriginal, type KnownOriginal } from '../documents/verify/known-original.js';
 import { portalTrustForSha256 } from '../documents/verify/portal-trust.js';
@@ -452,19 +453,21 @@ const VerdictView: FC<{ lang: Lang; result: PublicVerifyResult; audit?: SealedDo
               {s.longTermProblem ? (
                 <>
                   <dt>{t(lang, 'notLongTerm')}</dt>
-                  <dd>{s.longTermProblem}</dd>
+                  <dd data-code={s.codes?.longTermProblem?.code ?? 'other'}>{verifyMessage(lang, 'longTerm', s.codes?.longTermProblem ?? { code: 'other' })}</dd>
                 </>
               ) : null}
               {s.problem ? (
                 <>
                   <dt>{t(lang, 'problem')}</dt>
-                  <dd>{s.problem}</dd>
+                  <dd data-code={(s.codes?.problem ?? codeProblem(s.problem)).code}>{verifyMessage(lang, 'problem', s.codes?.problem ?? codeProblem(s.problem))}</dd>
                 </>
               ) : null}
               {s.coverageAnomaly ? (
                 <>
                   <dt>{t(lang, 'anomaly')}</dt>
-                  <dd>{s.coverageAnomaly}</dd>
+                  <dd data-code={(s.codes?.coverageAnomaly ?? codeAnomaly(s.coverageAnomaly)).code}>
+                    {verifyMessage(lang, 'anomaly', s.codes?.coverageAnomaly ?? codeAnomaly(s.coverageAnomaly))} {verifyMessage(lang, 'anomaly', { code: 'meaning' })}
+                  </dd>
                 </>
               ) : null}
               {s.unsupported ? (
@@ -486,3 +489,6 @@ const VerdictView: FC<{ lang: Lang; result: PublicVerifyResult; audit?: SealedDo
     </>
   );
 };
+
+/** The verdict and technical table as HTML (no page shell): for tests of what a result says in each language. */
+export const renderVerdictHtml = async (lang: Lang, result: PublicVerifyResult): Promise<string> => String(await (<VerdictView lang={lang} result={result} />).toString());

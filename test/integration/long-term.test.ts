@@ -8,6 +8,8 @@ import { addLongTermEvidence, appendDocumentTimestamp, appendDss, certificatesWi
 import { createSealer, sealPdf, type Sealer } from '../../src/documents/seal/sealer.js';
 import { extractTimestampTokens } from '../../src/documents/timestamp-tokens.js';
 import { verifyPdf } from '../../src/documents/verify/verifier.js';
+import { publicVerifyResult } from '../../src/documents/verify/projection.js';
+import { renderVerdictHtml } from '../../src/doors/verify.js';
 import { createOutboundFetch } from '../../src/entry/outbound-fetch.js';
 import { loadSealIdentity } from '../../src/entry/seal-identity.js';
 import { makeLtvPki, type LtvPki } from '../helpers/ltv-pki.js';
@@ -179,6 +181,12 @@ describe('B-T → B-LTA on a sealed document', () => {
     const r = await verifyPdf(partial, opts);
     expect(r.padesLevel).toBe('B-T');
     expect(r.notes.join(' ')).toMatch(/no revocation data for .*Test LTV TSA/);
+    // The /v page says why in its own language: the certificate names are parameters, no English sentence.
+    const missing = r.signatures[0]!.codes?.longTermProblem;
+    expect(missing).toMatchObject({ code: 'no_revocation_data', params: { certificates: expect.stringContaining('Test LTV TSA') } });
+    const ru = await renderVerdictHtml('ru', publicVerifyResult(r));
+    expect(ru).toContain(`В данных проверки файла (DSS) нет сведений об отзыве для: ${missing!.params!.certificates}.`);
+    expect(ru).not.toContain('no revocation data');
     const tampered = await verifyPdf(appendIncrementalUpdate(lta.bytes), opts);
     expect(tampered.verdict).toBe('modified_after_sealing');
   });

@@ -1,4 +1,4 @@
-import type { Lang, Messages } from '../../i18n/index.js';
+import { format, type Lang, type Messages } from '../../i18n/index.js';
 import type { Verdict } from './verifier.js';
 
 /** The verify door's words, en/it/ru. Verdicts are said plainly; details stay folded. */
@@ -266,3 +266,154 @@ export const VERDICT_TEXTS: Record<Verdict, { title: Record<Lang, string>; body:
     body: { en: 'The file is not a PDF document.', it: 'Il file non è un documento PDF.', ru: 'Файл не является PDF-документом.' },
   },
 };
+
+/**
+ * The technical table's per-signature messages by machine code (message-codes.ts): `problem_*`,
+ * `anomaly_*`, `longTerm_*`. Parameters in braces; `*_other` is the translated generic reason for a
+ * message the table does not know (its English detail stays in the JSON API only).
+ */
+export const VERIFY_MESSAGE_TEXTS = {
+  problem_unreadable: { en: 'The signature cannot be read.', it: 'La firma non è leggibile.', ru: 'Подпись не удаётся прочитать.' },
+  problem_too_many_signatures: {
+    en: 'Not checked: the file holds too many large signatures.',
+    it: 'Non verificata: il file contiene troppe firme di grandi dimensioni.',
+    ru: 'Не проверена: в файле слишком много больших подписей.',
+  },
+  problem_byte_range_malformed: {
+    en: 'The signed byte ranges (ByteRange) are not written correctly.',
+    it: 'Gli intervalli di byte firmati (ByteRange) non sono scritti correttamente.',
+    ru: 'Подписанные диапазоны байтов (ByteRange) записаны неправильно.',
+  },
+  problem_byte_range_outside: {
+    en: 'The signed byte ranges (ByteRange) point outside the file or overlap.',
+    it: 'Gli intervalli di byte firmati (ByteRange) escono dal file o si sovrappongono.',
+    ru: 'Подписанные диапазоны байтов (ByteRange) выходят за пределы файла или перекрываются.',
+  },
+  problem_contents_too_large: {
+    en: 'The signature’s data (/Contents) is implausibly large.',
+    it: 'I dati della firma (/Contents) sono di dimensioni non plausibili.',
+    ru: 'Данные подписи (/Contents) неправдоподобно велики.',
+  },
+  problem_digest_mismatch: {
+    en: 'The document’s bytes do not match what was signed: the file was changed after signing.',
+    it: 'I byte del documento non corrispondono a quanto firmato: il file è stato modificato dopo la firma.',
+    ru: 'Байты документа не совпадают с подписанными: файл изменён после подписания.',
+  },
+  problem_signed_attributes_incomplete: {
+    en: 'The signature lacks required signed attributes (content type or message digest).',
+    it: 'Alla firma mancano attributi firmati obbligatori (tipo di contenuto o impronta del messaggio).',
+    ru: 'В подписи нет обязательных подписанных атрибутов (тип содержимого или хеш сообщения).',
+  },
+  problem_signer_certificate_missing: {
+    en: 'The signer’s certificate is not included in the signature.',
+    it: 'Il certificato del firmatario non è incluso nella firma.',
+    ru: 'Сертификат подписанта не включён в подпись.',
+  },
+  problem_cms_malformed: {
+    en: 'The signature’s data is not a well-formed CMS signature.',
+    it: 'I dati della firma non sono una firma CMS ben formata.',
+    ru: 'Данные подписи не являются корректной подписью CMS.',
+  },
+  problem_too_many_certificates: {
+    en: 'The signature carries an implausible number of certificates.',
+    it: 'La firma contiene un numero non plausibile di certificati.',
+    ru: 'Подпись содержит неправдоподобно много сертификатов.',
+  },
+  problem_signature_empty: {
+    en: 'The signature is empty: its placeholder was never filled.',
+    it: 'La firma è vuota: lo spazio riservato non è mai stato riempito.',
+    ru: 'Подпись пуста: место для неё так и не заполнено.',
+  },
+  problem_not_one_signer: {
+    en: 'The signature must have exactly one signer.',
+    it: 'La firma deve avere esattamente un firmatario.',
+    ru: 'У подписи должен быть ровно один подписант.',
+  },
+  problem_signature_value_invalid: {
+    en: 'The signature value does not verify.',
+    it: 'Il valore della firma non risulta valido.',
+    ru: 'Значение подписи не проходит проверку.',
+  },
+  problem_not_checkable: {
+    en: 'It uses an algorithm this service cannot check.',
+    it: 'Usa un algoritmo che questo servizio non può verificare.',
+    ru: 'Используется алгоритм, который этот сервис не может проверить.',
+  },
+  problem_anomaly_contents_unreadable: {
+    en: '{anomaly} Also, the signature’s data (/Contents) cannot be read.',
+    it: '{anomaly} Inoltre, i dati della firma (/Contents) non sono leggibili.',
+    ru: '{anomaly} Кроме того, данные подписи (/Contents) не удаётся прочитать.',
+  },
+  problem_other: {
+    en: 'The signature does not verify.',
+    it: 'La firma non risulta valida.',
+    ru: 'Подпись не проходит проверку.',
+  },
+  anomaly_ranges_not_two: {
+    en: 'The signed byte ranges are not exactly two.',
+    it: 'Gli intervalli di byte firmati non sono esattamente due.',
+    ru: 'Подписанных диапазонов байтов не ровно два.',
+  },
+  anomaly_ranges_not_from_start: {
+    en: 'The signed byte ranges do not start at the beginning of the file.',
+    it: 'Gli intervalli di byte firmati non iniziano all’inizio del file.',
+    ru: 'Подписанные диапазоны байтов начинаются не с начала файла.',
+  },
+  anomaly_ranges_not_revision_end: {
+    en: 'The signed byte ranges do not end where a revision of the file ends (%%EOF).',
+    it: 'Gli intervalli di byte firmati non terminano dove termina una revisione del file (%%EOF).',
+    ru: 'Подписанные диапазоны байтов заканчиваются не там, где заканчивается редакция файла (%%EOF).',
+  },
+  anomaly_ranges_overlap: { en: 'The signed byte ranges overlap.', it: 'Gli intervalli di byte firmati si sovrappongono.', ru: 'Подписанные диапазоны байтов перекрываются.' },
+  anomaly_gap_not_contents: {
+    en: 'The unsigned part of the file is not the signature’s own data (/Contents).',
+    it: 'La parte non firmata del file non è costituita dai dati della firma (/Contents).',
+    ru: 'Неподписанная часть файла — не собственные данные подписи (/Contents).',
+  },
+  anomaly_contents_odd_length: {
+    en: 'The signature’s data (/Contents) has an odd or zero length.',
+    it: 'I dati della firma (/Contents) hanno lunghezza dispari o nulla.',
+    ru: 'Данные подписи (/Contents) имеют нечётную или нулевую длину.',
+  },
+  anomaly_gap_holds_more: {
+    en: 'The unsigned part of the file holds more than the signature’s data (/Contents).',
+    it: 'La parte non firmata del file contiene più dei soli dati della firma (/Contents).',
+    ru: 'Неподписанная часть файла содержит больше, чем данные подписи (/Contents).',
+  },
+  anomaly_contents_other_object: {
+    en: 'The signature’s data (/Contents) and its byte ranges (/ByteRange) belong to different objects.',
+    it: 'I dati della firma (/Contents) e i suoi intervalli di byte (/ByteRange) appartengono a oggetti diversi.',
+    ru: 'Данные подписи (/Contents) и её диапазоны байтов (/ByteRange) относятся к разным объектам.',
+  },
+  anomaly_other: {
+    en: 'The signed byte ranges are laid out in an unusual way.',
+    it: 'Gli intervalli di byte firmati sono disposti in modo insolito.',
+    ru: 'Подписанные диапазоны байтов расположены необычно.',
+  },
+  /** Appended to every coverage anomaly: what it means. */
+  anomaly_meaning: {
+    en: 'The signature verifies only over the ranges it declares, which is not the whole document.',
+    it: 'La firma è valida solo sugli intervalli che dichiara, che non sono l’intero documento.',
+    ru: 'Подпись верна только для заявленных ею диапазонов, а это не весь документ.',
+  },
+  longTerm_no_revocation_data: {
+    en: 'The file’s validation data (DSS) has no revocation information for: {certificates}.',
+    it: 'I dati di convalida del file (DSS) non contengono informazioni di revoca per: {certificates}.',
+    ru: 'В данных проверки файла (DSS) нет сведений об отзыве для: {certificates}.',
+  },
+  longTerm_other: {
+    en: 'The file lacks the validation data needed for long-term checking.',
+    it: 'Al file mancano i dati di convalida necessari per la verifica a lungo termine.',
+    ru: 'В файле нет данных проверки, нужных для долгосрочной проверки.',
+  },
+} satisfies Messages;
+
+/** A coded verifier message in `lang`; an unknown code is the group's generic `*_other` text. */
+export function verifyMessage(lang: Lang, group: 'problem' | 'anomaly' | 'longTerm', m: { code: string; params?: Record<string, string> }): string {
+  const table = VERIFY_MESSAGE_TEXTS as Messages;
+  const entry = table[`${group}_${m.code}`] ?? table[`${group}_other`]!;
+  const params = { ...m.params };
+  // A nested anomaly code (problem_anomaly_contents_unreadable) is said in the same language.
+  if (params.anomaly) params.anomaly = verifyMessage(lang, 'anomaly', { code: params.anomaly });
+  return format(entry[lang] || entry.en, params);
+}

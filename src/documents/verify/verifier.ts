@@ -23,6 +23,7 @@ import { parsePdfDate, scanPdf } from './scan.js';
 import type { SealedDocumentSummary } from './sealed-documents.js';
 import { updatesAfter } from './updates.js';
 import { certificatesWithoutRevocationData, readDss } from './long-term-level.js';
+import { codeAnomaly, codeProblem, noRevocationData, type CodedMessage } from './message-codes.js';
 
 /** ETSI EN 319 142-1 baseline levels, each including the one before. */
 export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
@@ -67,6 +68,8 @@ export interface SignatureReport {
   problem?: string;
   /** The ranges are not the shape ISO 32000 requires (scan.ts); what they declare may still verify. */
   coverageAnomaly?: string;
+  /** The same three messages as machine codes (message-codes.ts), for pages to say in their language. */
+  codes?: { problem?: CodedMessage; longTermProblem?: CodedMessage; coverageAnomaly?: CodedMessage };
   /** An algorithm this runtime cannot check (neither intact nor broken). */
   unsupported?: string;
   /** When bytes follow this signature: whether they only add validation data (DSS, document timestamps). */
@@ -241,6 +244,10 @@ export async function analyseSignatures(input: Uint8Array, opts: AnalyseOptions)
   }
   inspectLaterUpdates(bytes, reports);
   await assessLongTerm(bytes, reports, chains);
+  for (const r of reports) {
+    if (r.problem) (r.codes ??= {}).problem = codeProblem(r.problem);
+    if (r.coverageAnomaly) (r.codes ??= {}).coverageAnomaly = codeAnomaly(r.coverageAnomaly);
+  }
   const sha256 = fileSha256 ?? toHex(createHasher('SHA-256').update(bytes).digest());
   return { isPdf: true, sha256, size: bytes.length, encrypted: scan.encrypted, truncated: scan.truncated, signatures: reports };
 }
@@ -258,6 +265,7 @@ async function assessLongTerm(bytes: Uint8Array, reports: SignatureReport[], cha
     const missing = await certificatesWithoutRevocationData(chain, dss);
     if (missing.length) {
       r.longTermProblem = `the DSS has no revocation data for ${missing.join('; ')}`;
+      (r.codes ??= {}).longTermProblem = noRevocationData(missing);
       continue;
     }
     r.padesBaseline = 'B-LT';
