@@ -10,8 +10,10 @@ var t=boot.t,$=function(id){return document.getElementById(id);};
 var LOC=${JSON.stringify(DATE_LOCALES)}[boot.lang]||boot.lang;function stamp(s){return new Date(s).toLocaleString(LOC,${JSON.stringify(DATE_TIME_OPTIONS)});}
 function fmt(s,v){return s.replace(/\{(\w+)\}/g,function(m,k){return k in v?String(v[k]):m;});}
 function api(method,path,body){return fetch(path,{method:method,headers:Object.assign({authorization:'Bearer '+boot.token},body?{'content-type':'application/json'}:{}),body:body?JSON.stringify(body):undefined})
-.then(function(r){return r.json().then(function(j){if(!r.ok){var e=new Error((j.error&&j.error.message)||String(r.status));e.code=j.error&&j.error.code;throw e;}return j;});});}
-function why(e){var k='err_'+e.code;return k in t?fmt(t[k],{message:e.message}):fmt(t.err_generic,{message:e.message});}
+.then(function(r){return r.json().then(function(j){if(!r.ok){var e=new Error((j.error&&j.error.message)||String(r.status));e.code=j.error&&j.error.code;e.details=(j.error&&j.error.details)||{};throw e;}return j;});});}
+function why(e){var k='err_'+e.code;
+  if(e.code==='TSA_UNAVAILABLE'){var r='tsaWhy_'+(e.details&&e.details.reason);return fmt(t.err_TSA_UNAVAILABLE,{message:fmt(r in t?t[r]:t.tsaWhy_other,{status:e.details&&e.details.status})});}
+  return k in t?fmt(t[k],{message:e.message}):fmt(t.err_generic,{message:e.message});}
 function show(id,text,cls){var el=$(id);el.textContent=text;el.className=cls||'';}
 function base64Of(file){return new Promise(function(ok,bad){var r=new FileReader();r.onload=function(){var s=String(r.result);ok(s.slice(s.indexOf(',')+1));};r.onerror=function(){bad(r.error);};r.readAsDataURL(file);});}
 function val(v){return v===null||v===undefined?t.notSet:Array.isArray(v)?v.join(', '):typeof v==='object'?(v.subject||v.sha256||JSON.stringify(v)):String(v);}

@@ -7,7 +7,8 @@ import { requestTimestampForImprint } from '../documents/seal/tsa.js';
  * The settings page's "test" button: one real RFC 3161 request (SHA-256 of a random value, a nonce,
  * certReq) to the URL through the service's outbound fetch — the guarded one on Node, so a URL
  * pointing at a private address is refused like any other outbound call — and the reply checked as
- * the seal checks it (status, imprint, nonce). Failure: TSA_UNAVAILABLE with the reason.
+ * the seal checks it (status, imprint, nonce). Failure: TSA_UNAVAILABLE with the reason in English and as
+ * details.reason (+ details.status), which the page says in its language (settings/texts.ts tsaWhy_*).
  */
 export interface TsaCheck {
   ok: true;
@@ -32,6 +33,6 @@ export async function checkTsa(url: string, fetchFn: typeof fetch, timeoutMs = 1
     const cert = (signed.certificates ?? []).find((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
     return { ok: true, url, time: tst ? tst.genTime.toISOString() : null, authority: cert ? describeName(cert.subject) : null, ms };
   } catch (e) {
-    throw new AppError('TSA_UNAVAILABLE', 'The timestamp authority sent a token that cannot be read.', undefined, { cause: e });
+    throw new AppError('TSA_UNAVAILABLE', 'The timestamp authority sent a token that cannot be read.', { reason: 'unreadable_token' }, { cause: e });
   }
 }

@@ -310,6 +310,7 @@ describe('TSA: the test button and B-LT/B-LTA with a portal identity', () => {
     expect(dead.status).toBe(503);
     expect(dead.data.error.code).toBe('TSA_UNAVAILABLE');
     expect(dead.data.error.message).toMatch(/could not be reached/);
+    expect(dead.data.error.details).toEqual({ reason: 'unreachable' });
   });
 
   it('a CA-issued portal certificate with the portal TSA seals at B-LTA; the verifier trusts it for that portal', async () => {

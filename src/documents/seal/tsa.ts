@@ -44,33 +44,33 @@ export async function requestTimestampForImprint(opts: TsaOptions, imprint: Uint
       signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
     });
   } catch (e) {
-    throw new AppError('TSA_UNAVAILABLE', 'The timestamp authority could not be reached.', undefined, { cause: e });
+    throw new AppError('TSA_UNAVAILABLE', 'The timestamp authority could not be reached.', { reason: 'unreachable' }, { cause: e });
   }
-  if (!res.ok) throw new AppError('TSA_UNAVAILABLE', `The timestamp authority answered HTTP ${res.status}.`);
+  if (!res.ok) throw new AppError('TSA_UNAVAILABLE', `The timestamp authority answered HTTP ${res.status}.`, { reason: 'http_status', status: res.status });
   const reply = new Uint8Array(await res.arrayBuffer());
 
   let resp: pkijs.TimeStampResp;
   try {
     resp = pkijs.TimeStampResp.fromBER(toArrayBuffer(reply));
   } catch (e) {
-    throw new AppError('TSA_UNAVAILABLE', 'The timestamp authority sent an unreadable reply.', undefined, { cause: e });
+    throw new AppError('TSA_UNAVAILABLE', 'The timestamp authority sent an unreadable reply.', { reason: 'unreadable_reply' }, { cause: e });
   }
   const status = resp.status.status;
   // 0 granted, 1 grantedWithMods; anything else is a refusal.
   if ((status !== 0 && status !== 1) || !resp.timeStampToken) {
-    throw new AppError('TSA_UNAVAILABLE', `The timestamp authority refused the request (status ${status}).`);
+    throw new AppError('TSA_UNAVAILABLE', `The timestamp authority refused the request (status ${status}).`, { reason: 'refused', status });
   }
   const signed = new pkijs.SignedData({ schema: resp.timeStampToken.content });
   const eContent = signed.encapContentInfo.eContent;
   if (signed.encapContentInfo.eContentType !== OID.tstInfo || !eContent) {
-    throw new AppError('TSA_UNAVAILABLE', 'The timestamp token carries no TSTInfo.');
+    throw new AppError('TSA_UNAVAILABLE', 'The timestamp token carries no TSTInfo.', { reason: 'not_a_timestamp' });
   }
   const tst = pkijs.TSTInfo.fromBER(eContent.getValue());
   const gotImprint = new Uint8Array(tst.messageImprint.hashedMessage.valueBlock.valueHexView);
   const gotNonce = tst.nonce ? new Uint8Array(tst.nonce.valueBlock.valueHexView) : undefined;
-  if (!equalBytes(gotImprint, imprint)) throw new AppError('TSA_UNAVAILABLE', 'The timestamp token stamps a different value.');
+  if (!equalBytes(gotImprint, imprint)) throw new AppError('TSA_UNAVAILABLE', 'The timestamp token stamps a different value.', { reason: 'wrong_value' });
   if (!gotNonce || !equalBytes(stripLeadingZeros(gotNonce), stripLeadingZeros(nonce))) {
-    throw new AppError('TSA_UNAVAILABLE', 'The timestamp token does not answer our request (nonce mismatch).');
+    throw new AppError('TSA_UNAVAILABLE', 'The timestamp token does not answer our request (nonce mismatch).', { reason: 'nonce_mismatch' });
   }
   return new Uint8Array(resp.timeStampToken.toSchema().toBER(false));
 }
