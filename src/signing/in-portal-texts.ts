@@ -34,6 +34,18 @@ const S = {
     it: 'Quando tutte le parti avranno firmato, il PDF sigillato comparirà nel CRM e riceverà il link in Bitrix24.',
     ru: 'Когда все стороны подпишут, заверенный PDF появится в CRM, а ссылка на него придёт вам в Битрикс24.',
   },
+  /** Every signed document is now complete (the sign response's envelopeStatus): this signer was the last. */
+  'ip.done.complete': {
+    en: 'Every party has now signed. In a few minutes the sealed PDF appears in the CRM and you get a link to it in Bitrix24.',
+    it: 'Tutte le parti hanno firmato. Tra pochi minuti il PDF sigillato comparirà nel CRM e riceverà il link in Bitrix24.',
+    ru: 'Все стороны подписали. Через несколько минут заверенный PDF появится в CRM, а ссылка на него придёт вам в Битрикс24.',
+  },
+  /** Some of the signed documents are complete, others still wait for other parties (then ip.done.next follows). */
+  'ip.done.completeSome': {
+    en: 'Signed by every party now: {titles}. In a few minutes their sealed PDFs appear in the CRM and you get links in Bitrix24.',
+    it: 'Ora firmati da tutte le parti: {titles}. Tra pochi minuti i PDF sigillati compariranno nel CRM e riceverà i link in Bitrix24.',
+    ru: 'Теперь подписаны всеми сторонами: {titles}. Через несколько минут заверенные PDF появятся в CRM, а ссылки придут вам в Битрикс24.',
+  },
   'ip.forbidden': {
     en: 'This document was sent to another Bitrix24 user. Only the person it names can sign it here.',
     it: 'Questo documento è stato inviato a un altro utente di Bitrix24. Solo la persona indicata può firmarlo qui.',

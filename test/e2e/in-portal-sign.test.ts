@@ -48,7 +48,7 @@ function watch(page: Page) {
 }
 
 /** Documents for our company's signer, portal user 1, and a client after them. */
-async function sendDocuments(lang: 'en' | 'ru', titles: string[]) {
+async function sendDocuments(lang: 'en' | 'ru', titles: string[], companyOnly = false) {
   const portalId = srv.services.sandbox!.portalId!;
   const pdf = await samplePdf();
   const ids: string[] = [];
@@ -59,10 +59,10 @@ async function sendDocuments(lang: 'en' | 'ru', titles: string[]) {
       title,
       lang,
       pdf,
-      fields: FIELDS.filter((f) => f.key !== 'client_vat').map((f) => ({ ...f })) as never,
+      fields: FIELDS.filter((f) => f.key !== 'client_vat' && !(companyOnly && f.party === 'client')).map((f) => ({ ...f })) as never,
       recipients: [
         { party: 'company', name: 'Company Signer', email: 'user1@example.com', b24UserId: 1 },
-        { party: 'client', name: 'Ivan Petrov', email: 'ivan@buyer.example' },
+        ...(companyOnly ? [] : [{ party: 'client' as const, name: 'Ivan Petrov', email: 'ivan@buyer.example' }]),
       ],
       who: { actor: 'user:1' },
     });
@@ -184,7 +184,29 @@ describe('an employee signs inside the sandbox portal, without e-mail', () => {
     const done = await signBoth(page, frame, ids, 'uploaded', '02');
     expect(done).toBe('Подписано: 2');
     expect(await frame.locator('#ip-done').textContent()).toContain('Битрикс24');
+    // A client still has to sign: the page says what happens when every party has.
+    expect(await frame.locator('#ip-done').getAttribute('data-complete')).toBe('0');
+    expect(await frame.locator('#ip-done').textContent()).toContain('Когда все стороны подпишут');
     await expectSignedInPortal(ids, 'uploaded');
+    expect(errors).toEqual([]);
+  }, 180_000);
+
+  it('ru: the last signer is told the documents are complete, not “when every party has signed”', async () => {
+    const ids = await sendDocuments('ru', ['Приказ об отпуске', 'Служебная записка'], true);
+    const page = watch(await context.newPage());
+    await page.goto(`${srv.origin}/sandbox/lang?lang=ru&back=${encodeURIComponent('/sandbox')}`);
+    await page.goto(`${srv.origin}/sandbox/app`);
+    const status = await appFrame(page, '#to-sign');
+    await status.locator('#to-sign a[data-open-path]').click();
+    await page.waitForURL(/\/sandbox\/app\?.*placement=REST_APP_URI/);
+    const frame = await appFrame(page, 'html[data-in-portal="ready"][data-ready="framed"]');
+    expect(await signBoth(page, frame, ids, 'uploaded', '03')).toBe('Подписано: 2');
+    expect(await frame.locator('#ip-done').getAttribute('data-complete')).toBe('2');
+    const text = (await frame.locator('#ip-done').textContent()) ?? '';
+    expect(text).toContain('Все стороны подписали. Через несколько минут заверенный PDF появится в CRM');
+    expect(text).not.toContain('Когда все стороны');
+    const done = await srv.services.db.select().from(envelopes).where(inArray(envelopes.id, ids));
+    expect(done.map((e) => e.status)).toEqual(['completed', 'completed']);
     expect(errors).toEqual([]);
   }, 180_000);
 });

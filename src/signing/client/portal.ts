@@ -161,9 +161,18 @@ function finish(results: Result[]) {
     p.textContent = fmt(T['ip.failed']!, { title: boot.docs.find((d) => d.envelopeId === r.envelopeId)?.title ?? r.envelopeId, reason: explain(r.error) });
     sec.appendChild(p);
   }
-  const next = document.createElement('p');
-  next.textContent = T['ip.done.next']!;
-  sec.appendChild(next);
+  // The last signer is told the document is complete (as the public signing page does), not "when every party has signed".
+  const signed = results.filter((r): r is Extract<Result, { ok: true }> => r.ok);
+  const complete = signed.filter((r) => r.envelopeStatus === 'completed');
+  const [open, close] = boot.lang === 'en' ? ['“', '”'] : ['«', '»'];
+  const titleOf = (id: string) => `${open}${boot.docs.find((d) => d.envelopeId === id)?.title ?? id}${close}`;
+  const lines = signed.length && complete.length === signed.length ? [T['ip.done.complete']!] : complete.length ? [fmt(T['ip.done.completeSome']!, { titles: complete.map((r) => titleOf(r.envelopeId)).join(', ') }), T['ip.done.next']!] : [T['ip.done.next']!];
+  sec.dataset.complete = String(complete.length);
+  for (const line of lines) {
+    const next = document.createElement('p');
+    next.textContent = line;
+    sec.appendChild(next);
+  }
   main.appendChild(sec);
   h.focus();
 }
