@@ -373,6 +373,9 @@ const ShareLink: FC<{ lang: Lang; url: string }> = ({ lang, url }) => (
   </section>
 );
 
+/** A stored result from before codes: `only validation data (DSS, document timestamp)` → `dss,timestamp`. */
+const laterAddsOf = (detail: string) => [detail.includes('DSS') ? 'dss' : '', detail.includes('document timestamp') ? 'timestamp' : ''].filter(Boolean).join(',');
+
 const yesNo = (lang: Lang, v: boolean) => t(lang, v ? 'yes' : 'no');
 
 /** A term of the technical table with its one-line explanation. */
@@ -479,7 +482,9 @@ const VerdictView: FC<{ lang: Lang; result: PublicVerifyResult; audit?: SealedDo
               {s.laterUpdates ? (
                 <>
                   <dt>{t(lang, 'laterUpdates')}</dt>
-                  <dd>{s.laterUpdates.detail}</dd>
+                  <dd data-code={(s.codes?.laterUpdates ?? { code: s.laterUpdates.validationOnly ? 'validation_only' : 'other_changes' }).code}>
+                    {verifyMessage(lang, 'later', s.codes?.laterUpdates ?? (s.laterUpdates.validationOnly ? { code: 'validation_only', params: { adds: laterAddsOf(s.laterUpdates.detail) } } : { code: 'other_changes' }))}
+                  </dd>
                 </>
               ) : null}
             </dl>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeAnomaly, codeProblem, noRevocationData } from '../../src/documents/verify/message-codes.js';
+import { codeAnomaly, codeProblem, laterUpdatesCode, noRevocationData } from '../../src/documents/verify/message-codes.js';
 import { publicVerifyResult } from '../../src/documents/verify/projection.js';
 import { VERIFY_MESSAGE_TEXTS, verifyMessage } from '../../src/documents/verify/texts.js';
 import type { SignatureReport, VerifyResult } from '../../src/documents/verify/verifier.js';
@@ -74,6 +74,15 @@ describe('verifier messages by code (issue 18 item 9)', () => {
         if (lang === 'ru') expect(cells[0]!.replace(/CN=[^;.]+/g, '')).not.toMatch(englishRun);
       }
     }
+    // What was added after a signature: only validation data, named in the page's language; anything else generically.
+    const later = resultWith({ coversWholeFile: false, bytesAfter: 900, laterUpdates: { validationOnly: true, detail: 'only validation data (DSS, document timestamp)' }, codes: { laterUpdates: laterUpdatesCode({ validationOnly: true, adds: ['DSS', 'document timestamp'] }) } });
+    expect(codedCells(await renderVerdictHtml('ru', publicVerifyResult(later)))).toEqual(['Только данные для проверки: сертификаты и сведения об отзыве (DSS), метка времени документа.']);
+    const legacy = resultWith({ coversWholeFile: false, bytesAfter: 900, laterUpdates: { validationOnly: true, detail: 'only validation data (DSS)' } });
+    expect(codedCells(await renderVerdictHtml('it', publicVerifyResult(legacy)))).toEqual(['Solo dati di convalida: certificati e dati di revoca (DSS).']);
+    const changed = resultWith({ coversWholeFile: false, bytesAfter: 900, laterUpdates: { validationOnly: false, detail: 'object 12: its /Annots changed' }, codes: { laterUpdates: laterUpdatesCode({ validationOnly: false, why: 'object 12: its /Annots changed' }) } });
+    const changedRu = await renderVerdictHtml('ru', publicVerifyResult(changed));
+    expect(codedCells(changedRu)).toEqual(['Изменения, которые не сводятся к данным для проверки.']);
+    expect(changedRu).not.toContain('its /Annots changed');
     const json = publicVerifyResult(longTerm);
     expect(json.signatures[0]).toMatchObject({ longTermProblem: 'the DSS has no revocation data for CN=Seal CA; CN=Time Stamping Unit', codes: { longTermProblem: { code: 'no_revocation_data', params: { certificates: 'CN=Seal CA; CN=Time Stamping Unit' } }, problem: null } });
     const ru = codedCells(await renderVerdictHtml('ru', json))[0]!;

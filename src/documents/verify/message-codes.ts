@@ -57,5 +57,15 @@ export function codeProblem(text: string): CodedMessage {
   return { code: 'other' };
 }
 
+/**
+ * What the updates after a signature add (updates.ts): only validation data, listed as `adds`
+ * (`dss`, `timestamp`, comma-separated), or other changes (the English reason names PDF objects; pages
+ * say it generically).
+ */
+export function laterUpdatesCode(u: { validationOnly: true; adds: string[] } | { validationOnly: false; why: string }): CodedMessage {
+  if (!u.validationOnly) return { code: 'other_changes' };
+  return { code: 'validation_only', params: { adds: u.adds.map((a) => (a === 'DSS' ? 'dss' : 'timestamp')).join(',') } };
+}
+
 /** B-T but not B-LT: the certificates the file's DSS holds no revocation data for. */
 export const noRevocationData = (certificates: string[]): CodedMessage => ({ code: 'no_revocation_data', params: { certificates: certificates.join('; ') } });

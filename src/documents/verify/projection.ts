@@ -49,8 +49,8 @@ export function publicVerifyResult(r: VerifyResult) {
       laterUpdates: s.laterUpdates ?? null,
       trustProblem: s.trustProblem ?? null,
       longTermProblem: s.longTermProblem ?? null,
-      /** Machine codes (+ parameters) of problem, coverageAnomaly and longTermProblem: message-codes.ts. */
-      codes: { problem: s.codes?.problem ?? null, coverageAnomaly: s.codes?.coverageAnomaly ?? null, longTermProblem: s.codes?.longTermProblem ?? null },
+      /** Machine codes (+ parameters) of problem, coverageAnomaly, longTermProblem and laterUpdates: message-codes.ts. */
+      codes: { problem: s.codes?.problem ?? null, coverageAnomaly: s.codes?.coverageAnomaly ?? null, longTermProblem: s.codes?.longTermProblem ?? null, laterUpdates: s.codes?.laterUpdates ?? null },
     })),
   };
 }

@@ -269,7 +269,7 @@ export const VERDICT_TEXTS: Record<Verdict, { title: Record<Lang, string>; body:
 
 /**
  * The technical table's per-signature messages by machine code (message-codes.ts): `problem_*`,
- * `anomaly_*`, `longTerm_*`. Parameters in braces; `*_other` is the translated generic reason for a
+ * `anomaly_*`, `longTerm_*`, `later_*` (what was added after a signature). Parameters in braces; `*_other` is the translated generic reason for a
  * message the table does not know (its English detail stays in the JSON API only).
  */
 export const VERIFY_MESSAGE_TEXTS = {
@@ -401,6 +401,24 @@ export const VERIFY_MESSAGE_TEXTS = {
     it: 'I dati di convalida del file (DSS) non contengono informazioni di revoca per: {certificates}.',
     ru: 'В данных проверки файла (DSS) нет сведений об отзыве для: {certificates}.',
   },
+  later_validation_only: {
+    en: 'Only validation data: {adds}.',
+    it: 'Solo dati di convalida: {adds}.',
+    ru: 'Только данные для проверки: {adds}.',
+  },
+  later_add_dss: { en: 'certificates and revocation data (DSS)', it: 'certificati e dati di revoca (DSS)', ru: 'сертификаты и сведения об отзыве (DSS)' },
+  later_add_timestamp: { en: 'a document timestamp', it: 'una marca temporale del documento', ru: 'метка времени документа' },
+  later_add_nothing: { en: 'nothing', it: 'nulla', ru: 'ничего' },
+  later_other_changes: {
+    en: 'Changes that are not only validation data.',
+    it: 'Modifiche che non sono solo dati di convalida.',
+    ru: 'Изменения, которые не сводятся к данным для проверки.',
+  },
+  later_other: {
+    en: 'Changes that are not only validation data.',
+    it: 'Modifiche che non sono solo dati di convalida.',
+    ru: 'Изменения, которые не сводятся к данным для проверки.',
+  },
   longTerm_other: {
     en: 'The file lacks the validation data needed for long-term checking.',
     it: 'Al file mancano i dati di convalida necessari per la verifica a lungo termine.',
@@ -409,11 +427,16 @@ export const VERIFY_MESSAGE_TEXTS = {
 } satisfies Messages;
 
 /** A coded verifier message in `lang`; an unknown code is the group's generic `*_other` text. */
-export function verifyMessage(lang: Lang, group: 'problem' | 'anomaly' | 'longTerm', m: { code: string; params?: Record<string, string> }): string {
+export function verifyMessage(lang: Lang, group: 'problem' | 'anomaly' | 'longTerm' | 'later', m: { code: string; params?: Record<string, string> }): string {
   const table = VERIFY_MESSAGE_TEXTS as Messages;
   const entry = table[`${group}_${m.code}`] ?? table[`${group}_other`]!;
   const params = { ...m.params };
   // A nested anomaly code (problem_anomaly_contents_unreadable) is said in the same language.
   if (params.anomaly) params.anomaly = verifyMessage(lang, 'anomaly', { code: params.anomaly });
+  // What a validation-only update adds, each said in the same language.
+  if ('adds' in params) {
+    const said = (a: string) => (table[`later_add_${a}`]?.[lang] || table[`later_add_${a}`]?.en) ?? a;
+    params.adds = (params.adds ? params.adds.split(',') : ['nothing']).map(said).join(', ');
+  }
   return format(entry[lang] || entry.en, params);
 }

@@ -23,7 +23,7 @@ import { parsePdfDate, scanPdf } from './scan.js';
 import type { SealedDocumentSummary } from './sealed-documents.js';
 import { updatesAfter } from './updates.js';
 import { certificatesWithoutRevocationData, readDss } from './long-term-level.js';
-import { codeAnomaly, codeProblem, noRevocationData, type CodedMessage } from './message-codes.js';
+import { codeAnomaly, codeProblem, laterUpdatesCode, noRevocationData, type CodedMessage } from './message-codes.js';
 
 /** ETSI EN 319 142-1 baseline levels, each including the one before. */
 export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
@@ -69,7 +69,7 @@ export interface SignatureReport {
   /** The ranges are not the shape ISO 32000 requires (scan.ts); what they declare may still verify. */
   coverageAnomaly?: string;
   /** The same three messages as machine codes (message-codes.ts), for pages to say in their language. */
-  codes?: { problem?: CodedMessage; longTermProblem?: CodedMessage; coverageAnomaly?: CodedMessage };
+  codes?: { problem?: CodedMessage; longTermProblem?: CodedMessage; coverageAnomaly?: CodedMessage; laterUpdates?: CodedMessage };
   /** An algorithm this runtime cannot check (neither intact nor broken). */
   unsupported?: string;
   /** When bytes follow this signature: whether they only add validation data (DSS, document timestamps). */
@@ -300,6 +300,7 @@ function inspectLaterUpdates(bytes: Uint8Array, reports: SignatureReport[]): voi
     looks++;
     const u = updatesAfter(buf, bytes.length - r.bytesAfter);
     r.laterUpdates = u.validationOnly ? { validationOnly: true, detail: `only validation data (${u.adds.join(', ') || 'nothing'})` } : { validationOnly: false, detail: u.why };
+    (r.codes ??= {}).laterUpdates = laterUpdatesCode(u);
   }
 }
 
