@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { EnvelopeLang } from '../db/schema/envelopes.js';
 import { AppError } from '../http/errors.js';
+import { jsonBody } from '../http/json-body.js';
 import { requireSession, type Session, type SessionEnv } from '../http/session.js';
 import { declineInPortal, documentsToSign, documentSource, openInPortal, signInPortal, type PortalUser, type WaitingDocument } from '../signing/in-portal.js';
 import { inPortalTexts } from '../signing/in-portal-texts.js';
@@ -227,15 +228,6 @@ const ZBatch = z.object({
   acceptTerms: z.boolean(),
 });
 
-async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  const raw = await c.req.json().catch(() => {
-    throw new AppError('BAD_REQUEST', 'Send a JSON body.');
-  });
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  return parsed.data;
-}
-
 export const inPortalSignRoutes = new Hono<SessionEnv>()
   .use('/api/in-portal/*', requireSession)
   .get('/api/in-portal/documents', async (c) => c.json({ documents: await documentsToSign(c.var.services, userOf(c.var.session)) }))
@@ -246,11 +238,11 @@ export const inPortalSignRoutes = new Hono<SessionEnv>()
   })
   .post('/api/in-portal/documents/:id/open', async (c) => c.json(await openInPortal(c.var.services, userOf(c.var.session), c.req.param('id'), requestMeta(c as unknown as Context<AppEnv>))))
   .post('/api/in-portal/documents/:id/decline', async (c) => {
-    const { reason } = await body(c, z.object({ reason: z.string().max(4000) }));
+    const { reason } = await jsonBody(c, z.object({ reason: z.string().max(4000) }));
     await declineInPortal(c.var.services, userOf(c.var.session), c.req.param('id'), reason, requestMeta(c as unknown as Context<AppEnv>));
     return c.json({ status: 'declined' });
   })
   .post('/api/in-portal/sign', async (c) => {
-    const b = await body(c, ZBatch);
+    const b = await jsonBody(c, ZBatch);
     return c.json(await signInPortal(c.var.services, userOf(c.var.session), b, requestMeta(c as unknown as Context<AppEnv>)));
   });

@@ -8,6 +8,7 @@ import { envelopes } from '../db/schema/envelopes.js';
 import { fieldValues } from '../db/schema/field-values.js';
 import { clientIp } from '../http/client-ip.js';
 import { AppError, isAppError } from '../http/errors.js';
+import { jsonBody } from '../http/json-body.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
 import { brandingOf } from '../settings/store.js';
@@ -328,15 +329,6 @@ const ZSign = z.object({
   acceptTerms: z.boolean(),
 });
 
-async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  const raw = await c.req.json().catch(() => {
-    throw new AppError('BAD_REQUEST', 'Send a JSON body.');
-  });
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  return parsed.data;
-}
-
 /** The page loads only our own script, pdf.js and font; the token in its URL never leaves through a referrer. */
 const PAGE_CSP = [
   "default-src 'self'",
@@ -448,17 +440,17 @@ export const signRoutes = new Hono<AppEnv>()
     return c.json(await requestCode(c.var.services, c.req.param('token'), requestMeta(c)));
   })
   .post('/api/sign/:token/verify', async (c) => {
-    const { code } = await body(c, ZVerify);
+    const { code } = await jsonBody(c, ZVerify);
     return c.json(await verifyCode(c.var.services, c.req.param('token'), code, requestMeta(c)));
   })
   .post('/api/sign/:token/sign', async (c) => {
-    const b = await body(c, ZSign);
+    const b = await jsonBody(c, ZSign);
     const actionToken = c.req.header('x-sign-action') ?? '';
     const out = await complete(c.var.services, c.req.param('token'), { actionToken, values: b.values, signature: b.signature, stamp: b.stamp, acceptTerms: b.acceptTerms }, requestMeta(c));
     return c.json(out);
   })
   .post('/api/sign/:token/decline', async (c) => {
-    const { reason } = await body(c, ZDecline);
+    const { reason } = await jsonBody(c, ZDecline);
     // Declining ends the envelope for everyone: confirmed with the one-time code, like signing.
     const actionToken = c.req.header('x-sign-action') ?? '';
     await decline(c.var.services, c.req.param('token'), { actionToken, reason }, requestMeta(c));
