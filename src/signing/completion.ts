@@ -23,6 +23,7 @@ import { findEnvelope, isDone, listRecipients, lockEnvelope } from './internal.j
 import { issueFinalToken } from './tokens.js';
 import { queueLongTermRetry, withLongTermEvidence } from './long-term.js';
 import { portalSeal } from '../settings/portal-sealer.js';
+import { initialsOf } from './initials.js';
 
 /**
  * Completion: once every required recipient is done, one job renders the recipients' values and
@@ -35,12 +36,6 @@ import { portalSeal } from '../settings/portal-sealer.js';
  * sent only to parties who have no `completed` message yet.
  */
 
-const initialsOf = (name: string) =>
-  name
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase())
-    .join('');
 
 /** Audit events the certificate lists; their names are printed in the document's language (stamp-i18n.ts). */
 const CERTIFICATE_EVENTS: ReadonlySet<string> = new Set(['sent', 'opened', 'code_verified', 'signed', 'approved', 'completed']);

@@ -6,6 +6,7 @@
 import { wireCapture, type Capture } from './capture.js';
 import { hasPageImages, wireImagePages } from './document-view.js';
 import { loadHandwritingWhenNeeded } from './handwriting.js';
+import { initialsOf } from '../initials.js';
 
 type Field = { key: string; type: string; label: string; page: number; box: { x: number; y: number; w: number; h: number }; required: boolean; value: string };
 type Model = { lang: string; title: string; recipient: { name: string; role: string; party: string; emailMasked: string; verified: boolean }; fields: Field[]; stamp: 'none' | 'optional' | 'required'; texts: Record<string, string> };
@@ -161,12 +162,6 @@ function isFilled(f: Field): boolean {
   if (MARKS.has(f.type)) return hasSignature() && (model.recipient.role !== 'signer' || Boolean(capture?.adopted()));
   return Boolean(valueOf(f));
 }
-const initialsOf = (name: string) =>
-  name
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase())
-    .join('');
 /** The signature (or its initials, or the stamp) shown in its box over the page, as it will be placed. */
 function showMark(b: HTMLElement, f: Field, filled: boolean) {
   const look = !filled ? null : f.type === 'stamp' ? { image: capture?.stamp() ?? '' } : capture?.preview();
