@@ -253,7 +253,8 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
 
   const run = async (list: Due[]) => {
     const batchable = list.filter((d) => !d.write.alone);
-    for (let i = 0; i < batchable.length && !failure; i += BATCH_LIMIT) {
+    let i = 0;
+    for (; i < batchable.length && !failure; i += BATCH_LIMIT) {
       const chunk = batchable.slice(i, i + BATCH_LIMIT);
       const cmd: Record<string, BatchCommand> = {};
       chunk.forEach((d, j) => (cmd[`w${j}`] = [d.write.method, d.write.params]));
@@ -276,6 +277,11 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
         for (const d of chunk) transient.add(d.env.id);
       }
     }
+    // Stopped at a failure: the batches after it were never sent. Their envelopes keep their cursor,
+    // or the retry would not plan their log lines again (the events would be behind it) and they
+    // would be lost (the activity and the robot reply are planned from the envelope's state, so
+    // only the event lines went missing).
+    for (const d of batchable.slice(i)) transient.add(d.env.id);
     for (const d of list.filter((x) => x.write.alone)) {
       if (failure) {
         transient.add(d.env.id);
@@ -296,9 +302,14 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
   };
 
   await run(due);
-  if (retryAlone.length && !failure) await run(retryAlone);
-  if (stale.length && !failure) {
-    await run(stale.filter((env) => !written.some((w) => w.envelopeId === env.id && w.key === 'robot:stale' && w.status !== 'pending')).map((env) => ({ env, write: staleRobotNote(env, env.status) })));
+  // What a failure kept from being sent keeps its envelope's cursor where it is, like the rest above.
+  if (retryAlone.length) {
+    if (!failure) await run(retryAlone);
+    else for (const d of retryAlone) transient.add(d.env.id);
+  }
+  if (stale.length) {
+    if (!failure) await run(stale.filter((env) => !written.some((w) => w.envelopeId === env.id && w.key === 'robot:stale' && w.status !== 'pending')).map((env) => ({ env, write: staleRobotNote(env, env.status) })));
+    else for (const env of stale) transient.add(env.id);
   }
 
   // Move each envelope's cursor only when everything planned for it went through (or was refused for good).

@@ -156,6 +156,27 @@ describe('timeline writes exactly once when answers or records are lost', () => 
     expect(notes).toHaveLength(1);
     expect(w.emu.control.calls({ memberId: w.memberId, method: 'crm.timeline.logmessage.list' }).length).toBeGreaterThan(0);
   });
+
+  it('a flush of more than one batch whose first batch fails: the later batch is not sent, and its "sent" lines still go out on the retry', async () => {
+    // 26 envelopes queued before any flush runs: an activity and a "sent" line each, 52 writes, so
+    // the first flush gathers them all and needs two batches (50 + 2).
+    const { ids } = w.emu.control.addDeals({ memberId: w.memberId, count: 26 });
+    const sent = [];
+    for (const id of ids) sent.push(await card.send(Number(id), `Two batches ${id}`));
+    const batchesBefore = w.emu.control.calls({ memberId: w.memberId, method: 'batch' }).length;
+    // The first batch is refused whole (an outage in front of the portal): nothing of it is carried out.
+    const outage = w.emu.control.fault({ memberId: w.memberId, method: 'batch', status: 502, error: 'BAD_GATEWAY', count: 1 });
+    await w.drain();
+    w.emu.control.clearFaults(outage);
+    // The second batch was never sent by that flush: the flush stopped at the failure.
+    expect(w.emu.control.calls({ memberId: w.memberId, method: 'batch' }).length - batchesBefore).toBe(1);
+    expect(sent.map(({ dealId }) => kinds(dealId).activities)).toEqual(sent.map(() => 0));
+    await w.drain(3);
+    for (const { env, dealId } of sent) {
+      expect(kinds(dealId), env.title).toEqual({ activities: 1, logs: [`"${env.title}" sent for signing to Anna Rossi, Ivan Petrov`], comments: 0 });
+      expect(await pendingRows(env.id)).toEqual([]);
+    }
+  });
 });
 
 /** The app's database with the timeline outbox unable to settle a write (pending intents still go in). */
