@@ -143,31 +143,27 @@ export async function collectValidationData(certs: pkijs.Certificate[], opts: Lo
     const issuer = await findIssuer(cert, pool);
     if (!issuer) throw new LongTermEvidenceError(`The issuer of "${name}" is not in the seal's or the TSA's chain, so its revocation status cannot be checked.`);
     const attempts: { certificate: string; url: string; problem: string }[] = [];
+    // OCSP first (fresher, smaller), then the CRLs; the first source that answers for this certificate wins.
+    const sources = [
+      ...ocspUrls(cert).map((url) => ({ kind: 'ocsp' as const, url })),
+      ...crlUrls(cert).map((url) => ({ kind: 'crl' as const, url })),
+    ];
     let done = false;
-    for (const url of ocspUrls(cert)) {
+    for (const { kind, url } of sources) {
       try {
-        const { response, responderCerts } = await fetchOcsp(cert, issuer, url, roots, pool, opts, engine);
-        out.ocsps.push(response);
-        for (const rc of responderCerts) extraCerts.set(sha256Hex(rc), rc);
-        out.sources.push({ certificate: name, kind: 'ocsp', url });
+        if (kind === 'ocsp') {
+          const { response, responderCerts } = await fetchOcsp(cert, issuer, url, roots, pool, opts, engine);
+          out.ocsps.push(response);
+          for (const rc of responderCerts) extraCerts.set(sha256Hex(rc), rc);
+        } else {
+          out.crls.push(await fetchCrl(cert, issuer, url, opts, engine));
+        }
+        out.sources.push({ certificate: name, kind, url });
         done = true;
         break;
       } catch (e) {
         if (e instanceof RevokedError) throw new LongTermEvidenceError(`"${name}" is revoked (${url}): the seal must not be extended with it.`, [{ certificate: name, url, problem: e.message }]);
         attempts.push({ certificate: name, url, problem: (e as Error).message });
-      }
-    }
-    if (!done) {
-      for (const url of crlUrls(cert)) {
-        try {
-          out.crls.push(await fetchCrl(cert, issuer, url, opts, engine));
-          out.sources.push({ certificate: name, kind: 'crl', url });
-          done = true;
-          break;
-        } catch (e) {
-          if (e instanceof RevokedError) throw new LongTermEvidenceError(`"${name}" is revoked (${url}): the seal must not be extended with it.`, [{ certificate: name, url, problem: e.message }]);
-          attempts.push({ certificate: name, url, problem: (e as Error).message });
-        }
       }
     }
     if (!done) {
