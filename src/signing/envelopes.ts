@@ -9,7 +9,7 @@ import { AppError } from '../lib/app-error.js';
 import type { Services } from '../services.js';
 import { appendAudit, type Actor } from './audit.js';
 import { sha256Hex } from './hashing.js';
-import { advance, DAY_MS, enqueueJob, findEnvelope, linkFor, listRecipients, lockEnvelope, moveEnvelope, moveRecipient, resolveTimers, revokeAllLinks } from './internal.js';
+import { advance, DAY_MS, enqueueJob, findEnvelope, linkFor, listRecipients, lockEnvelope, moveEnvelope, moveRecipient, resolveTimers, revokeAllLinks, type EnvelopeHead } from './internal.js';
 import { sendInvitations, notifyEnded } from './invitations.js';
 import { PAGE_IMAGES_KIND } from './page-images.js';
 import { isEnvelopeFinal } from './states.js';
@@ -167,7 +167,7 @@ export function fieldOwner(f: EnvelopeField, rs: Recipient[]): Recipient | undef
   return rs.find((r) => r.role === 'signer' && r.party === f.party);
 }
 
-export async function sendEnvelope(services: Services, p: { portalId: string; envelopeId: string; who: Actor }): Promise<Envelope> {
+export async function sendEnvelope(services: Services, p: { portalId: string; envelopeId: string; who: Actor }): Promise<EnvelopeHead> {
   const now = services.clock.now();
   const { envelope, invite } = await services.db.transaction(async (tx) => {
     const env = await lockEnvelope(tx, p.portalId, p.envelopeId);
