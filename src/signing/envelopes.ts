@@ -235,7 +235,7 @@ export async function changeRecipientEmail(services: Services, p: { portalId: st
   return r;
 }
 
-export async function voidEnvelope(services: Services, p: { portalId: string; envelopeId: string; reason: string; who: Actor }): Promise<Envelope> {
+export async function voidEnvelope(services: Services, p: { portalId: string; envelopeId: string; reason: string; who: Actor }): Promise<EnvelopeHead> {
   const reason = p.reason.trim();
   if (reason.length < 3) throw new AppError('VALIDATION_FAILED', 'Give a reason for voiding (at least 3 characters).');
   const now = services.clock.now();

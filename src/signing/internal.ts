@@ -42,9 +42,13 @@ export async function findEnvelope(db: DbOrTx, portalId: string, envelopeId: str
 /** An envelope without its PDF bytes: what a signer's every request reads (a page image must not pull the whole document). */
 export type EnvelopeHead = Omit<Envelope, 'sourcePdf' | 'sealedPdf'>;
 
-export async function findEnvelopeHead(db: DbOrTx, portalId: string, envelopeId: string): Promise<EnvelopeHead> {
+const headColumns = () => {
   const { sourcePdf: _source, sealedPdf: _sealed, ...head } = getTableColumns(envelopes);
-  const [e] = await db.select(head).from(envelopes).where(and(eq(envelopes.portalId, portalId), eq(envelopes.id, envelopeId)));
+  return head;
+};
+
+export async function findEnvelopeHead(db: DbOrTx, portalId: string, envelopeId: string): Promise<EnvelopeHead> {
+  const [e] = await db.select(headColumns()).from(envelopes).where(and(eq(envelopes.portalId, portalId), eq(envelopes.id, envelopeId)));
   if (!e) throw new AppError('NOT_FOUND', 'No such envelope.');
   return e;
 }
@@ -57,13 +61,13 @@ export async function listRecipients(db: DbOrTx, portalId: string, envelopeId: s
     .orderBy(asc(recipients.signOrder), asc(recipients.createdAt), asc(recipients.id));
 }
 
-export async function moveEnvelope(tx: DbOrTx, e: EnvelopeHead, to: EnvelopeStatus, patch: Partial<Envelope> = {}): Promise<Envelope> {
+export async function moveEnvelope(tx: DbOrTx, e: EnvelopeHead, to: EnvelopeStatus, patch: Partial<Envelope> = {}): Promise<EnvelopeHead> {
   assertEnvelopeTransition(e.status, to);
   const [u] = await tx
     .update(envelopes)
     .set({ ...patch, status: to, updatedAt: sql`now()` })
     .where(and(eq(envelopes.portalId, e.portalId), eq(envelopes.id, e.id), eq(envelopes.status, e.status)))
-    .returning();
+    .returning(headColumns());
   if (!u) throw new AppError('CONFLICT', 'The envelope changed meanwhile; reload and try again.');
   return u;
 }
