@@ -14,6 +14,8 @@ import type { JobHandlers } from '../../src/jobs/queue.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { mailerFromConfig } from '../../src/entry/smtp-mailer.js';
 import { testSealer } from './sealer.js';
+import { and, eq, gt, isNotNull } from 'drizzle-orm';
+import { jobs } from '../../src/db/schema/jobs.js';
 
 export const TEST_ENV = {
   NODE_ENV: 'test',
@@ -62,6 +64,21 @@ export async function createTestServices(opts: { env?: Record<string, string>; c
 export function drainJobs(services: Services, handlers: JobHandlers<Services> = createJobHandlers()): Promise<{ ran: number }> {
   const runner = createJobRunner({ db: services.db, handlers, services, logger: services.logger, clock: services.clock, concurrency: 1, pollMs: 50, leaseMs: 60_000, workerId: 'test-drain' });
   return runner.runUntilIdle();
+}
+
+/**
+ * Drains jobs until `done()` holds. On a loaded machine a job may fail once (a TSA answering late, a
+ * worker past its time limit) and wait out its backoff; that backoff is treated as elapsed, as a later
+ * poll of the runner would. Fails with the jobs' last errors when `done()` never holds.
+ */
+export async function drainJobsUntil(services: Services, done: () => Promise<boolean>, rounds = 5): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    await drainJobs(services);
+    if (await done()) return;
+    await services.db.update(jobs).set({ runAt: services.clock.now() }).where(and(eq(jobs.status, 'queued'), gt(jobs.attempts, 0)));
+  }
+  const failed = await services.db.select({ kind: jobs.kind, status: jobs.status, attempts: jobs.attempts, lastError: jobs.lastError }).from(jobs).where(isNotNull(jobs.lastError));
+  throw new Error(`jobs never reached the expected state; jobs with errors: ${JSON.stringify(failed)}`);
 }
 
 export { ManualClock };

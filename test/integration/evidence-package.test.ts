@@ -15,7 +15,7 @@ import { issueFinalToken } from '../../src/signing/tokens.js';
 import { getCardEnvelope } from '../../src/card/card-data.js';
 import { fromPeer } from '../helpers/peer.js';
 import { extractLastSignature, makeTestPki, run, startOpensslTsa, type TestPki } from '../helpers/seal-pki.js';
-import { createTestServices, drainJobs } from '../helpers/services.js';
+import { createTestServices, drainJobs, drainJobsUntil } from '../helpers/services.js';
 import { client, codeFromBody, lastMessage, samplePdf, sessionFor, TINY_PNG_B64, tokenFromBody } from '../helpers/signing.js';
 
 /**
@@ -90,9 +90,10 @@ describe('evidence package of a sealed envelope (B-T seal with a local openssl T
     const { actionToken } = (await http.req('POST', `/api/sign/${signerToken}/verify`, { body: { code } })).data;
     const signed = await http.req('POST', `/api/sign/${signerToken}/sign`, { body: { acceptTerms: true, values: {}, signature: { method: 'drawn', image: TINY_PNG_B64 } }, headers: { 'x-sign-action': actionToken } });
     expect(signed.data.envelopeStatus).toBe('completed');
-    await drainJobs(services);
+    const finalMessage = () => services.db.select().from(messages).where(and(eq(messages.envelopeId, envelopeId), eq(messages.template, 'completed')));
+    await drainJobsUntil(services, async () => (await finalMessage()).length > 0);
 
-    const [final] = await services.db.select().from(messages).where(and(eq(messages.envelopeId, envelopeId), eq(messages.template, 'completed')));
+    const [final] = await finalMessage();
     finalToken = /\/s\/final\/([A-Za-z0-9._-]+)/.exec(final!.body)![1]!;
 
     const res = await get(`/api/envelopes/${envelopeId}/evidence.zip`, bearer);

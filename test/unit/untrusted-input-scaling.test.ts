@@ -15,30 +15,35 @@ import { hostileVerifyPdf } from '../helpers/hostile.js';
  * Issue 14: every parser of untrusted input does work linear in its input. Each is run on about
  * 1 MB and about 10 MB of its worst known shape, and the CPU time (process.cpuUsage, not wall time)
  * for ten times the input must be at most 12 times more (the form parser: its operation count). A quadratic parser fails by far: the old
- * signature scan needed 8.6 s for 0.4 MB of repeated keys. Each side is warmed up, then timed over
- * repeated calls until 150 ms of CPU have passed, and the best of five rounds is kept, so timer granularity and a busy
- * machine (a major GC landing in a 10 MB round: 12.8× once in CI) do not decide the result; 5 ms of slack absorbs what is left for sub-millisecond calls.
+ * signature scan needed 8.6 s for 0.4 MB of repeated keys. Each side is warmed up, then called
+ * repeatedly for five rounds of 150 ms of CPU, and its cheapest call is kept (see cpuPerCall), so a collector
+ * pause or a busy machine does not decide the result; 5 ms of slack absorbs timer granularity for sub-millisecond calls.
  */
 const MB = 1024 * 1024;
 const CPU_PER_ROUND_MS = 150;
 // Ten-megabyte inputs, timed five times over, on a shared machine.
 vi.setConfig({ testTimeout: 120_000 });
 
-/** CPU milliseconds per call of `fn` (sync or async), warmed up first. */
+/**
+ * CPU milliseconds of one call of `fn` (sync or async), warmed up first: the cheapest call seen over five
+ * rounds of 150 ms of CPU each. The cheapest call is the parser's own cost; an average would also carry
+ * whichever collector pause happened to land in it, and a 10 MB input's few calls per round make that
+ * pause a large share (12.8× for a linear JSON read once in CI, 14.9× for wide objects on an idle machine).
+ */
 async function cpuPerCall(fn: () => unknown): Promise<number> {
   await fn();
   let best = Infinity;
   for (let round = 0; round < 5; round++) {
-    let calls = 0;
-    const start = process.cpuUsage();
+    const roundStart = process.cpuUsage();
     let spent = 0;
     do {
+      const start = process.cpuUsage();
       await fn();
-      calls++;
       const d = process.cpuUsage(start);
-      spent = (d.user + d.system) / 1000;
+      best = Math.min(best, (d.user + d.system) / 1000);
+      const r = process.cpuUsage(roundStart);
+      spent = (r.user + r.system) / 1000;
     } while (spent < CPU_PER_ROUND_MS);
-    best = Math.min(best, spent / calls);
   }
   return best;
 }
@@ -140,13 +145,14 @@ describe('work grows linearly with the input (1 MB vs 10 MB, CPU time)', () => {
     );
   });
 
-  it('JSON bodies (jsonBody): wide objects, long strings, deep arrays', async () => {
+  // JSON.parse itself is the engine's: on this machine its own cost for 10 MB is 17–26× that for 1 MB (the
+  // larger input no longer fits the CPU caches), so the door is measured against the engine reading the same
+  // text, plain: the door may cost at most 20% more growth than JSON.parse shows, and never less than 12×
+  // is allowed. A door that did key-quadratic work (100× for 10× the keys) still fails by far.
+  it('JSON bodies (jsonBody): wide objects, long strings, deep arrays, against the engine’s own JSON.parse', async () => {
     const app = new Hono().post('/', async (c) => c.json({ ok: Boolean(await jsonBody(c, z.unknown())) }));
-    // Values of 2,000 bytes keep the object to 5,000 keys at 10 MB: a key-quadratic reader still fails by far
-    // (100× the work for 10× the keys), while V8's own cost of growing a 50,000-key dictionary object (GC
-    // pauses on a busy machine went past 12× with 200-byte values) no longer decides the result.
     const shapes = {
-      wide: (n: number) => `{${Array.from({ length: Math.ceil(n / 2012) }, (_, k) => `"k${k}":"${'y'.repeat(2000)}"`).join(',')}}`,
+      wide: (n: number) => `{${Array.from({ length: Math.ceil(n / 212) }, (_, k) => `"k${k}":"${'y'.repeat(200)}"`).join(',')}}`,
       escapes: (n: number) => JSON.stringify({ s: repeated('\u0410x', n) }),
       deep: (n: number) => `${'['.repeat(n / 1024)}${']'.repeat(n / 1024)}`,
     };
@@ -154,7 +160,11 @@ describe('work grows linearly with the input (1 MB vs 10 MB, CPU time)', () => {
       const [small, large] = [shape(MB), shape(10 * MB)];
       const post = async (body: string) => app.request('/', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
       expect((await post(large)).status).toBe(200);
-      expectLinear(await cpuPerCall(() => post(small)), await cpuPerCall(() => post(large)), name);
+      const engine = (await cpuPerCall(() => JSON.parse(large))) / (await cpuPerCall(() => JSON.parse(small)));
+      const [doorSmall, doorLarge] = [await cpuPerCall(() => post(small)), await cpuPerCall(() => post(large))];
+      expect(doorLarge, `${name}: door 1 MB ${doorSmall.toFixed(2)} ms, 10 MB ${doorLarge.toFixed(2)} ms of CPU; JSON.parse alone grows ${engine.toFixed(1)}×`).toBeLessThanOrEqual(
+        Math.max(12, 1.2 * engine) * doorSmall + 5,
+      );
     }
   });
 });
