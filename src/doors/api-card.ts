@@ -13,8 +13,8 @@ import { loadTemplateFields } from '../card/templates-bridge.js';
 import { renderEnvelopeListFragment } from './placement-pages.js';
 import { resolveBinding } from '../documents/crm-data.js';
 import type { RecipientSlot } from '../db/schema/card-prefs.js';
-import { requireRole } from '../roles/access.js';
-import { assertSees } from '../roles/envelope-access.js';
+import { requireRole } from '../http/require-role.js';
+import { assertSees } from '../http/envelope-access.js';
 import { readPortalSettings } from '../settings/store.js';
 import type { PortalSettings } from '../db/schema/portals.js';
 

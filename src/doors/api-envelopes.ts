@@ -23,8 +23,9 @@ import {
   ZTimers,
 } from '../signing/envelopes.js';
 import { createEnvelopeFromTemplate } from '../signing/from-template.js';
-import { accessOf, requireRole } from '../roles/access.js';
-import { assertItemReadable, assertManages, assertSees, readableItems, refKey } from '../roles/envelope-access.js';
+import { accessOf, requireRole } from '../http/require-role.js';
+import { assertItemReadable, assertManages, assertSees } from '../http/envelope-access.js';
+import { readableItems, refKey } from '../roles/envelope-access.js';
 import { seesWithoutCrm } from '../roles/policy.js';
 import { requestMeta } from './sign.js';
 import { findOverlaps, type BoxedField } from '../documents/field-overlap.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
-import { requireRole } from '../roles/access.js';
+import { requireRole } from '../http/require-role.js';
 import { portalTsaUrl } from '../settings/portal-sealer.js';
 import {
   certificateView,

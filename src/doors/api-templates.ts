@@ -23,7 +23,7 @@ import { AppError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { requireSession, type SessionEnv } from '../http/session.js';
 import { starterIdOf, starterTemplate } from '../card/templates-bridge.js';
-import { accessOf, requireRole } from '../roles/access.js';
+import { accessOf, requireRole } from '../http/require-role.js';
 import { demand } from '../roles/policy.js';
 
 /**

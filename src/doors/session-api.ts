@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.js';
 import { requireSession, SESSION_TTL_SECONDS, type SessionEnv } from '../http/session.js';
 import { findPortal } from '../portals/store.js';
 import { registerPortal } from './install.js';
-import { accessOf, requireRole } from '../roles/access.js';
+import { accessOf, requireRole } from '../http/require-role.js';
 import { ROLES, atLeast } from '../roles/policy.js';
 
 /**

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { envelopes, type EnvelopeStatus } from '../db/schema/envelopes.js';
 import { recipients } from '../db/schema/recipients.js';
 import { templates } from '../db/schema/templates.js';
-import type { Session } from '../http/session.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../lib/app-error.js';
 import { findPortal } from '../portals/store.js';
 import { readableItems, refKey } from '../roles/envelope-access.js';
+import type { Person } from '../roles/person.js';
 import { canManage, seesWithoutCrm, type Access } from '../roles/policy.js';
 import type { Services } from '../services.js';
 import { crmPath } from '../card/proposal.js';
@@ -66,7 +66,7 @@ function decodeCursor(s: string): { at: Date; id: string } {
 /** Rows examined per request for a non-admin at most (a page may then come back short, with a cursor). */
 const SCAN_LIMIT = 500;
 
-export async function listRegistry(services: Services, session: Session, access: Access, f: RegistryFilter): Promise<{ rows: RegistryRow[]; next: string | null }> {
+export async function listRegistry(services: Services, session: Person, access: Access, f: RegistryFilter): Promise<{ rows: RegistryRow[]; next: string | null }> {
   const where: SQL[] = [eq(envelopes.portalId, session.portalId)];
   if (f.status?.length) where.push(inArray(envelopes.status, f.status));
   if (f.templateId) where.push(eq(envelopes.templateId, f.templateId));

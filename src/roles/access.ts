@@ -1,20 +1,18 @@
-import type { Context } from 'hono';
-import { createMiddleware } from 'hono/factory';
-import type { AppRole, AssignedRole } from '../db/schema/roles.js';
-import type { Session, SessionEnv } from '../http/session.js';
+import type { AssignedRole } from '../db/schema/roles.js';
 import type { Services } from '../services.js';
 import { peopleUnder, orgOf, withAncestors } from './people.js';
-import { DEFAULT_EVERYONE_ROLE, demand, highest, type Access } from './policy.js';
+import type { Person } from './person.js';
+import { DEFAULT_EVERYONE_ROLE, highest, type Access } from './policy.js';
 import { listAssignments } from './store.js';
 
 /**
- * The effective role of a session's person: portal administrators (the frame's admin flag, which
+ * The effective role of a person (a session's, or the app page's frame user): portal administrators (the frame's admin flag, which
  * Bitrix24 answers as user.admin) are admins; anyone else gets the highest of their own assignment,
  * their departments' (a department's role reaches its sub-departments), and everyone's (default:
  * DEFAULT_EVERYONE_ROLE). Bitrix24 is asked about departments only when a department role exists or
  * the person is a manager (whose people are their departments').
  */
-export async function resolveAccess(services: Pick<Services, 'db' | 'bitrix24' | 'logger' | 'clock'>, session: Pick<Session, 'portalId' | 'userId' | 'isAdmin'>): Promise<Access> {
+export async function resolveAccess(services: Pick<Services, 'db' | 'bitrix24' | 'logger' | 'clock'>, session: Pick<Person, 'portalId' | 'userId' | 'isAdmin'>): Promise<Access> {
   const base = { portalId: session.portalId, userId: session.userId };
   if (session.isAdmin) return { ...base, role: 'admin', via: ['portal-admin'], team: 'all' };
   const rows = await listAssignments(services.db, session.portalId);
@@ -40,22 +38,3 @@ export async function resolveAccess(services: Pick<Services, 'db' | 'bitrix24' |
   }
   return { ...base, role, via, team: new Set([session.userId]) };
 }
-
-const perRequest = new WeakMap<object, Promise<Access>>();
-
-/** The request's access, resolved once per request (routes and their checks share it). */
-export function accessOf(c: Context<SessionEnv>): Promise<Access> {
-  let p = perRequest.get(c);
-  if (!p) {
-    p = resolveAccess(c.var.services, c.var.session);
-    perRequest.set(c, p);
-  }
-  return p;
-}
-
-/** Route guard after requireSession: 403 (FORBIDDEN, details.rule) below `min`. */
-export const requireRole = (min: AppRole) =>
-  createMiddleware<SessionEnv>(async (c, next) => {
-    demand(await accessOf(c), c.var.session, min);
-    await next();
-  });

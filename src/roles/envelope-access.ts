@@ -1,23 +1,22 @@
-import type { Context } from 'hono';
 import { and, eq } from 'drizzle-orm';
 import { canReadItem, crmBatchCommands } from '../documents/crm-data.js';
 import { envelopes } from '../db/schema/envelopes.js';
 import type { BatchCommand } from '../bitrix24/types.js';
-import { AppError } from '../http/errors.js';
-import type { Session, SessionEnv } from '../http/session.js';
+import { AppError } from '../lib/app-error.js';
 import type { Services } from '../services.js';
-import { accessOf } from './access.js';
+import type { Person } from './person.js';
 import { canManage, demand, forbidden, seesWithoutCrm, type Access, type EnvelopeFacts } from './policy.js';
 
-type Ref = { entityTypeId: number; entityId: number };
-export const refKey = (r: Ref) => `${r.entityTypeId}:${r.entityId}`;
+/** A CRM item: its type and id. */
+export type CrmRef = { entityTypeId: number; entityId: number };
+export const refKey = (r: CrmRef) => `${r.entityTypeId}:${r.entityId}`;
 
 /**
- * The CRM items of `refs` this session's person can open in Bitrix24, asked with their own token in
+ * The CRM items of `refs` this person can open in Bitrix24, asked with their own token in
  * one batch (one read per item, ≤ 50 a chunk). Portal administrators read everything; a session
  * without its own token (issued before per-user reads) reads nothing for a non-admin.
  */
-export async function readableItems(services: Pick<Services, 'bitrix24'>, session: Session, refs: readonly Ref[]): Promise<Set<string>> {
+export async function readableItems(services: Pick<Services, 'bitrix24'>, session: Pick<Person, 'portalId' | 'userId' | 'isAdmin' | 'sid'>, refs: readonly CrmRef[]): Promise<Set<string>> {
   const unique = [...new Map(refs.map((r) => [refKey(r), r])).values()];
   if (!unique.length) return new Set();
   if (session.isAdmin && !session.sid) return new Set(unique.map(refKey));
@@ -42,48 +41,43 @@ export async function readableItems(services: Pick<Services, 'bitrix24'>, sessio
   return out;
 }
 
-const refOf = (e: EnvelopeFacts): Ref | null => (e.crmEntityTypeId && e.crmEntityId ? { entityTypeId: e.crmEntityTypeId, entityId: e.crmEntityId } : null);
+const refOf = (e: EnvelopeFacts): CrmRef | null => (e.crmEntityTypeId && e.crmEntityId ? { entityTypeId: e.crmEntityTypeId, entityId: e.crmEntityId } : null);
 
 /** Whether the person sees the envelope: without Bitrix24 when the rules say so, else by the item's rights. */
-export async function sees(services: Pick<Services, 'bitrix24'>, session: Session, a: Access, e: EnvelopeFacts): Promise<boolean> {
+export async function sees(services: Pick<Services, 'bitrix24'>, session: Pick<Person, 'portalId' | 'userId' | 'isAdmin' | 'sid'>, a: Access, e: EnvelopeFacts): Promise<boolean> {
   if (a.role === 'none') return false;
   if (seesWithoutCrm(a, e)) return true;
   const ref = refOf(e);
   return ref ? (await readableItems(services, session, [ref])).has(refKey(ref)) : false;
 }
 
-async function factsOf(c: Context<SessionEnv>, envelopeId: string): Promise<EnvelopeFacts> {
-  const [row] = await c.var.services.db
+async function factsOf(db: Services['db'], p: { portalId: string; envelopeId: string }): Promise<EnvelopeFacts> {
+  const [row] = await db
     .select({ createdByUserId: envelopes.createdByUserId, crmEntityTypeId: envelopes.crmEntityTypeId, crmEntityId: envelopes.crmEntityId })
     .from(envelopes)
-    .where(and(eq(envelopes.portalId, c.var.session.portalId), eq(envelopes.id, envelopeId)));
+    .where(and(eq(envelopes.portalId, p.portalId), eq(envelopes.id, p.envelopeId)));
   if (!row) throw new AppError('NOT_FOUND', 'No such envelope.');
   return row;
 }
 
-/** 404 when the envelope is not on the session's portal; 403 NOT_VISIBLE when the person may not see it. */
-export async function assertSees(c: Context<SessionEnv>, envelopeId: string): Promise<Access> {
-  const a = await accessOf(c);
-  demand(a, c.var.session, 'viewer');
-  const e = await factsOf(c, envelopeId);
-  if (!(await sees(c.var.services, c.var.session, a, e))) throw forbidden(c.var.session.lang, 'NOT_VISIBLE');
-  return a;
+/** 404 when the envelope is not on the person's portal; 403 NOT_VISIBLE when the person may not see it. */
+export async function demandSees(services: Pick<Services, 'db' | 'bitrix24'>, person: Person, a: Access, envelopeId: string): Promise<void> {
+  demand(a, person, 'viewer');
+  const e = await factsOf(services.db, { portalId: person.portalId, envelopeId });
+  if (!(await sees(services, person, a, e))) throw forbidden(person.lang, 'NOT_VISIBLE');
 }
 
 /** 403 unless the person may resend, void, send or change this envelope (own; a manager's people; admin). */
-export async function assertManages(c: Context<SessionEnv>, envelopeId: string): Promise<Access> {
-  const a = await accessOf(c);
-  demand(a, c.var.session, 'sender');
-  const e = await factsOf(c, envelopeId);
+export async function demandManages(services: Pick<Services, 'db' | 'bitrix24'>, person: Person, a: Access, envelopeId: string): Promise<void> {
+  demand(a, person, 'sender');
+  const e = await factsOf(services.db, { portalId: person.portalId, envelopeId });
   if (!canManage(a, e)) {
-    if (!(await sees(c.var.services, c.var.session, a, e))) throw forbidden(c.var.session.lang, 'NOT_VISIBLE');
-    throw forbidden(c.var.session.lang, 'NOT_YOURS', { role: a.role });
+    if (!(await sees(services, person, a, e))) throw forbidden(person.lang, 'NOT_VISIBLE');
+    throw forbidden(person.lang, 'NOT_YOURS', { role: a.role });
   }
-  return a;
 }
 
 /** A sender may create documents only on CRM items they can open. */
-export async function assertItemReadable(c: Context<SessionEnv>, ref: Ref, rule: 'ITEM_NOT_READABLE' | 'NOT_VISIBLE' = 'ITEM_NOT_READABLE'): Promise<void> {
-  const { services, session } = c.var;
-  if (!(await readableItems(services, session, [ref])).has(refKey(ref))) throw forbidden(session.lang, rule);
+export async function demandItemReadable(services: Pick<Services, 'bitrix24'>, person: Person, ref: CrmRef, rule: 'ITEM_NOT_READABLE' | 'NOT_VISIBLE' = 'ITEM_NOT_READABLE'): Promise<void> {
+  if (!(await readableItems(services, person, [ref])).has(refKey(ref))) throw forbidden(person.lang, rule);
 }

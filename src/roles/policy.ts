@@ -1,8 +1,6 @@
-import type { Context } from 'hono';
 import type { AppRole, AssignedRole } from '../db/schema/roles.js';
-import { AppError } from '../http/errors.js';
-import type { Session, SessionEnv } from '../http/session.js';
 import { format, type Lang } from '../i18n/index.js';
+import { AppError } from '../lib/app-error.js';
 import { ROLE_MESSAGES } from './texts.js';
 
 /**
@@ -83,9 +81,7 @@ export function forbidden(lang: Lang, rule: 'ROLE_REQUIRED' | 'NO_ROLE' | 'NOT_Y
 }
 
 /** Throws unless the access reaches `min`. */
-export function demand(a: Access, session: Pick<Session, 'lang'>, min: AppRole): void {
-  if (a.role === 'none') throw forbidden(session.lang, 'NO_ROLE');
-  if (!atLeast(a.role, min)) throw forbidden(session.lang, 'ROLE_REQUIRED', { role: a.role, required: min });
+export function demand(a: Access, person: { lang: Lang }, min: AppRole): void {
+  if (a.role === 'none') throw forbidden(person.lang, 'NO_ROLE');
+  if (!atLeast(a.role, min)) throw forbidden(person.lang, 'ROLE_REQUIRED', { role: a.role, required: min });
 }
-
-export type AccessResolver = (c: Context<SessionEnv>) => Promise<Access>;
