@@ -4,7 +4,7 @@
 // There is deliberately no exception list: a file that needs the platform belongs outside the domain.
 
 /** Domain folders: business rules and Bitrix24/PDF logic, no knowledge of HTTP frameworks or of Node. */
-const DOMAIN = '^src/(signing|documents|robots|timeline|portals|notify|jobs|bitrix24|lib|i18n|card|roles|registry|settings)/';
+const DOMAIN = '^src/(blobs|signing|documents|robots|timeline|portals|notify|jobs|bitrix24|lib|i18n|card|roles|registry|settings)/';
 
 /** The edge: HTTP doors and their helpers, the Hono app, the browser code; and the composition roots. */
 const EDGE = '^(src/(doors|http|entry)/|src/(app|types)\\.tsx?$|placements/)';

@@ -12,6 +12,7 @@ import type { Mailer } from './notify/mailer.js';
 import type { OffThread } from './lib/off-thread.js';
 import type { FontSource } from './documents/fonts.js';
 import type { SandboxHandle } from './sandbox/handle.js';
+import type { BlobStore } from './blobs/store.js';
 
 /**
  * Everything a request or a job may touch, built once by an entry (Node or Workers) and injected
@@ -42,6 +43,8 @@ export interface Services {
   assets: Assets;
   /** Work off the serving thread (upload inspection, verification, page images): worker threads on Node (src/entry/worker-threads.ts). */
   offThread: OffThread;
+  /** PDFs and page images by key (src/blobs/): PostgreSQL's blob_bytes table on Node, R2 on Workers. */
+  blobs: BlobStore;
   /** The TTF bytes the renderers embed: node_modules on Node (src/entry/fonts.ts); the entry also installs it for renderers not handed Services. */
   fonts: FontSource;
   /** Wakes this process's job runner for a job due now (set by the entry that starts one; absent: the next poll finds it). */

@@ -40,7 +40,7 @@ export type DocgenPdf = { ready: false; retryAfterSeconds: number } | { ready: t
  * is first checked against Bitrix24's own record: it must belong to the item the card is open on.
  */
 export async function fetchDocgenPdf(
-  services: Pick<Services, 'db' | 'ids' | 'clock'>,
+  services: Pick<Services, 'db' | 'ids' | 'clock' | 'blobs'>,
   /** The reader's client (the user's own token): Bitrix24 shows the document only to those who may see it. */
   client: Bitrix24Client,
   p: { portalId: string; entityTypeId: number; entityId: number; documentId: number; userId?: number },
@@ -52,7 +52,7 @@ export async function fetchDocgenPdf(
     throw new AppError('BITRIX24_ERROR', str(d.transformationErrorMessage) || 'Bitrix24 could not convert the document to PDF.');
   }
   const row = await requestDocgenPdf(services.db, services.ids, { portalId: p.portalId, documentId: String(p.documentId), userId: p.userId, now: services.clock.now() });
-  if (row.status === 'ready') return { ready: true, pdf: await getPdfBytes(services.db, { portalId: p.portalId, id: row.id }), uploadId: row.id };
+  if (row.status === 'ready') return { ready: true, pdf: await getPdfBytes(services, { portalId: p.portalId, id: row.id }), uploadId: row.id };
   if (row.status === 'failed') throw new AppError('BITRIX24_ERROR', row.error ?? 'The PDF could not be fetched from Bitrix24.');
   // Converted already: the job is about to download it. Otherwise Bitrix24 needs its half minute.
   return { ready: false, retryAfterSeconds: d.pdfUrlMachine ? 2 : DOCGEN_RETRY_SECONDS };

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { saveBlob } from '../blobs/blobs.js';
 import { z } from 'zod';
 import { Bitrix24Error } from '../bitrix24/types.js';
 import type { DbOrTx } from '../db/client.js';
@@ -103,7 +104,7 @@ async function readCapped(res: Response, max: number): Promise<Uint8Array | null
  * anything retrying cannot fix; throws plain errors for transient trouble (the queue backs off).
  */
 export async function fetchDocgenPdf(
-  services: Pick<Services, 'db' | 'bitrix24' | 'config' | 'fetch' | 'clock' | 'offThread'>,
+  services: Pick<Services, 'db' | 'bitrix24' | 'config' | 'fetch' | 'clock' | 'offThread' | 'blobs' | 'ids'>,
   p: DocgenPayload,
   ctx: { startedAt: Date; signal?: AbortSignal },
 ): Promise<'ready' | 'failed'> {
@@ -174,9 +175,10 @@ export async function fetchDocgenPdf(
   }
   try {
     const info = await inspectUpload(bytes, uploadLimitsFrom(services.config), services.offThread);
+    const blobKey = await saveBlob(services, { portalId: p.portalId, kind: 'file', bytes, contentType: 'application/pdf' });
     await db
       .update(pdfFiles)
-      .set({ status: 'ready', bytes, size: bytes.byteLength, sha256: info.sha256, pageCount: info.pageCount, info, filename: doc.title ? `${doc.title}.pdf`.slice(0, 255) : null, error: null, errorCode: null, updatedAt: now })
+      .set({ status: 'ready', blobKey, size: bytes.byteLength, sha256: info.sha256, pageCount: info.pageCount, info, filename: doc.title ? `${doc.title}.pdf`.slice(0, 255) : null, error: null, errorCode: null, updatedAt: now })
       .where(and(eq(pdfFiles.portalId, p.portalId), eq(pdfFiles.id, p.fileId)));
     return 'ready';
   } catch (e) {

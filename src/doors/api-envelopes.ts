@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { loadBlob } from '../blobs/blobs.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { envelopes, type Envelope } from '../db/schema/envelopes.js';
@@ -212,16 +213,17 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
     const { services, session } = c.var;
     await assertSees(c, c.req.param('id'));
     const [row] = await services.db
-      .select({ pdf: envelopes.sealedPdf, publicId: envelopes.publicId })
+      .select({ key: envelopes.sealedPdfKey, publicId: envelopes.publicId })
       .from(envelopes)
       .where(and(eq(envelopes.portalId, session.portalId), eq(envelopes.id, c.req.param('id'))));
     if (!row) throw new AppError('NOT_FOUND', 'No such envelope.');
-    if (!row.pdf) throw new AppError('CONFLICT', 'The envelope has no sealed PDF yet.');
-    return c.body(new Uint8Array(row.pdf) as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `attachment; filename="${row.publicId}.pdf"` });
+    if (!row.key) throw new AppError('CONFLICT', 'The envelope has no sealed PDF yet.');
+    const pdf = await loadBlob(services, { portalId: session.portalId, key: row.key });
+    return c.body(pdf as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `attachment; filename="${row.publicId}.pdf"` });
   })
   /** The evidence package (src/signing/evidence.ts): sealed PDF, original, hashes, audit chain, TSA tokens. */
   .get('/api/envelopes/:id/evidence.zip', async (c) => {
     await assertSees(c, c.req.param('id'));
-    const { filename, zip } = await buildEvidencePackage(c.var.services.db, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
+    const { filename, zip } = await buildEvidencePackage(c.var.services, { portalId: c.var.session.portalId, envelopeId: c.req.param('id') });
     return c.body(zip as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${filename}"` });
   });

@@ -101,7 +101,7 @@ templateRoutes.post('/api/templates/uploads', requireRole('sender'), async (c) =
   const { services, session } = c.var;
   const { bytes, filename } = await readPdfBody(c);
   const info = await inspectUpload(bytes, uploadLimitsFrom(services.config), services.offThread);
-  const file = await storePdfFile(services.db, services.ids, { portalId: session.portalId, origin: 'upload', filename, bytes, info, userId: session.userId });
+  const file = await storePdfFile(services, { portalId: session.portalId, origin: 'upload', filename, bytes, info, userId: session.userId });
   return c.json({ file: publicPdfFile(file) }, 201);
 });
 

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { loadBlob } from '../blobs/blobs.js';
 import { compress } from 'hono/compress';
 import { z } from 'zod';
 import { and, asc, eq, inArray } from 'drizzle-orm';
@@ -356,18 +357,19 @@ export const signRoutes = new Hono<AppEnv>()
     const { services } = c.var;
     const claims = await verifyFinalToken(services.config.sessionSecret, c.req.param('token'));
     const [env] = await services.db
-      .select({ title: envelopes.title, sealedPdf: envelopes.sealedPdf, publicId: envelopes.publicId })
+      .select({ key: envelopes.sealedPdfKey, publicId: envelopes.publicId })
       .from(envelopes)
       .where(and(eq(envelopes.portalId, claims.portalId), eq(envelopes.id, claims.envelopeId), eq(envelopes.status, 'completed')));
-    if (!env?.sealedPdf) throw new AppError('NOT_FOUND', 'The signed document is not ready yet.');
+    if (!env?.key) throw new AppError('NOT_FOUND', 'The signed document is not ready yet.');
+    const pdf = await loadBlob(services, { portalId: claims.portalId, key: env.key });
     noStore(c);
-    return c.body(ab(env.sealedPdf), 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `inline; filename="${env.publicId}.pdf"` });
+    return c.body(ab(pdf), 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `inline; filename="${env.publicId}.pdf"` });
   })
   /** The evidence package of that document, on the same permanent link's authority. */
   .get('/s/final/:token/evidence.zip', async (c) => {
     const { services } = c.var;
     const claims = await verifyFinalToken(services.config.sessionSecret, c.req.param('token'));
-    const { filename, zip } = await buildEvidencePackage(services.db, { portalId: claims.portalId, envelopeId: claims.envelopeId });
+    const { filename, zip } = await buildEvidencePackage(services, { portalId: claims.portalId, envelopeId: claims.envelopeId });
     noStore(c);
     return c.body(ab(zip), 200, { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${filename}"` });
   })
@@ -412,13 +414,10 @@ export const signRoutes = new Hono<AppEnv>()
     const { services } = c.var;
     const ctx = await resolveSigner(services, c.req.param('token'));
     if (ctx.state !== 'active' && ctx.state !== 'done') throw new AppError('GONE', 'This link no longer opens the document.', { state: ctx.state });
-    const [row] = await services.db
-      .select({ pdf: envelopes.sourcePdf })
-      .from(envelopes)
-      .where(and(eq(envelopes.portalId, ctx.claims.portalId), eq(envelopes.id, ctx.claims.envelopeId)));
-    if (!row?.pdf) throw new AppError('NOT_FOUND', 'No document.');
+    if (!ctx.envelope.sourcePdfKey) throw new AppError('NOT_FOUND', 'No document.');
+    const pdf = await loadBlob(services, { portalId: ctx.claims.portalId, key: ctx.envelope.sourcePdfKey });
     noStore(c);
-    return c.body(ab(row.pdf), 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': 'inline; filename="document.pdf"' });
+    return c.body(ab(pdf), 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': 'inline; filename="document.pdf"' });
   })
   /** One page of the document as an image (made when the envelope was sent), for the signing page. */
   .get('/api/sign/:token/pages/:n{[0-9]{1,4}}/:px{[0-9]{1,5}}', async (c) => {
@@ -427,7 +426,7 @@ export const signRoutes = new Hono<AppEnv>()
     if (!(PAGE_IMAGE_WIDTHS as readonly number[]).includes(px)) throw new AppError('NOT_FOUND', 'No such page image.');
     const ctx = await resolveSigner(services, c.req.param('token'));
     if (ctx.state !== 'active' && ctx.state !== 'done') throw new AppError('GONE', 'This link no longer opens the document.', { state: ctx.state });
-    const img = await pageImage(services.db, ctx.claims.portalId, ctx.claims.envelopeId, Number(c.req.param('n')) - 1, px);
+    const img = await pageImage(services, ctx.claims.portalId, ctx.claims.envelopeId, Number(c.req.param('n')) - 1, px);
     if (!img) throw new AppError('NOT_FOUND', 'No such page image.');
     noStore(c);
     return c.body(ab(img.image), 200, { 'Content-Type': img.type });

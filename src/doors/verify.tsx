@@ -99,7 +99,7 @@ async function auditOf(s: Services, result: PublicVerifyResult): Promise<SealedD
 /** GET /v/<sha256>: the stored sealed file with exactly this hash, checked as an upload of it would be. */
 async function verifyStored(c: Context<AppEnv>, sha256: string): Promise<CheckedResult | null> {
   const s = c.var.services;
-  const bytes = await storedSealedFile(s.db, sha256);
+  const bytes = await storedSealedFile(s, sha256);
   if (!bytes) return null;
   const result = await checkBytes(s, bytes);
   if (result.sha256 !== sha256.toLowerCase()) return null;

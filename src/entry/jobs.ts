@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BLOB_JOBS } from '../blobs/sweep.js';
 import { docgenFetchJob } from '../documents/docgen.js';
 import { ROBOT_JOBS } from '../robots/jobs.js';
 import { SIGNING_JOBS } from '../signing/jobs.js';
@@ -14,7 +15,7 @@ export const noopJob = defineJob('noop', z.object({}).passthrough(), async () =>
  * next to its domain code with `defineJob(kind, zodPayload, run)` (from src/jobs/queue.js),
  * enqueue it with `enqueueJob(db, def, payload, opts)`, and list it here.
  */
-export const JOB_DEFINITIONS: ReadonlyArray<JobDefinition<any, Services>> = [noopJob, docgenFetchJob, ...ROBOT_JOBS, ...SIGNING_JOBS];
+export const JOB_DEFINITIONS: ReadonlyArray<JobDefinition<any, Services>> = [noopJob, docgenFetchJob, ...ROBOT_JOBS, ...SIGNING_JOBS, ...BLOB_JOBS];
 
 export function createJobHandlers(definitions: ReadonlyArray<JobDefinition<any, Services>> = JOB_DEFINITIONS): JobHandlers<Services> {
   return handlersFrom(definitions);

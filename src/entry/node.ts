@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { postgresBlobStore } from '../blobs/postgres-store.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +86,7 @@ async function main() {
     assets: await assetsForThisProcess(),
     offThread: nodeOffThread(config),
     fonts: installNodeFonts(),
+    blobs: postgresBlobStore(dbHandle.db),
     ...(sandbox ? { sandbox: sandbox.handle } : {}),
   };
   installNodeHasher();

@@ -37,6 +37,7 @@ import type { Services } from '../services.js';
 import { createJobHandlers } from './jobs.js';
 import { installWorkersFonts } from './workers/fonts.js';
 import { inProcessOffThread } from './workers/in-process-off-thread.js';
+import { r2BlobStore, type R2BucketBinding } from './workers/r2-blobs.js';
 import { createResendMailer } from './workers/resend-mailer.js';
 import { loadWorkersManifest, workersAssets, type AssetsBinding } from './workers/static-assets.js';
 
@@ -60,8 +61,8 @@ export interface WorkerEnv {
   /** Always declared in wrangler.toml; absent only in a jobs-only local run (the test's cron check). */
   ASSETS?: AssetsBinding;
   JOBS: QueueBinding;
-  /** Blobs (R2): declared for the blob port; see README "Cloudflare Workers" for what is stored there today. */
-  BLOBS?: unknown;
+  /** Blobs (R2): PDFs and page images (src/blobs/). */
+  BLOBS: R2BucketBinding;
   SEAL_P12_BASE64?: string;
   SEAL_DEVELOPMENT_JSON?: string;
   RESEND_API_KEY?: string;
@@ -76,7 +77,7 @@ interface Isolate {
   sealer: Sealer;
   manifest?: AssetManifest;
   /** What every request of this isolate shares: settings, the seal key, the in-process off-thread queue. */
-  shared: Pick<Services, 'config' | 'logger' | 'clock' | 'ids' | 'sealer' | 'assets' | 'offThread' | 'fonts' | 'peerAddress'>;
+  shared: Pick<Services, 'config' | 'logger' | 'clock' | 'ids' | 'sealer' | 'assets' | 'offThread' | 'fonts' | 'peerAddress' | 'blobs'>;
   /** One app per isolate, so per-isolate state in it (the IP rate limiters) lasts beyond one request. */
   app: ReturnType<typeof createApp>;
 }
@@ -158,6 +159,7 @@ async function startIsolate(env: WorkerEnv): Promise<Isolate> {
     assets: env.ASSETS && manifest ? workersAssets(env.ASSETS, manifest) : NO_ASSETS,
     offThread: inProcessOffThread(),
     fonts: installWorkersFonts(),
+    blobs: r2BlobStore(env.BLOBS),
   };
   return { config, logger, sealer, manifest, shared, app: createApp(requestServices(shared)) };
 }

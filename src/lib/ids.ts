@@ -9,7 +9,7 @@ export function randomToken(length = 22): string {
   return out;
 }
 
-export type IdPrefix = 'prt' | 'job' | 'tpl' | 'env' | 'rcp' | 'fld' | 'aud' | 'msg' | 'req' | 'doc' | 'upl' | 'cert' | 'rbt';
+export type IdPrefix = 'prt' | 'job' | 'tpl' | 'env' | 'rcp' | 'fld' | 'aud' | 'msg' | 'req' | 'doc' | 'upl' | 'cert' | 'rbt' | 'blb';
 
 /** Prefixed ids make logs and support tickets self-describing: `env_3x9…` is an envelope. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomToken(20)}`;

@@ -14,7 +14,7 @@ import type { Services } from '../services.js';
  * several times (initials on every page) becomes one envelope field per place.
  */
 export async function documentFor(
-  services: Pick<Services, 'db' | 'clock'>,
+  services: Pick<Services, 'db' | 'clock' | 'blobs'>,
   template: Template,
   crm: CrmData,
   lang: Lang,

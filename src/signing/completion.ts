@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { saveBlob } from '../blobs/blobs.js';
 import type { PDFDocument, PDFImage } from 'pdf-lib';
 import { z } from 'zod';
 import type { Envelope } from '../db/schema/envelopes.js';
@@ -74,7 +75,7 @@ export async function buildFinalDocument(services: Services, env: Envelope, rs: 
     }
   }
   // Uploads and document-generator PDFs are edited incrementally (seal-source.ts); built-in layouts are saved once.
-  const source = await openFinalSource(services.db, env);
+  const source = await openFinalSource(services, env);
   const rendered = await renderDocument({ pdf: source.pdf, fields, values, lang: env.lang });
   const doc = rendered.doc;
   for (const img of images) {
@@ -139,12 +140,14 @@ export async function runCompletion(services: Services, p: { portalId: string; e
     const now = services.clock.now();
     // With a TSA: B-T, then B-LT/B-LTA evidence; if that step fails the B-T seal is kept and retried (long-term.ts).
     const sealed = await withLongTermEvidence(sealer, await sealPdf(doc, sealer, { signingTime: now, incremental, ...(seal.reason ? { reason: seal.reason } : {}) }), services.logger);
+    // Stored before the transaction that names it; a run that loses the race below leaves an orphan the sweep removes.
+    const sealedPdfKey = await saveBlob(services, { portalId: p.portalId, kind: 'sealed', bytes: sealed.bytes, contentType: 'application/pdf' });
     env = await services.db.transaction(async (tx) => {
       const locked = await lockEnvelope(tx, p.portalId, p.envelopeId);
       if (locked.sealedSha256) return locked; // another run got there first: keep its document
       const [u] = await tx
         .update(envelopes)
-        .set({ sealedPdf: sealed.bytes, sealedSha256: sealed.sha256, sealedAt: now })
+        .set({ sealedPdfKey, sealedSha256: sealed.sha256, sealedAt: now })
         .where(and(eq(envelopes.portalId, p.portalId), eq(envelopes.id, p.envelopeId)))
         .returning();
       await recordSealedDocument(tx, {

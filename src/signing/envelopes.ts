@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
+import { saveBlob } from '../blobs/blobs.js';
 import { z } from 'zod';
 import type { DbOrTx } from '../db/client.js';
 import { envelopes, type Envelope, type EnvelopeField, type EnvelopeLang } from '../db/schema/envelopes.js';
@@ -9,7 +10,7 @@ import { AppError } from '../lib/app-error.js';
 import type { Services } from '../services.js';
 import { appendAudit, type Actor } from './audit.js';
 import { sha256Hex } from './hashing.js';
-import { advance, DAY_MS, enqueueJob, findEnvelope, linkFor, listRecipients, lockEnvelope, moveEnvelope, moveRecipient, resolveTimers, revokeAllLinks, type EnvelopeHead } from './internal.js';
+import { advance, DAY_MS, enqueueJob, findEnvelope, listRecipients, lockEnvelope, moveEnvelope, resolveTimers, revokeAllLinks } from './internal.js';
 import { sendInvitations, notifyEnded } from './invitations.js';
 import { PAGE_IMAGES_KIND } from './page-images.js';
 import { isEnvelopeFinal } from './states.js';
@@ -83,6 +84,7 @@ export async function createEnvelope(services: Services, input: CreateEnvelopeIn
     keys.add(f.key);
   }
   const timers = await resolveTimers(db, input.portalId, input.timers ?? {});
+  const sourcePdfKey = await saveBlob(services, { portalId: input.portalId, kind: 'source', bytes: input.pdf, contentType: 'application/pdf' });
   const envelope = await db.transaction(async (tx) => {
     const [e] = await tx
       .insert(envelopes)
@@ -96,7 +98,7 @@ export async function createEnvelope(services: Services, input: CreateEnvelopeIn
         lang: input.lang,
         status: 'draft',
         fields,
-        sourcePdf: input.pdf,
+        sourcePdfKey,
         sourceSha256: await sha256Hex(input.pdf),
         timers,
         publicId: newPublicId(),
@@ -167,7 +169,7 @@ export function fieldOwner(f: EnvelopeField, rs: Recipient[]): Recipient | undef
   return rs.find((r) => r.role === 'signer' && r.party === f.party);
 }
 
-export async function sendEnvelope(services: Services, p: { portalId: string; envelopeId: string; who: Actor }): Promise<EnvelopeHead> {
+export async function sendEnvelope(services: Services, p: { portalId: string; envelopeId: string; who: Actor }): Promise<Envelope> {
   const now = services.clock.now();
   const { envelope, invite } = await services.db.transaction(async (tx) => {
     const env = await lockEnvelope(tx, p.portalId, p.envelopeId);
@@ -235,7 +237,7 @@ export async function changeRecipientEmail(services: Services, p: { portalId: st
   return r;
 }
 
-export async function voidEnvelope(services: Services, p: { portalId: string; envelopeId: string; reason: string; who: Actor }): Promise<EnvelopeHead> {
+export async function voidEnvelope(services: Services, p: { portalId: string; envelopeId: string; reason: string; who: Actor }): Promise<Envelope> {
   const reason = p.reason.trim();
   if (reason.length < 3) throw new AppError('VALIDATION_FAILED', 'Give a reason for voiding (at least 3 characters).');
   const now = services.clock.now();

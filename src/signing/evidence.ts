@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
+import { loadBlob } from '../blobs/blobs.js';
+import type { Services } from '../services.js';
 import { strToU8, zipSync, type Zippable } from 'fflate';
-import type { DbOrTx } from '../db/client.js';
 import { envelopes } from '../db/schema/envelopes.js';
 import { extractTimestampTokens } from '../documents/timestamp-tokens.js';
 import { AppError } from '../lib/app-error.js';
@@ -24,15 +25,16 @@ import { sha256Hex } from './hashing.js';
  */
 export const EVIDENCE_AUDIT_FORMAT = 'b24-sign.audit/1';
 
-export async function buildEvidencePackage(db: DbOrTx, p: { portalId: string; envelopeId: string }): Promise<{ filename: string; zip: Uint8Array }> {
+export async function buildEvidencePackage(services: Pick<Services, 'db' | 'blobs'>, p: { portalId: string; envelopeId: string }): Promise<{ filename: string; zip: Uint8Array }> {
+  const { db } = services;
   const [env] = await db
     .select({
       id: envelopes.id,
       publicId: envelopes.publicId,
       title: envelopes.title,
-      sourcePdf: envelopes.sourcePdf,
+      sourcePdfKey: envelopes.sourcePdfKey,
       sourceSha256: envelopes.sourceSha256,
-      sealedPdf: envelopes.sealedPdf,
+      sealedPdfKey: envelopes.sealedPdfKey,
       sealedSha256: envelopes.sealedSha256,
       sealedAt: envelopes.sealedAt,
       auditHead: envelopes.auditHead,
@@ -41,9 +43,9 @@ export async function buildEvidencePackage(db: DbOrTx, p: { portalId: string; en
     .from(envelopes)
     .where(and(eq(envelopes.portalId, p.portalId), eq(envelopes.id, p.envelopeId)));
   if (!env) throw new AppError('NOT_FOUND', 'No such envelope.');
-  if (!env.sealedPdf || !env.sourcePdf) throw new AppError('CONFLICT', 'The envelope has no sealed PDF yet.');
-  const sealed = new Uint8Array(env.sealedPdf);
-  const original = new Uint8Array(env.sourcePdf);
+  if (!env.sealedPdfKey || !env.sourcePdfKey) throw new AppError('CONFLICT', 'The envelope has no sealed PDF yet.');
+  const sealed = await loadBlob(services, { portalId: p.portalId, key: env.sealedPdfKey });
+  const original = await loadBlob(services, { portalId: p.portalId, key: env.sourcePdfKey });
 
   const rows = await listAudit(db, { portalId: p.portalId, envelopeId: env.id });
   const chain = await verifyChainRows(rows, { head: env.auditHead, count: env.auditCount });

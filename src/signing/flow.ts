@@ -7,7 +7,7 @@ import { deliver } from '../notify/deliver.js';
 import type { Services } from '../services.js';
 import { appendAudit, type Actor } from './audit.js';
 import { fieldOwner } from './envelopes.js';
-import { advance, findEnvelope, findEnvelopeHead, isDone, isTheirTurn, listRecipients, lockEnvelope, moveEnvelope, moveRecipient, revokeAllLinks, type EnvelopeHead } from './internal.js';
+import { advance, findEnvelope, isDone, isTheirTurn, listRecipients, lockEnvelope, moveEnvelope, moveRecipient, revokeAllLinks } from './internal.js';
 import { notifyEnded, sendInvitations } from './invitations.js';
 import { failuresSoFar, generateOtp, hashOtp, lockAfter, OTP, otpMatches } from './otp.js';
 import { stampNeed } from './stamp-rule.js';
@@ -27,7 +27,7 @@ export type SignerState =
 
 export interface SignerContext {
   claims: SignerClaims;
-  envelope: EnvelopeHead;
+  envelope: Envelope;
   recipient: Recipient;
   all: Recipient[];
   state: SignerState;
@@ -55,7 +55,7 @@ export async function resolveSigner(services: Services, token: string): Promise<
 
 /** The same reading for claims that did not come from a link (in-portal signing: src/signing/in-portal.ts). */
 export async function signerContext(services: Services, claims: SignerClaims & { expired: boolean }): Promise<SignerContext> {
-  const envelope = await findEnvelopeHead(services.db, claims.portalId, claims.envelopeId).catch(() => {
+  const envelope = await findEnvelope(services.db, claims.portalId, claims.envelopeId).catch(() => {
     throw new AppError('UNAUTHORIZED', 'This signing link is not valid.');
   });
   const all = await listRecipients(services.db, claims.portalId, claims.envelopeId);
@@ -256,7 +256,7 @@ function validateValue(f: EnvelopeField, v: string): string {
 }
 
 /** Fields this recipient fills, in page order (the page's "next field" guide walks them in this order). */
-export function fieldsOf(env: EnvelopeHead, all: Recipient[], r: Recipient): EnvelopeField[] {
+export function fieldsOf(env: Envelope, all: Recipient[], r: Recipient): EnvelopeField[] {
   return env.fields
     .filter((f) => fieldOwner(f, all)?.id === r.id)
     .sort((a, b) => a.page - b.page || b.box.y - a.box.y || a.box.x - b.box.x);

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
+import { loadBlob } from '../blobs/blobs.js';
 import { envelopes, type Envelope } from '../db/schema/envelopes.js';
 import { fieldValues } from '../db/schema/field-values.js';
 import { recipients, type Recipient, type SignatureMethod } from '../db/schema/recipients.js';
@@ -125,12 +126,8 @@ export async function documentsToSign(services: Services, u: PortalUser): Promis
 export async function documentSource(services: Services, u: PortalUser, envelopeId: string): Promise<Uint8Array> {
   const ctx = await contextFor(services, u, envelopeId);
   if (ctx.state !== 'active' && ctx.state !== 'done') throw new AppError('GONE', 'This document can no longer be opened here.', { state: ctx.state });
-  const [row] = await services.db
-    .select({ pdf: envelopes.sourcePdf })
-    .from(envelopes)
-    .where(and(eq(envelopes.portalId, u.portalId), eq(envelopes.id, envelopeId)));
-  if (!row?.pdf) throw new AppError('NOT_FOUND', 'No document.');
-  return row.pdf;
+  if (!ctx.envelope.sourcePdfKey) throw new AppError('NOT_FOUND', 'No document.');
+  return loadBlob(services, { portalId: u.portalId, key: ctx.envelope.sourcePdfKey });
 }
 
 async function portalSigner(services: Services, u: PortalUser, review: PortalSigner['review']): Promise<PortalSigner> {

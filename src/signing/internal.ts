@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { envelopePages } from '../db/schema/envelope-pages.js';
 import { envelopes, type Envelope, type EnvelopeStatus, type EnvelopeTimers } from '../db/schema/envelopes.js';
@@ -39,20 +39,6 @@ export async function findEnvelope(db: DbOrTx, portalId: string, envelopeId: str
   return e;
 }
 
-/** An envelope without its PDF bytes: what a signer's every request reads (a page image must not pull the whole document). */
-export type EnvelopeHead = Omit<Envelope, 'sourcePdf' | 'sealedPdf'>;
-
-const headColumns = () => {
-  const { sourcePdf: _source, sealedPdf: _sealed, ...head } = getTableColumns(envelopes);
-  return head;
-};
-
-export async function findEnvelopeHead(db: DbOrTx, portalId: string, envelopeId: string): Promise<EnvelopeHead> {
-  const [e] = await db.select(headColumns()).from(envelopes).where(and(eq(envelopes.portalId, portalId), eq(envelopes.id, envelopeId)));
-  if (!e) throw new AppError('NOT_FOUND', 'No such envelope.');
-  return e;
-}
-
 export async function listRecipients(db: DbOrTx, portalId: string, envelopeId: string): Promise<Recipient[]> {
   return db
     .select()
@@ -61,13 +47,13 @@ export async function listRecipients(db: DbOrTx, portalId: string, envelopeId: s
     .orderBy(asc(recipients.signOrder), asc(recipients.createdAt), asc(recipients.id));
 }
 
-export async function moveEnvelope(tx: DbOrTx, e: EnvelopeHead, to: EnvelopeStatus, patch: Partial<Envelope> = {}): Promise<EnvelopeHead> {
+export async function moveEnvelope(tx: DbOrTx, e: Envelope, to: EnvelopeStatus, patch: Partial<Envelope> = {}): Promise<Envelope> {
   assertEnvelopeTransition(e.status, to);
   const [u] = await tx
     .update(envelopes)
     .set({ ...patch, status: to, updatedAt: sql`now()` })
     .where(and(eq(envelopes.portalId, e.portalId), eq(envelopes.id, e.id), eq(envelopes.status, e.status)))
-    .returning(headColumns());
+    .returning();
   if (!u) throw new AppError('CONFLICT', 'The envelope changed meanwhile; reload and try again.');
   return u;
 }
@@ -111,7 +97,7 @@ export function isTheirTurn(rs: Recipient[], r: Recipient): boolean {
  * every required recipient is done, completes the envelope and queues the sealing job. Returns
  * who must receive an invitation once the transaction commits.
  */
-export async function advance(tx: DbOrTx, services: Services, env: EnvelopeHead, who: Actor): Promise<{ envelope: EnvelopeHead; invite: Recipient[] }> {
+export async function advance(tx: DbOrTx, services: Services, env: Envelope, who: Actor): Promise<{ envelope: Envelope; invite: Recipient[] }> {
   const now = services.clock.now();
   const rs = await listRecipients(tx, env.portalId, env.id);
   const order = activeOrder(rs);
@@ -134,7 +120,7 @@ export function signerLink(services: Services, token: string) {
 }
 
 /** The recipient's invitation link: a short id (src/signing/short-links.ts) standing for their current token version. */
-export async function linkFor(services: Services, env: EnvelopeHead, r: Recipient): Promise<string> {
+export async function linkFor(services: Services, env: Envelope, r: Recipient): Promise<string> {
   const now = services.clock.now();
   const expiresAt = env.expiresAt && env.expiresAt > now ? env.expiresAt : new Date(now.getTime() + DAY_MS);
   const id = await mintShortLink(services.db, { portalId: env.portalId, envelopeId: env.id, recipientId: r.id, version: r.tokenVersion }, expiresAt, now);

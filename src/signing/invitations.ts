@@ -4,7 +4,8 @@ import { deliver, type DeliverParams } from '../notify/deliver.js';
 import type { Services } from '../services.js';
 import { findPortal } from '../portals/store.js';
 import { inPortalSignLink } from './in-portal-link.js';
-import { linkFor, listRecipients, type EnvelopeHead } from './internal.js';
+import { linkFor, listRecipients } from './internal.js';
+import type { Envelope } from '../db/schema/envelopes.js';
 
 /**
  * Queues `template` for each recipient: one message row per channel and a `notify.deliver` job each
@@ -13,7 +14,7 @@ import { linkFor, listRecipients, type EnvelopeHead } from './internal.js';
  */
 async function deliverAll(
   services: Services,
-  env: EnvelopeHead,
+  env: Envelope,
   rs: Recipient[],
   template: MessageTemplate,
   per: (r: Recipient) => Promise<Pick<DeliverParams, 'vars' | 'b24UserId'>>,
@@ -28,7 +29,7 @@ async function deliverAll(
  * that fails is retried by the queue, and one refused for good is shown in the card: the recipient is
  * invited either way and can be resent.
  */
-export async function sendInvitations(services: Services, env: EnvelopeHead, rs: Recipient[], template: 'invitation' | 'reminder'): Promise<void> {
+export async function sendInvitations(services: Services, env: Envelope, rs: Recipient[], template: 'invitation' | 'reminder'): Promise<void> {
   // An employee's messenger message opens in-portal signing (no code); their e-mail keeps the public link.
   const portal = await findPortal(services.db, env.portalId);
   const domain = rs.some((r) => r.party === 'company' && r.b24UserId) ? portal?.domain : undefined;
@@ -46,7 +47,7 @@ export async function sendInvitations(services: Services, env: EnvelopeHead, rs:
 }
 
 /** Tells everyone who already knew about the envelope that it ended without completion. */
-export async function notifyEnded(services: Services, env: EnvelopeHead, template: 'voided' | 'declined' | 'expired', reason?: string, skipRecipientId?: string): Promise<void> {
+export async function notifyEnded(services: Services, env: Envelope, template: 'voided' | 'declined' | 'expired', reason?: string, skipRecipientId?: string): Promise<void> {
   const rs = await listRecipients(services.db, env.portalId, env.id);
   const told = rs.filter((r) => r.id !== skipRecipientId && r.invitedAt && r.role !== 'viewer');
   await deliverAll(services, env, told, template, async (r) => ({ vars: { recipientName: r.name, title: env.title, reason } }));

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { loadBlob, saveBlob } from '../blobs/blobs.js';
 import { z } from 'zod';
 import { envelopes } from '../db/schema/envelopes.js';
 import { sealedDocuments } from '../db/schema/sealed-documents.js';
@@ -67,13 +68,13 @@ export function queueLongTermRetry(tx: DbOrTx, p: { portalId: string; envelopeId
 
 export async function runLongTermRetry(services: Services, p: { portalId: string; envelopeId: string; fromSha256: string }): Promise<'added' | 'not-needed'> {
   const env = await findEnvelope(services.db, p.portalId, p.envelopeId);
-  if (!env.sealedPdf || env.sealedSha256 !== p.fromSha256) return 'not-needed';
+  if (!env.sealedPdfKey || env.sealedSha256 !== p.fromSha256) return 'not-needed';
   // The portal's TSA when it set one (src/settings/portal-sealer.ts); the evidence needs no key, only the TSA.
   const { sealer } = await portalSeal(services, p.portalId);
   if (!sealer.longTerm) throw new JobPermanentFailure('long-term evidence needs TSA_URL, which is no longer set');
   let lt;
   try {
-    lt = await sealer.longTerm(new Uint8Array(env.sealedPdf));
+    lt = await sealer.longTerm(await loadBlob(services, { portalId: p.portalId, key: env.sealedPdfKey }));
   } catch (e) {
     if (e instanceof LongTermEvidenceError && !e.transient) {
       await services.db.transaction(async (tx) => {
@@ -85,12 +86,13 @@ export async function runLongTermRetry(services: Services, p: { portalId: string
     // Transient (a responder, a CRL server or the TSA): the queue retries with backoff.
     throw e;
   }
+  const sealedPdfKey = await saveBlob(services, { portalId: p.portalId, kind: 'sealed', bytes: lt.bytes, contentType: 'application/pdf' });
   return services.db.transaction(async (tx) => {
     const locked = await lockEnvelope(tx, p.portalId, p.envelopeId);
     if (locked.sealedSha256 !== p.fromSha256) return 'not-needed' as const;
     await tx
       .update(envelopes)
-      .set({ sealedPdf: lt.bytes, sealedSha256: lt.sha256 })
+      .set({ sealedPdfKey, sealedSha256: lt.sha256 })
       .where(and(eq(envelopes.portalId, p.portalId), eq(envelopes.id, p.envelopeId)));
     await tx
       .update(sealedDocuments)

@@ -1,4 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
+import { loadBlob, saveBlob } from '../blobs/blobs.js';
+import type { Services } from '../services.js';
 import { z } from 'zod';
 import type { DbOrTx } from '../db/client.js';
 import { envelopePages } from '../db/schema/envelope-pages.js';
@@ -56,31 +58,34 @@ export async function pageImageList(db: DbOrTx, portalId: string, envelopeId: st
   return pages;
 }
 
-export async function pageImage(db: DbOrTx, portalId: string, envelopeId: string, page: number, px: number) {
-  const [row] = await db
-    .select({ type: envelopePages.type, image: envelopePages.image })
+export async function pageImage(services: Pick<Services, 'db' | 'blobs'>, portalId: string, envelopeId: string, page: number, px: number): Promise<{ type: string; image: Uint8Array } | undefined> {
+  const [row] = await services.db
+    .select({ type: envelopePages.type, key: envelopePages.imageKey })
     .from(envelopePages)
     .where(and(eq(envelopePages.portalId, portalId), eq(envelopePages.envelopeId, envelopeId), eq(envelopePages.page, page), eq(envelopePages.px, px)));
-  return row;
+  return row && { type: row.type, image: await loadBlob(services, { portalId, key: row.key }) };
 }
 
 /**
  * Renders and stores the images of one envelope's source PDF; a retry replaces what an earlier try
  * left. They live as long as the signer links: revokeAllLinks (end of the envelope) deletes them.
  */
-export async function makePageImages(db: DbOrTx, offThread: OffThread, portalId: string, envelopeId: string): Promise<number> {
-  const [env] = await db.select({ pdf: envelopes.sourcePdf, status: envelopes.status }).from(envelopes).where(and(eq(envelopes.portalId, portalId), eq(envelopes.id, envelopeId)));
+export async function makePageImages(services: Pick<Services, 'db' | 'blobs' | 'clock' | 'ids' | 'offThread'>, portalId: string, envelopeId: string): Promise<number> {
+  const { db } = services;
+  const [env] = await db.select({ key: envelopes.sourcePdfKey, status: envelopes.status }).from(envelopes).where(and(eq(envelopes.portalId, portalId), eq(envelopes.id, envelopeId)));
   // An envelope that ended before the job ran has no links left to show them.
-  if (!env?.pdf || isEnvelopeFinal(env.status)) return 0;
-  const pages = await renderPageImages(env.pdf, offThread);
+  if (!env?.key || isEnvelopeFinal(env.status)) return 0;
+  const pages = await renderPageImages(await loadBlob(services, { portalId, key: env.key }), services.offThread);
+  const rows: (typeof envelopePages.$inferInsert)[] = [];
+  for (const { image, ...p } of pages) rows.push({ portalId, envelopeId, ...p, imageKey: await saveBlob(services, { portalId, kind: 'page', bytes: image, contentType: p.type }) });
+  // The images an earlier try stored are no longer named once this commits; the blob sweep removes them.
   await db.transaction(async (tx) => {
     await tx.delete(envelopePages).where(and(eq(envelopePages.portalId, portalId), eq(envelopePages.envelopeId, envelopeId)));
-    // A few rows per statement: each carries up to a few hundred KB.
-    for (let i = 0; i < pages.length; i += 8) await tx.insert(envelopePages).values(pages.slice(i, i + 8).map((p) => ({ portalId, envelopeId, ...p })));
+    if (rows.length) await tx.insert(envelopePages).values(rows);
   });
   return pages.length;
 }
 
 export const pageImagesJob = defineJob(PAGE_IMAGES_KIND, z.object({ envelopeId: z.string() }), async (payload, job, ctx) => {
-  await makePageImages(ctx.services.db, ctx.services.offThread, job.portalId!, payload.envelopeId);
+  await makePageImages(ctx.services, job.portalId!, payload.envelopeId);
 });

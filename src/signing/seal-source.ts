@@ -1,4 +1,6 @@
 import type { PDFDocument } from 'pdf-lib';
+import { loadBlob } from '../blobs/blobs.js';
+import type { Services } from '../services.js';
 import type { Envelope } from '../db/schema/envelopes.js';
 import { openIncremental, type IncrementalBase } from '../documents/seal/incremental.js';
 import { xrefChainIsSound } from '../documents/seal/lazy-pdf.js';
@@ -23,9 +25,10 @@ export async function isBuiltInLayout(db: DbOrTx, env: Pick<Envelope, 'portalId'
 }
 
 /** The source to render the final document on: bytes (one save) or an opened document plus its snapshot. */
-export async function openFinalSource(db: DbOrTx, env: Envelope): Promise<{ pdf: Uint8Array | PDFDocument; incremental?: IncrementalBase }> {
-  if (await isBuiltInLayout(db, env)) return { pdf: env.sourcePdf! };
-  return (await openExisting(env.sourcePdf!)) ?? { pdf: env.sourcePdf! };
+export async function openFinalSource(services: Pick<Services, 'db' | 'blobs'>, env: Envelope): Promise<{ pdf: Uint8Array | PDFDocument; incremental?: IncrementalBase }> {
+  const bytes = await loadBlob(services, { portalId: env.portalId, key: env.sourcePdfKey! });
+  if (await isBuiltInLayout(services.db, env)) return { pdf: bytes };
+  return (await openExisting(bytes)) ?? { pdf: bytes };
 }
 
 /**

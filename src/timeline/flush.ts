@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { loadBlob } from '../blobs/blobs.js';
 import { z } from 'zod';
 import { BATCH_LIMIT, BATCH_TOO_LONG } from '../bitrix24/client.js';
 import { Bitrix24Error, type BatchCommand } from '../bitrix24/types.js';
@@ -155,8 +156,8 @@ export async function flushPortalTimeline(services: Services, p: { portalId: str
     const robot: RobotBinding | undefined = call ? { eventToken: call.eventToken, wait: call.wait === 'Y', subscribed: call.subscribed === 'Y' } : undefined;
     let sealedPdf: Uint8Array | undefined;
     if (env.status === 'completed' && env.sealedSha256 && !keys.has('comment:sealed')) {
-      const [row] = await db.select({ pdf: envelopes.sealedPdf }).from(envelopes).where(and(eq(envelopes.portalId, portalId), eq(envelopes.id, env.id)));
-      sealedPdf = row?.pdf ?? undefined;
+      const [row] = await db.select({ key: envelopes.sealedPdfKey }).from(envelopes).where(and(eq(envelopes.portalId, portalId), eq(envelopes.id, env.id)));
+      sealedPdf = row?.key ? await loadBlob(services, { portalId, key: row.key }) : undefined;
     }
     const plan = planEnvelope({
       env,

@@ -5,6 +5,7 @@
  * the Bitrix24-like frame host (test/e2e/helpers/frame-host.ts) for the card; the signing page and
  * /v open as top-level pages of the same in-process app.
  */
+import { envelopePdf } from '../helpers/blobs.js';
 import { and, eq } from 'drizzle-orm';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Frame, Page } from 'playwright-core';
@@ -149,14 +150,14 @@ describe.each(['en', 'ru'] as const)('verify door (%s)', (lang) => {
       await drainJobs(host.services);
       return (await host.services.db.select().from(envelopes).where(and(eq(envelopes.portalId, host.portalId), eq(envelopes.id, r!.envelopeId))))[0]!;
     };
-    await poll(async () => Boolean((await sealedEnvelope()).sealedPdf)).toBe(true);
+    await poll(async () => Boolean((await sealedEnvelope()).sealedPdfKey)).toBe(true);
     const env = await sealedEnvelope();
 
     const page = await host.context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${APP_ORIGIN}/v?lang=${lang}`);
     await expectClean(page, '/v');
-    await page.setInputFiles('input[type=file]', { name: 'c.pdf', mimeType: 'application/pdf', buffer: Buffer.from(env!.sealedPdf!) });
+    await page.setInputFiles('input[type=file]', { name: 'c.pdf', mimeType: 'application/pdf', buffer: Buffer.from((await envelopePdf(host.services, env, 'sealed'))!) });
     await Promise.all([page.waitForURL(`${APP_ORIGIN}/v?lang=${lang}`, { waitUntil: 'load' }), page.click('form[enctype] button[type=submit]')]);
     expect(await page.locator('[data-verdict]').getAttribute('data-verdict')).toBe('sealed_unchanged');
     expect(await page.locator('[data-identified-by]').count()).toBe(1);

@@ -2,6 +2,7 @@
  * New document from a template on one screen, then "same as last time" on another deal in two
  * clicks; in Chromium through the Bitrix24-like frame host. Screenshots in test-artifacts/card/.
  */
+import { envelopePdf } from '../helpers/blobs.js';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
@@ -80,7 +81,7 @@ describe.each([
     expect(env!.status).toBe('sent');
     expect(env!.templateId).toMatch(/^tpl_/);
     // The sender's edit is in the document recipients get, not only the CRM's value.
-    const text = execFileSync('pdftotext', ['-', '-'], { input: Buffer.from(env!.sourcePdf!) }).toString('utf8').replace(/\s+/g, ' ');
+    const text = execFileSync('pdftotext', ['-', '-'], { input: Buffer.from((await envelopePdf(host.services, env!, 'source'))!) }).toString('utf8').replace(/\s+/g, ' ');
     expect(text).toContain('(pilot)');
     const rs = await host.services.db.select().from(recipients).where(eq(recipients.envelopeId, env!.id));
     expect(rs).toHaveLength(2);

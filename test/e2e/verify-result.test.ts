@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { envelopePdf } from '../helpers/blobs.js';
 import { eq } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,7 +45,7 @@ describe('verify result for a non-expert', () => {
     expect(signed.data.envelopeStatus, JSON.stringify(signed.data)).toBe('completed');
     await drainJobs(services);
     const [env] = await services.db.select().from(envelopes).where(eq(envelopes.id, created.data.envelope.id));
-    sealed = new Uint8Array(env!.sealedPdf!);
+    sealed = (await envelopePdf(services, env!, 'sealed'))!;
     sealedSha = env!.sealedSha256!;
     originalSha = env!.sourceSha256!;
 

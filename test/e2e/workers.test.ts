@@ -229,16 +229,29 @@ describe.runIf(POSTGRES_REACHABLE && TEST_DB_KIND === 'postgres')('Cloudflare Wo
     const sql = postgres(db.url!, { max: 1, onnotice: () => {} });
     try {
       const sealed = await until('the sealed PDF', 120_000, async () => {
-        const rows = await sql<{ sealed_pdf: Uint8Array | null; status: string }[]>`select sealed_pdf, status from envelopes where sealed_pdf is not null limit 1`;
-        return rows[0]?.sealed_pdf ? rows[0] : undefined;
+        const rows = await sql<{ sealed_pdf_key: string | null; status: string }[]>`select sealed_pdf_key, status from envelopes where sealed_pdf_key is not null limit 1`;
+        return rows[0];
       }, log);
       const cpuMs = Math.round(workerdCpuMs(group) - cpuBefore);
-      console.log(`workers e2e: completion (last signature → sealed) ${Date.now() - started} ms wall, workerd CPU ${cpuMs} ms (render + seal + mail), sealed PDF ${sealed.sealed_pdf!.byteLength} bytes`);
+      const wallMs = Date.now() - started;
       expect(sealed.status).toBe('completed');
+      // The PDFs live in R2 (the BLOBS binding), not in PostgreSQL: the registry names them, blob_bytes stays empty.
+      const [stored] = await sql<{ blobs: number; bytes: number }[]>`select (select count(*)::int from blobs) as blobs, (select count(*)::int from blob_bytes) as bytes`;
+      expect(stored).toEqual({ blobs: expect.any(Number), bytes: 0 });
+      expect(stored!.blobs).toBeGreaterThanOrEqual(2); // the source and the sealed PDF
+      // Every party's permanent link serves the sealed file, read back from R2 by the worker.
+      const finalMail = await until('the completion e-mail', 60_000, () => stub!.mails.find((m) => /\/s\/final\//.test(m.text)), log);
+      const finalUrl = /(https?:\/\/\S+\/s\/final\/[A-Za-z0-9._-]+)/.exec(finalMail.text)![1]!;
+      expect(finalUrl.startsWith(`${publicUrl}/s/final/`)).toBe(true);
+      const download = await fetch(finalUrl);
+      expect(download.status).toBe(200);
+      const sealedPdf = new Uint8Array(await download.arrayBuffer());
+      expect(Buffer.from(await crypto.subtle.digest('SHA-256', sealedPdf)).toString('hex')).toBe((await sql<{ s: string }[]>`select sealed_sha256 as s from envelopes where sealed_pdf_key = ${sealed.sealed_pdf_key}`)[0]!.s);
+      console.log(`workers e2e: completion (last signature → sealed) ${wallMs} ms wall, workerd CPU ${cpuMs} ms (render + seal + mail), sealed PDF ${sealedPdf.byteLength} bytes`);
 
       // The verify door, in workerd: the sealed file is recognised and unchanged.
       const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(sealed.sealed_pdf!)], { type: 'application/pdf' }), 'sealed.pdf');
+      form.append('file', new Blob([sealedPdf], { type: 'application/pdf' }), 'sealed.pdf');
       const verdict = (await (await fetch(`${publicUrl}/api/verify`, { method: 'POST', body: form })).json()) as { verdict: string };
       expect(verdict.verdict, JSON.stringify(verdict).slice(0, 500)).toBe('sealed_unchanged');
       const html = await (await fetch(`${publicUrl}/v`, { method: 'POST', body: form })).text();

@@ -14,6 +14,7 @@ import type { JobHandlers } from '../../src/jobs/queue.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { mailerFromConfig } from '../../src/entry/smtp-mailer.js';
 import { testSealer } from './sealer.js';
+import { postgresBlobStore } from '../../src/blobs/postgres-store.js';
 import { and, eq, gt, isNotNull } from 'drizzle-orm';
 import { jobs } from '../../src/db/schema/jobs.js';
 
@@ -53,6 +54,7 @@ export async function createTestServices(opts: { env?: Record<string, string>; c
     assets: developmentAssets(),
     offThread,
     fonts: installNodeFonts(),
+    blobs: postgresBlobStore(testDb.db),
     testDb,
   };
 }

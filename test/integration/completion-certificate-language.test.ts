@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { envelopePdf } from '../helpers/blobs.js';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes } from '../../src/db/schema/envelopes.js';
@@ -78,7 +79,7 @@ describe('the sealed certificate speaks the document’s language', () => {
     const envelopeId = created.data.envelope.id as string;
     await runCompletion(services, { portalId: 'prt_test', envelopeId });
     const [env] = await services.db.select().from(envelopes).where(eq(envelopes.id, envelopeId));
-    return { pdf: env!.sealedPdf!, sourcePages: pdfPages(source) };
+    return { pdf: (await envelopePdf(services, env!, 'sealed'))!, sourcePages: pdfPages(source) };
   }
 
   it.each(['it', 'ru'] as const)('%s: event names, actors and labels are translated; the QR keeps off the corner signature', async (lang) => {

@@ -1,4 +1,5 @@
 import * as pkijs from 'pkijs';
+import { envelopePdf } from '../helpers/blobs.js';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { issueFinalToken } from '../../src/signing/tokens.js';
 import { getCardEnvelope } from '../../src/card/card-data.js';
 import { fromPeer } from '../helpers/peer.js';
 import { extractLastSignature, makeTestPki, run, startOpensslTsa, type TestPki } from '../helpers/seal-pki.js';
-import { createTestServices, drainJobs, drainJobsUntil } from '../helpers/services.js';
+import { createTestServices, drainJobsUntil } from '../helpers/services.js';
 import { client, codeFromBody, lastMessage, samplePdf, sessionFor, TINY_PNG_B64, tokenFromBody } from '../helpers/signing.js';
 
 /**
@@ -118,8 +119,8 @@ describe('evidence package of a sealed envelope (B-T seal with a local openssl T
 
   it('sealed.pdf and original.pdf are the stored bytes, and sha256sum -c hashes.txt passes (and fails on a changed byte)', async () => {
     const [env] = await services.db.select().from(envelopes).where(eq(envelopes.id, envelopeId));
-    expect(Buffer.from(readFileSync(join(dir, 'sealed.pdf'))).equals(Buffer.from(env!.sealedPdf!))).toBe(true);
-    expect(Buffer.from(readFileSync(join(dir, 'original.pdf'))).equals(Buffer.from(env!.sourcePdf!))).toBe(true);
+    expect(Buffer.from(readFileSync(join(dir, 'sealed.pdf'))).equals(Buffer.from((await envelopePdf(services, env!, 'sealed'))!))).toBe(true);
+    expect(Buffer.from(readFileSync(join(dir, 'original.pdf'))).equals(Buffer.from((await envelopePdf(services, env!, 'source'))!))).toBe(true);
     const hashes = readFileSync(join(dir, 'hashes.txt'), 'utf8');
     expect(hashes).toBe(`${env!.sourceSha256}  original.pdf\n${env!.sealedSha256}  sealed.pdf\n`);
     const ok = run('sha256sum', ['-c', 'hashes.txt'], { cwd: dir });

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { envelopePdf } from '../helpers/blobs.js';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/db/schema/audit-events.js';
@@ -185,8 +186,8 @@ describe('in-portal signing', () => {
     await w.drain(3);
     const [env] = await w.services.db.select().from(envelopes).where(eq(envelopes.id, a.env.id));
     expect(env!.status).toBe('completed');
-    expect(env!.sealedPdf).toBeTruthy();
-    const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', '-', '-'], { input: env!.sealedPdf! }).toString('utf8').replace(/\s+/g, ' ');
+    expect(env!.sealedPdfKey).toBeTruthy();
+    const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', '-', '-'], { input: await envelopePdf(w.services, env!, 'sealed') }).toString('utf8').replace(/\s+/g, ' ');
     const domain = w.emu.control.portal(w.memberId).domain;
     expect(text).toContain(`signed in Bitrix24 as user ${EMPLOYEE} (${employeeName()}), portal ${domain}`);
     // The client, who used the code, has no such line.
@@ -229,7 +230,7 @@ describe('in-portal signing', () => {
     await w.act(c.rs[1]!.id, { sign: true });
     await w.drain(3);
     const [env] = await w.services.db.select().from(envelopes).where(eq(envelopes.id, c.env.id));
-    const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', '-', '-'], { input: env!.sealedPdf! }).toString('utf8').replace(/\s+/g, ' ');
+    const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', '-', '-'], { input: await envelopePdf(w.services, env!, 'sealed') }).toString('utf8').replace(/\s+/g, ' ');
     expect(text).toContain(`подписано в Битрикс24 пользователем ${EMPLOYEE} (${employeeName()}), портал ${w.emu.control.portal(w.memberId).domain}`);
   });
 });

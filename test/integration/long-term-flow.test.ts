@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { envelopePdf } from '../helpers/blobs.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
@@ -7,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/db/schema/audit-events.js';
 import { envelopes } from '../../src/db/schema/envelopes.js';
 import { jobs } from '../../src/db/schema/jobs.js';
-import { messages } from '../../src/db/schema/messages.js';
 import { sealedDocuments } from '../../src/db/schema/sealed-documents.js';
 import { createSealer } from '../../src/documents/seal/sealer.js';
 import { createSealedDocumentLookup } from '../../src/documents/verify/sealed-documents.js';
@@ -85,7 +85,7 @@ describe('long-term evidence at completion (local CA with OCSP and CRLs, local T
     const sealedEvent = (await auditOf(envelopeId)).find((e) => e.type === 'sealed')!;
     // Under load a slow responder would defer the step: the event says why.
     expect(sealedEvent.data.longTermDeferred, JSON.stringify(sealedEvent.data)).toBeUndefined();
-    const r = await verifyPdf(new Uint8Array(env.sealedPdf!), { ...trust, lookupBySha256: createSealedDocumentLookup(services.db).bySha256 });
+    const r = await verifyPdf((await envelopePdf(services, env, 'sealed'))!, { ...trust, lookupBySha256: createSealedDocumentLookup(services.db).bySha256 });
     expect(r.verdict).toBe('sealed_unchanged');
     expect(r.padesLevel).toBe('B-LTA');
     expect(r.record?.sha256).toBe(env.sealedSha256);
@@ -135,7 +135,7 @@ describe('long-term evidence at completion (local CA with OCSP and CRLs, local T
     await pki.stopOcsp();
     pki.breakPath('/issuing.crl');
     const { envelopeId, env, rid } = await completeOne('Contract sealed during an outage');
-    const bt = new Uint8Array(env.sealedPdf!);
+    const bt = (await envelopePdf(services, env, 'sealed'))!;
     expect((await verifyPdf(bt, trust)).padesLevel).toBe('B-T');
     const form = new FormData();
     form.append('file', new Blob([bt as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), 'doc.pdf');
@@ -156,7 +156,7 @@ describe('long-term evidence at completion (local CA with OCSP and CRLs, local T
     pki.repairPath('/issuing.crl');
     expect(await runLongTermRetry(services, { portalId: 'prt_test', envelopeId, fromSha256: env.sealedSha256! })).toBe('added');
     const [after] = await services.db.select().from(envelopes).where(eq(envelopes.id, envelopeId));
-    const lta = new Uint8Array(after!.sealedPdf!);
+    const lta = (await envelopePdf(services, after!, 'sealed'))!;
     expect(after!.sealedSha256).not.toBe(env.sealedSha256);
     expect(Buffer.from(lta.subarray(0, bt.length)).equals(Buffer.from(bt))).toBe(true);
     const lookup = createSealedDocumentLookup(services.db);

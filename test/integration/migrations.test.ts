@@ -130,12 +130,27 @@ describe('upgrade from the baseline', () => {
     const head = readJournal(MIGRATIONS_FOLDER);
     expect(report).toEqual({ applied: head.slice(1).map((e) => e.tag), total: head.length });
 
-    // The baseline's columns keep their values; columns added since may hold their defaults.
+    // The baseline's columns keep their values; columns added since may hold their defaults. Bytes that
+    // moved to the blob store (0012) are read back through the key column that replaced them.
     const after = await contents(db.db, tables);
+    const blobBytes = new Map((await contents(db.db, ['blob_bytes'])).blob_bytes!.map((b) => [b.key as string, b.bytes]));
+    const MOVED: Record<string, Record<string, string>> = { envelopes: { source_pdf: 'source_pdf_key', sealed_pdf: 'sealed_pdf_key' }, pdf_files: { bytes: 'blob_key' }, sealed_documents: { pdf: 'storage_key' } };
     for (const table of tables) {
-      const kept = after[table]!.map((row) => Object.fromEntries(Object.keys(before[table]![0]!).map((k) => [k, row[k]])));
-      expect(kept, table).toEqual(before[table]);
+      const value = (row: Record<string, unknown>, k: string) => {
+        const keyColumn = MOVED[table]?.[k];
+        if (!keyColumn) return row[k];
+        return row[keyColumn] ? blobBytes.get(row[keyColumn] as string) : null;
+      };
+      // sealed_documents.storage_key existed (unused) at the baseline and now names the moved bytes.
+      const keyColumns = new Set(Object.values(MOVED[table] ?? {}));
+      const columns = Object.keys(before[table]![0]!).filter((k) => !keyColumns.has(k));
+      const pick = (row: Record<string, unknown>, read: (k: string) => unknown) => Object.fromEntries(columns.map((k) => [k, read(k)]));
+      expect(after[table]!.map((row) => pick(row, (k) => value(row, k))), table).toEqual(before[table]!.map((row) => pick(row, (k) => row[k])));
     }
+    const keys = [after.envelopes![0]!.source_pdf_key, after.pdf_files![0]!.blob_key, after.sealed_documents![0]!.storage_key];
+    expect(keys).toEqual([expect.stringMatching(/^p-1\/source\/[0-9a-f]{64}$/), expect.stringMatching(/^p-1\/file\/[0-9a-f]{64}$/), expect.stringMatching(/^p-1\/sealed\/[0-9a-f]{64}$/)]);
+    const registered = (await contents(db.db, ['blobs'])).blobs!.map((b) => [b.key, b.portal_id, b.size]);
+    expect(registered).toEqual(expect.arrayContaining([[keys[0], 'p-1', 5], [keys[1], 'p-1', 9], [keys[2], 'p-1', 5]]));
 
     // drizzle's journal in the database: each migration once, with the file's hash and the journal's time.
     const recorded = rowsOf<{ hash: string; created_at: string }>(

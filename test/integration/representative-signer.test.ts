@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { envelopePdf } from '../helpers/blobs.js';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes } from '../../src/db/schema/envelopes.js';
@@ -43,8 +44,8 @@ describe('"represented by" names the chosen company signer', () => {
       },
     });
     expect(res.status, JSON.stringify(res.data)).toBe(201);
-    const [row] = await services.db.select({ pdf: envelopes.sourcePdf }).from(envelopes).where(eq(envelopes.id, res.data.envelope.id));
-    const text = spawnSync('pdftotext', ['-', '-'], { input: row!.pdf!, encoding: 'utf8' }).stdout;
+    const [row] = await services.db.select().from(envelopes).where(eq(envelopes.id, res.data.envelope.id));
+    const text = spawnSync('pdftotext', ['-', '-'], { input: await envelopePdf(services, row!, 'source'), encoding: 'utf8' }).stdout;
     return text.replace(/\s+/g, ' ');
   }
 

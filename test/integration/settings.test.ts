@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { envelopePdf } from '../helpers/blobs.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -243,7 +244,7 @@ describe('sealing and verifying with a portal certificate', () => {
   it("the portal's documents are sealed with its certificate as \"<company> via b24-sign\"; pdfsig names its signer", async () => {
     const envelopeId = await signedEnvelope(A);
     const env = await sealedOf(envelopeId);
-    sealedA = env.sealedPdf!;
+    sealedA = (await envelopePdf(services, env, 'sealed'))!;
     const [doc] = await services.db.select().from(sealedDocuments).where(eq(sealedDocuments.envelopeId, envelopeId));
     expect(doc!.signerName).toBe('Alpha Trading LLC via b24-sign');
     expect(doc!.development).toBe(false);
@@ -294,7 +295,7 @@ describe('sealing and verifying with a portal certificate', () => {
     const envelopeId = await signedEnvelope(B);
     const [doc] = await services.db.select().from(sealedDocuments).where(eq(sealedDocuments.envelopeId, envelopeId));
     expect(doc!.signerName).toBe(services.sealer.signerName);
-    const v = await verifyJson((await sealedOf(envelopeId)).sealedPdf!);
+    const v = await verifyJson((await envelopePdf(services, await sealedOf(envelopeId), 'sealed'))!);
     expect(v.signatures[0]).toMatchObject({ trusted: true, ours: true });
   });
 });
@@ -329,7 +330,7 @@ describe('TSA: the test button and B-LT/B-LTA with a portal identity', () => {
     const sealed = events.find((e) => e.type === 'sealed')!.data as { padesLevel: string; sealIdentity: { kind: string; signerName: string } };
     expect(sealed.padesLevel).toBe('B-LTA');
     expect(sealed.sealIdentity).toMatchObject({ kind: 'portal', signerName: 'b24-sign tests via b24-sign' });
-    const v = await verifyJson((await sealedOf(envelopeId)).sealedPdf!);
+    const v = await verifyJson((await envelopePdf(services, await sealedOf(envelopeId), 'sealed'))!);
     expect(v.verdict).toBe('sealed_unchanged');
     expect(v.padesLevel).toBe('B-LTA');
     expect(v.signatures.find((s) => s.signer?.commonName === 'Test LTV seal')).toMatchObject({ trusted: true, ours: true });

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { envelopePdf } from '../helpers/blobs.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,7 +78,7 @@ describe('completion: render, stamp, seal once, store, send permanent links', ()
 
     const [env] = await services.db.select().from(envelopes).where(eq(envelopes.id, envelopeId));
     expect(env!.sealedSha256).toMatch(/^[0-9a-f]{64}$/);
-    const pdf = env!.sealedPdf!;
+    const pdf = (await envelopePdf(services, env!, 'sealed'))!;
     const digest = Buffer.from(await crypto.subtle.digest('SHA-256', pdf as Uint8Array<ArrayBuffer>)).toString('hex');
     expect(digest).toBe(env!.sealedSha256);
     const [record] = await services.db.select().from(sealedDocuments).where(eq(sealedDocuments.envelopeId, envelopeId));
@@ -87,7 +88,7 @@ describe('completion: render, stamp, seal once, store, send permanent links', ()
 
     // A PDF sent directly is an existing file: sealed incrementally, its bytes a prefix of the sealed file,
     // and its hash recorded so the verify door recognises the original.
-    const source = env!.sourcePdf!;
+    const source = (await envelopePdf(services, env!, 'source'))!;
     expect(pdf.length).toBeGreaterThan(source.length);
     expect(Buffer.from(pdf.subarray(0, source.length)).equals(Buffer.from(source))).toBe(true);
     expect(record!.originalSha256).toBe(env!.sourceSha256);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { envelopePdf } from '../helpers/blobs.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,8 +69,8 @@ describe('envelope from a template and a CRM deal', () => {
     const sig = envelope.fields.find((f: { key: string }) => f.key === 'client_signature');
     expect(sig.box.w).toBeGreaterThan(20);
 
-    const [row] = await services.db.select({ pdf: envelopes.sourcePdf }).from(envelopes).where(eq(envelopes.id, envelope.id));
-    const text = spawnSync('pdftotext', ['-layout', '-', '-'], { input: row!.pdf!, encoding: 'utf8' }).stdout;
+    const [row] = await services.db.select().from(envelopes).where(eq(envelopes.id, envelope.id));
+    const text = spawnSync('pdftotext', ['-layout', '-', '-'], { input: await envelopePdf(services, row!, 'source'), encoding: 'utf8' }).stdout;
     expect(text).toContain('Consegna franco magazzino.');
     // The company signer is a portal user: the messenger gets the invitation too, from its notify.deliver job.
     await createJobRunner({ db: services.db, handlers: handlersFrom(SIGNING_JOBS as never), services, logger: services.logger, clock: services.clock, concurrency: 1, pollMs: 20, leaseMs: 60_000, workerId: 'tpl-im' }).runUntilIdle();
@@ -94,10 +95,11 @@ describe('envelope from a template and a CRM deal', () => {
     const [done] = await services.db.select().from(envelopes).where(eq(envelopes.id, envelope.id));
     expect(done!.sealedSha256).toBeTruthy();
     const file = join(mkdtempSync(join(tmpdir(), 'b24-tpl-')), 'final.pdf');
-    writeFileSync(file, done!.sealedPdf!);
+    const sealedPdf = (await envelopePdf(services, done!, 'sealed'))!;
+    writeFileSync(file, sealedPdf);
     const out = spawnSync('pdfsig', [file], { encoding: 'utf8' }).stdout;
     expect(out).toContain('Signature is Valid');
-    const finalText = spawnSync('pdftotext', ['-layout', '-', '-'], { input: done!.sealedPdf!, encoding: 'utf8' }).stdout;
+    const finalText = spawnSync('pdftotext', ['-layout', '-', '-'], { input: sealedPdf, encoding: 'utf8' }).stdout;
     expect(finalText).toContain('Laura Bianchi');
     expect(finalText).toContain(done!.publicId);
   });
@@ -121,7 +123,7 @@ describe('envelope from a template and a CRM deal', () => {
     });
     expect(res.status, JSON.stringify(res.data)).toBe(201);
     const [env] = await services.db.select().from(envelopes).where(eq(envelopes.id, res.data.envelope.id));
-    const source = env!.sourcePdf!;
+    const source = (await envelopePdf(services, env!, 'source'))!;
     expect(source.length).toBeGreaterThan(uploaded.length);
     expect(Buffer.from(source.subarray(0, uploaded.length)).equals(Buffer.from(uploaded))).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'b24-tpl-'));

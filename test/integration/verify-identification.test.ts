@@ -65,7 +65,7 @@ describe('sealed document audit for /v', () => {
   it('unknown public id: nothing; stored file only when its hash is the record’s', async () => {
     expect(await sealedDocumentAudit(services.db, 'B24S-NONE-0000-0000')).toBeNull();
     // The seeded envelope's stored bytes have another hash than the record: no file for the link.
-    expect(await storedSealedFile(services.db, 'c'.repeat(64))).toBeNull();
-    expect(await storedSealedFile(services.db, 'not-a-hash')).toBeNull();
+    expect(await storedSealedFile(services, 'c'.repeat(64))).toBeNull();
+    expect(await storedSealedFile(services, 'not-a-hash')).toBeNull();
   });
 });

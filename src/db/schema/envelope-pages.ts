@@ -1,6 +1,6 @@
-import { doublePrecision, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { doublePrecision, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { portalIdColumn, timestamps } from './columns.js';
-import { bytea, envelopes } from './envelopes.js';
+import { envelopes } from './envelopes.js';
 
 /**
  * The envelope's source PDF drawn as images, made once when it is sent (job `signing.page-images`,
@@ -22,10 +22,11 @@ export const envelopePages = pgTable(
     heightPt: doublePrecision('height_pt').notNull(),
     /** image/png (grey pages, 4-bit) or image/webp (pages with colour). */
     type: text('type').notNull(),
-    image: bytea('image').notNull(),
+    /** The image's blob key (src/blobs/). */
+    imageKey: text('image_key').notNull(),
     ...timestamps,
   },
-  (t) => [primaryKey({ columns: [t.portalId, t.envelopeId, t.page, t.px] })],
+  (t) => [primaryKey({ columns: [t.portalId, t.envelopeId, t.page, t.px] }), index('envelope_pages_image_key_idx').on(t.imageKey)],
 );
 
 export type EnvelopePage = typeof envelopePages.$inferSelect;

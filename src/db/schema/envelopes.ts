@@ -50,13 +50,14 @@ export const envelopes = pgTable(
     lang: text('lang').$type<EnvelopeLang>().notNull().default('en'),
     status: text('status').$type<EnvelopeStatus>().notNull().default('draft'),
     fields: jsonb('fields').$type<EnvelopeField[]>().notNull().default(sql`'[]'::jsonb`),
-    /** The PDF recipients see: sender/CRM values already rendered, recipient fields still empty. */
-    sourcePdf: bytea('source_pdf'),
+    /** The PDF recipients see: sender/CRM values already rendered, recipient fields still empty (a blob key, src/blobs/). */
+    sourcePdfKey: text('source_pdf_key'),
     sourceSha256: text('source_sha256'),
     timers: jsonb('timers').$type<EnvelopeTimers>().notNull(),
     /** Public id printed on every page and used by the verify door (`/v/<publicId>`). */
     publicId: text('public_id').notNull(),
-    sealedPdf: bytea('sealed_pdf'),
+    /** The sealed PDF's blob key (src/blobs/): the B-LT/B-LTA file once long-term evidence is added. */
+    sealedPdfKey: text('sealed_pdf_key'),
     sealedSha256: text('sealed_sha256'),
     sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
@@ -81,6 +82,9 @@ export const envelopes = pgTable(
     index('envelopes_portal_idx').on(t.portalId, t.createdAt),
     index('envelopes_crm_idx').on(t.portalId, t.crmEntityTypeId, t.crmEntityId),
     uniqueIndex('envelopes_public_id_key').on(t.publicId),
+    // The blob sweep asks "does any row still name this key?" (src/blobs/sweep.ts).
+    index('envelopes_source_pdf_key_idx').on(t.sourcePdfKey),
+    index('envelopes_sealed_pdf_key_idx').on(t.sealedPdfKey),
   ],
 );
 

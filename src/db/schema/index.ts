@@ -15,3 +15,4 @@ export * from './roles.js';
 export * from './envelope-pages.js';
 export * from './portal-settings.js';
 export * from './signer-links.js';
+export * from './blobs.js';

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { portalIdColumn, timestamps } from './columns.js';
-import { bytea } from './envelopes.js';
 
 /** What the public verify door may show about a party: never e-mails, phones, IPs or tokens. */
 export interface SealedParty {
@@ -48,8 +47,7 @@ export const sealedDocuments = pgTable(
     sealedAt: timestamp('sealed_at', { withTimezone: true, mode: 'date' }).notNull(),
     retentionUntil: timestamp('retention_until', { withTimezone: true, mode: 'date' }).notNull(),
     sizeBytes: integer('size_bytes').notNull(),
-    /** The sealed PDF itself, unless it lives in external storage under `storage_key`. */
-    pdf: bytea('pdf'),
+    /** A copy of the sealed PDF kept apart from its envelope (a blob key, src/blobs/); usually null: the envelope holds it. */
     storageKey: text('storage_key'),
     ...timestamps,
   },
@@ -57,6 +55,7 @@ export const sealedDocuments = pgTable(
     uniqueIndex('sealed_documents_public_id_key').on(t.publicId),
     uniqueIndex('sealed_documents_sha256_key').on(t.sha256),
     index('sealed_documents_original_sha256_idx').on(t.originalSha256),
+    index('sealed_documents_storage_key_idx').on(t.storageKey),
     index('sealed_documents_earlier_sha256_idx').on(t.earlierSha256),
     index('sealed_documents_portal_idx').on(t.portalId, t.sealedAt),
     index('sealed_documents_retention_idx').on(t.retentionUntil),

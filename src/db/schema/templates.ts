@@ -4,7 +4,6 @@ import type { FieldDef } from '../../documents/fields.js';
 import type { TemplateKind, TemplateSource } from '../../documents/templates/model.js';
 import type { PdfInfo } from '../../documents/upload.js';
 import { portalIdColumn, timestamps } from './columns.js';
-import { bytea } from './envelopes.js';
 
 /** What a document is made from: a built-in layout, an uploaded PDF, or a Bitrix24 document-generator template. */
 export const templates = pgTable(
@@ -44,7 +43,8 @@ export const pdfFiles = pgTable(
     originRef: text('origin_ref'),
     status: text('status').$type<PdfFileStatus>().notNull().default('ready'),
     filename: text('filename'),
-    bytes: bytea('bytes'),
+    /** The PDF's blob key (src/blobs/), once ready. */
+    blobKey: text('blob_key'),
     size: integer('size'),
     sha256: text('sha256'),
     pageCount: integer('page_count'),
@@ -54,7 +54,11 @@ export const pdfFiles = pgTable(
     createdByUserId: integer('created_by_user_id'),
     ...timestamps,
   },
-  (t) => [index('pdf_files_portal_idx').on(t.portalId, t.createdAt), uniqueIndex('pdf_files_origin_ref_key').on(t.portalId, t.origin, t.originRef)],
+  (t) => [
+    index('pdf_files_portal_idx').on(t.portalId, t.createdAt),
+    uniqueIndex('pdf_files_origin_ref_key').on(t.portalId, t.origin, t.originRef),
+    index('pdf_files_blob_key_idx').on(t.blobKey),
+  ],
 );
 
 export type Template = typeof templates.$inferSelect;

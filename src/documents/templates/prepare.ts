@@ -35,7 +35,7 @@ export interface Prepared {
   result: RenderResult;
 }
 
-export async function renderInputFor(services: Pick<Services, 'db'>, template: Template, p: { pdfFileId?: string; lang: Lang }): Promise<Pick<RenderInput, 'layout' | 'pdf'>> {
+export async function renderInputFor(services: Pick<Services, 'db' | 'blobs'>, template: Template, p: { pdfFileId?: string; lang: Lang }): Promise<Pick<RenderInput, 'layout' | 'pdf'>> {
   const { source } = template;
   if (source.type === 'builtin') {
     const layout = starterLayout(source.layout, p.lang);
@@ -46,10 +46,10 @@ export async function renderInputFor(services: Pick<Services, 'db'>, template: T
   if (!fileId) {
     throw new AppError('CONFLICT', 'This template is made by the Bitrix24 document generator: create the document for the CRM item first; its PDF is fetched in the background.');
   }
-  return { pdf: await getPdfBytes(services.db, { portalId: template.portalId, id: fileId }) };
+  return { pdf: await getPdfBytes(services, { portalId: template.portalId, id: fileId }) };
 }
 
-export async function prepareDocument(services: Pick<Services, 'db' | 'bitrix24' | 'clock'>, p: PrepareParams): Promise<Prepared> {
+export async function prepareDocument(services: Pick<Services, 'db' | 'bitrix24' | 'clock' | 'blobs'>, p: PrepareParams): Promise<Prepared> {
   const template = typeof p.template === 'string' ? await getTemplate(services.db, { portalId: p.portalId, id: p.template }) : p.template;
   if (template.portalId !== p.portalId) throw new AppError('NOT_FOUND', 'No such template.');
   const lang = p.lang ?? template.language;

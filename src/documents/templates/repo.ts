@@ -1,4 +1,5 @@
-import { and, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { loadBlob, saveBlob, type BlobServices } from '../../blobs/blobs.js';
 import type { DbOrTx } from '../../db/client.js';
 import { pdfFiles, templates, type PdfFile, type PdfFileOrigin, type Template } from '../../db/schema/templates.js';
 import { AppError } from '../../lib/app-error.js';
@@ -144,20 +145,20 @@ export async function markTemplateUsed(db: DbOrTx, p: { portalId: string; id: st
 // PDF files
 
 export async function storePdfFile(
-  db: DbOrTx,
-  ids: Ids,
+  services: BlobServices,
   p: { portalId: string; origin: PdfFileOrigin; originRef?: string; filename?: string; bytes: Uint8Array; info: PdfInfo; userId?: number },
 ): Promise<PdfFile> {
-  const [row] = await db
+  const blobKey = await saveBlob(services, { portalId: p.portalId, kind: 'file', bytes: p.bytes, contentType: 'application/pdf' });
+  const [row] = await services.db
     .insert(pdfFiles)
     .values({
-      id: ids.newId('upl'),
+      id: services.ids.newId('upl'),
       portalId: p.portalId,
       origin: p.origin,
       originRef: p.originRef,
       status: 'ready',
       filename: p.filename?.slice(0, 255),
-      bytes: p.bytes,
+      blobKey,
       size: p.bytes.byteLength,
       sha256: p.info.sha256,
       pageCount: p.info.pageCount,
@@ -168,25 +169,23 @@ export async function storePdfFile(
   return row!;
 }
 
-/** Everything but the bytes. */
-export async function getPdfFileMeta(db: DbOrTx, p: { portalId: string; id: string }): Promise<Omit<PdfFile, 'bytes'>> {
-  const { bytes: _bytes, ...cols } = getTableColumns(pdfFiles);
+export async function getPdfFileMeta(db: DbOrTx, p: { portalId: string; id: string }): Promise<PdfFile> {
   const [row] = await db
-    .select(cols)
+    .select()
     .from(pdfFiles)
     .where(and(eq(pdfFiles.portalId, p.portalId), eq(pdfFiles.id, p.id)));
   if (!row) throw new AppError('NOT_FOUND', 'No such PDF file.');
   return row;
 }
 
-export async function getPdfBytes(db: DbOrTx, p: { portalId: string; id: string }): Promise<Uint8Array> {
-  const [row] = await db
-    .select({ bytes: pdfFiles.bytes, status: pdfFiles.status })
+export async function getPdfBytes(services: Pick<BlobServices, 'db' | 'blobs'>, p: { portalId: string; id: string }): Promise<Uint8Array> {
+  const [row] = await services.db
+    .select({ key: pdfFiles.blobKey, status: pdfFiles.status })
     .from(pdfFiles)
     .where(and(eq(pdfFiles.portalId, p.portalId), eq(pdfFiles.id, p.id)));
   if (!row) throw new AppError('NOT_FOUND', 'No such PDF file.');
-  if (row.status !== 'ready' || !row.bytes) throw new AppError('CONFLICT', 'This PDF is not ready yet.');
-  return row.bytes;
+  if (row.status !== 'ready' || !row.key) throw new AppError('CONFLICT', 'This PDF is not ready yet.');
+  return loadBlob(services, { portalId: p.portalId, key: row.key });
 }
 
 export const publicTemplate = (t: Template) => ({

@@ -1,4 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
+import { loadBlob } from '../../blobs/blobs.js';
+import type { Services } from '../../services.js';
 import type { DbOrTx } from '../../db/client.js';
 import { auditEvents } from '../../db/schema/audit-events.js';
 import { envelopes } from '../../db/schema/envelopes.js';
@@ -76,16 +78,16 @@ export async function sealedDocumentAudit(db: DbOrTx, publicId: string): Promise
  * The sealed file's bytes for a shareable result link (/v/<sha256>): the envelope's stored copy when
  * it is exactly the file with this hash (a later B-LT file has another hash: then null).
  */
-export async function storedSealedFile(db: DbOrTx, sha256Hex: string): Promise<Uint8Array | null> {
+export async function storedSealedFile(services: Pick<Services, 'db' | 'blobs'>, sha256Hex: string): Promise<Uint8Array | null> {
   const key = sha256Hex.toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(key)) return null;
-  const [row] = await db
-    .select({ pdf: envelopes.sealedPdf, sha: envelopes.sealedSha256, own: sealedDocuments.pdf })
+  const [row] = await services.db
+    .select({ portalId: sealedDocuments.portalId, pdf: envelopes.sealedPdfKey, sha: envelopes.sealedSha256, own: sealedDocuments.storageKey })
     .from(sealedDocuments)
     .leftJoin(envelopes, and(eq(envelopes.portalId, sealedDocuments.portalId), eq(envelopes.id, sealedDocuments.envelopeId)))
     .where(eq(sealedDocuments.sha256, key))
     .limit(1);
   if (!row) return null;
-  if (row.own && row.own.length > 0) return new Uint8Array(row.own);
-  return row.pdf && row.sha === key ? new Uint8Array(row.pdf) : null;
+  if (row.own) return loadBlob(services, { portalId: row.portalId, key: row.own });
+  return row.pdf && row.sha === key ? loadBlob(services, { portalId: row.portalId, key: row.pdf }) : null;
 }

@@ -3,6 +3,7 @@
  * in-process on a free port over a fresh test database: the sandbox portal, the real app, the job
  * runner polling briskly. Chromium then talks to it over plain HTTP like a newcomer's browser.
  */
+import { postgresBlobStore } from '../../../src/blobs/postgres-store.js';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import { realIds } from '../../../src/lib/ids.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { createSandbox } from '../../../src/sandbox/bootstrap.js';
 import type { Services } from '../../../src/services.js';
-import { createTestDb, type TestDb } from '../../helpers/db.js';
+import type { TestDb } from '../../helpers/db.js';
 import { testSealer } from '../../helpers/sealer.js';
 import { testConfig } from '../../helpers/services.js';
 
@@ -64,6 +65,7 @@ export async function startSandboxServer(db: TestDb, o: { port?: number; dataDir
     assets: developmentAssets(),
     offThread: nodeOffThread(config),
     fonts: installNodeFonts(),
+    blobs: postgresBlobStore(db.db),
   };
   const app = createApp(services);
   await sandbox.start(services, (req) => app.fetch(req));
