@@ -301,7 +301,9 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
           h('button', { type: 'button', class: 'btn btn-link btn-sm', 'data-action': 'pick-user', onclick: () => void pickUser(row) }, t('new.pickEmployee')),
           h('button', { type: 'button', class: 'btn btn-link btn-sm', 'data-action': 'pick-crm', onclick: () => void pickCrm(row) }, t('new.pickCrm')))
       : null;
-    const emailMissing = !row.email;
+    // An employee may have no e-mail: they sign inside Bitrix24 (src/signing/in-portal.ts), without a code.
+    const signsInPortal = !row.email && Boolean(row.b24UserId);
+    const emailMissing = !row.email && !signsInPortal;
     const fixPath = state.proposal?.people.find((p) => p.key === row.personKey)?.fixPath;
     return h('div', { class: 'rrow', 'data-recipient-row': String(i) },
       h('div', { class: 'field' }, label(ids.order, t('new.order')),
@@ -314,7 +316,8 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
         h('input', { id: ids.name, type: 'text', value: row.name, 'data-k': 'name', 'aria-invalid': row.name ? null : 'true', oninput: (e: Event) => { const el = e.target as HTMLInputElement; el.setAttribute('aria-invalid', String(!el.value.trim())); update({ name: el.value }); } })),
       h('div', { class: 'field' }, label(ids.email, t('new.email')),
         h('input', { id: ids.email, type: 'email', value: row.email, 'data-k': 'email', 'aria-invalid': emailMissing ? 'true' : null, oninput: (e: Event) => { const el = e.target as HTMLInputElement; el.setAttribute('aria-invalid', String(!isEmail(el.value.trim()))); update({ email: el.value.trim() }); } }),
-        emailMissing && fixPath ? h('button', { type: 'button', class: 'btn btn-link btn-sm', style: 'align-self:flex-start', onclick: () => openFix(fixPath) }, t('action.openInCrm')) : null),
+        emailMissing && fixPath ? h('button', { type: 'button', class: 'btn btn-link btn-sm', style: 'align-self:flex-start', onclick: () => openFix(fixPath) }, t('action.openInCrm')) : null,
+        signsInPortal ? h('span', { class: 'muted' }, t('new.emailInPortal')) : null),
       h('button', { type: 'button', class: 'btn btn-sm', 'aria-label': `${t('action.remove')}: ${row.name || i + 1}`, title: t('action.remove'), onclick: () => { state.rows.splice(i, 1); renderRecipients(); check(); } }, '✕'),
     );
   }
@@ -407,12 +410,10 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     if (state.proposal && !state.rows.some((r) => r.party === 'client')) out.push({ text: t('missing.noClient') });
     for (const r of state.rows) {
       if (!r.name.trim()) out.push({ text: t('missing.recipientName') });
-      else if (!isEmail(r.email)) {
+      else if (!isEmail(r.email) && !(r.b24UserId && !r.email)) {
         const person = state.proposal?.people.find((p) => p.key === r.personKey);
         const fixPath = person?.fixPath;
-        // An employee whose e-mail the app's scope hides: say why, so the admin can fix the scope.
-        const hidden = person?.emailHidden || state.users.find((u) => `user:${u.id}` === r.personKey)?.emailHidden;
-        out.push({ text: t(hidden ? 'missing.emailScope' : 'missing.email', { name: r.name }), ...(fixPath ? { fixPath } : {}) });
+        out.push({ text: t('missing.email', { name: r.name }), ...(fixPath ? { fixPath } : {}) });
       }
     }
     if (start.mode !== 'template') {
@@ -504,7 +505,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     sendBtn.textContent = t('new.sending');
     try {
       const recipients = state.rows.map(({ role, party, order, name, email, phone, b24UserId, crmContactId }) => ({
-        role, party, order, name: name.trim(), email: email.trim(),
+        role, party, order, name: name.trim(), ...(email.trim() ? { email: email.trim() } : {}),
         ...(phone ? { phone } : {}), ...(b24UserId ? { b24UserId } : {}), ...(crmContactId ? { crmContactId } : {}),
       }));
       const title = titleInput.value.trim() || state.template?.name || t('own.heading');

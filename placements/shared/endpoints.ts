@@ -134,7 +134,8 @@ export const endpoints = (api: Api) => ({
     /** Own PDF or a CRM document's PDF, with the fields placed on it. */
     pdfBase64?: string;
     fields?: EnvelopeFieldInput[];
-    recipients: Omit<RecipientDraft, 'source'>[];
+    /** E-mail may be left out for an employee (b24UserId), who signs inside Bitrix24. */
+    recipients: (Omit<RecipientDraft, 'source' | 'email'> & { email?: string })[];
     send: boolean;
     /** The sender confirmed the data warnings the form listed (src/documents/data-checks.ts). */
     confirmWarnings?: boolean;

@@ -231,7 +231,8 @@ export function findProblems(fields: ProposalField[], recipients: ProposedRecipi
   if (!recipients.some((r) => r.party === 'client')) problems.push({ code: 'no_client' });
   recipients.forEach((r, index) => {
     const p = people.find((x) => x.key === r.personKey);
-    if (!r.email) problems.push({ code: 'no_email', index, name: r.name, fixPath: p?.fixPath ?? null, ...(p?.emailHidden ? { emailHidden: true } : {}) });
+    // An employee without one signs inside Bitrix24; anyone else needs an e-mail for the code.
+    if (!r.email && !r.b24UserId) problems.push({ code: 'no_email', index, name: r.name, fixPath: p?.fixPath ?? null, ...(p?.emailHidden ? { emailHidden: true } : {}) });
   });
   return problems;
 }

@@ -13,7 +13,7 @@ import { jsonBody } from '../http/json-body.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from '../types.js';
 import { brandingOf } from '../settings/store.js';
-import { complete, decline, fieldsOf, maskEmail, markOpened, requestCode, resolveSigner, verifyCode, type RequestMeta, type SignerContext } from '../signing/flow.js';
+import { complete, decline, fieldsOf, inPortalUrlOf, maskEmail, markOpened, requestCode, resolveSigner, verifyCode, type RequestMeta, type SignerContext } from '../signing/flow.js';
 import { fmt, pageTexts, type PageKey } from '../signing/page-texts.js';
 import { verifyFinalToken } from '../signing/tokens.js';
 import { buildEvidencePackage } from '../signing/evidence.js';
@@ -35,12 +35,19 @@ const pickLang = (q: string | undefined, fallback: EnvelopeLang): EnvelopeLang =
 
 /* ---------------------------------------------------------------- page ---- */
 
-function StatePage(props: { lang: EnvelopeLang; title: string; heading: string; text?: string; token?: string }) {
+function StatePage(props: { lang: EnvelopeLang; title: string; heading: string; text?: string; token?: string; link?: { href: string; label: string } }) {
   return (
     <Shell lang={props.lang} title={props.title} token={props.token}>
       <section class="card state" aria-labelledby="state-h">
         <h2 id="state-h">{props.heading}</h2>
         {props.text ? <p>{props.text}</p> : null}
+        {props.link ? (
+          <p>
+            <a href={props.link.href} target="_top" rel="noopener">
+              {props.link.label}
+            </a>
+          </p>
+        ) : null}
       </section>
     </Shell>
   );
@@ -151,7 +158,7 @@ async function pageModel(services: Services, ctx: SignerContext, lang: EnvelopeL
     prior: await signedBefore(services, ctx, lang),
     lang,
     title: env.title,
-    recipient: { name: r.name, role: r.role, party: r.party, emailMasked: maskEmail(r.email), verified: r.status === 'verified' },
+    recipient: { name: r.name, role: r.role, party: r.party, emailMasked: r.email ? maskEmail(r.email) : '', verified: r.status === 'verified' },
     fields: mine.map((f) => ({ key: f.key, type: f.type, label: f.label ?? f.key, page: f.page, box: f.box, required: f.required, value: filled.find((v) => v.fieldKey === f.key)?.value ?? f.defaultValue ?? '' })),
     /** The same rule the server applies when the stamp arrives (src/signing/stamp-rule.ts). */
     stamp: stampNeed(r.role, mine),
@@ -394,6 +401,11 @@ export const signRoutes = new Hono<AppEnv>()
       const [h, txt] = STATE_KEYS[key] ?? ['state.invalid', undefined];
       // An ended envelope tells only its outcome: a stolen link must not reveal the document.
       return c.html(<StatePage lang={lang} title={ctx.envelope.title} heading={t[h]} text={txt ? t[txt] : undefined} />);
+    }
+    if (!ctx.recipient.email) {
+      // An employee without an e-mail cannot get a code: they sign inside Bitrix24.
+      const href = await inPortalUrlOf(services, ctx.envelope);
+      return c.html(<StatePage lang={lang} title={ctx.envelope.title} heading={t['inPortal.heading']} text={t['inPortal.text']} link={href ? { href, label: t['inPortal.open'] } : undefined} />);
     }
     const assets = { script: services.assets.url('sign/app.js'), caveat: services.assets.url('sign/caveat.ttf') };
     const pages = await pageImageList(services.db, ctx.claims.portalId, ctx.claims.envelopeId);

@@ -100,6 +100,7 @@ export const CARD_MESSAGES = {
   'new.party': { en: 'Party', it: 'Parte', ru: 'Сторона' },
   'new.name': { en: 'Name', it: 'Nome', ru: 'Имя' },
   'new.email': { en: 'E-mail', it: 'E-mail', ru: 'E-mail' },
+  'new.emailInPortal': { en: 'No e-mail needed: signs inside Bitrix24', it: 'Nessuna e-mail necessaria: firma dentro Bitrix24', ru: 'E-mail не нужен: подписывает в Битрикс24' },
   'new.phone': { en: 'Phone', it: 'Telefono', ru: 'Телефон' },
   'new.pickPerson': { en: 'Person', it: 'Persona', ru: 'Кто' },
   'new.other': { en: 'Someone else…', it: 'Un’altra persona…', ru: 'Другой человек…' },
@@ -119,11 +120,7 @@ export const CARD_MESSAGES = {
   'warn.fix': { en: 'Change', it: 'Modifica', ru: 'Изменить' },
   'warn.confirm': { en: 'These values are right: send them as they are', it: 'Questi valori sono corretti: invia così', ru: 'Значения верны: отправить как есть' },
   'missing.email': { en: '{name} has no e-mail: add one here or in the contact card', it: '{name} non ha un’e-mail: aggiungila qui o nella scheda contatto', ru: 'У {name} нет e-mail: добавьте здесь или в карточке контакта' },
-  'missing.emailScope': {
-    en: 'Bitrix24 does not show {name}’s e-mail to b24-sign: the app lacks the “user_basic” permission. Ask your Bitrix24 administrator to grant it (then reinstall the app), or type the e-mail here',
-    it: 'Bitrix24 non mostra a b24-sign l’e-mail di {name}: all’app manca il permesso “user_basic”. Chiedi all’amministratore di Bitrix24 di concederlo (poi reinstallare l’app), oppure scrivi l’e-mail qui',
-    ru: 'Bitrix24 не показывает b24-sign e-mail пользователя {name}: у приложения нет права «user_basic». Попросите администратора Bitrix24 выдать его (и переустановить приложение) или введите e-mail здесь',
-  },
+
   'missing.recipientName': { en: 'A recipient has no name', it: 'Un destinatario non ha un nome', ru: 'У получателя не указано имя' },
   'missing.noSigner': { en: 'Add at least one signer', it: 'Aggiungi almeno un firmatario', ru: 'Добавьте хотя бы одного подписанта' },
   'missing.noClient': { en: 'This card has no contact; add the client’s signer by hand or link a contact in the CRM', it: 'Questa scheda non ha contatti; aggiungi a mano il firmatario del cliente o collega un contatto nel CRM', ru: 'В карточке нет контакта: добавьте подписанта клиента вручную или привяжите контакт в CRM' },

@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   CODE_INVALID: 400,
   CODE_EXPIRED: 400,
   CODE_LOCKED: 429,
+  /** Signing: an employee without an e-mail signs inside Bitrix24 (details.inPortalUrl); no code can be sent. */
+  SIGN_IN_BITRIX24: 409,
   RATE_LIMITED: 429,
   PDF_INVALID: 422,
   PDF_ENCRYPTED: 422,

@@ -3,7 +3,6 @@ import { genderOf } from '../i18n/gender.js';
 import { rowsOf } from '../db/client.js';
 import { BATCH_LIMIT } from '../bitrix24/client.js';
 import { crmBatchCommands, mapCrmBatch, type CrmData, type CrmRecord } from '../documents/crm-data.js';
-import { emailHiddenIn } from '../card/proposal.js';
 import { getTemplate } from '../documents/templates/repo.js';
 import { isStarter, starterLayout } from '../documents/templates/starters/index.js';
 import { Bitrix24Error, type BatchCommand, type BatchResult } from '../bitrix24/types.js';
@@ -209,11 +208,11 @@ function recipientsFor(settings: RobotSettings, data: Awaited<ReturnType<typeof 
   const { crm } = data;
   const user = settings.companySigner.kind === 'user' ? data.signerUser : crm.responsible;
   if (!user || !user.ID) throw new RobotStop('robot.error.no_user');
+  // The employee signs inside Bitrix24 (messenger invitation, in-portal page): an e-mail the scope hides
+  // (user_brief; b24restdocs api-reference/user/user-scope.md) or one they never set is no obstacle, it
+  // only leaves out the e-mail path.
   const userEmail = emailOf(user);
   const userName = fullName(user) || String(user.EMAIL ?? user.ID);
-  // No EMAIL field at all: the token's scope (user_brief) hides it, which only an admin can change
-  // (b24restdocs api-reference/user/user-scope.md). An empty one: the employee has none.
-  if (!userEmail) throw new RobotStop(emailHiddenIn(user) ? 'robot.error.user_email_hidden' : 'robot.error.user_no_email', { name: userName });
 
   let client: RecipientInput;
   const cs = settings.clientSigner;
@@ -229,7 +228,7 @@ function recipientsFor(settings: RobotSettings, data: Awaited<ReturnType<typeof 
     client = { party: 'client', name, email, crmContactId: Number(contact.ID) };
   }
   const gender = genderOf(user.PERSONAL_GENDER);
-  return [{ party: 'company', name: userName, email: userEmail, b24UserId: Number(user.ID), ...(gender ? { gender } : {}), order: 1 }, { ...client, order: 2 }];
+  return [{ party: 'company', name: userName, ...(userEmail ? { email: userEmail } : {}), b24UserId: Number(user.ID), ...(gender ? { gender } : {}), order: 1 }, { ...client, order: 2 }];
 }
 
 /**

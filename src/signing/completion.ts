@@ -101,7 +101,7 @@ export async function buildFinalDocument(services: Services, env: Envelope, rs: 
       timeZone: 'UTC',
       ip: r.signedIp ?? '',
       userAgent: r.signedUserAgent ?? undefined,
-      email: r.email,
+      email: r.email ?? undefined,
       ...(identityOf(r) ? { identity: identityOf(r) } : {}),
     }));
   const events: CompletionEvent[] = audit
@@ -208,7 +208,7 @@ export async function runCompletion(services: Services, p: { portalId: string; e
       lang: env.lang,
       template: 'completed',
       vars: { recipientName: r.name, title: env.title, link: `${services.config.publicUrl}/s/final/${token}`, evidenceLink: `${services.config.publicUrl}/s/final/${token}/evidence.zip` },
-      email: r.email,
+      email: r.email ?? undefined,
       b24UserId: r.party === 'company' ? r.b24UserId : null,
     });
     // A parallel run may have claimed this recipient's message between our read and our insert.

@@ -21,12 +21,16 @@ export const ZRecipientInput = z.object({
   /** Omitted: Bitrix24.Sign's order, the company first (1), then the client (2). */
   order: z.number().int().min(1).max(100).optional(),
   name: z.string().trim().min(1).max(200),
-  email: z.email().max(320),
+  /** Optional only for an employee (b24UserId): they sign inside Bitrix24, where the portal vouches for them. */
+  email: z.email().max(320).optional(),
   phone: z.string().trim().max(40).optional(),
   b24UserId: z.number().int().positive().optional(),
   /** The employee's PERSONAL_GENDER ('M' | 'F'), when Bitrix24 knows it: Russian texts agree with it. */
   gender: z.enum(['M', 'F']).optional(),
   crmContactId: z.number().int().positive().optional(),
+}).refine((r) => r.email || r.b24UserId, {
+  path: ['email'],
+  message: 'an e-mail address is needed, unless the recipient is a Bitrix24 employee (b24UserId), who signs inside Bitrix24',
 });
 export type RecipientInput = z.input<typeof ZRecipientInput>;
 
@@ -134,7 +138,7 @@ async function replaceRecipients(tx: DbOrTx, services: Services, env: Envelope, 
     // Viewers act after everyone: they only receive the final copy.
     signOrder: r.order ?? (r.role === 'viewer' ? 100 : r.party === 'company' ? 1 : 2),
     name: r.name,
-    email: r.email.toLowerCase(),
+    email: r.email?.toLowerCase() ?? null,
     phone: r.phone,
     b24UserId: r.b24UserId,
     gender: r.b24UserId ? (r.gender ?? null) : null,

@@ -1,4 +1,6 @@
 import { and, eq } from 'drizzle-orm';
+import { findPortal } from '../portals/store.js';
+import { inPortalSignLink } from './in-portal-link.js';
 import type { Envelope, EnvelopeField } from '../db/schema/envelopes.js';
 import { fieldValues } from '../db/schema/field-values.js';
 import { recipients, type Recipient, type SignatureMethod } from '../db/schema/recipients.js';
@@ -133,6 +135,7 @@ export async function markOpenedFor(services: Services, ctx: SignerContext, meta
 export async function requestCode(services: Services, token: string, meta: RequestMeta): Promise<{ sentTo: string; resendAfterSeconds: number; expiresInSeconds: number }> {
   await markOpened(services, token, meta);
   const ctx = await resolveSigner(services, token);
+  if (!ctx.recipient.email) throw await signInBitrix24(services, ctx);
   const now = services.clock.now();
   const code = generateOtp();
   const { r, env } = await services.db.transaction(async (tx) => {
@@ -162,9 +165,24 @@ export async function requestCode(services: Services, token: string, meta: Reque
     lang: env.lang,
     template: 'code',
     vars: { recipientName: r.name, title: env.title, code, minutes: OTP.ttlMs / 60_000 },
-    email: r.email,
+    email: r.email!,
   });
-  return { sentTo: maskEmail(r.email), resendAfterSeconds: OTP.resendCooldownMs / 1000, expiresInSeconds: OTP.ttlMs / 1000 };
+  return { sentTo: maskEmail(r.email!), resendAfterSeconds: OTP.resendCooldownMs / 1000, expiresInSeconds: OTP.ttlMs / 1000 };
+}
+
+/**
+ * An employee without an e-mail (the robot's company signer whose profile has none) proves who they are
+ * inside Bitrix24 instead (src/signing/in-portal.ts): the refusal carries the deep link that opens it there.
+ */
+export async function signInBitrix24(services: Services, c: SignerContext): Promise<AppError> {
+  const inPortalUrl = await inPortalUrlOf(services, c.envelope);
+  return new AppError('SIGN_IN_BITRIX24', 'You sign this document inside Bitrix24, where you are signed in already: no code is needed.', inPortalUrl ? { inPortalUrl } : undefined);
+}
+
+/** The deep link that opens this document in the app inside its portal (undefined when the portal is gone). */
+export async function inPortalUrlOf(services: Services, env: Pick<Envelope, 'portalId' | 'id'>): Promise<string | undefined> {
+  const portal = await findPortal(services.db, env.portalId);
+  return portal?.domain ? inPortalSignLink(services.config, portal.domain, env.id).url : undefined;
 }
 
 export function maskEmail(e: string): string {

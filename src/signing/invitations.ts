@@ -20,7 +20,7 @@ async function deliverAll(
   per: (r: Recipient) => Promise<Pick<DeliverParams, 'vars' | 'b24UserId'>>,
 ): Promise<void> {
   for (const r of rs) {
-    await deliver(services, { portalId: env.portalId, envelopeId: env.id, recipientId: r.id, lang: env.lang, template, email: r.email, ...(await per(r)) });
+    await deliver(services, { portalId: env.portalId, envelopeId: env.id, recipientId: r.id, lang: env.lang, template, email: r.email ?? undefined, ...(await per(r)) });
   }
 }
 

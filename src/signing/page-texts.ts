@@ -112,6 +112,13 @@ const S = {
   'state.not_your_turn': { en: 'It is not your turn yet', it: 'Non è ancora il suo turno', ru: 'Ваша очередь ещё не наступила' },
   'state.not_your_turn.text': { en: 'Other parties sign first. We will e-mail you when it is your turn.', it: 'Prima firmano le altre parti. Le scriveremo quando toccherà a lei.', ru: 'Сначала подписывают другие стороны. Мы напишем вам, когда настанет ваша очередь.' },
   'state.done': { en: 'You have completed your part', it: 'Ha completato la sua parte', ru: 'Вы выполнили свою часть' },
+  'inPortal.heading': { en: 'Sign inside Bitrix24', it: 'Firmi dentro Bitrix24', ru: 'Подпишите в Битрикс24' },
+  'inPortal.text': {
+    en: 'You sign this document in Bitrix24, where you are already signed in: no e-mail code is needed. Open it there.',
+    it: 'Questo documento si firma in Bitrix24, dove ha già effettuato l’accesso: non serve un codice via e-mail. Lo apra lì.',
+    ru: 'Этот документ подписывается в Битрикс24, где вы уже вошли: код по e-mail не нужен. Откройте его там.',
+  },
+  'inPortal.open': { en: 'Open in Bitrix24', it: 'Apri in Bitrix24', ru: 'Открыть в Битрикс24' },
   'state.invalid': { en: 'This link is not valid', it: 'Questo link non è valido', ru: 'Ссылка недействительна' },
   'state.invalid.text': { en: 'Check that you copied the whole link from the e-mail.', it: 'Verifichi di aver copiato l’intero link dall’e-mail.', ru: 'Проверьте, что ссылка скопирована из письма полностью.' },
 } satisfies Record<string, Record<EnvelopeLang, string>>;

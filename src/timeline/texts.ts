@@ -68,16 +68,6 @@ const TIMELINE_MESSAGES = {
     it: 'Non inviato: il contatto {name} non ha un indirizzo e-mail.',
     ru: 'Не отправлено: у контакта {name} нет адреса e-mail.',
   },
-  'robot.error.user_no_email': {
-    en: 'Not sent: the company signer {name} has no e-mail address. Add one to their Bitrix24 profile or set another "Signer for our company".',
-    it: 'Non inviato: il firmatario dell’azienda {name} non ha un indirizzo e-mail. Aggiungilo al suo profilo Bitrix24 o imposta un altro "Firmatario per la nostra azienda".',
-    ru: 'Не отправлено: у подписанта компании {name} нет адреса e-mail. Добавьте его в профиль Bitrix24 или укажите другого «Подписанта от нашей компании».',
-  },
-  'robot.error.user_email_hidden': {
-    en: 'Not sent: Bitrix24 does not show the e-mail of the company signer {name} to b24-sign, because the app lacks the "user_basic" permission. A Bitrix24 administrator should grant it to the app and reinstall it; then run the robot again.',
-    it: 'Non inviato: Bitrix24 non mostra a b24-sign l’e-mail del firmatario dell’azienda {name}, perché all’app manca il permesso "user_basic". Un amministratore di Bitrix24 deve concederlo all’app e reinstallarla; poi riavvia il robot.',
-    ru: 'Не отправлено: Bitrix24 не показывает b24-sign e-mail подписанта компании {name}, потому что у приложения нет права «user_basic». Администратор Bitrix24 должен выдать его приложению и переустановить приложение, затем запустите робота снова.',
-  },
   'robot.error.no_user': {
     en: 'Not sent: no company signer (the record has no responsible person and none is set).',
     it: 'Non inviato: nessun firmatario dell’azienda (il record non ha un responsabile e non è impostato).',

@@ -1,10 +1,11 @@
 /**
  * The robot, the timeline and the card where Bitrix24 differs from what the app used to assume
- * (reference §14): an employee's e-mail hidden by the user_brief scope is said plainly in the robot
- * log, on the CRM timeline and in the card; the sealed PDF never rides in a batch beside the robot's
+ * (reference §14): an employee whose e-mail the user_brief scope hides still signs — inside Bitrix24,
+ * where the portal vouches for them — and the card says why the address is blank; the sealed PDF never rides in a batch beside the robot's
  * reply; a contact's workflow hears the outcome through bizproc.event.send alone (no trigger).
  */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import { messages } from '../../src/db/schema/messages.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { robotCalls } from '../../src/db/schema/robot-calls.js';
 import { issueSession } from '../../src/http/session.js';
@@ -34,25 +35,27 @@ describe('Bitrix24 corrections seen from the robot, the timeline and the card', 
     };
   }
 
-  it('a company signer whose e-mail the scope hides: the robot log and the timeline say why and what to do', async () => {
+  it('a company signer whose e-mail the scope hides: the robot sends anyway, and the employee is invited to sign inside Bitrix24', async () => {
     const restore = downgradeToUserBrief();
     try {
       const deal = w.dealNotOn('X');
       const fired = await w.emu.control.fireRobot({ memberId: w.memberId, code: ROBOT_CODE, entity: { kind: 'deal', id: deal }, properties: { template: 'nda' } });
       await w.drain();
-      const sends = sendsFor(fired.eventToken);
-      expect(sends).toHaveLength(1);
-      expect(sends[0]!.returnValues.status).toBe('error');
-      expect(sends[0]!.logMessage).toMatch(/does not show the e-mail of the company signer .+ "user_basic" permission.+administrator/);
-      expect((await callOf(fired.eventToken)).status).toBe('failed');
-      const notes = w.emu.control.timeline(w.memberId, { entityTypeId: 2, entityId: Number(deal), kind: 'logmessage' }).map((e) => String(e.fields.text));
-      expect(notes).toContain(sends[0]!.logMessage);
+      const call = await callOf(fired.eventToken);
+      expect(call.status, String(call.error)).toBe('sent');
+      expect(sendsFor(fired.eventToken).filter((s) => s.returnValues.status === 'error')).toEqual([]);
+      const [company] = await w.recipientsOf(call.envelopeId!);
+      expect(company).toMatchObject({ party: 'company', email: null });
+      expect(company!.b24UserId).toBeGreaterThan(0);
+      const invitations = await w.services.db.select().from(messages).where(and(eq(messages.recipientId, company!.id), eq(messages.template, 'invitation')));
+      expect(invitations.map((m) => m.channel)).toEqual(['im']);
+      expect(invitations[0]!.body).toContain(`params%5Bsign%5D=${call.envelopeId}`);
     } finally {
       restore();
     }
   });
 
-  it('the card marks the hidden e-mail as a scope problem, not as a missing address', async () => {
+  it('the card says the e-mail is hidden by the scope, and an employee without one is no problem: they sign in Bitrix24', async () => {
     const restore = downgradeToUserBrief();
     try {
       const auth = `Bearer ${await issueSession(w.services.config.sessionSecret, { portalId: w.portalId, userId: 1, isAdmin: true, placement: 'CRM_DEAL_DETAIL_TAB', lang: 'en' })}`;
@@ -60,7 +63,7 @@ describe('Bitrix24 corrections seen from the robot, the timeline and the card', 
       expect(res.status).toBe(200);
       const p = (await res.json()) as { people: { kind: string; emailHidden?: boolean }[]; problems: { code: string; emailHidden?: boolean; index?: number }[] };
       expect(p.people.find((x) => x.kind === 'responsible')).toMatchObject({ emailHidden: true });
-      expect(p.problems).toContainEqual(expect.objectContaining({ code: 'no_email', index: 0, emailHidden: true }));
+      expect(p.problems.filter((x) => x.code === 'no_email' && x.index === 0)).toEqual([]);
       const users = (await (await w.app.request('/api/card/users', { headers: { authorization: auth } })).json()) as { users: { email: string | null; emailHidden?: boolean }[] };
       expect(users.users.every((u) => u.email === null && u.emailHidden === true)).toBe(true);
     } finally {

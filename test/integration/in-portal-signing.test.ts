@@ -7,6 +7,7 @@ import { envelopes } from '../../src/db/schema/envelopes.js';
 import { messages } from '../../src/db/schema/messages.js';
 import { recipients } from '../../src/db/schema/recipients.js';
 import { createEnvelope, sendEnvelope } from '../../src/signing/envelopes.js';
+import { linkFor } from '../../src/signing/internal.js';
 import { robotWorld, type RobotWorld } from '../helpers/robot.js';
 import { FIELDS, samplePdf, TINY_PNG_B64 } from '../helpers/signing.js';
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => w?.close());
 
-async function send(title: string, opts: { companyUser?: number; lang?: 'en' | 'ru' } = {}) {
+async function send(title: string, opts: { companyUser?: number; lang?: 'en' | 'ru'; companyEmail?: string | null } = {}) {
   const env = await createEnvelope(w.services, {
     portalId: w.portalId,
     userId: 1,
@@ -37,7 +38,7 @@ async function send(title: string, opts: { companyUser?: number; lang?: 'en' | '
     pdf,
     fields: FIELDS.filter((f) => f.key !== 'client_vat').map((f) => ({ ...f })) as never,
     recipients: [
-      { party: 'company', name: 'Olga Smirnova', email: 'olga@seller.example', b24UserId: opts.companyUser ?? Number(EMPLOYEE) },
+      { party: 'company', name: 'Olga Smirnova', ...(opts.companyEmail === null ? {} : { email: opts.companyEmail ?? 'olga@seller.example' }), b24UserId: opts.companyUser ?? Number(EMPLOYEE) },
       { party: 'client', name: 'Ivan Petrov', email: 'ivan@buyer.example' },
     ],
     who: { actor: 'user:1' },
@@ -232,5 +233,48 @@ describe('in-portal signing', () => {
     const [env] = await w.services.db.select().from(envelopes).where(eq(envelopes.id, c.env.id));
     const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', '-', '-'], { input: await envelopePdf(w.services, env!, 'sealed') }).toString('utf8').replace(/\s+/g, ' ');
     expect(text).toContain(`подписано в Битрикс24 пользователем ${EMPLOYEE} (${employeeName()}), портал ${w.emu.control.portal(w.memberId).domain}`);
+  });
+});
+
+describe('an employee without an e-mail', () => {
+  it('is invited through the messenger alone, signs in Bitrix24, and the public link sends them there instead of asking for a code', async () => {
+    const d = await send('No-mail contract', { companyEmail: null });
+    const [company] = d.rs;
+    expect(company).toMatchObject({ party: 'company', email: null, b24UserId: Number(EMPLOYEE) });
+    await w.drain();
+    const invitations = await w.services.db.select().from(messages).where(and(eq(messages.recipientId, company!.id), eq(messages.template, 'invitation')));
+    expect(invitations.map((m) => m.channel)).toEqual(['im']);
+    const deepLink = `https://${w.emu.control.portal(w.memberId).domain}/marketplace/view/local.b24sign.test/?params%5Bsign%5D=${d.env.id}`;
+    expect(invitations[0]!.body).toContain(deepLink);
+
+    // The public link (the card's "copy link"): no code step, a way into Bitrix24, and /code refuses with that link.
+    const link = await linkFor(w.services, d.env, company!);
+    const path = new URL(link).pathname;
+    const page = await (await w.app.request(path)).text();
+    expect(page).toContain('Sign inside Bitrix24');
+    expect(page).toContain(`href="${deepLink.replaceAll('&', '&amp;')}"`);
+    expect(page).not.toContain('id="code-send"');
+    const token = path.split('/').pop()!;
+    const code = await w.app.request(`/api/sign/${token}/code`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    expect(code.status).toBe(409);
+    expect(((await code.json()) as any).error).toMatchObject({ code: 'SIGN_IN_BITRIX24', details: { inPortalUrl: deepLink } });
+    expect(await w.services.db.select().from(messages).where(and(eq(messages.recipientId, company!.id), eq(messages.template, 'code')))).toEqual([]);
+
+    // In the portal it signs like any other employee's document.
+    const portal = await openDeepLink(EMPLOYEE, d.env.id);
+    expect((await call(portal.token, 'POST', `/api/in-portal/documents/${d.env.id}/open`, {})).status).toBe(200);
+    const signed = await call(portal.token, 'POST', '/api/in-portal/sign', {
+      items: [{ envelopeId: d.env.id, values: {}, review: 'opened' }],
+      signature: { method: 'typed', text: 'Olga Smirnova' },
+      acceptTerms: true,
+    });
+    expect(signed.status, JSON.stringify(signed.data)).toBe(200);
+    expect((await w.recipientsOf(d.env.id))[0]!.status).toBe('signed');
+  });
+
+  it('anyone but an employee still needs an e-mail address', async () => {
+    await expect(
+      createEnvelope(w.services, { portalId: w.portalId, title: 'x', lang: 'en', pdf, fields: [], recipients: [{ party: 'client', name: 'Ivan Petrov' }], who: { actor: 'user:1' } }),
+    ).rejects.toThrow(/e-mail address is needed, unless the recipient is a Bitrix24 employee/);
   });
 });

@@ -222,7 +222,7 @@ describe('robot "Send document for signing" against the emulator', () => {
     expect(timelineOf(dealId).filter((e) => e.kind === 'comment')).toHaveLength(1);
     // No job is left retrying.
     const live = await w.services.db.select().from(jobs).where(eq(jobs.status, 'queued'));
-    expect(live.filter((j) => j.kind !== 'signing.expire' && j.kind !== 'signing.remind')).toEqual([]);
+    expect(live.filter((j) => j.kind !== 'signing.expire' && j.kind !== 'signing.remind' && j.kind !== 'blobs.sweep')).toEqual([]);
   });
 
   it('an envelope that expires answers the workflow with status "expired" and says so on the timeline', async () => {

@@ -20,7 +20,8 @@ export const recipients = pgTable(
     /** Equal numbers act in parallel; lower numbers go first. */
     signOrder: integer('sign_order').notNull(),
     name: text('name').notNull(),
-    email: text('email').notNull(),
+    /** Null only for an employee (b24UserId), who signs inside Bitrix24 and needs neither an e-mail nor a code. */
+    email: text('email'),
     phone: text('phone'),
     /** A portal user (company signer): invited through the Bitrix24 messenger too. */
     b24UserId: integer('b24_user_id'),

@@ -69,7 +69,7 @@ export async function sealedDocumentAudit(db: DbOrTx, publicId: string): Promise
       continue;
     }
     const code = events.slice(0, i).findLast((x) => x.type === 'code_verified' && x.recipientId === who.id);
-    parties.push(code ? { ...base, via: 'email_code', maskedEmail: maskEmail(who.email), codeConfirmedAt: code.at.toISOString() } : { ...base, via: 'unknown' });
+    parties.push(code && who.email ? { ...base, via: 'email_code', maskedEmail: maskEmail(who.email), codeConfirmedAt: code.at.toISOString() } : { ...base, via: 'unknown' });
   }
   return { originalSha256: doc.originalSha256 ?? env?.sourceSha256 ?? null, parties };
 }
