@@ -41,6 +41,8 @@ const int = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return Number(s);
 });
 const optInt = z.preprocess((v) => (v === '' ? undefined : v), int.optional());
+/** A Bitrix24 user id: positive and within PostgreSQL's integer, the column it is stored in (a longer one is refused as bad input, not a 500). */
+const optUserId = z.preprocess((v) => (v === '' ? undefined : v), int.pipe(z.number().int().min(1, 'expected a user id').max(2_147_483_647, 'expected a user id')).optional());
 
 /** member_id: 32 hex characters on real portals; kept loose (any short token) so emulators and on-prem fit. */
 export const zMemberId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'invalid member_id');
@@ -62,7 +64,7 @@ export const ZEventAuth = z.object({
   server_endpoint: endpoint.optional(),
   client_endpoint: endpoint.optional(),
   member_id: zMemberId,
-  user_id: optInt,
+  user_id: optUserId,
   status: optStr,
   application_token: str,
 });
@@ -213,8 +215,9 @@ export const ZRobotCall = z.object({
 });
 export type RobotCall = z.output<typeof ZRobotCall>;
 
-/** The CRM entity behind a workflow document id: DEAL_8061 → { type: 'DEAL', id: 8061 }. */
+/** The CRM entity behind a workflow document id: DEAL_8061 → { type: 'DEAL', id: 8061 }; an id no CRM record can have (stored as an integer) is none. */
 export function crmDocument(documentId: readonly [string, string, string]): { type: string; id: number } | undefined {
-  const m = /^([A-Z][A-Z0-9_]*)_(\d+)$/.exec(documentId[2]);
-  return m ? { type: m[1]!, id: Number(m[2]) } : undefined;
+  const m = /^([A-Z][A-Z0-9_]*)_(\d{1,10})$/.exec(documentId[2]);
+  const id = m ? Number(m[2]) : 0;
+  return m && id >= 1 && id <= 2_147_483_647 ? { type: m[1]!, id } : undefined;
 }

@@ -120,6 +120,8 @@ export function parseBitrixForm(text: string, limits: FormLimits = DEFAULT_FORM_
   if (text.length > limits.maxBytes || (text.length * 3 > limits.maxBytes && new TextEncoder().encode(text).length > limits.maxBytes)) {
     throw new AppError('PAYLOAD_TOO_LARGE', 'The form body is too large.', { limit: limits.maxBytes });
   }
+  // PostgreSQL text and jsonb hold no NUL character: refused here as bad input, not later as a 500.
+  if (text.includes('%00') || text.includes('\0')) throw new AppError('BAD_REQUEST', 'The form body contains a NUL character.', { reason: 'nul_character' });
   const tree = new Tree();
   if (text === '') return {};
   let pairs = 0;

@@ -5,6 +5,7 @@ import { createApp } from '../../src/app.js';
 import { bodyCapFor } from '../../src/http/body-limit.js';
 import { postLazily, signBodyPieces } from '../helpers/hostile.js';
 import { createTestServices } from '../helpers/services.js';
+import { sessionFor } from '../helpers/signing.js';
 
 /** Issue 14: every body is capped before parsing, sized per door (src/http/body-limit.ts). */
 let services: Awaited<ReturnType<typeof createTestServices>>;
@@ -52,6 +53,21 @@ describe('every route that takes a body', () => {
     expect(bodyCapFor('/api/verify', c)).toMatchObject({ code: 'PDF_TOO_LARGE', limit: c.UPLOAD_MAX_BYTES });
     expect(bodyCapFor('/api/envelopes', c).maxBytes).toBeGreaterThan((c.UPLOAD_MAX_BYTES * 4) / 3);
     expect(bodyCapFor('/api/card/last-used', c).maxBytes).toBe(1024 * 1024);
+  });
+
+  it('a NUL character in a JSON string is bad input (400 nul_character), never a database error', async () => {
+    const bearer = await sessionFor(services);
+    const send = (name: string) =>
+      app.request('/api/envelopes', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+        body: JSON.stringify({ title: 'NUL', lang: 'en', pdfBase64: 'JVBERi0=', fields: [], recipients: [{ party: 'client', name, email: 'ivan@buyer.example' }] }),
+      });
+    const res = await send('Ivan\u0000Petrov');
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'nul_character' } });
+    // A backslash and "u0000" spelled out is text, not a NUL: it reaches the door's own checks.
+    expect((await (await send('Ivan\\u0000')).json()).error?.details?.reason).not.toBe('nul_character');
   });
 
   it('lets a body under the cap through to the door', async () => {

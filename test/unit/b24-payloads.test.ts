@@ -113,6 +113,20 @@ describe('payload shapes from reference §11.3 (captures not shipped)', () => {
     const ev = parseForm(ZAppInstallEvent, parseBitrixForm(body));
     expect(ev.data.ACTIVE).toBe(true);
     expect(ev.auth).toMatchObject({ expires: 1655990400, user_id: 1, client_endpoint: 'https://p.bitrix24.ru/rest/' });
+    // A user id is stored in an integer column: one that cannot be a Bitrix24 user is bad input (400), never a 500.
+    for (const bad of ['123456789012345', '0', '-4', '2147483648']) {
+      const err = (() => {
+        try {
+          parseForm(ZAppInstallEvent, parseBitrixForm(body.replace('auth%5Buser_id%5D=1', `auth%5Buser_id%5D=${bad}`)));
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err, bad).toBeInstanceOf(AppError);
+      expect((err as AppError).status, bad).toBe(400);
+      expect((err as AppError).message, bad).toMatch(/auth\.user_id/);
+    }
+    expect(parseForm(ZAppInstallEvent, parseBitrixForm(body.replace('auth%5Buser_id%5D=1', 'auth%5Buser_id%5D=2147483647'))).auth.user_id).toBe(2147483647);
   });
 
   it('ONAPPUNINSTALL carries no tokens and CLEAN as 1/0', () => {

@@ -58,6 +58,21 @@ describe('parseBitrixForm', () => {
     expect(parseBitrixForm('properties[comment]=%D0%9F%D1%80%D0%B8%D0%B2%D0%B5%D1%82+%D0%BC%D0%B8%D1%80')).toEqual({ properties: { comment: 'Привет мир' } });
   });
 
+  it('refuses a NUL character, escaped or raw (PostgreSQL text cannot hold one): 400, not a database error', () => {
+    for (const body of ['properties[comment]=a%00b', 'a\u0000b=1']) {
+      const err = (() => {
+        try {
+          parseBitrixForm(body);
+        } catch (e) {
+          return e;
+        }
+      })() as AppError;
+      expect(err, body).toBeInstanceOf(AppError);
+      expect(err.status).toBe(400);
+      expect(err.details).toEqual({ reason: 'nul_character' });
+    }
+  });
+
   it('lets a later pair win, as PHP does', () => {
     expect(parseBitrixForm('a=1&a=2')).toEqual({ a: '2' });
     expect(parseBitrixForm('a=1&a[b]=2')).toEqual({ a: { b: '2' } });
