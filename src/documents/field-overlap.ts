@@ -1,3 +1,7 @@
+import { CARD_MESSAGES } from '../i18n/card.js';
+import { catalogFor, translator, type Lang } from '../i18n/index.js';
+import { AppError } from '../lib/app-error.js';
+
 /**
  * Fields placed on a PDF may not cover one another: a signer would tap one box and fill the other, and
  * the sealed page would print one mark over another. One rule for the editor (it warns while placing)
@@ -77,4 +81,17 @@ export function freeSpot(
     }
   }
   return null;
+}
+
+/**
+ * Refuses fields that cover one another before anything is stored or sent: FIELDS_OVERLAP, the message
+ * naming the first pair in `lang`, details.overlaps every pair (0-based pages). createEnvelope calls it,
+ * so the card, the API, templates and the robot all follow the one rule; saving a template does too.
+ */
+export function refuseOverlaps(fields: readonly Partial<BoxedField>[], lang: Lang): void {
+  const overlaps = findOverlaps(fields);
+  if (!overlaps.length) return;
+  const t = translator(catalogFor(CARD_MESSAGES, lang));
+  const first = overlaps[0]!;
+  throw new AppError('FIELDS_OVERLAP', t('error.fieldsOverlap', { a: first.a.label, b: first.b.label, page: first.page + 1 }), { overlaps });
 }

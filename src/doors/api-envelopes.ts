@@ -29,9 +29,7 @@ import { assertItemReadable, assertManages, assertSees } from '../http/envelope-
 import { readableItems, refKey } from '../roles/envelope-access.js';
 import { seesWithoutCrm } from '../roles/policy.js';
 import { requestMeta } from './sign.js';
-import { findOverlaps, type BoxedField } from '../documents/field-overlap.js';
-import { CARD_MESSAGES } from '../i18n/card.js';
-import { catalogFor, translator, type Lang } from '../i18n/index.js';
+import { refuseOverlaps } from '../documents/field-overlap.js';
 import { adoptStarter, starterIdOf } from '../card/templates-bridge.js';
 
 /** Session-authenticated JSON for CRM users; every call is scoped to the session's portal. */
@@ -106,18 +104,6 @@ export function publicEnvelope(e: Envelope) {
   };
 }
 
-/**
- * Fields on a PDF that cover one another are refused before anything is stored or sent: the message
- * names the first pair in the sender's language, details.overlaps lists every pair (0-based pages).
- */
-function refuseOverlaps(fields: readonly Partial<BoxedField>[], lang: Lang) {
-  const overlaps = findOverlaps(fields);
-  if (!overlaps.length) return;
-  const t = translator(catalogFor(CARD_MESSAGES, lang));
-  const first = overlaps[0]!;
-  throw new AppError('FIELDS_OVERLAP', t('error.fieldsOverlap', { a: first.a.label, b: first.b.label, page: first.page + 1 }), { overlaps });
-}
-
 async function full(c: Context<SessionEnv>, envelopeId: string) {
   const { envelope, recipients } = await getEnvelope(c.var.services.db, { portalId: c.var.session.portalId, envelopeId });
   return { envelope: publicEnvelope(envelope), recipients: recipients.map(publicRecipient) };
@@ -159,6 +145,7 @@ export const apiEnvelopeRoutes = new Hono<SessionEnv>()
       const templateId = layout === null ? b.templateId : (await adoptStarter(services, { portalId: session.portalId, userId: session.userId, layout, lang: b.lang ?? session.lang })).id;
       env = await createEnvelopeFromTemplate(services, { portalId: session.portalId, userId: session.userId, templateId, crm: b.crm, title: b.title, lang: b.lang ?? session.lang, values: b.values, recipients: b.recipients, timers: b.timers, who, crmClient: crmClientFor(services, session), confirmWarnings: b.confirmWarnings });
     } else {
+      // Before the PDF is even decoded (createEnvelope checks again, for every other path).
       refuseOverlaps(b.fields ?? [], b.lang ?? session.lang);
       const pdf = new Uint8Array(Buffer.from(b.pdfBase64!, 'base64'));
       if (pdf.length > services.config.UPLOAD_MAX_BYTES) throw new AppError('PDF_TOO_LARGE', 'The PDF is too large.');

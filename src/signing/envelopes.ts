@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
+import { refuseOverlaps } from '../documents/field-overlap.js';
 import { saveBlob } from '../blobs/blobs.js';
 import { z } from 'zod';
 import type { DbOrTx } from '../db/client.js';
@@ -82,6 +83,7 @@ export async function createEnvelope(services: Services, input: CreateEnvelopeIn
   const { db, clock, ids } = services;
   const now = clock.now();
   const fields = input.fields.map((f) => ZField.parse(f) as EnvelopeField);
+  refuseOverlaps(fields, input.lang);
   const keys = new Set<string>();
   for (const f of fields) {
     if (keys.has(f.key)) throw new AppError('VALIDATION_FAILED', `Field key "${f.key}" appears twice.`);

@@ -1,4 +1,5 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { refuseOverlaps } from '../field-overlap.js';
 import { loadBlob, saveBlob, type BlobServices } from '../../blobs/blobs.js';
 import type { DbOrTx } from '../../db/client.js';
 import { pdfFiles, templates, type PdfFile, type PdfFileOrigin, type Template } from '../../db/schema/templates.js';
@@ -63,6 +64,7 @@ async function checkedFields(db: DbOrTx, portalId: string, source: TemplateSourc
       }
       if (f.page >= pages) throw new AppError('VALIDATION_FAILED', `Field ${f.key} is on page ${f.page + 1}, but the PDF has ${pages}.`);
     }
+    refuseOverlaps(fields, language);
   }
   return fields;
 }
