@@ -315,7 +315,8 @@ function EnvelopeItem(p: { t: T; fmt: Fmt; e: CardEnvelope; detail?: boolean }) 
 function RecipientLine(p: { t: T; fmt: Fmt; e: CardEnvelope; r: CardRecipient }) {
   const { t, r, fmt } = p;
   const statusKey = `rstatus.${r.status}` as CardKey;
-  const contact = r.email ?? r.phone;
+  // No e-mail only for an employee, who signs inside Bitrix24 (src/signing/envelopes.ts ZRecipientInput).
+  const contact = r.email ?? r.phone ?? (r.email === null ? t('recipient.inPortal') : null);
   return (
     <li data-recipient={r.id} data-status={r.status}>
       <span class={`dot dot-${r.status}`} aria-hidden="true" />

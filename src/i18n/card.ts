@@ -100,6 +100,7 @@ export const CARD_MESSAGES = {
   'new.party': { en: 'Party', it: 'Parte', ru: 'Сторона' },
   'new.name': { en: 'Name', it: 'Nome', ru: 'Имя' },
   'new.email': { en: 'E-mail', it: 'E-mail', ru: 'E-mail' },
+  'recipient.inPortal': { en: 'signs in Bitrix24', it: 'firma in Bitrix24', ru: 'подписывает в Битрикс24' },
   'new.emailInPortal': { en: 'No e-mail needed: signs inside Bitrix24', it: 'Nessuna e-mail necessaria: firma dentro Bitrix24', ru: 'E-mail не нужен: подписывает в Битрикс24' },
   'new.phone': { en: 'Phone', it: 'Telefono', ru: 'Телефон' },
   'new.pickPerson': { en: 'Person', it: 'Persona', ru: 'Кто' },

@@ -20,11 +20,12 @@ describe('overlapping fields on every path', () => {
     await services.testDb.close();
   });
 
-  const over = <T extends { box: { x: number; y: number; w: number; h: number } }>(a: T, b: T): [T, T] => [a, { ...b, page: (a as { page?: number }).page, box: { ...a.box, x: a.box.x + 10, y: a.box.y + 5 } }];
+  type Placed = { key: string; page?: number; box: { x: number; y: number; w: number; h: number } };
+  const over = <T extends Placed>(a: T, b: T): [T, T] => [a, { ...b, page: a.page, box: { ...a.box, x: a.box.x + 10, y: a.box.y + 5 } }];
   const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => (isAppError(e) ? e : Promise.reject(e)));
 
   it('createEnvelope refuses them in the document language, before anything is stored', async () => {
-    const [a, b] = over(FIELDS[0]!, FIELDS[1]!);
+    const [a, b] = over<Placed>(FIELDS[0]!, FIELDS[1]!);
     const e = await refusal(
       createEnvelope(services, { portalId: 'prt_test', title: 'Overlap', lang: 'ru', pdf: await samplePdf(), fields: [a, b] as never, recipients: [{ party: 'client', name: 'Ivan', email: 'ivan@buyer.example' }], who: { actor: 'user:1' } }),
     );
