@@ -2,7 +2,8 @@
  * Field placement on a PDF rendered by pdf.js: drag a field type from the palette onto a page (or
  * press Enter on it to drop it on the page in view), move it with the mouse or the arrow keys, resize
  * it from its corner, say who fills it and, for text, which CRM value it shows.
- * Boxes are kept in PDF points from the page's bottom-left corner, the unit the server renders in.
+ * Boxes are kept in PDF points from the page's bottom-left corner as displayed (pdf.js viewports apply
+ * /Rotate): the one convention of src/documents/page-space.ts, so no rotation is handled here.
  */
 import type { Translate } from '../shared/boot.js';
 import { clear, h, nextId } from '../shared/dom.js';

@@ -57,7 +57,7 @@ export const ZFieldDef = z.object({
   party: z.enum(FIELD_PARTIES),
   required: z.boolean().default(false),
   binding: z.string().regex(BINDING_PATTERN, 'not a known CRM binding').optional(),
-  /** Where the field sits on an uploaded PDF: 0-based page, box in points from the bottom-left corner. */
+  /** Where the field sits on an uploaded PDF: 0-based page, box in points from the bottom-left corner of the page as displayed (/Rotate applied; page-space.ts). */
   page: z.number().int().min(0).max(9999).optional(),
   box: ZFieldBox.optional(),
   /** Preferred font size in points; rendering may shrink it to fit the box. */

@@ -7,6 +7,7 @@ import { formatValue } from './format.js';
 import { Flow, PageLimitError, type Placement, type TypedMark } from './templates/flow.js';
 import type { Layout } from './templates/layout.js';
 import { defaultFonts, hasGlyphs, sanitize, type DocumentFonts, type FontLoader } from './text.js';
+import { withVisualSpace } from './visual-space.js';
 
 /**
  * Rendering: fills a template with values and returns the pdf-lib document **unsaved**, so the
@@ -43,7 +44,7 @@ export interface Overflow {
 
 export interface RenderWarning {
   key: string;
-  reason: 'missing_glyphs' | 'unknown_page' | 'rotated_page';
+  reason: 'missing_glyphs' | 'unknown_page';
   detail: string;
 }
 
@@ -128,15 +129,11 @@ export async function renderDocument(input: RenderInput): Promise<RenderResult> 
       warnings.push({ key: f.key, reason: 'unknown_page', detail: `page ${f.page + 1} of ${pages.length}` });
       continue;
     }
-    const rotation = ((page.getRotation().angle % 360) + 360) % 360;
-    if (rotation) {
-      // Boxes are in the page's unrotated space and text is drawn upright in it; on a page shown
-      // rotated the value appears turned. Reported so the editor can warn.
-      warnings.push({ key: f.key, reason: 'rotated_page', detail: `page ${f.page + 1} is shown rotated by ${rotation}°` });
-    }
-    const box = toUserSpace(page, f.box);
+    // Boxes are in the page's displayed space (page-space.ts): drawn there, a value reads upright
+    // where the reader sees its box, /Rotate or not; the placement keeps that box as it is.
+    const box = f.box;
     placements.push({ key: f.key, page: f.page, box });
-    const o = drawBoxField(page, fonts, f, box, texts.get(f.key), marks[f.key], input.values[f.key] ?? f.defaultValue, input.placeholders ?? false);
+    const o = withVisualSpace(page, () => drawBoxField(page, fonts, f, box, texts.get(f.key), marks[f.key], input.values[f.key] ?? f.defaultValue, input.placeholders ?? false)).result;
     if (o) overflows.push({ key: f.key, page: f.page, reason: o });
   }
 
@@ -163,12 +160,6 @@ export async function loadSourcePdf(bytes: Uint8Array): Promise<PDFDocument> {
     if (e instanceof EncryptedPDFError) throw new AppError('PDF_ENCRYPTED', 'This PDF is encrypted or password-protected; upload an unprotected copy.');
     throw new AppError('PDF_INVALID', 'This file could not be read as a PDF.', undefined, { cause: e });
   }
-}
-
-/** Boxes are given from the visible page's bottom-left corner; pages whose crop box does not start at 0,0 shift them. */
-function toUserSpace(page: PDFPage, box: FieldBox): FieldBox {
-  const crop = page.getCropBox();
-  return { x: box.x + crop.x, y: box.y + crop.y, w: box.w, h: box.h };
 }
 
 function drawBoxField(

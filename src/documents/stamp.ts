@@ -18,17 +18,18 @@
  *   from any footer a template prints at the bottom.
  * Text is set in DejaVu Sans (Latin, Cyrillic, Greek) via fonts.ts.
  */
-import { concatTransformationMatrix, PDFDocument, PDFName, PDFPage, PDFString, popGraphicsState, pushGraphicsState, rgb, type PDFFont } from 'pdf-lib';
+import { PDFDocument, PDFName, PDFPage, PDFString, rgb, type PDFFont } from 'pdf-lib';
 import QRCode from 'qrcode';
 import { appendCompletionPages, type CompletionInput } from './completion-page.js';
 import { embedFonts } from './fonts.js';
 import type { FieldBox } from './fields.js';
 import { pageOf, STAMP_TEXT, stampLang, type StampLang } from './stamp-i18n.js';
 import { fitText } from './stamp-text.js';
+import { withVisualSpace } from './visual-space.js';
 
 export type { CompletionEvent, CompletionParty } from './completion-page.js';
 export type StampInput = CompletionInput & {
-  /** Boxes the stamp must not cover (0-based page, box in user space), e.g. the render's placements. */
+  /** Boxes the stamp must not cover (0-based page, box in user space): the render's placements through `userBox` (visual-space.ts). */
   keepClear?: ReadonlyArray<{ page: number; box: FieldBox }>;
 };
 
@@ -168,33 +169,6 @@ function stampPage(
   });
   if (toUser.result.qr) addLink(doc, page, toUser.map(toUser.result.qr), input.verifyUrl);
   addLink(doc, page, toUser.map(toUser.result.text), input.verifyUrl);
-}
-
-/**
- * Runs `draw` in the page's *visual* coordinates (origin at the bottom-left of the crop box as the
- * reader sees it, whatever /Rotate says) and returns the mapping back to user space for annotations.
- */
-function withVisualSpace<T>(page: PDFPage, draw: (width: number, height: number, toVisual: (r: Rect) => Rect) => T) {
-  const box = page.getCropBox();
-  const rot = ((page.getRotation().angle % 360) + 360) % 360;
-  const [W, H, X, Y] = [box.width, box.height, box.x, box.y];
-  // user = M · visual; see PDF 32000 §8.3 and /Rotate (clockwise on display).
-  const m: [number, number, number, number, number, number] =
-    rot === 90 ? [0, 1, -1, 0, X + W, Y] : rot === 180 ? [-1, 0, 0, -1, X + W, Y + H] : rot === 270 ? [0, -1, 1, 0, X, Y + H] : [1, 0, 0, 1, X, Y];
-  const visualW = rot === 90 || rot === 270 ? H : W;
-  const visualH = rot === 90 || rot === 270 ? W : H;
-  const point = (x: number, y: number) => [m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]] as const;
-  // M is a rotation plus a shift, so its inverse is the transposed rotation applied after unshifting.
-  const inverse = (x: number, y: number) => [m[0] * (x - m[4]) + m[1] * (y - m[5]), m[2] * (x - m[4]) + m[3] * (y - m[5])] as const;
-  const rect = (f: (x: number, y: number) => readonly [number, number], r: Rect): [number, number, number, number] => {
-    const a = f(r[0], r[1]);
-    const b = f(r[2], r[3]);
-    return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])];
-  };
-  page.pushOperators(pushGraphicsState(), concatTransformationMatrix(...m));
-  const result = draw(visualW, visualH, (r) => rect(inverse, r));
-  page.pushOperators(popGraphicsState());
-  return { result, map: (r: Rect) => rect(point, r) };
 }
 
 function addLink(doc: PDFDocument, page: PDFPage, rect: [number, number, number, number], url: string) {

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { PageKey } from '../signing/page-texts.js';
 import { fmt } from '../signing/page-texts.js';
+import { boxOnPage } from '../documents/page-space.js';
 
 /**
  * The document on the signing page, drawn by the server: one image per page (made when the envelope
@@ -41,16 +42,10 @@ html{scroll-padding-bottom:5.5rem}
 
 const pct = (n: number) => `${(Math.round(n * 10000) / 100).toString()}%`;
 
-/**
- * A field box in per cent of its page, from PDF points (lower-left origin), kept on the page: a box
- * that sticks out (a template placed near an edge) is moved in, one larger than the page is cut to it.
- */
+/** A field box in per cent of its page image (both in the page's displayed space, src/documents/page-space.ts), kept on the page. */
 export function boxStyle(box: DocField['box'], widthPt: number, heightPt: number): string {
-  const w = Math.min(box.w, widthPt);
-  const h = Math.min(box.h, heightPt);
-  const x = Math.min(Math.max(box.x, 0), widthPt - w);
-  const top = Math.min(Math.max(heightPt - box.y - box.h, 0), heightPt - h);
-  return `left:${pct(x / widthPt)};top:${pct(top / heightPt)};width:${pct(w / widthPt)};height:${pct(h / heightPt)}`;
+  const b = boxOnPage(box, { widthPt, heightPt });
+  return `left:${pct(b.left)};top:${pct(b.top)};width:${pct(b.width)};height:${pct(b.height)}`;
 }
 
 export function DocumentPages(props: { t: Record<PageKey, string>; title: string; base: string; pages: DocPage[]; fields: DocField[] }) {

@@ -94,7 +94,7 @@ async function render(task) {
     if (doc.numPages > task.maxPages) return { ok: true, pageCount: doc.numPages, pages };
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);
-      const [x0, y0, x1, y1] = page.view;
+      // The page as displayed (/Rotate applied), in points: field boxes are in that space (src/documents/page-space.ts).
       const unit = page.getViewport({ scale: 1 });
       for (const px of task.widths) {
         const vp = page.getViewport({ scale: px / unit.width });
@@ -109,7 +109,7 @@ async function render(task) {
         const grey = kind !== 'colour';
         const image = grey ? greyPng(data, w, h, kind) : await cc.canvas.encode('webp', 80);
         doc.canvasFactory.destroy(cc);
-        pages.push({ page: n - 1, px, widthPt: x1 - x0, heightPt: y1 - y0, type: grey ? 'image/png' : 'image/webp', image: new Uint8Array(image) });
+        pages.push({ page: n - 1, px, widthPt: unit.width, heightPt: unit.height, type: grey ? 'image/png' : 'image/webp', image: new Uint8Array(image) });
       }
       page.cleanup();
     }

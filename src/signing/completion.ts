@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { saveBlob } from '../blobs/blobs.js';
 import type { PDFDocument, PDFImage } from 'pdf-lib';
+import { drawImageInBox, userBox } from '../documents/visual-space.js';
 import { z } from 'zod';
 import type { Envelope } from '../db/schema/envelopes.js';
 import { envelopes } from '../db/schema/envelopes.js';
@@ -41,15 +42,6 @@ import { initialsOf } from './initials.js';
 /** Audit events the certificate lists; their names are printed in the document's language (stamp-i18n.ts). */
 const CERTIFICATE_EVENTS: ReadonlySet<string> = new Set(['sent', 'opened', 'code_verified', 'signed', 'approved', 'completed']);
 
-/** Draws an image inside a box, keeping its aspect ratio, centred. */
-function drawImageIn(doc: PDFDocument, img: PDFImage, pageIndex: number, box: { x: number; y: number; w: number; h: number }) {
-  const page = doc.getPage(pageIndex);
-  const scale = Math.min(box.w / img.width, box.h / img.height);
-  const w = img.width * scale;
-  const h = img.height * scale;
-  page.drawImage(img, { x: box.x + (box.w - w) / 2, y: box.y + (box.h - h) / 2, width: w, height: h });
-}
-
 async function embed(doc: PDFDocument, bytes: Uint8Array): Promise<PDFImage> {
   return imageKind(bytes) === 'jpeg' ? doc.embedJpg(bytes) : doc.embedPng(bytes);
 }
@@ -80,7 +72,8 @@ export async function buildFinalDocument(services: Services, env: Envelope, rs: 
   const doc = rendered.doc;
   for (const img of images) {
     const at = rendered.placements.find((p) => p.key === img.key);
-    if (at) drawImageIn(doc, await embed(doc, img.bytes), at.page, at.box);
+    // Placements are displayed boxes (documents/page-space.ts): the image stands upright as the page is shown.
+    if (at) drawImageInBox(doc.getPage(at.page), await embed(doc, img.bytes), at.box);
   }
 
   const nameOf = (id: string | null) => rs.find((r) => r.id === id)?.name;
@@ -118,7 +111,7 @@ export async function buildFinalDocument(services: Services, env: Envelope, rs: 
     auditHead,
     development: opts.development ?? services.sealer.development,
     // The QR code must not land on a signature or initials box, nor on any other field.
-    keepClear: rendered.placements,
+    keepClear: rendered.placements.map((p) => ({ page: p.page, box: userBox(doc.getPage(p.page), p.box) })),
   });
   return { doc, incremental: source.incremental };
 }

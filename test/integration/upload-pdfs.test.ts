@@ -171,11 +171,11 @@ describe('hostile uploads are bounded in time and memory', () => {
 });
 
 describe('fields on rotated pages', () => {
-  it('are drawn in the unrotated page space and reported', async () => {
+  it('are drawn in the displayed page space, with no warning (test/integration/render-rotated.test.ts checks where)', async () => {
     const { PDFDocument, degrees } = await import('pdf-lib');
     const doc = await PDFDocument.create();
     doc.addPage([300, 200]).setRotation(degrees(90));
     const { result } = await renderToBytes({ pdf: await doc.save(), fields: [{ key: 'a', type: 'text', party: 'sender', required: false, page: 0, box: { x: 10, y: 10, w: 100, h: 14 } }], values: { a: 'x' }, lang: 'en' });
-    expect(result.warnings).toEqual([{ key: 'a', reason: 'rotated_page', detail: 'page 1 is shown rotated by 90°' }]);
+    expect(result.warnings).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { wireCapture, type Capture } from './capture.js';
 import { hasPageImages, wireImagePages } from './document-view.js';
 import { loadHandwritingWhenNeeded } from './handwriting.js';
 import { initialsOf } from '../initials.js';
+import { boxOnPage } from '../../documents/page-space.js';
 
 type Field = { key: string; type: string; label: string; page: number; box: { x: number; y: number; w: number; h: number }; required: boolean; value: string };
 type Model = { lang: string; title: string; recipient: { name: string; role: string; party: string; emailMasked: string; verified: boolean }; fields: Field[]; stamp: 'none' | 'optional' | 'required'; texts: Record<string, string> };
@@ -105,19 +106,18 @@ async function renderPdf() {
       wrap.appendChild(canvas);
       holder.appendChild(wrap);
       await page.render({ canvas, canvasContext: canvas.getContext('2d')!, viewport: vp }).promise;
-      // Field boxes are in points from the crop box's lower-left corner (as the documents module places them).
-      const [x0, y0, x1, y1] = page.view as [number, number, number, number];
-      const pw = x1 - x0;
-      const ph = y1 - y0;
+      // Field boxes are in the page's displayed space (documents/page-space.ts), the viewport's own: /Rotate needs no care here.
+      const displayed = { widthPt: unit.width, heightPt: unit.height };
       for (const f of model.fields.filter((f) => f.page === i - 1)) {
         const b = document.createElement('button');
         b.type = 'button';
         b.className = 'fbox';
         b.dataset.key = f.key;
-        b.style.left = `${(f.box.x / pw) * 100}%`;
-        b.style.top = `${((ph - f.box.y - f.box.h) / ph) * 100}%`;
-        b.style.width = `${(f.box.w / pw) * 100}%`;
-        b.style.height = `${(f.box.h / ph) * 100}%`;
+        const at = boxOnPage(f.box, displayed);
+        b.style.left = `${at.left * 100}%`;
+        b.style.top = `${at.top * 100}%`;
+        b.style.width = `${at.width * 100}%`;
+        b.style.height = `${at.height * 100}%`;
         b.setAttribute('aria-label', f.label);
         b.addEventListener('click', () => focusField(f));
         wrap.appendChild(b);
