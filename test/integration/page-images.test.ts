@@ -4,7 +4,7 @@
  * and gone with the links when the envelope ends.
  */
 import { and, eq } from 'drizzle-orm';
-import { grayscale, PDFDocument, rgb } from 'pdf-lib';
+import { degrees, grayscale, PDFDocument, rgb } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopePages } from '../../src/db/schema/envelope-pages.js';
 import { jobs } from '../../src/db/schema/jobs.js';
@@ -115,6 +115,36 @@ describe('page images of the signing page', () => {
     const colour = await get(`/api/sign/${token}/pages/2/800`);
     expect(colour.type).toBe('image/webp');
     expect(Buffer.from(colour.body.subarray(8, 12)).toString('latin1')).toBe('WEBP');
+  });
+
+  it('draws a page with /Rotate 90 as shown and puts the box where the editor placed it (displayed space, documents/page-space.ts)', async () => {
+    // A landscape scan saved as portrait + /Rotate 90: shown 841.89 wide, 595.28 high.
+    const doc = await PDFDocument.create();
+    doc.addPage([595.28, 841.89]).setRotation(degrees(90));
+    const box = { x: 600, y: 400, w: 200, h: 50 };
+    const created = await http.req('POST', '/api/envelopes', {
+      bearer: await sessionFor(services),
+      body: {
+        title: 'Landscape', lang: 'en', pdfBase64: Buffer.from(await doc.save()).toString('base64'),
+        fields: [{ key: 'client_sig', type: 'signature', label: 'Client signature', page: 0, box, party: 'client', required: true }],
+        recipients: [{ party: 'client', name: 'Ivan Petrov', email: 'ivan@buyer.example' }], send: true,
+      },
+    });
+    expect(created.status, JSON.stringify(created.data)).toBe(201);
+    await runJobs();
+    const rows = await services.db.select({ px: envelopePages.px, w: envelopePages.widthPt, h: envelopePages.heightPt }).from(envelopePages).where(eq(envelopePages.envelopeId, created.data.envelope.id));
+    expect(rows.map((r) => [Math.round(r.w), Math.round(r.h)])).toEqual([[842, 595], [842, 595]]);
+    const token = tokenFromBody((await lastMessage(services, created.data.recipients[0].id, 'invitation'))!.body)!;
+    const img = await get(`/api/sign/${token}/pages/1/800`);
+    // The image is landscape: 800 wide, 800 × 595.28 / 841.89 high.
+    expect([Buffer.from(img.body).readUInt32BE(16), Buffer.from(img.body).readUInt32BE(20)]).toEqual([800, Math.round((800 * 595.28) / 841.89)]);
+    const html = new TextDecoder().decode((await get(`/s/${token}`)).body);
+    const at = /data-key="client_sig"[^>]*style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%"/.exec(html);
+    const [left, top, width, height] = at!.slice(1).map(Number) as [number, number, number, number];
+    expect(left).toBeCloseTo((600 / 841.89) * 100, 1);
+    expect(top).toBeCloseTo(((595.28 - 450) / 595.28) * 100, 1);
+    expect(width).toBeCloseTo((200 / 841.89) * 100, 1);
+    expect(height).toBeCloseTo((50 / 595.28) * 100, 1);
   });
 
   it('leaves a document longer than the cap to pdf.js whole rather than showing part of it', async () => {
