@@ -165,10 +165,11 @@ async function sendEnvelopes(origin: string, sql: postgres.Sql): Promise<Scenari
     const token = await issueSignerToken(SECRET, { portalId, envelopeId: data.envelope.id, recipientId: data.recipients[0]!.id, version: row!.token_version }, { now, expiresAt: new Date(now.getTime() + 86_400_000) });
     out.push({ name, link: `${origin}/s/${token}`, ...(name === 'field' ? { firstKey: clientField.key } : {}) });
   }
-  // What the send queued (invitations, page images where the build makes them) is done before measuring.
+  // What the send queued and is due now (invitations, page images where the build makes them) is done
+  // before measuring; work planned for later (reminders, expiry, the blob sweep) is not waited for.
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const [p] = await sql<{ n: number }[]>`select count(*)::int as n from jobs where status in ('queued', 'running') and kind not in ('signing.expire', 'signing.remind')`;
+    const [p] = await sql<{ n: number }[]>`select count(*)::int as n from jobs where status in ('queued', 'running') and run_at <= now() and kind not in ('signing.expire', 'signing.remind')`;
     if (!p!.n) break;
     if (Date.now() > deadline) throw new Error('the send jobs did not finish in 60 s');
     await new Promise((r) => setTimeout(r, 200));
