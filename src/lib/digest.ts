@@ -56,6 +56,9 @@ export function installHasher(f: HasherFactory): void {
 
 export const createHasher = (name: DigestName): Hasher => factory(name);
 
+/** Whether a platform hasher is installed: then incremental hashing is native too, and beats WebCrypto's one-shot copy. */
+export const nativeHashing = (): boolean => factory !== portableHasher;
+
 export function hashBytes(name: DigestName, ...parts: Uint8Array[]): Uint8Array {
   const h = createHasher(name);
   for (const p of parts) h.update(p);

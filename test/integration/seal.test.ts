@@ -12,6 +12,8 @@ import { PadesSigner } from '../../src/documents/seal/pades-signer.js';
 import { createSealer, sealPdf, type Sealer } from '../../src/documents/seal/sealer.js';
 import { stampAndAppendCertificate } from '../../src/documents/stamp.js';
 import { verifyPdf } from '../../src/documents/verify/verifier.js';
+import { installHasher, portableHasher } from '../../src/lib/digest.js';
+import { nodeHasher } from '../../src/entry/native-hash.js';
 import { appendIncrementalUpdate, extractLastSignature, flipByte, makeTestPki, run, startOpensslTsa, type TestPki } from '../helpers/seal-pki.js';
 
 /**
@@ -107,6 +109,28 @@ describe('development seal on a stamped document (B-B)', () => {
   it('returns the SHA-256 of exactly the bytes it returns', async () => {
     const { createHash } = await import('node:crypto');
     expect(sha256).toBe(createHash('sha256').update(sealed).digest('hex'));
+  });
+
+  it('hashes alike without a native hasher (Workers: WebCrypto), the signed digest and the file hash both', async () => {
+    const bytes = await (async () => {
+      const doc = await contract();
+      await stampAndAppendCertificate(doc, stampInput(true));
+      return doc.save();
+    })();
+    const { createHash } = await import('node:crypto');
+    const results = [];
+    for (const platform of [portableHasher, nodeHasher]) {
+      installHasher(platform);
+      try {
+        const r = await sealPdf(bytes.slice(), devSealer);
+        expect(r.sha256).toBe(createHash('sha256').update(r.bytes).digest('hex'));
+        expect((await verifyPdf(r.bytes, { trustRoots: [] })).signatures[0]?.intact, platform === nodeHasher ? 'native' : 'portable').toBe(true);
+        results.push(r);
+      } finally {
+        installHasher(nodeHasher);
+      }
+    }
+    expect(results.map((r) => r.bytes.length)).toEqual([results[0]!.bytes.length, results[0]!.bytes.length]);
   });
 
   it('pdfsig: valid, total document signed, PAdES subfilter', () => {

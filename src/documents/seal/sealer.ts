@@ -20,7 +20,7 @@
  */
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, type PDFObject } from 'pdf-lib';
 import { AppError } from '../../lib/app-error.js';
-import { sha256HexOf, sha256Of } from '../../lib/digest.js';
+import { createHasher, nativeHashing, sha256HexOf, sha256Of, toHex } from '../../lib/digest.js';
 import type { SealIdentity } from '../certificates/identity.js';
 import { stampDevelopmentLabel } from '../stamp.js';
 import { createCmsBuilder, type CmsIdentity } from './cms.js';
@@ -198,13 +198,21 @@ export async function sealSavedPdf(pdf: Uint8Array, sealer: Sealer, opts: { plac
   const range = byteRangeFor(loc, pdf.length);
   writeByteRange(pdf, loc, range);
 
-  // WebCrypto (native on every runtime): the signed ranges are hashed as one copy, the whole file after.
-  const digest = await sha256Of(pdf.subarray(0, loc.contentsStart), pdf.subarray(loc.contentsEnd));
-
-  const cms = await sealer.signDigest(digest);
+  const head = pdf.subarray(0, loc.contentsStart);
+  const tail = pdf.subarray(loc.contentsEnd);
+  if (nativeHashing()) {
+    // One pass over the file: the state after the bytes before /Contents serves both the signed digest and,
+    // once the signature is written, the whole file's hash (a 10 MB seal hashed it twice and copied it once).
+    const beforeContents = createHasher('SHA-256').update(head);
+    const whole = beforeContents.clone();
+    const cms = await sealer.signDigest(beforeContents.update(tail).digest());
+    writeContents(pdf, loc, cms);
+    return { bytes: pdf, sha256: toHex(whole.update(pdf.subarray(loc.contentsStart, loc.contentsEnd)).update(tail).digest()) };
+  }
+  // Without one (Workers): WebCrypto, native there, hashes the signed ranges as one copy and the file after.
+  const cms = await sealer.signDigest(await sha256Of(head, tail));
   writeContents(pdf, loc, cms);
-  const sha256 = await sha256HexOf(pdf);
-  return { bytes: pdf, sha256 };
+  return { bytes: pdf, sha256: await sha256HexOf(pdf) };
 }
 
 /**
