@@ -2,11 +2,14 @@
  * Rows the CRM card tests and the card bench start from: an installed portal and envelopes with
  * recipients in every state the list shows, inserted directly (the signing domain has its own tests).
  */
+import { saveBlob } from '../../../src/blobs/blobs.js';
+import { postgresBlobStore } from '../../../src/blobs/postgres-store.js';
 import { envelopes, type EnvelopeStatus } from '../../../src/db/schema/envelopes.js';
 import { portals } from '../../../src/db/schema/portals.js';
 import { recipients, type RecipientStatus } from '../../../src/db/schema/recipients.js';
 import type { Database } from '../../../src/db/client.js';
-import { newId, randomToken } from '../../../src/lib/ids.js';
+import { newId, randomToken, realIds } from '../../../src/lib/ids.js';
+import { systemClock } from '../../../src/lib/clock.js';
 import { storedTokenColumns } from '../../helpers/portal-tokens.js';
 
 export interface SeededPortal {
@@ -55,6 +58,10 @@ export async function seedEnvelope(
 ): Promise<string> {
   const id = newId('env');
   const createdAt = o.createdAt ?? new Date();
+  // A sealed one gets stub PDFs in the blob store the services read (PostgreSQL's, on the same database).
+  const blob = async (kind: 'source' | 'sealed') =>
+    saveBlob({ db, blobs: postgresBlobStore(db), clock: systemClock, ids: realIds }, { portalId: o.portalId, kind, bytes: new Uint8Array([37, 80, 68, 70]), contentType: 'application/pdf' });
+  const sealed = o.status === 'completed' && o.sealed ? { sourcePdfKey: await blob('source'), sourceSha256: 'b'.repeat(64), sealedPdfKey: await blob('sealed'), sealedSha256: 'a'.repeat(64), sealedAt: createdAt } : {};
   await db.insert(envelopes).values({
     id,
     portalId: o.portalId,
@@ -68,7 +75,7 @@ export async function seedEnvelope(
     createdAt,
     updatedAt: createdAt,
     ...(o.status === 'sent' || o.status === 'in_progress' || o.status === 'completed' ? { sentAt: createdAt } : {}),
-    ...(o.status === 'completed' ? { completedAt: createdAt, ...(o.sealed ? { sourcePdf: new Uint8Array([37, 80, 68, 70]), sourceSha256: 'b'.repeat(64), sealedPdf: new Uint8Array([37, 80, 68, 70]), sealedSha256: 'a'.repeat(64), sealedAt: createdAt } : {}) } : {}),
+    ...(o.status === 'completed' ? { completedAt: createdAt, ...sealed } : {}),
   });
   if (o.recipients.length) {
     await db.insert(recipients).values(
