@@ -14,6 +14,7 @@ import { companySignerName } from '../../src/documents/signer-binding.js';
 import { checkDocumentData, type DataIssue } from '../../src/documents/data-checks.js';
 import { formatValue } from '../../src/documents/format.js';
 import { findOverlaps } from '../../src/documents/field-overlap.js';
+import { reachedInPortal } from '../../src/signing/recipient-reach.js';
 
 export interface ComposeDeps {
   boot: PageBoot;
@@ -302,7 +303,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
           h('button', { type: 'button', class: 'btn btn-link btn-sm', 'data-action': 'pick-crm', onclick: () => void pickCrm(row) }, t('new.pickCrm')))
       : null;
     // An employee may have no e-mail: they sign inside Bitrix24 (src/signing/in-portal.ts), without a code.
-    const signsInPortal = !row.email && Boolean(row.b24UserId);
+    const signsInPortal = !row.email && reachedInPortal(row);
     const emailMissing = !row.email && !signsInPortal;
     const fixPath = state.proposal?.people.find((p) => p.key === row.personKey)?.fixPath;
     return h('div', { class: 'rrow', 'data-recipient-row': String(i) },
@@ -410,7 +411,7 @@ export async function openCompose(root: HTMLElement, deps: ComposeDeps, start: C
     if (state.proposal && !state.rows.some((r) => r.party === 'client')) out.push({ text: t('missing.noClient') });
     for (const r of state.rows) {
       if (!r.name.trim()) out.push({ text: t('missing.recipientName') });
-      else if (!isEmail(r.email) && !(r.b24UserId && !r.email)) {
+      else if (!isEmail(r.email) && !(reachedInPortal(r) && !r.email)) {
         const person = state.proposal?.people.find((p) => p.key === r.personKey);
         const fixPath = person?.fixPath;
         out.push({ text: t('missing.email', { name: r.name }), ...(fixPath ? { fixPath } : {}) });

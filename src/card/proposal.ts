@@ -1,4 +1,5 @@
 import type { CrmData, CrmRecord } from '../documents/crm-data.js';
+import { reachedInPortal } from '../signing/recipient-reach.js';
 import { valuesFromCrm } from '../documents/crm-data.js';
 import { isMarkField, toCanonical, type FieldDef } from '../documents/fields.js';
 import { followsCompanySigner, withCompanySigner } from '../documents/signer-binding.js';
@@ -232,7 +233,7 @@ export function findProblems(fields: ProposalField[], recipients: ProposedRecipi
   recipients.forEach((r, index) => {
     const p = people.find((x) => x.key === r.personKey);
     // An employee without one signs inside Bitrix24; anyone else needs an e-mail for the code.
-    if (!r.email && !r.b24UserId) problems.push({ code: 'no_email', index, name: r.name, fixPath: p?.fixPath ?? null, ...(p?.emailHidden ? { emailHidden: true } : {}) });
+    if (!r.email && !reachedInPortal(r)) problems.push({ code: 'no_email', index, name: r.name, fixPath: p?.fixPath ?? null, ...(p?.emailHidden ? { emailHidden: true } : {}) });
   });
   return problems;
 }

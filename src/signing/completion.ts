@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { reachedInPortal } from './recipient-reach.js';
 import { saveBlob } from '../blobs/blobs.js';
 import type { PDFDocument, PDFImage } from 'pdf-lib';
 import { drawImageInBox, userBox } from '../documents/visual-space.js';
@@ -202,7 +203,7 @@ export async function runCompletion(services: Services, p: { portalId: string; e
       template: 'completed',
       vars: { recipientName: r.name, title: env.title, link: `${services.config.publicUrl}/s/final/${token}`, evidenceLink: `${services.config.publicUrl}/s/final/${token}/evidence.zip` },
       email: r.email ?? undefined,
-      b24UserId: r.party === 'company' ? r.b24UserId : null,
+      b24UserId: reachedInPortal(r) ? r.b24UserId : null,
     });
     // A parallel run may have claimed this recipient's message between our read and our insert.
     if (sentNow.length) notified++;

@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
+import { reachedInPortal } from './recipient-reach.js';
 import { refuseOverlaps } from '../documents/field-overlap.js';
 import { saveBlob } from '../blobs/blobs.js';
 import { z } from 'zod';
@@ -22,16 +23,16 @@ export const ZRecipientInput = z.object({
   /** Omitted: Bitrix24.Sign's order, the company first (1), then the client (2). */
   order: z.number().int().min(1).max(100).optional(),
   name: z.string().trim().min(1).max(200),
-  /** Optional only for an employee (b24UserId): they sign inside Bitrix24, where the portal vouches for them. */
+  /** Optional only for a company-side employee (b24UserId): they sign inside Bitrix24 (recipient-reach.ts). */
   email: z.email().max(320).optional(),
   phone: z.string().trim().max(40).optional(),
   b24UserId: z.number().int().positive().optional(),
   /** The employee's PERSONAL_GENDER ('M' | 'F'), when Bitrix24 knows it: Russian texts agree with it. */
   gender: z.enum(['M', 'F']).optional(),
   crmContactId: z.number().int().positive().optional(),
-}).refine((r) => r.email || r.b24UserId, {
+}).refine((r) => r.email || reachedInPortal(r), {
   path: ['email'],
-  message: 'an e-mail address is needed, unless the recipient is a Bitrix24 employee (b24UserId), who signs inside Bitrix24',
+  message: 'an e-mail address is needed, unless the recipient is a Bitrix24 employee on the company side (b24UserId), who signs inside Bitrix24',
 });
 export type RecipientInput = z.input<typeof ZRecipientInput>;
 

@@ -1,4 +1,5 @@
 import type { MessageTemplate } from '../db/schema/messages.js';
+import { reachedInPortal } from './recipient-reach.js';
 import type { Recipient } from '../db/schema/recipients.js';
 import { deliver, type DeliverParams } from '../notify/deliver.js';
 import type { Services } from '../services.js';
@@ -17,10 +18,12 @@ async function deliverAll(
   env: Envelope,
   rs: Recipient[],
   template: MessageTemplate,
-  per: (r: Recipient) => Promise<Pick<DeliverParams, 'vars' | 'b24UserId'>>,
+  per: (r: Recipient) => Promise<Pick<DeliverParams, 'vars'>>,
 ): Promise<void> {
   for (const r of rs) {
-    await deliver(services, { portalId: env.portalId, envelopeId: env.id, recipientId: r.id, lang: env.lang, template, email: r.email ?? undefined, ...(await per(r)) });
+    // Every message reaches a company-side employee in the messenger too (recipient-reach.ts), so one without an e-mail hears of it.
+    const b24UserId = reachedInPortal(r) ? r.b24UserId : null;
+    await deliver(services, { portalId: env.portalId, envelopeId: env.id, recipientId: r.id, lang: env.lang, template, email: r.email ?? undefined, b24UserId, ...(await per(r)) });
   }
 }
 
@@ -32,16 +35,14 @@ async function deliverAll(
 export async function sendInvitations(services: Services, env: Envelope, rs: Recipient[], template: 'invitation' | 'reminder'): Promise<void> {
   // An employee's messenger message opens in-portal signing (no code); their e-mail keeps the public link.
   const portal = await findPortal(services.db, env.portalId);
-  const domain = rs.some((r) => r.party === 'company' && r.b24UserId) ? portal?.domain : undefined;
+  const domain = rs.some(reachedInPortal) ? portal?.domain : undefined;
   // The invitation names who sends: the CRM's "my company" the document was made for, else the portal's brand name.
   const brand = portal?.settings.branding?.name?.trim();
   const senderName = env.senderCompany ?? (brand || undefined);
   await deliverAll(services, env, rs, template, async (r) => {
-    const b24UserId = r.party === 'company' ? r.b24UserId : null;
-    const portalLink = b24UserId && domain ? inPortalSignLink(services.config, domain, env.id).url : undefined;
+    const portalLink = reachedInPortal(r) && domain ? inPortalSignLink(services.config, domain, env.id).url : undefined;
     return {
       vars: { recipientName: r.name, title: env.title, ...(senderName ? { senderName } : {}), link: await linkFor(services, env, r), ...(portalLink ? { portalLink } : {}), expiresAt: env.expiresAt ?? undefined },
-      b24UserId,
     };
   });
 }

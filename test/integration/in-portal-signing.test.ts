@@ -272,9 +272,12 @@ describe('an employee without an e-mail', () => {
     expect((await w.recipientsOf(d.env.id))[0]!.status).toBe('signed');
   });
 
-  it('anyone but an employee still needs an e-mail address', async () => {
-    await expect(
-      createEnvelope(w.services, { portalId: w.portalId, title: 'x', lang: 'en', pdf, fields: [], recipients: [{ party: 'client', name: 'Ivan Petrov' }], who: { actor: 'user:1' } }),
-    ).rejects.toThrow(/e-mail address is needed, unless the recipient is a Bitrix24 employee/);
+  it('anyone but a company-side employee still needs an e-mail address', async () => {
+    // A client-side recipient is never invited in the messenger, so a user id does not replace the address.
+    for (const client of [{ party: 'client' as const, name: 'Ivan Petrov' }, { party: 'client' as const, name: 'Ivan Petrov', b24UserId: Number(EMPLOYEE) }]) {
+      await expect(
+        createEnvelope(w.services, { portalId: w.portalId, title: 'x', lang: 'en', pdf, fields: [], recipients: [client], who: { actor: 'user:1' } }),
+      ).rejects.toThrow(/e-mail address is needed, unless the recipient is a Bitrix24 employee/);
+    }
   });
 });
