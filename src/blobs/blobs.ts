@@ -14,12 +14,18 @@ export type BlobServices = { db: Database; blobs: BlobStore; clock: Clock; ids: 
  * the sweep leaves alone for a day (src/blobs/sweep.ts); if it never commits, the sweep removes it.
  */
 export async function saveBlob(s: BlobServices, p: { portalId: string; kind: BlobKind; bytes: Uint8Array; contentType: string }): Promise<string> {
-  const key = `${p.portalId}/${p.kind}/${s.ids.newId('blb')}`;
+  return (await saveBlobs(s, p.portalId, [p]))[0]!;
+}
+
+/** Several blobs of one portal (a document's page images): one registry statement and one sweep check for all. */
+export async function saveBlobs(s: BlobServices, portalId: string, items: readonly { kind: BlobKind; bytes: Uint8Array; contentType: string }[]): Promise<string[]> {
+  if (items.length === 0) return [];
   const now = s.clock.now();
-  await s.db.insert(blobs).values({ key, portalId: p.portalId, size: p.bytes.length, contentType: p.contentType, createdAt: now });
-  await s.blobs.put(key, p.bytes, p.contentType);
+  const rows = items.map((i) => ({ key: `${portalId}/${i.kind}/${s.ids.newId('blb')}`, portalId, size: i.bytes.length, contentType: i.contentType, createdAt: now }));
+  await s.db.insert(blobs).values(rows);
+  for (const [n, row] of rows.entries()) await s.blobs.put(row.key, items[n]!.bytes, row.contentType);
   await scheduleBlobSweep(s.db, now);
-  return key;
+  return rows.map((r) => r.key);
 }
 
 /**

@@ -2,7 +2,7 @@ import { and, asc, gt, inArray, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database, DbOrTx } from '../db/client.js';
 import { blobs, envelopePages, envelopes, pdfFiles, sealedDocuments } from '../db/schema/index.js';
-import { defineJob, enqueue } from '../jobs/queue.js';
+import { defineJob, ensureJob } from '../jobs/queue.js';
 import type { BlobStore } from './store.js';
 
 /** A blob no row names is left this long first: the transaction that will name it may still be running. */
@@ -61,7 +61,7 @@ export async function scheduleBlobSweep(db: DbOrTx, now: Date): Promise<void> {
   const day = now.toISOString().slice(0, 10);
   const runAt = new Date(`${day}T00:00:00.000Z`);
   runAt.setTime(runAt.getTime() + BLOB_GRACE_MS + 3 * 60 * 60 * 1000);
-  await enqueue(db, { kind: blobSweepJob.kind, dedupeKey: `blobs.sweep:${day}`, runAt });
+  await ensureJob(db, { kind: blobSweepJob.kind, dedupeKey: `blobs.sweep:${day}`, runAt });
 }
 
 export const BLOB_JOBS = [blobSweepJob];

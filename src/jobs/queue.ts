@@ -118,17 +118,27 @@ const ORDER_KEY_LOCK_SPACE = 72_731;
  * Queue a job. `db` may be a transaction: the job then commits or rolls back with the caller's own
  * writes, which is how domain code makes "change state + schedule the follow-up" atomic.
  */
+const jobRow = (input: EnqueueInput) => ({
+  kind: input.kind,
+  portalId: input.portalId ?? null,
+  // A link's token never sits in a job row: handlers build links from ids (signing/internal.ts linkFor).
+  payload: redactDeep(input.payload ?? {}),
+  dedupeKey: input.dedupeKey ?? null,
+  orderKey: input.orderKey ?? null,
+  ...(input.runAt ? { runAt: input.runAt } : {}),
+  ...(input.maxAttempts ? { maxAttempts: input.maxAttempts } : {}),
+});
+
+/**
+ * Makes sure a job with this dedupe key exists, in one statement and without reading it back: for
+ * callers that schedule the same job over and over (the daily blob sweep on every stored file).
+ */
+export async function ensureJob(db: DbOrTx, input: Omit<EnqueueInput, 'orderKey'> & { dedupeKey: string }): Promise<void> {
+  await db.insert(jobs).values(jobRow(input)).onConflictDoNothing({ target: jobs.dedupeKey });
+}
+
 export async function enqueue(db: DbOrTx, input: EnqueueInput): Promise<EnqueueResult> {
-  const values = {
-    kind: input.kind,
-    portalId: input.portalId ?? null,
-    // A link's token never sits in a job row: handlers build links from ids (signing/internal.ts linkFor).
-    payload: redactDeep(input.payload ?? {}),
-    dedupeKey: input.dedupeKey ?? null,
-    orderKey: input.orderKey ?? null,
-    ...(input.runAt ? { runAt: input.runAt } : {}),
-    ...(input.maxAttempts ? { maxAttempts: input.maxAttempts } : {}),
-  };
+  const values = jobRow(input);
   const insert = async (q: DbOrTx) => {
     if (input.orderKey) {
       // Enqueuers of one key take turns until their transaction ends, so ids (taken from the

@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { loadBlob, saveBlob } from '../blobs/blobs.js';
+import { loadBlob, saveBlobs } from '../blobs/blobs.js';
 import type { Services } from '../services.js';
 import { z } from 'zod';
 import type { DbOrTx } from '../db/client.js';
@@ -76,8 +76,8 @@ export async function makePageImages(services: Pick<Services, 'db' | 'blobs' | '
   // An envelope that ended before the job ran has no links left to show them.
   if (!env?.key || isEnvelopeFinal(env.status)) return 0;
   const pages = await renderPageImages(await loadBlob(services, { portalId, key: env.key }), services.offThread);
-  const rows: (typeof envelopePages.$inferInsert)[] = [];
-  for (const { image, ...p } of pages) rows.push({ portalId, envelopeId, ...p, imageKey: await saveBlob(services, { portalId, kind: 'page', bytes: image, contentType: p.type }) });
+  const keys = await saveBlobs(services, portalId, pages.map((p) => ({ kind: 'page' as const, bytes: p.image, contentType: p.type })));
+  const rows = pages.map(({ image: _image, ...p }, n) => ({ portalId, envelopeId, ...p, imageKey: keys[n]! }));
   // The images an earlier try stored are no longer named once this commits; the blob sweep removes them.
   await db.transaction(async (tx) => {
     await tx.delete(envelopePages).where(and(eq(envelopePages.portalId, portalId), eq(envelopePages.envelopeId, envelopeId)));
